@@ -1,0 +1,316 @@
+"""Command line: headless commands, and the app when no command is given.
+
+Command names, options and JSON shapes here are pinned: scripts, benchmarks
+and outside checks depend on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from reader import __version__
+from reader.core.errors import ReaderError, SourceError
+from reader.core.library import Library, RefreshOutcome, documents_of_file, open_library
+from reader.core.models import Quote
+from reader.core.quotes import find_quotes
+from reader.core.sanitize import clean_line
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"reader: {clean_line(message)}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="reader", description="A terminal news reader that knows who said what.")
+    parser.add_argument(
+        "--db", metavar="DIR", help="database folder (default: $READER_DB or the user data dir)"
+    )
+    parser.add_argument("--version", action="version", version=f"reader-tui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    add = commands.add_parser("add", help="subscribe to a URL, feed file or folder of documents")
+    add.add_argument("source")
+
+    remove = commands.add_parser("remove", help="unsubscribe from a feed")
+    remove.add_argument("feed_id")
+
+    feeds = commands.add_parser("feeds", help="list feeds with unread counts")
+    feeds.add_argument("--json", action="store_true")
+
+    articles = commands.add_parser("articles", help="list articles, newest first")
+    articles.add_argument("--feed", metavar="ID")
+    articles.add_argument("--unread", action="store_true")
+    articles.add_argument("--json", action="store_true")
+
+    show = commands.add_parser("show", help="print an article")
+    show.add_argument("article_id")
+    show.add_argument("--plain", action="store_true", help="no colours or highlighting")
+
+    mark = commands.add_parser("mark", help="mark articles read (or unread)")
+    mark.add_argument("article_ids", nargs="+", metavar="ID")
+    mark.add_argument("--unread", action="store_true")
+
+    refresh = commands.add_parser("refresh", help="fetch feeds now")
+    refresh.add_argument("feed_ids", nargs="*", metavar="FEED_ID")
+    refresh.add_argument("--json", action="store_true")
+
+    quotes = commands.add_parser("quotes", help="quotations and who said them")
+    quotes.add_argument("source", nargs="?", help="article id, document file or feed file")
+    quotes.add_argument("--speaker", metavar="NAME", help="search the archive by speaker")
+    quotes.add_argument("--json", action="store_true")
+    return parser
+
+
+@contextmanager
+def _library(args: argparse.Namespace, *, readonly: bool = False) -> Iterator[Library]:
+    library = open_library(args.db, readonly=readonly)
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# -- commands -------------------------------------------------------------------
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        outcome = library.add(args.source)
+    if outcome.error:
+        print(f"{outcome.title} [{outcome.feed_id}]: {outcome.error}")
+    else:
+        print(f"added {outcome.title} [{outcome.feed_id}]: {outcome.new} articles")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        feed = library.remove(args.feed_id)
+    print(f"removed {feed.title} [{feed.id}]")
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    with _library(args, readonly=True) as library:
+        summaries = library.feeds()
+    rows = [
+        {
+            "id": s.feed.id,
+            "title": s.feed.title,
+            "url": s.feed.url,
+            "unread": s.unread,
+            "total": s.total,
+            "error": s.feed.error,
+        }
+        for s in summaries
+    ]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            error = f"  ! {row['error']}" if row["error"] else ""
+            print(f"{row['id']}  {row['unread']:>4}/{row['total']:<4}  {row['title']}{error}")
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    with _library(args, readonly=True) as library:
+        items = library.articles(args.feed, unread_only=args.unread)
+        read = library.read_ids()
+        bookmarked = {b.article_id for b in library.store.bookmarks()}
+        titles = {s.feed.id: s.feed.title for s in library.feeds()}
+    rows = [
+        {
+            "id": a.id,
+            "feed_id": a.feed_id,
+            "feed_title": titles.get(a.feed_id, ""),
+            "title": a.title,
+            "link": a.link,
+            "author": a.author,
+            "published": a.published,
+            "read": a.id in read,
+            "bookmarked": a.id in bookmarked,
+        }
+        for a in items
+    ]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            mark = " " if row["read"] else "N"
+            date = (row["published"] or "")[:10]
+            print(f"{row['id']}  {mark} {date:<10}  {row['title']}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from reader.ui.article_text import article_text
+
+    with _library(args, readonly=True) as library:
+        article = library.article(args.article_id)
+        doc = library.document(article.id)
+        text = article_text(
+            doc,
+            article,
+            feed_title=library.feed_title(article.feed_id),
+            minutes=library.reading_minutes(article.id),
+        )
+    plain = args.plain or not sys.stdout.isatty()
+    console = Console(no_color=plain, highlight=False, emoji=False, markup=False, soft_wrap=plain)
+    if plain:
+        sys.stdout.write(text.plain.rstrip() + "\n")
+    else:
+        console.print(text)
+    return 0
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        changed = library.mark(args.article_ids, read=not args.unread)
+    state = "unread" if args.unread else "read"
+    print(f"marked {len(changed)} of {len(args.article_ids)} articles {state}")
+    return 0
+
+
+def _progress_bar(done: int, total: int, outcome: RefreshOutcome) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    title = clean_line(outcome.title)[:40]
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {title:<40}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    progress = _progress_bar if sys.stderr.isatty() and not args.json else None
+    with _library(args) as library:
+        outcomes = library.refresh(args.feed_ids or None, progress=progress)
+    elapsed = time.monotonic() - started
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": o.feed_id,
+                    "title": o.title,
+                    "new": o.new,
+                    "not_modified": o.not_modified,
+                    "error": o.error,
+                }
+                for o in outcomes
+            ]
+        )
+    for outcome in outcomes:
+        if outcome.error:
+            print(f"reader: {outcome.error}", file=sys.stderr)
+    new = sum(o.new for o in outcomes)
+    unchanged = sum(o.not_modified for o in outcomes)
+    failed = sum(bool(o.error) for o in outcomes)
+    summary = (
+        f"refreshed {len(outcomes)} feeds: {new} new, {unchanged} not modified, "
+        f"{failed} failed in {elapsed:.1f} s"
+    )
+    print(summary, file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _quote_row(title: str, quote: Quote) -> dict[str, Any]:
+    return {
+        "article": title,
+        "paragraph": quote.paragraph,
+        "text": quote.text,
+        "speaker": quote.speaker,
+    }
+
+
+def cmd_quotes(args: argparse.Namespace) -> int:
+    if bool(args.source) == bool(args.speaker):
+        raise SourceError("quotes: give an article id, a document or feed file, or --speaker NAME")
+    rows: list[dict[str, Any]] = []
+    if args.speaker:
+        with _library(args, readonly=True) as library:
+            for article, quote in library.quotes_by_speaker(args.speaker):
+                rows.append(_quote_row(article.title, quote))
+    elif Path(args.source).exists():
+        for title, doc in documents_of_file(Path(args.source)):
+            rows.extend(_quote_row(title, quote) for quote in find_quotes(doc))
+    else:
+        with _library(args, readonly=True) as library:
+            article = library.article(args.source)
+            rows.extend(_quote_row(article.title, quote) for quote in article.quotes)
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            speaker = f" — {row['speaker']}" if row["speaker"] else ""
+            print(f"[{row['paragraph']}] “{row['text']}”{speaker}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "add": cmd_add,
+    "remove": cmd_remove,
+    "feeds": cmd_feeds,
+    "articles": cmd_articles,
+    "show": cmd_show,
+    "mark": cmd_mark,
+    "refresh": cmd_refresh,
+    "quotes": cmd_quotes,
+}
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from reader.ui.app import ReaderApp
+
+    library = open_library(args.db)
+    try:
+        ReaderApp(library).run()
+    finally:
+        library.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return run_app(args)
+        return COMMANDS[args.command](args)
+    except ReaderError as error:
+        print(f"reader: {clean_line(str(error))}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception as error:  # never a traceback for the user; READER_DEBUG shows it
+        if os.environ.get("READER_DEBUG"):
+            raise
+        print(
+            f"reader: internal error: {type(error).__name__}: {clean_line(str(error))}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR

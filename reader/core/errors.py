@@ -1,0 +1,27 @@
+"""The exceptions the core raises; each message is one line that names its input."""
+
+from __future__ import annotations
+
+
+class ReaderError(Exception):
+    """Base class: the CLI prints ``str(error)`` on one line and exits 1."""
+
+
+class StoreError(ReaderError):
+    pass
+
+
+class StoreLocked(StoreError):
+    """Another process holds the database."""
+
+
+class StoreCorrupt(StoreError):
+    """A database file cannot be read; it is left exactly as it is."""
+
+
+class SourceError(ReaderError):
+    """A feed, file or folder could not be fetched or parsed."""
+
+
+class NotFound(ReaderError):
+    pass

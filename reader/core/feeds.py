@@ -1,0 +1,178 @@
+"""Sources -> parsed feeds: feed bytes through feedparser, or a folder of documents.
+
+Nothing here touches the network or the store; ids are derived here so that a
+re-ingest of the same entry always lands on the same article.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+
+from reader.core.errors import SourceError
+from reader.core.models import Body, EntryLink
+from reader.core.sanitize import clean_line, clean_text, clean_url
+
+DOCUMENT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html", ".md": "markdown"}
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class ParsedEntry:
+    guid: str
+    title: str
+    body: Body
+    link: str = ""
+    author: str = ""
+    published: str | None = None
+    entry_links: tuple[EntryLink, ...] = ()
+
+
+@dataclass
+class ParsedFeed:
+    title: str
+    description: str = ""
+    site_url: str = ""
+    entries: list[ParsedEntry] = field(default_factory=list)
+    recovered: bool = False  # feedparser repaired a malformed document
+
+
+def _digest(*parts: str, size: int = 16) -> str:
+    return hashlib.sha1("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:size]
+
+
+def feed_id_for(source: str) -> str:
+    """A short stable id for a source URL or absolute path."""
+    return _digest(source, size=10)
+
+
+def article_id_for(feed_id: str, entry: ParsedEntry) -> str:
+    """Feed id + guid, else link, else title and date: stable across refreshes."""
+    key = entry.guid or entry.link or f"{entry.title}\x00{entry.published or ''}"
+    return _digest(feed_id, key)
+
+
+def content_hash(entry: ParsedEntry) -> str:
+    return _digest(entry.title, entry.body.content_type, entry.body.content, size=20)
+
+
+def iso_from_struct(value: Any) -> str | None:
+    """feedparser's UTC struct_time -> ISO 8601, or None for impossible dates."""
+    if not value:
+        return None
+    try:
+        stamp = calendar.timegm(value)
+        return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _entry_links(entry: Any) -> tuple[EntryLink, ...]:
+    links: list[EntryLink] = []
+    for item in entry.get("links", ()) or ():
+        url = clean_url(item.get("href"))
+        rel = clean_line(str(item.get("rel", "alternate")))
+        if not url or rel == "alternate":
+            continue
+        links.append(
+            EntryLink(
+                url,
+                rel,
+                clean_line(str(item.get("title", ""))),
+                clean_line(str(item.get("type", ""))),
+            )
+        )
+    comments = clean_url(entry.get("comments"))
+    if comments:
+        links.append(EntryLink(comments, "comments", "Comments"))
+    return tuple(links)
+
+
+def _entry_body(entry: Any) -> Body:
+    for item in entry.get("content", ()) or ():
+        value = item.get("value")
+        if value:
+            kind = "text" if item.get("type") == "text/plain" else "html"
+            return Body(clean_text(value), kind)
+    summary = entry.get("summary") or ""
+    detail = entry.get("summary_detail") or {}
+    kind = "text" if detail.get("type") == "text/plain" else "html"
+    return Body(clean_text(summary), kind)
+
+
+def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) -> ParsedFeed:
+    """Parse feed bytes (never a URL: feedparser's own fetching has no timeout)."""
+    if not data.strip():
+        raise SourceError(f"{clean_line(source)}: empty document")
+    parsed = feedparser.parse(
+        data,
+        response_headers=headers or {},
+        sanitize_html=False,  # document.py parses the HTML itself; it is never rendered raw
+        resolve_relative_uris=False,
+    )
+    info = parsed.get("feed", {})
+    version = parsed.get("version", "")
+    if not parsed.entries and not version:
+        reason = parsed.get("bozo_exception")
+        detail = f" ({clean_line(str(reason))[:120]})" if reason else ""
+        raise SourceError(f"{clean_line(source)}: not a feed{detail}")
+    feed = ParsedFeed(
+        title=clean_line(info.get("title", "")) or clean_line(source),
+        description=clean_line(info.get("subtitle", "") or info.get("description", "")),
+        site_url=clean_url(info.get("link")),
+        recovered=bool(parsed.get("bozo")),
+    )
+    for entry in parsed.entries:
+        link = clean_url(entry.get("link"))
+        feed.entries.append(
+            ParsedEntry(
+                guid=clean_line(str(entry.get("id", "") or "")),
+                title=clean_line(entry.get("title", "")) or "(untitled)",
+                body=_entry_body(entry),
+                link=link,
+                author=clean_line(entry.get("author", "")),
+                published=iso_from_struct(
+                    entry.get("published_parsed") or entry.get("updated_parsed")
+                ),
+                entry_links=_entry_links(entry),
+            )
+        )
+    return feed
+
+
+def read_document(path: Path) -> ParsedEntry:
+    """One .txt/.html/.md file as an article; the title comes from its content."""
+    from reader.core.document import build_document
+
+    kind = DOCUMENT_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise SourceError(f"{path}: not a .txt, .html or .md document")
+    try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise SourceError(f"{path}: larger than {MAX_DOCUMENT_BYTES // 1048576} MiB")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"{path}: {error.strerror}") from None
+    text = clean_text(raw.decode("utf-8", errors="replace"))
+    body = Body(text, kind)  # type: ignore[arg-type]
+    title = build_document(body, title=path.stem).title or path.stem
+    return ParsedEntry(guid=path.name, title=clean_line(title), body=body)
+
+
+def read_folder(path: Path) -> ParsedFeed:
+    """A folder of documents as a feed, one article a file, in name order."""
+    if not path.is_dir():
+        raise SourceError(f"{path}: not a folder")
+    feed = ParsedFeed(title=path.name, description=f"Documents in {path}")
+    for item in sorted(path.iterdir()):
+        if item.is_file() and item.suffix.lower() in DOCUMENT_SUFFIXES:
+            feed.entries.append(read_document(item))
+    if not feed.entries:
+        raise SourceError(f"{path}: no .txt, .html or .md documents in this folder")
+    return feed

@@ -1,0 +1,370 @@
+"""The one facade the UI and the CLI call.
+
+Built by :func:`open_library` from injectable parts (store, fetcher, clock),
+so tests swap them without patching.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reader.core import config
+from reader.core.document import build_document
+from reader.core.errors import NotFound, ReaderError, SourceError
+from reader.core.feeds import (
+    ParsedEntry,
+    ParsedFeed,
+    article_id_for,
+    content_hash,
+    feed_id_for,
+    parse_feed,
+    read_document,
+    read_folder,
+)
+from reader.core.fetch import FetchResult, fetch
+from reader.core.models import Article, Document, Feed, Quote
+from reader.core.quotes import find_quotes
+from reader.core.related import index_terms
+from reader.core.sanitize import clean_line, url_scheme
+from reader.core.store import Store
+
+Fetcher = Callable[..., FetchResult]
+Clock = Callable[[], datetime]
+SEED_FOLDER_TITLE = "Sample articles"
+_DOCUMENT_CACHE = 64
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FeedSummary:
+    """A feed with its counts, as the feed list and ``reader feeds`` show it."""
+
+    feed: Feed
+    unread: int
+    total: int
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    feed_id: str
+    title: str
+    new: int = 0
+    not_modified: bool = False
+    error: str | None = None
+
+
+def source_kind(source: str) -> str:
+    scheme = url_scheme(source)
+    if scheme in ("http", "https"):
+        return "http"
+    if scheme and len(scheme) > 1:  # "c:" would be a Windows drive, not a scheme
+        raise SourceError(f"{clean_line(source)}: only http(s) URLs, feed files and folders")
+    return "folder" if Path(source).expanduser().is_dir() else "file"
+
+
+def normalise_source(source: str) -> str:
+    if source_kind(source) == "http":
+        return source.strip()
+    return str(Path(source).expanduser().resolve())
+
+
+def _reading_minutes(doc: Document) -> int:
+    return max(1, round(len(doc.text.split()) / 230))
+
+
+class Library:
+    """Subscriptions, articles, read marks and bookmarks over one store."""
+
+    def __init__(self, store: Store, *, fetcher: Fetcher = fetch, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.clock = clock
+        self._documents: OrderedDict[str, Document] = OrderedDict()
+        self._doc_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.store.flush()
+        self.store.close()
+
+    def now_iso(self) -> str:
+        return self.clock().isoformat(timespec="seconds")
+
+    # -- feeds -------------------------------------------------------------------
+
+    def feeds(self) -> list[FeedSummary]:
+        read = self.store.read_ids()
+        counts: dict[str, list[int]] = {}
+        for article in self.store.articles():
+            entry = counts.setdefault(article.feed_id, [0, 0])
+            entry[1] += 1
+            if article.id not in read:
+                entry[0] += 1
+        return [
+            FeedSummary(feed, *counts.get(feed.id, [0, 0]))
+            for feed in sorted(self.store.feeds(), key=lambda f: f.title.casefold())
+        ]
+
+    def feed(self, feed_id: str) -> Feed:
+        feed = self.store.feed(feed_id)
+        if feed is None:
+            raise NotFound(f"no feed with id {clean_line(feed_id)!r}")
+        return feed
+
+    def add(self, source: str, *, title: str | None = None) -> RefreshOutcome:
+        """Subscribe to a URL, feed file or folder and fetch it at once."""
+        kind = source_kind(source)
+        url = normalise_source(source)
+        if kind != "http" and not Path(url).exists():
+            raise SourceError(f"{clean_line(source)}: no such file or folder")
+        feed_id = feed_id_for(url)
+        existing = self.store.feed(feed_id)
+        if existing is not None:
+            return RefreshOutcome(feed_id, existing.title, error="already subscribed")
+        parsed, result = self._read_source(url, kind, None)  # raises before anything is stored
+        feed = Feed(
+            id=feed_id, url=url, title=title or parsed.title, kind=kind, added_at=self.now_iso()
+        )  # type: ignore[arg-type]
+        outcome = self._ingest(feed, parsed, result)
+        self.store.flush()
+        return outcome
+
+    def remove(self, feed_id: str) -> Feed:
+        feed = self.feed(feed_id)
+        self.store.remove_feed(feed_id)
+        self.store.flush()
+        return feed
+
+    def _read_source(
+        self, url: str, kind: str, feed: Feed | None
+    ) -> tuple[ParsedFeed, FetchResult | None]:
+        if kind == "folder":
+            return read_folder(Path(url)), None
+        if kind == "file":
+            path = Path(url)
+            if path.suffix.lower() in (".txt", ".html", ".htm", ".md"):
+                entry = read_document(path)
+                return ParsedFeed(title=entry.title, entries=[entry]), None
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                raise SourceError(f"{path}: {error.strerror}") from None
+            return parse_feed(data, url), None
+        result = self.fetcher(
+            url,
+            etag=feed.etag if feed else None,
+            last_modified=feed.last_modified if feed else None,
+        )
+        if result.not_modified:
+            return ParsedFeed(title=feed.title if feed else url), result
+        return parse_feed(result.content, url, result.headers), result
+
+    def refresh(
+        self,
+        feed_ids: Iterable[str] | None = None,
+        *,
+        progress: Callable[[int, int, RefreshOutcome], None] | None = None,
+    ) -> list[RefreshOutcome]:
+        """Fetch and ingest feeds; a failure is recorded on its feed and loses nothing."""
+        feeds = self.store.feeds() if feed_ids is None else [self.feed(fid) for fid in feed_ids]
+        outcomes: list[RefreshOutcome] = []
+        for index, feed in enumerate(feeds, 1):
+            try:
+                parsed, result = self._read_source(feed.url, feed.kind, feed)
+                if result is not None and result.not_modified:
+                    feed.checked_at, feed.error, feed.error_at = self.now_iso(), None, None
+                    self.store.save_feed(feed)
+                    outcome = RefreshOutcome(feed.id, feed.title, not_modified=True)
+                else:
+                    outcome = self._ingest(feed, parsed, result)
+            except ReaderError as error:
+                feed.error, feed.error_at = str(error), self.now_iso()
+                self.store.save_feed(feed)
+                outcome = RefreshOutcome(feed.id, feed.title, error=str(error))
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(index, len(feeds), outcome)
+        self.store.flush()
+        return outcomes
+
+    def _ingest(self, feed: Feed, parsed: ParsedFeed, result: FetchResult | None) -> RefreshOutcome:
+        now = self.now_iso()
+        if result is not None:
+            feed.etag, feed.last_modified = result.etag, result.last_modified
+            if result.permanent_url:
+                feed.url = result.permanent_url
+        if parsed.description:
+            feed.description = parsed.description
+        feed.site_url = parsed.site_url or feed.site_url
+        feed.checked_at, feed.error, feed.error_at = now, None, None
+        self.store.save_feed(feed)
+        batch = []
+        for entry in parsed.entries:
+            article_id = article_id_for(feed.id, entry)
+            digest = content_hash(entry)
+            old = self.store.article(article_id)
+            if old is not None and old.content_hash == digest:
+                continue
+            batch.append((self._analyse(feed, article_id, entry, digest, now), entry.body))
+        new = self.store.put_articles(feed.id, batch)
+        with self._doc_lock:
+            for article, _ in batch:
+                self._documents.pop(article.id, None)
+        return RefreshOutcome(feed.id, feed.title, new=len(new))
+
+    def _analyse(
+        self, feed: Feed, article_id: str, entry: ParsedEntry, digest: str, now: str
+    ) -> Article:
+        """Derive what lists and the archive need (quotes, index terms) once, at ingest."""
+        doc = build_document(entry.body, title=entry.title, base_url=entry.link)
+        summary = " ".join(doc.text.split())[:280]
+        return Article(
+            id=article_id,
+            feed_id=feed.id,
+            title=entry.title,
+            link=entry.link,
+            author=entry.author,
+            published=entry.published,
+            guid=entry.guid,
+            summary=summary,
+            content_hash=digest,
+            entry_links=entry.entry_links,
+            added_at=now,
+            quotes=tuple(find_quotes(doc)),
+            terms=index_terms(doc.title or entry.title, doc.text),
+        )
+
+    # -- articles ----------------------------------------------------------------
+
+    def articles(self, feed_id: str | None = None, *, unread_only: bool = False) -> list[Article]:
+        """Newest first; an article with no date sorts by when it was added."""
+        if feed_id is not None:
+            self.feed(feed_id)
+        read = self.store.read_ids()
+        items = [a for a in self.store.articles(feed_id) if not (unread_only and a.id in read)]
+        items.sort(key=lambda a: (a.published or a.added_at, a.id), reverse=True)
+        return items
+
+    def article(self, article_id: str) -> Article:
+        article = self.store.article(article_id)
+        if article is None:
+            raise NotFound(f"no article with id {clean_line(article_id)!r}")
+        return article
+
+    def document(self, article_id: str) -> Document:
+        """The laid-out article, cached for the articles opened most recently."""
+        with self._doc_lock:
+            cached = self._documents.get(article_id)
+            if cached is not None:
+                self._documents.move_to_end(article_id)
+                return cached
+        article = self.article(article_id)
+        body = self.store.body(article_id)
+        if body is None:
+            doc = Document(title=article.title)
+        else:
+            doc = build_document(body, title=article.title, base_url=article.link)
+        with self._doc_lock:
+            self._documents[article_id] = doc
+            while len(self._documents) > _DOCUMENT_CACHE:
+                self._documents.popitem(last=False)
+        return doc
+
+    def quotes(self, article_id: str) -> list[Quote]:
+        return list(self.article(article_id).quotes)
+
+    def reading_minutes(self, article_id: str) -> int:
+        return _reading_minutes(self.document(article_id))
+
+    def quotes_by_speaker(self, name: str) -> list[tuple[Article, Quote]]:
+        """Every stored quotation whose speaker's name contains ``name`` (case-insensitive)."""
+        needle = name.casefold().strip()
+        found = [
+            (article, quote)
+            for article in self.articles()
+            for quote in article.quotes
+            if quote.speaker and needle in quote.speaker.casefold()
+        ]
+        return found
+
+    def is_read(self, article_id: str) -> bool:
+        return self.store.is_read(article_id)
+
+    def read_ids(self) -> frozenset[str]:
+        return self.store.read_ids()
+
+    def mark(self, article_ids: Iterable[str], read: bool = True) -> list[str]:
+        """Mark read or unread and persist at once; returns the ids that changed."""
+        ids = list(article_ids)
+        for article_id in ids:
+            self.article(article_id)
+        changed = self.store.set_read(ids, read)
+        self.store.flush()
+        return changed
+
+    def mark_later(self, article_ids: Iterable[str], read: bool = True) -> list[str]:
+        """Mark in memory only; the caller flushes off the UI thread."""
+        return self.store.set_read(article_ids, read)
+
+    def flush(self) -> None:
+        self.store.flush()
+
+    def feed_title(self, feed_id: str) -> str:
+        feed = self.store.feed(feed_id)
+        return feed.title if feed else ""
+
+
+def documents_of_file(path: Path) -> list[tuple[str, Document]]:
+    """A document file or feed file as (title, Document) pairs, without storing it."""
+    if path.suffix.lower() in (".txt", ".html", ".htm", ".md"):
+        entries = [read_document(path)]
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise SourceError(f"{path}: {error.strerror}") from None
+        entries = parse_feed(data, str(path)).entries
+    return [
+        (entry.title, build_document(entry.body, title=entry.title, base_url=entry.link))
+        for entry in entries
+    ]
+
+
+def load_seeds(library: Library) -> list[RefreshOutcome]:
+    """Subscribe a new database to the bundled sample content (no network needed)."""
+    seeds = config.seeds_dir()
+    outcomes = [library.add(str(seeds), title=SEED_FOLDER_TITLE)]
+    for path in sorted(seeds.iterdir()):
+        if path.suffix.lower() in (".rss", ".atom", ".xml", ".rdf"):
+            outcomes.append(library.add(str(path)))
+    return outcomes
+
+
+def open_library(
+    db: str | Path | None = None,
+    *,
+    readonly: bool = False,
+    seed: bool = True,
+    fetcher: Fetcher = fetch,
+    clock: Clock = utc_now,
+) -> Library:
+    """Open (or create, with the seeds loaded) the database at ``db``."""
+    path = config.db_dir(db)
+    if readonly and not (path / "library.json").exists():
+        readonly = False  # a new database has to be created first
+    store = Store(path, readonly=readonly)
+    library = Library(store, fetcher=fetcher, clock=clock)
+    if store.created and seed:
+        try:
+            load_seeds(library)
+        except BaseException:
+            store.close()
+            raise
+    return library

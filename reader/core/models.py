@@ -1,0 +1,164 @@
+"""Plain records shared by every core module.
+
+They hold data only (no I/O, no Textual), so the store can serialise them and
+the UI can receive them ready to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockKind = Literal["heading", "paragraph", "blockquote", "list_item", "caption", "preformatted"]
+SpanKind = Literal["text", "emphasis", "strong", "code", "link"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of text inside a block; links carry their number in the article."""
+
+    text: str
+    kind: SpanKind = "text"
+    href: str | None = None
+    number: int | None = None  # 1-based inline link number, for kind == "link"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One laid-out unit of an article body."""
+
+    kind: BlockKind
+    spans: tuple[Span, ...]
+    level: int = 0  # heading level (1-6) or list nesting depth
+    attribution: str | None = None  # a blockquote's <footer>/<cite>
+
+    @property
+    def text(self) -> str:
+        return "".join(span.text for span in self.spans)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An inline link of the body, numbered in reading order (de-duplicated by URL)."""
+
+    number: int
+    url: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedItem:
+    """One item of a lifted "Don't Miss" / "Related" / "Read more" block."""
+
+    title: str
+    blurb: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An article ready to lay out: metadata lines, body blocks, lifted links."""
+
+    title: str
+    meta: tuple[str, ...] = ()  # short lines such as "2 mins read" or a byline
+    blocks: tuple[Block, ...] = ()
+    links: tuple[Link, ...] = ()
+    related_heading: str | None = None  # e.g. "Don't Miss"
+    related: tuple[RelatedItem, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(block.text for block in self.blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A quotation found in a block.
+
+    ``start``/``end`` index the block's text and include the quote marks, so the
+    UI can highlight exactly what a reader sees as the quotation.
+    """
+
+    paragraph: int  # index into Document.blocks where the quotation opens
+    start: int  # offset of the opening mark in that block's text
+    end: int  # offset just past the closing mark, in the block ``last_paragraph``
+    text: str  # the quotation without its marks (paragraphs joined by "\n")
+    speaker: str | None = None
+    last_paragraph: int | None = None  # set when the quotation runs on
+
+    @property
+    def final_paragraph(self) -> int:
+        return self.paragraph if self.last_paragraph is None else self.last_paragraph
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLink:
+    """A link the feed entry itself carries (enclosure, comments, rel=related)."""
+
+    url: str
+    rel: str  # "enclosure" | "comments" | "related" | "alternate" | ...
+    title: str = ""
+    type: str = ""
+
+
+@dataclass(slots=True)
+class Feed:
+    """A subscription: where it comes from and how its last fetch went."""
+
+    id: str
+    url: str  # http(s) URL or absolute path of a feed file or a folder
+    title: str
+    kind: Literal["http", "file", "folder"] = "http"
+    description: str = ""
+    site_url: str = ""
+    added_at: str = ""
+    error: str | None = None
+    error_at: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    checked_at: str | None = None
+
+
+@dataclass(slots=True)
+class Article:
+    """Article metadata: small enough to keep every article in memory."""
+
+    id: str
+    feed_id: str
+    title: str
+    link: str = ""
+    author: str = ""
+    published: str | None = None  # ISO 8601, UTC, or None when unknown
+    guid: str = ""
+    summary: str = ""  # plain text, short
+    content_hash: str = ""
+    entry_links: tuple[EntryLink, ...] = ()
+    added_at: str = ""
+    quotes: tuple[Quote, ...] = ()
+    terms: dict[str, float] = field(default_factory=dict)  # index terms
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """An article's full content, stored apart and read only when it opens."""
+
+    content: str
+    content_type: Literal["html", "text", "markdown"] = "html"
+
+
+@dataclass(slots=True)
+class Bookmark:
+    """A saved article, link from it, or single quotation."""
+
+    id: str
+    kind: Literal["article", "link", "quote"]
+    article_id: str
+    title: str  # article title, link title, or the quotation text
+    url: str = ""
+    article_title: str = ""
+    feed_title: str = ""
+    published: str | None = None
+    speaker: str | None = None
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    created_at: str = ""

@@ -1,0 +1,680 @@
+"""Related links for an article: the links it offers, and similar stories in the archive.
+
+Three sources feed the sidebar. The document itself (a lifted "Related" section and
+its inline links), the feed entry's own links (enclosures, comments, rel=related),
+and the local archive: stories sharing rare words and, above all, the same named
+people and places, each with a short reason ("also mentions Putin, Kursk").
+
+Similarity is cheap by design: :func:`index_terms` runs once per article at ingest
+and keeps only ~40 weighted terms in ``Article.terms``; :class:`SimilarityIndex`
+keeps an inverted index over those so a query walks a few short posting lists
+instead of the whole archive.
+
+Entity terms are stored in their display form ("Putin", "NATO") and ordinary words
+in lower case ("ceasefire"), so a reason can be written straight from the keys.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from reader.core.models import Article, Document, EntryLink
+from reader.core.sanitize import SAFE_SCHEMES, clean_line, clean_url
+
+__all__ = [
+    "BacklinkIndex",
+    "RelatedKind",
+    "RelatedLink",
+    "SimilarityIndex",
+    "archive_links",
+    "backlink_links",
+    "entry_links",
+    "index_terms",
+    "inline_links",
+    "is_entity",
+    "normalise_url",
+    "outbound_urls",
+    "related_links",
+    "section_links",
+]
+
+# --------------------------------------------------------------------------- terms
+
+MAX_TERMS = 40
+ENTITY_BOOST = 2.0
+TITLE_BOOST = 1.5
+
+# Function words, reporting verbs and calendar words: frequent in every story, so
+# they would only add noise to similarity and to reasons.
+_STOPWORD_TEXT = """
+    a about above across after afterwards again against ago all almost alone along
+    already also although always am among amongst an and another any anybody anyone
+    anything anyway anywhere are around as at back be became because become becomes
+    been before beforehand behind being below beside besides between beyond both but
+    by can cannot could did do does doing done down during each either else
+    elsewhere enough etc even ever every everybody everyone everything everywhere
+    except few first for former formerly from further had has have having he her
+    here hers herself him himself his how however i if in indeed into is it its
+    itself just last later latter least less let like made make makes many may me
+    meanwhile might mine more moreover most mostly much must my myself near nearly
+    neither never nevertheless new news next no nobody none nor not nothing now
+    nowhere of off often on once one only onto or other others otherwise our ours
+    ourselves out over own per perhaps rather really same several she should since
+    so some somebody someone something sometime sometimes somewhere still such than
+    that the their theirs them themselves then there thereby therefore these they
+    this those though through throughout thus to together too toward towards two
+    under until up upon us very via was we well were what whatever when whenever
+    where whereas whether which while who whoever whole whom whose why will with
+    within without would yet you your yours yourself yourselves
+    able added adds according announced asked ask asks called comes come came did
+    get gets getting got go goes going gone know known including include includes
+    told tell tells say says said saying stated states stating noted reported
+    reports reporting see seen seems seem take takes took taken think thought use
+    used using want wants wanted way ways week weeks year years day days time times
+    today tonight yesterday tomorrow month months people thing things lot lots part
+    three four five six seven eight nine ten hundred thousand million billion
+    monday tuesday wednesday thursday friday saturday sunday january february march
+    april june july august september october november december
+    mr mrs ms dr sir st prof jr sr vs am pm
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+# An abbreviation whose full stop does not end the sentence ("Mr. Putin").
+_ABBREVIATION_TEXT = "mr mrs ms dr st gen sen rep gov lt col capt sgt prof jr sr vs no"
+_ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
+
+# Letters with inner apostrophes ("O'Brien", "don't"), or a dotted acronym ("U.S.").
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)*")
+_SENTENCE_END = frozenset(".!?:;\n")
+_OPENING_QUOTES = frozenset("“«„‘\"'")
+
+
+def is_entity(term: str) -> bool:
+    """Whether an index key names a person, place or organisation (display form)."""
+    return term[:1].isupper()
+
+
+def _singular(word: str) -> str:
+    """Crude plural stripping: consistent across articles matters more than correct."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@dataclass(slots=True)
+class _Token:
+    form: str  # as written, possessive stripped
+    capital: bool
+    acronym: bool
+    sure: bool  # capitalised where only a name would be (not sentence-initial)
+    initial: bool  # opens a sentence or line: capital says nothing
+    in_title: bool
+
+
+def _tokens(text: str, *, in_title: bool) -> Iterator[_Token]:
+    """Tokens of ``text`` line by line, marking where a capital letter means a name."""
+    for line in text.splitlines():
+        matches = list(_WORD.finditer(line))
+        if not matches:
+            continue
+        raw: list[tuple[str, bool, str]] = []  # (form, initial, gap before it)
+        prev_end, prev_word = 0, ""
+        for index, match in enumerate(matches):
+            gap = line[prev_end : match.start()]
+            initial = index == 0 or bool(_SENTENCE_END.intersection(gap))
+            if initial and index and gap.strip() == "." and prev_word.lower() in _ABBREVIATIONS:
+                initial = False
+            if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
+                initial = True
+            form = match.group()
+            if form[-2:] in ("'s", "’s") and len(form) > 3:
+                form = form[:-2]
+            raw.append((form, initial, gap))
+            prev_end, prev_word = match.end(), match.group()
+        # A Title Case Headline Capitalises Everything: there capitals prove nothing.
+        words = [f for f, _, _ in raw if f.lower() not in STOPWORDS]
+        capitals = sum(1 for f in words if f[:1].isupper())
+        title_case = len(words) >= 3 and capitals >= 0.8 * len(words)
+        for index, (form, initial, _) in enumerate(raw):
+            dotted = "." in form
+            if dotted:
+                form = form.replace(".", "").upper()
+            acronym = dotted or (2 <= len(form) <= 5 and form.isupper() and form.isalpha())
+            capital = form[:1].isupper()
+            sure = capital and not initial and not title_case
+            if capital and initial and not title_case and index + 1 < len(raw):
+                # "Vladimir Putin said": a capital followed by a sure name is a name.
+                after, after_initial, gap = raw[index + 1]
+                if gap == " " and after[:1].isupper() and not after.isupper() and not after_initial:
+                    sure = form.lower() not in STOPWORDS
+            yield _Token(form, capital, acronym, sure, initial or title_case, in_title)
+
+
+def index_terms(title: str, text: str) -> dict[str, float]:
+    """The ~40 weighted terms that stand for an article in the similarity index.
+
+    Run once at ingest. Named people and places count double and title words half
+    again, because those are what make two stories the same story; weights are
+    sublinear in frequency so one repeated word cannot dominate.
+    """
+    tokens = [*_tokens(title, in_title=True), *_tokens(text, in_title=False)]
+    sure_names = {t.form for t in tokens if t.sure or t.acronym}
+    counts: dict[str, int] = {}
+    entities: set[str] = set()
+    titled: set[str] = set()
+    for token in tokens:
+        lower = token.form.lower()
+        if len(token.form) < 2:
+            continue
+        if token.acronym:
+            key = token.form
+        elif lower in STOPWORDS:
+            continue
+        elif token.capital and (token.sure or token.form in sure_names):
+            key = token.form
+        elif "'" in lower or "’" in lower or len(lower) < 3:
+            continue
+        else:
+            key = _singular(lower)
+        counts[key] = counts.get(key, 0) + 1
+        if key[:1].isupper():
+            entities.add(key)
+        if token.in_title:
+            titled.add(key)
+    weights: dict[str, float] = {}
+    for key, count in counts.items():
+        weight = 1.0 + math.log(count)
+        if key in entities:
+            weight *= ENTITY_BOOST
+        if key in titled:
+            weight *= TITLE_BOOST
+        weights[key] = round(weight, 3)
+    best = sorted(weights, key=lambda k: (-weights[k], -counts[k], -len(k), k))[:MAX_TERMS]
+    return {key: weights[key] for key in best}
+
+
+# --------------------------------------------------------------------------- index
+
+
+class SimilarityIndex:
+    """TF-IDF cosine similarity over stored ``Article.terms``, with an inverted index.
+
+    A query walks only the posting lists of its strongest terms, skips lists longer
+    than ``walk_cap`` (such common terms have a low idf anyway), then scores the best
+    ``candidates`` exactly against every query term. Document norms depend on idf, so
+    they are cached and recomputed when the archive has grown or shrunk by a tenth.
+    """
+
+    def __init__(
+        self,
+        items: Iterable[tuple[str, Mapping[str, float]]] = (),
+        *,
+        walk_cap: int = 2000,
+        query_terms: int = 25,
+        candidates: int = 200,
+    ) -> None:
+        self.walk_cap = walk_cap
+        self.query_terms = query_terms
+        self.candidates = candidates
+        self._terms: dict[str, dict[str, float]] = {}
+        self._postings: dict[str, dict[str, float]] = {}
+        self._norms: dict[str, float] = {}
+        self._norm_size = 0
+        for article_id, terms in items:
+            self._insert(article_id, terms)
+        self._refresh_norms()
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._terms
+
+    def terms_of(self, article_id: str) -> dict[str, float]:
+        return dict(self._terms.get(article_id, {}))
+
+    def idf(self, term: str) -> float:
+        """Smoothed idf; a term no stored article has counts as if one had it."""
+        df = len(self._postings.get(term, ())) or 1
+        return math.log(1.0 + len(self._terms) / df)
+
+    def add(self, article_id: str, terms: Mapping[str, float]) -> None:
+        """Index an article, replacing what was indexed under the same id."""
+        if article_id in self._terms:
+            self.remove(article_id)
+        self._insert(article_id, terms)
+        if self._stale():
+            self._refresh_norms()
+        else:
+            self._norms[article_id] = self._norm(self._terms[article_id])
+
+    def remove(self, article_id: str) -> None:
+        """Forget an article; unknown ids are ignored."""
+        terms = self._terms.pop(article_id, None)
+        if terms is None:
+            return
+        self._norms.pop(article_id, None)
+        for term in terms:
+            postings = self._postings[term]
+            del postings[article_id]
+            if not postings:
+                del self._postings[term]
+
+    def similar(
+        self,
+        query: str | Mapping[str, float],
+        k: int = 5,
+        exclude: Iterable[str] = (),
+        *,
+        min_score: float = 0.0,
+    ) -> list[tuple[str, float, str]]:
+        """The ``k`` stored articles most like ``query``, as (id, score, reason).
+
+        ``query`` is a stored article id (never returned itself) or a terms mapping
+        from :func:`index_terms`. Scores are cosines in (0, 1].
+        """
+        skip = set(exclude)
+        if isinstance(query, str):
+            skip.add(query)
+            terms: Mapping[str, float] = self._terms.get(query, {})
+        else:
+            terms = query
+        if not terms or k <= 0 or not self._terms:
+            return []
+        if self._stale():
+            self._refresh_norms()
+        weights = {term: weight * self.idf(term) for term, weight in terms.items()}
+        query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        strongest = sorted(
+            (t for t in weights if t in self._postings), key=weights.__getitem__, reverse=True
+        )[: self.query_terms]
+
+        partial: dict[str, float] = {}
+        common: list[str] = []
+        for term in strongest:
+            postings = self._postings[term]
+            if len(postings) > self.walk_cap:
+                common.append(term)
+                continue
+            self._accumulate(partial, postings, weights[term] * self.idf(term))
+        if not partial:  # every shared term is common: walk a capped slice of each
+            for term in common:
+                capped = dict(islice(self._postings[term].items(), self.walk_cap))
+                self._accumulate(partial, capped, weights[term] * self.idf(term))
+        for article_id in skip:
+            partial.pop(article_id, None)
+        shortlist = heapq.nlargest(
+            self.candidates, partial, key=lambda a: partial[a] / self._norms.get(a, 1.0)
+        )
+
+        scored: list[tuple[float, str, list[tuple[float, str]]]] = []
+        idf = {term: self.idf(term) for term in weights}
+        for article_id in shortlist:
+            doc_terms = self._terms[article_id]
+            shared = [(weights[t] * w * idf[t], t) for t, w in doc_terms.items() if t in weights]
+            norm = self._norms.get(article_id) or self._norm(doc_terms)
+            score = sum(c for c, _ in shared) / (query_norm * norm)
+            if score > min_score:
+                scored.append((score, article_id, shared))
+        best = heapq.nlargest(k, scored, key=lambda s: (s[0], s[1]))
+        return [(a, round(score, 4), _reason(shared)) for score, a, shared in best]
+
+    # -- internals
+
+    @staticmethod
+    def _accumulate(partial: dict[str, float], postings: Mapping[str, float], q: float) -> None:
+        get = partial.get
+        for article_id, weight in postings.items():
+            partial[article_id] = get(article_id, 0.0) + q * weight
+
+    def _insert(self, article_id: str, terms: Mapping[str, float]) -> None:
+        stored = {t: float(w) for t, w in terms.items() if w > 0}
+        self._terms[article_id] = stored
+        for term, weight in stored.items():
+            postings = self._postings.get(term)
+            if postings is None:
+                self._postings[term] = {article_id: weight}
+            else:
+                postings[article_id] = weight
+
+    def _norm(self, terms: Mapping[str, float]) -> float:
+        return math.sqrt(sum((w * self.idf(t)) ** 2 for t, w in terms.items())) or 1.0
+
+    def _stale(self) -> bool:
+        return abs(len(self._terms) - self._norm_size) > 0.1 * max(self._norm_size, 10)
+
+    def _refresh_norms(self) -> None:
+        size = len(self._terms)
+        idf = {t: math.log(1.0 + size / len(p)) for t, p in self._postings.items()}
+        self._norms = {
+            a: math.sqrt(sum((w * idf[t]) ** 2 for t, w in terms.items())) or 1.0
+            for a, terms in self._terms.items()
+        }
+        self._norm_size = size
+
+
+def _reason(shared: list[tuple[float, str]], limit: int = 3) -> str:
+    """'also mentions Putin, Kursk, ceasefire': strongest shared terms, names first."""
+    top = sorted(shared, reverse=True)[: limit * 2]
+    names = [t for _, t in top if is_entity(t)]
+    words = [t for _, t in top if not is_entity(t)]
+    chosen = (names + words)[:limit]
+    return "also mentions " + ", ".join(chosen) if chosen else ""
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def normalise_url(url: str) -> str:
+    """A comparable form of a web URL, or "" when it is not an http(s) URL.
+
+    http and https, "www." or not, a trailing slash, a fragment, a default port and
+    utm_* tracking parameters all make no difference to which page is meant.
+    """
+    url = clean_url(url, SAFE_SCHEMES)
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port
+    except ValueError:
+        return ""
+    if not host:
+        return ""
+    if host.startswith("www."):
+        host = host[4:]
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = parts.path.rstrip("/")
+    query = parts.query
+    if "utm_" in query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, v) for k, v in pairs if not k.startswith("utm_")])
+    return urlunsplit(("https", netloc, path, query, ""))
+
+
+def _domain(url: str) -> str:
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+class BacklinkIndex:
+    """Which stored articles link to a URL: "who else pointed here"."""
+
+    def __init__(self, items: Iterable[tuple[str, Iterable[str]]] = ()) -> None:
+        self._targets: dict[str, dict[str, None]] = {}  # normal URL -> ordered ids
+        self._outbound: dict[str, set[str]] = {}
+        for article_id, urls in items:
+            self.add(article_id, urls)
+
+    def __len__(self) -> int:
+        return len(self._outbound)
+
+    def add(self, article_id: str, urls: Iterable[str]) -> None:
+        """Record an article's outbound links, replacing any recorded before."""
+        self.remove(article_id)
+        normal = {n for n in map(normalise_url, urls) if n}
+        self._outbound[article_id] = normal
+        for url in normal:
+            self._targets.setdefault(url, {})[article_id] = None
+
+    def remove(self, article_id: str) -> None:
+        for url in self._outbound.pop(article_id, ()):
+            linking = self._targets[url]
+            linking.pop(article_id, None)
+            if not linking:
+                del self._targets[url]
+
+    def linking_to(self, url: str, exclude: Iterable[str] = ()) -> list[str]:
+        """Ids of articles linking to ``url``, in the order they were added."""
+        normal = normalise_url(url)
+        skip = set(exclude)
+        return [a for a in self._targets.get(normal, ()) if a not in skip]
+
+
+def outbound_urls(doc: Document) -> list[str]:
+    """Every web URL a document links to: what :class:`BacklinkIndex` is built from."""
+    urls = [link.url for link in doc.links] + [i.url for i in doc.related if i.url]
+    return [u for u in urls if clean_url(u, SAFE_SCHEMES)]
+
+
+# --------------------------------------------------------------------------- links
+
+RelatedKind = Literal["section", "inline", "entry", "archive", "backlink"]
+FindArticle = Callable[[str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLink:
+    """One sidebar entry; ``url`` is always http(s) or None."""
+
+    kind: RelatedKind
+    title: str
+    url: str | None
+    reason: str | None = None
+    blurb: str = ""
+    article_id: str | None = None  # set when the target is a stored article
+    domain: str = ""
+
+    @property
+    def in_archive(self) -> bool:
+        return self.article_id is not None
+
+    def as_record(self, article_title: str) -> dict[str, Any]:
+        """The pinned JSON shape of ``reader related``."""
+        return {
+            "article": article_title,
+            "title": self.title,
+            "url": self.url,
+            "kind": self.kind,
+            "reason": self.reason,
+            "in_archive": self.in_archive,
+        }
+
+
+def _find(find_article: FindArticle | None, *keys: str | None) -> str | None:
+    if find_article is None:
+        return None
+    for key in keys:
+        if key and (found := find_article(key)):
+            return found
+    return None
+
+
+def section_links(doc: Document, *, find_article: FindArticle | None = None) -> list[RelatedLink]:
+    """The lifted "Related" / "Don't Miss" items; kept without a URL when it is unsafe."""
+    links = []
+    for item in doc.related:
+        url = clean_url(item.url, SAFE_SCHEMES) or None
+        title = clean_line(item.title) or (_domain(url) if url else "")
+        if not title:
+            continue
+        links.append(
+            RelatedLink(
+                kind="section",
+                title=title,
+                url=url,
+                reason=clean_line(doc.related_heading or "") or None,
+                blurb=clean_line(item.blurb),
+                article_id=_find(find_article, url, title),
+                domain=_domain(url) if url else "",
+            )
+        )
+    return links
+
+
+def inline_links(
+    doc: Document,
+    limit: int = 50,
+    *,
+    find_article: FindArticle | None = None,
+    skip_urls: Iterable[str] = (),
+) -> tuple[list[RelatedLink], int]:
+    """The body's web links in reading order, one per page, and how many were left off.
+
+    The count lets the sidebar say "+N more" instead of silently truncating.
+    """
+    seen = {n for n in map(normalise_url, skip_urls) if n}
+    links: list[RelatedLink] = []
+    left_off = 0
+    for link in doc.links:
+        url = clean_url(link.url, SAFE_SCHEMES)
+        normal = normalise_url(url)
+        if not normal or normal in seen:
+            continue
+        seen.add(normal)
+        if len(links) >= limit:
+            left_off += 1
+            continue
+        domain = _domain(url)
+        text = clean_line(link.text)
+        links.append(
+            RelatedLink(
+                kind="inline",
+                title=text if text and text != url else domain or url,
+                url=url,
+                article_id=_find(find_article, url),
+                domain=domain,
+            )
+        )
+    return links, left_off
+
+
+_ENTRY_LABELS = {
+    "enclosure": "Enclosure",
+    "comments": "Comments",
+    "replies": "Replies",
+    "related": "Related",
+    "via": "Via",
+    "alternate": "Alternate version",
+}
+
+
+def _entry_label(link: EntryLink, domain: str) -> str:
+    title = clean_line(link.title)
+    if title:
+        return title
+    label = _ENTRY_LABELS.get(link.rel.lower(), link.rel.capitalize() or "Link")
+    kind = clean_line(link.type)
+    if link.rel.lower() in ("enclosure", "alternate") and kind:
+        return f"{label} ({kind})"
+    return f"{label} ({domain})" if link.rel.lower() in ("related", "via") and domain else label
+
+
+def entry_links(
+    article: Article,
+    *,
+    find_article: FindArticle | None = None,
+    skip_urls: Iterable[str] = (),
+) -> list[RelatedLink]:
+    """The feed entry's own links (enclosures, comments, rel=related), labelled."""
+    seen = {n for n in map(normalise_url, [article.link, *skip_urls]) if n}
+    links = []
+    for link in article.entry_links:
+        rel = link.rel.lower()
+        if rel not in _ENTRY_LABELS:  # self, edit, license...: not for reading
+            continue
+        url = clean_url(link.url, SAFE_SCHEMES)
+        normal = normalise_url(url)
+        if not normal or normal in seen:
+            continue
+        seen.add(normal)
+        domain = _domain(url)
+        links.append(
+            RelatedLink(
+                kind="entry",
+                title=_entry_label(link, domain),
+                url=url,
+                reason=rel,
+                article_id=_find(find_article, url),
+                domain=domain,
+            )
+        )
+    return links
+
+
+def related_links(
+    doc: Document,
+    article: Article,
+    *,
+    find_article: FindArticle | None = None,
+    max_inline: int = 50,
+) -> list[RelatedLink]:
+    """The links an article offers: lifted section, inline links, then entry links.
+
+    A URL appears once, in the first group that has it. ``find_article`` maps a URL
+    or title to a stored article id, so the sidebar can open it locally. Archive and
+    backlink entries come from :func:`archive_links` and :func:`backlink_links`.
+    """
+    section = section_links(doc, find_article=find_article)
+    own = [article.link] + [link.url for link in section if link.url]
+    inline, _ = inline_links(doc, max_inline, find_article=find_article, skip_urls=own)
+    entry = entry_links(
+        article,
+        find_article=find_article,
+        skip_urls=own + [link.url for link in inline if link.url],
+    )
+    return section + inline + entry
+
+
+def _stored_link(kind: RelatedKind, other: Article, reason: str | None) -> RelatedLink:
+    url = clean_url(other.link, SAFE_SCHEMES) or None
+    return RelatedLink(
+        kind=kind,
+        title=clean_line(other.title) or (url or other.id),
+        url=url,
+        reason=reason,
+        article_id=other.id,
+        domain=_domain(url) if url else "",
+    )
+
+
+def archive_links(
+    index: SimilarityIndex,
+    article: Article,
+    lookup: Callable[[str], Article | None],
+    *,
+    k: int = 5,
+    exclude: Iterable[str] = (),
+    min_score: float = 0.05,
+) -> list[RelatedLink]:
+    """Similar stored stories, each with its reason; ``lookup`` maps id -> Article."""
+    query: str | Mapping[str, float] = article.id if article.id in index else article.terms
+    links = []
+    for article_id, _score, reason in index.similar(
+        query, k, [article.id, *exclude], min_score=min_score
+    ):
+        other = lookup(article_id)
+        if other is not None:
+            links.append(_stored_link("archive", other, reason or None))
+    return links
+
+
+def backlink_links(
+    backlinks: BacklinkIndex,
+    article: Article,
+    lookup: Callable[[str], Article | None],
+) -> list[RelatedLink]:
+    """Stored articles that link to this one."""
+    if not article.link:
+        return []
+    links = []
+    for article_id in backlinks.linking_to(article.link, exclude=[article.id]):
+        other = lookup(article_id)
+        if other is not None:
+            links.append(_stored_link("backlink", other, "links to this article"))
+    return links

@@ -1,0 +1,44 @@
+"""Make stranger-supplied text and URLs safe to store, show and export.
+
+Rich and Textual strip almost no control characters, so everything that came
+from a feed passes through :func:`clean_text` at ingest and again at render.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+# C0 except tab and newline, DEL, C1, and lone surrogates (unencodable).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+SAFE_SCHEMES = frozenset({"http", "https"})
+OPENABLE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (keeping tab and newline) and lone surrogates."""
+    return _CONTROL.sub("", text)
+
+
+def clean_line(text: str) -> str:
+    """A single display line: every control character, newline and tab removed."""
+    return " ".join(_CONTROL_LINE.sub(" ", text).split())
+
+
+def url_scheme(url: str) -> str:
+    try:
+        return urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return ""
+
+
+def clean_url(url: str | None, schemes: frozenset[str] = OPENABLE_SCHEMES) -> str:
+    """The URL without control characters or spaces, or "" when its scheme is not allowed."""
+    if not url:
+        return ""
+    url = _CONTROL_LINE.sub("", url).strip()
+    if " " in url or url.startswith("-"):
+        url = url.replace(" ", "%20")
+    return url if url_scheme(url) in schemes else ""

@@ -1,0 +1,485 @@
+"""The database: a folder of TinyDB files, the only module that touches TinyDB.
+
+Layout (see DESIGN.md, "Storage"):
+
+- ``library.json``      feeds, bookmarks, meta (schema version)
+- ``feeds/<id>.json``   article metadata of one feed, loaded at start-up
+- ``bodies/<id>.json``  article bodies of one feed, read when an article opens
+- ``state.json``        read marks, so a keypress never rewrites article text
+- ``lock``              held by the one process that may write
+
+TinyDB rewrites a whole file on every write and writes in place, so each file
+sits behind :class:`AtomicStorage`: it keeps the data in memory, and
+:meth:`Store.flush` writes each changed file once, atomically (temporary file,
+fsync, ``os.replace``). A kill at any moment leaves the old or the new file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from reader.core.errors import StoreCorrupt, StoreError, StoreLocked
+from reader.core.models import Article, Body, Bookmark, EntryLink, Feed, Quote
+
+SCHEMA_VERSION = 1
+TMP_SUFFIX = ".tmp"
+_BODY_CACHE_FEEDS = 8
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old or the new file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}{TMP_SUFFIX}")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class AtomicStorage(Storage):
+    """TinyDB storage that holds the file in memory and persists it on :meth:`flush`."""
+
+    def __init__(self, path: str, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self.dirty = False
+        self._data: dict[str, dict[str, Any]] | None = None
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            raise StoreCorrupt(f"cannot read database file {self.path}: {error.strerror}") from None
+        if not raw.strip():
+            raise StoreCorrupt(f"database file {self.path} is empty; it was left as it is")
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            raise StoreCorrupt(
+                f"database file {self.path} is not valid JSON ({error}); it was left as it is"
+            ) from None
+        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+            raise StoreCorrupt(f"database file {self.path} is not a TinyDB file; left as it is")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self.readonly:
+            raise StoreError(f"database {self.path.parent} is open read-only")
+        self._data = data
+        self.dirty = True
+
+    def flush(self) -> None:
+        if self.dirty and self._data is not None:
+            atomic_write(self.path, orjson.dumps(self._data))
+            self.dirty = False
+
+    def close(self) -> None:
+        pass
+
+
+def _open_db(path: Path, readonly: bool) -> tuple[TinyDB, AtomicStorage]:
+    db = TinyDB(str(path), storage=AtomicStorage, readonly=readonly)
+    storage = db.storage
+    assert isinstance(storage, AtomicStorage)
+    storage.read()  # load now, so an unreadable file is reported at open
+    return db, storage
+
+
+def _replace_table(db: TinyDB, name: str, documents: Iterable[dict[str, Any]]) -> None:
+    table = db.table(name)
+    table.truncate()
+    table.insert_multiple(documents)
+
+
+# -- record <-> document ------------------------------------------------------
+
+
+def article_to_doc(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "feed_id": article.feed_id,
+        "title": article.title,
+        "link": article.link,
+        "author": article.author,
+        "published": article.published,
+        "guid": article.guid,
+        "summary": article.summary,
+        "content_hash": article.content_hash,
+        "entry_links": [[e.url, e.rel, e.title, e.type] for e in article.entry_links],
+        "added_at": article.added_at,
+        "quotes": [
+            [q.paragraph, q.start, q.end, q.text, q.speaker, q.last_paragraph]
+            for q in article.quotes
+        ],
+        "terms": article.terms,
+    }
+
+
+def article_from_doc(doc: dict[str, Any]) -> Article:
+    return Article(
+        id=doc["id"],
+        feed_id=doc["feed_id"],
+        title=doc["title"],
+        link=doc.get("link", ""),
+        author=doc.get("author", ""),
+        published=doc.get("published"),
+        guid=doc.get("guid", ""),
+        summary=doc.get("summary", ""),
+        content_hash=doc.get("content_hash", ""),
+        entry_links=tuple(EntryLink(*e) for e in doc.get("entry_links", ())),
+        added_at=doc.get("added_at", ""),
+        quotes=tuple(Quote(*q) for q in doc.get("quotes", ())),
+        terms=doc.get("terms", {}),
+    )
+
+
+def _feed_to_doc(feed: Feed) -> dict[str, Any]:
+    return {name: getattr(feed, name) for name in Feed.__slots__}  # type: ignore[attr-defined]
+
+
+def _bookmark_to_doc(bookmark: Bookmark) -> dict[str, Any]:
+    doc = {name: getattr(bookmark, name) for name in Bookmark.__slots__}  # type: ignore[attr-defined]
+    doc["tags"] = list(bookmark.tags)
+    return doc
+
+
+def _bookmark_from_doc(doc: dict[str, Any]) -> Bookmark:
+    return Bookmark(**{**doc, "tags": tuple(doc.get("tags", ()))})
+
+
+# -- the store ----------------------------------------------------------------
+
+
+class Store:
+    """All persisted state, held in memory and written back in batches.
+
+    Every method takes the store's lock, so a UI thread and a worker may share it.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self.created = False
+        self._lock = threading.RLock()
+        self._lock_file: IO[str] | None = None
+        if not readonly:
+            self.path.mkdir(parents=True, exist_ok=True)
+            (self.path / "feeds").mkdir(exist_ok=True)
+            (self.path / "bodies").mkdir(exist_ok=True)
+            self._acquire_process_lock()
+            self._remove_stale_temp_files()
+        elif not (self.path / "library.json").exists():
+            raise StoreError(f"no database at {self.path}")
+        try:
+            self._load()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening ---------------------------------------------------------------
+
+    def _acquire_process_lock(self) -> None:
+        lock_path = self.path / "lock"
+        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held open
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreLocked(
+                f"database {self.path} is in use by process {holder}; close it first"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_file = handle
+
+    def _remove_stale_temp_files(self) -> None:
+        for folder in (self.path, self.path / "feeds", self.path / "bodies"):
+            for tmp in folder.glob(f".*{TMP_SUFFIX}"):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+    def _load(self) -> None:
+        library_path = self.path / "library.json"
+        self.created = not library_path.exists()
+        self._library, self._library_storage = _open_db(library_path, self.readonly)
+        meta = self._library.table("meta").all()
+        version = meta[0].get("schema", 0) if meta else 0
+        if self.created:
+            self._library.table("meta").insert({"schema": SCHEMA_VERSION})
+        elif version > SCHEMA_VERSION:
+            raise StoreError(
+                f"database {self.path} has schema {version}, newer than this reader-tui "
+                f"understands ({SCHEMA_VERSION}); upgrade reader-tui"
+            )
+        elif version < SCHEMA_VERSION:
+            self._migrate(version)
+        self._feeds: dict[str, Feed] = {
+            doc["id"]: Feed(**doc) for doc in self._library.table("feeds").all()
+        }
+        self._bookmarks: dict[str, Bookmark] = {
+            doc["id"]: _bookmark_from_doc(doc) for doc in self._library.table("bookmarks").all()
+        }
+        self._state, self._state_storage = _open_db(self.path / "state.json", self.readonly)
+        state = self._state.table("read").all()
+        self._read: set[str] = set(state[0]["ids"]) if state else set()
+        self._articles: dict[str, Article] = {}
+        self._feed_dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
+        self._dirty_feeds: set[str] = set()
+        for feed_id in self._feeds:
+            db, storage = _open_db(self._feed_meta_path(feed_id), self.readonly)
+            self._feed_dbs[feed_id] = (db, storage)
+            for doc in db.table("articles").all():
+                article = article_from_doc(doc)
+                self._articles[article.id] = article
+        self._bodies: OrderedDict[str, tuple[TinyDB, AtomicStorage, dict[str, Body]]] = (
+            OrderedDict()
+        )
+        self._dirty_bodies: set[str] = set()
+        self._library_dirty = self.created
+        self._state_dirty = False
+        self._pending_unlink: list[Path] = []
+
+    def _migrate(self, version: int) -> None:
+        """Forward migrations, one schema version at a time (none yet beyond 1)."""
+        table = self._library.table("meta")
+        table.truncate()
+        table.insert({"schema": SCHEMA_VERSION})
+        self._library_dirty = True
+
+    def _feed_meta_path(self, feed_id: str) -> Path:
+        return self.path / "feeds" / f"{feed_id}.json"
+
+    def _feed_body_path(self, feed_id: str) -> Path:
+        return self.path / "bodies" / f"{feed_id}.json"
+
+    def close(self) -> None:
+        if self._lock_file is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    # -- feeds -----------------------------------------------------------------
+
+    def feeds(self) -> list[Feed]:
+        with self._lock:
+            return list(self._feeds.values())
+
+    def feed(self, feed_id: str) -> Feed | None:
+        with self._lock:
+            return self._feeds.get(feed_id)
+
+    def save_feed(self, feed: Feed) -> None:
+        with self._lock:
+            if feed.id not in self._feed_dbs:
+                self._feed_dbs[feed.id] = _open_db(self._feed_meta_path(feed.id), self.readonly)
+            self._feeds[feed.id] = feed
+            self._library_dirty = True
+
+    def remove_feed(self, feed_id: str) -> None:
+        with self._lock:
+            self._feeds.pop(feed_id, None)
+            self._feed_dbs.pop(feed_id, None)
+            self._bodies.pop(feed_id, None)
+            gone = [a for a in self._articles.values() if a.feed_id == feed_id]
+            for article in gone:
+                del self._articles[article.id]
+                self._read.discard(article.id)
+            self._library_dirty = self._state_dirty = True
+            self._dirty_feeds.discard(feed_id)
+            self._dirty_bodies.discard(feed_id)
+            self._pending_unlink += [self._feed_meta_path(feed_id), self._feed_body_path(feed_id)]
+
+    # -- articles --------------------------------------------------------------
+
+    def articles(self, feed_id: str | None = None) -> list[Article]:
+        with self._lock:
+            if feed_id is None:
+                return list(self._articles.values())
+            return [a for a in self._articles.values() if a.feed_id == feed_id]
+
+    def article(self, article_id: str) -> Article | None:
+        with self._lock:
+            return self._articles.get(article_id)
+
+    def put_articles(
+        self, feed_id: str, articles: Iterable[tuple[Article, Body | None]]
+    ) -> list[str]:
+        """Insert or update articles of one feed; returns the ids that were new.
+
+        An existing article keeps its read and bookmark state (they live apart)
+        and its first ``added_at``.
+        """
+        with self._lock:
+            new: list[str] = []
+            bodies: dict[str, Body] = {}
+            for article, body in articles:
+                old = self._articles.get(article.id)
+                if old is None:
+                    new.append(article.id)
+                else:
+                    article.added_at = old.added_at or article.added_at
+                self._articles[article.id] = article
+                if body is not None:
+                    bodies[article.id] = body
+            self._dirty_feeds.add(feed_id)
+            if bodies:
+                _, _, cache = self._body_entry(feed_id)
+                cache.update(bodies)
+                self._dirty_bodies.add(feed_id)
+            return new
+
+    def remove_articles(self, article_ids: Iterable[str]) -> None:
+        with self._lock:
+            for article_id in article_ids:
+                article = self._articles.pop(article_id, None)
+                if article is None:
+                    continue
+                self._dirty_feeds.add(article.feed_id)
+                _, _, cache = self._body_entry(article.feed_id)
+                if cache.pop(article_id, None) is not None:
+                    self._dirty_bodies.add(article.feed_id)
+
+    def _body_entry(self, feed_id: str) -> tuple[TinyDB, AtomicStorage, dict[str, Body]]:
+        entry = self._bodies.get(feed_id)
+        if entry is None:
+            db, storage = _open_db(self._feed_body_path(feed_id), self.readonly)
+            cache = {
+                doc["id"]: Body(doc["content"], doc.get("content_type", "html"))
+                for doc in db.table("bodies").all()
+            }
+            entry = (db, storage, cache)
+            self._bodies[feed_id] = entry
+            while len(self._bodies) > _BODY_CACHE_FEEDS:
+                oldest = next(iter(self._bodies))
+                if oldest in self._dirty_bodies:
+                    break
+                self._bodies.pop(oldest)
+        self._bodies.move_to_end(feed_id)
+        return entry
+
+    def body(self, article_id: str) -> Body | None:
+        with self._lock:
+            article = self._articles.get(article_id)
+            if article is None:
+                return None
+            return self._body_entry(article.feed_id)[2].get(article_id)
+
+    # -- read state ------------------------------------------------------------
+
+    def is_read(self, article_id: str) -> bool:
+        return article_id in self._read
+
+    def read_ids(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._read)
+
+    def set_read(self, article_ids: Iterable[str], read: bool = True) -> list[str]:
+        """Mark articles; returns the ids whose state changed."""
+        with self._lock:
+            changed = [a for a in article_ids if a in self._articles and (a in self._read) != read]
+            if read:
+                self._read.update(changed)
+            else:
+                self._read.difference_update(changed)
+            if changed:
+                self._state_dirty = True
+            return changed
+
+    # -- bookmarks -------------------------------------------------------------
+
+    def bookmarks(self) -> list[Bookmark]:
+        with self._lock:
+            return list(self._bookmarks.values())
+
+    def put_bookmark(self, bookmark: Bookmark) -> None:
+        with self._lock:
+            self._bookmarks[bookmark.id] = bookmark
+            self._library_dirty = True
+
+    def remove_bookmark(self, bookmark_id: str) -> Bookmark | None:
+        with self._lock:
+            removed = self._bookmarks.pop(bookmark_id, None)
+            self._library_dirty = True
+            return removed
+
+    # -- persisting ------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        return bool(
+            self._library_dirty or self._state_dirty or self._dirty_feeds or self._dirty_bodies
+        )
+
+    def flush(self) -> None:
+        """Write every changed file once, atomically. Called once per action or refresh."""
+        if self.readonly:
+            return
+        with self._lock:
+            # Bodies and metadata first, library last: a feed listed in the
+            # library always has its files.
+            for feed_id in sorted(self._dirty_bodies):
+                db, storage, cache = self._body_entry(feed_id)
+                _replace_table(
+                    db,
+                    "bodies",
+                    (
+                        {"id": key, "content": b.content, "content_type": b.content_type}
+                        for key, b in cache.items()
+                    ),
+                )
+                storage.flush()
+            self._dirty_bodies.clear()
+            for feed_id in sorted(self._dirty_feeds):
+                if feed_id not in self._feed_dbs:
+                    continue
+                db, storage = self._feed_dbs[feed_id]
+                _replace_table(
+                    db,
+                    "articles",
+                    (article_to_doc(a) for a in self._articles.values() if a.feed_id == feed_id),
+                )
+                storage.flush()
+            self._dirty_feeds.clear()
+            if self._state_dirty:
+                _replace_table(self._state, "read", [{"ids": sorted(self._read)}])
+                self._state_storage.flush()
+                self._state_dirty = False
+            if self._library_dirty:
+                _replace_table(self._library, "feeds", map(_feed_to_doc, self._feeds.values()))
+                _replace_table(
+                    self._library, "bookmarks", map(_bookmark_to_doc, self._bookmarks.values())
+                )
+                self._library_storage.flush()
+                self._library_dirty = False
+            for path in self._pending_unlink:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            self._pending_unlink = []

@@ -1,0 +1,33 @@
+"""App-level messages: requests are named as requests, worker results in past tense."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from reader.core.library import RefreshOutcome
+from reader.core.models import Article, Document
+
+
+@dataclass
+class ArticleLoaded(Message):
+    """A worker has read and laid out an article."""
+
+    article: Article
+    document: Document
+    feed_title: str
+    minutes: int
+
+
+@dataclass
+class RefreshProgressed(Message):
+    done: int
+    total: int
+    outcome: RefreshOutcome
+
+
+@dataclass
+class FeedsRefreshed(Message):
+    outcomes: list[RefreshOutcome]
+    seconds: float

@@ -1,0 +1,138 @@
+"""The article pane: header, then one widget a block, quotations highlighted."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from reader.core.models import Article, Document, Quote
+from reader.ui.article_text import ArticleStyles, block_text, header_text
+
+_STYLE_ROLES = {
+    "quote": "article-view--quote",
+    "current_quote": "article-view--current-quote",
+    "speaker": "article-view--speaker",
+    "meta": "article-view--meta",
+    "link_number": "article-view--link-number",
+    "heading": "article-view--heading",
+    "title": "article-view--title",
+    "caption": "article-view--caption",
+}
+
+
+class ArticleView(VerticalScroll, can_focus=True):
+    """Scrollable article; one Static a block so a quotation can be scrolled to."""
+
+    COMPONENT_CLASSES = set(_STYLE_ROLES.values())
+    BINDINGS = [
+        Binding("j,down", "scroll_down", "Down", show=False, id="article.down"),
+        Binding("k,up", "scroll_up", "Up", show=False, id="article.up"),
+        Binding("space", "page_down", "Page down", show=False, id="article.page_down"),
+        Binding("shift+space,b", "page_up", "Page up", show=False, id="article.page_up"),
+        Binding("g", "scroll_home", "Top", show=False, id="article.top"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="article.bottom"),
+        Binding("right_square_bracket", "next_quote", "Next quote", id="article.next_quote"),
+        Binding(
+            "left_square_bracket",
+            "previous_quote",
+            "Prev quote",
+            show=False,
+            id="article.previous_quote",
+        ),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.article: Article | None = None
+        self.document: Document | None = None
+        self.current_quote: int | None = None
+
+    def _styles(self) -> ArticleStyles:
+        return ArticleStyles(
+            **{
+                role: self.get_component_rich_style(name, partial=True)
+                for role, name in _STYLE_ROLES.items()
+            }
+        )
+
+    def show(self, article: Article, doc: Document, *, feed_title: str, minutes: int) -> None:
+        """Lay out ``doc``; called with display-ready records only."""
+        self.article, self.document, self.current_quote = article, doc, None
+        styles = self._styles()
+        widgets: list[Static] = [
+            Static(
+                header_text(doc, article, feed_title=feed_title, minutes=minutes, styles=styles),
+                classes="article-header",
+            )
+        ]
+        quotes = article.quotes
+        for index, block in enumerate(doc.blocks):
+            widget = Static(
+                block_text(block, index, quotes, styles=styles),
+                classes=f"block block-{block.kind}",
+                id=f"block-{index}",
+            )
+            widgets.append(widget)
+            if block.kind == "blockquote" and block.attribution:
+                widgets.append(
+                    Static(Text(f"— {block.attribution}", style=styles.meta), classes="block-cite")
+                )
+        with self.app.batch_update():
+            self.remove_children()
+            self.mount_all(widgets)
+            self.scroll_home(animate=False)
+
+    def clear(self, message: str = "") -> None:
+        self.article = self.document = None
+        self.remove_children()
+        if message:
+            self.mount(Static(Text(message), classes="article-empty"))
+
+    # -- quotations ---------------------------------------------------------------
+
+    @property
+    def quotes(self) -> tuple[Quote, ...]:
+        return self.article.quotes if self.article else ()
+
+    def _redraw(self, *paragraphs: int) -> None:
+        if self.article is None or self.document is None:
+            return
+        styles = self._styles()
+        current = None if self.current_quote is None else self.quotes[self.current_quote]
+        for index in paragraphs:
+            if 0 <= index < len(self.document.blocks):
+                widget = self.query_one(f"#block-{index}", Static)
+                widget.update(
+                    block_text(
+                        self.document.blocks[index],
+                        index,
+                        self.quotes,
+                        current=current,
+                        styles=styles,
+                    )
+                )
+
+    def go_to_quote(self, position: int) -> None:
+        """Mark quotation ``position`` as current and scroll it into view."""
+        if not self.quotes:
+            self.app.bell()
+            return
+        position %= len(self.quotes)
+        old = None if self.current_quote is None else self.quotes[self.current_quote]
+        self.current_quote = position
+        quote = self.quotes[position]
+        touched = set(range(quote.paragraph, quote.final_paragraph + 1))
+        if old is not None:
+            touched |= set(range(old.paragraph, old.final_paragraph + 1))
+        self._redraw(*sorted(touched))
+        target = self.query(f"#block-{quote.paragraph}")
+        if target:
+            self.scroll_to_widget(target.first(), animate=False, top=False)
+
+    def action_next_quote(self) -> None:
+        self.go_to_quote(0 if self.current_quote is None else self.current_quote + 1)
+
+    def action_previous_quote(self) -> None:
+        self.go_to_quote(-1 if self.current_quote is None else self.current_quote - 1)

@@ -1,0 +1,105 @@
+"""Shared fixtures: a temp database folder, a frozen clock, a real HTTP server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from reader.core.library import Library, open_library
+
+FROZEN_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+SHARED_SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_f9c39cc6b21bc300.txt"
+
+
+def frozen_clock() -> datetime:
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "db"
+
+
+@pytest.fixture
+def library(db_path: Path) -> Iterator[Library]:
+    lib = open_library(db_path, clock=frozen_clock)
+    yield lib
+    lib.close()
+
+
+Route = Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]
+
+
+class FeedServer:
+    """A real HTTP server on 127.0.0.1; tests set ``routes`` and read ``requests``."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                server.requests.append((self.path, dict(self.headers)))
+                route = server.routes.get(self.path)
+                if route is None:
+                    status, headers, body = 404, {}, b"not found"
+                else:
+                    status, headers, body = route(self)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # the stdlib default of 5 stalls under load
+            daemon_threads = True
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_port}{path}"
+
+    def serve(self, path: str, body: bytes, status: int = 200, **headers: str) -> None:
+        self.routes[path] = lambda _handler: (status, dict(headers), body)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    yield server
+    server.close()
+
+
+def rss(title: str, items: list[tuple[str, str, str]]) -> bytes:
+    """A small RSS 2.0 document; items are (guid, title, html body)."""
+    from xml.sax.saxutils import escape
+
+    entries = "".join(
+        f"<item><guid>{escape(guid)}</guid><title>{escape(t)}</title>"
+        f"<link>https://news.example/{escape(guid)}</link>"
+        f"<pubDate>Tue, 10 Nov 2026 0{i % 10}:00:00 GMT</pubDate>"
+        f"<description>{escape(body)}</description></item>"
+        for i, (guid, t, body) in enumerate(items)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>https://news.example/</link>"
+        f"<description>Fictional test feed</description>{entries}</channel></rss>"
+    ).encode()

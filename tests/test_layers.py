@@ -1,0 +1,31 @@
+"""The layer rules of DESIGN.md, checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parent.parent / "reader" / "core"
+
+
+def test_core_imports_neither_textual_nor_rich() -> None:
+    modules = sorted(f"reader.core.{p.stem}" for p in CORE.glob("*.py") if p.stem != "__init__")
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(','.join(bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_only_the_store_touches_tinydb_and_only_fetch_touches_httpx() -> None:
+    ui = CORE.parent / "ui"
+    for path in [*CORE.glob("*.py"), *ui.rglob("*.py"), CORE.parent / "cli.py"]:
+        source = path.read_text()
+        if path.name != "store.py":
+            assert "tinydb" not in source, path
+        if path.name != "fetch.py":
+            assert "import httpx" not in source, path

@@ -1,0 +1,161 @@
+"""The store: atomic files, stable ids, read state, one writer, unreadable files kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from reader.core.errors import StoreCorrupt, StoreLocked
+from reader.core.library import open_library
+from reader.core.models import Article, Body
+from reader.core.store import Store
+from tests.conftest import frozen_clock, rss
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from reader.core.models import Article, Body
+    from reader.core.store import Store
+    from reader.core.models import Feed
+
+    store = Store(sys.argv[1])
+    store.save_feed(Feed(id="f1", url="https://a.example/feed", title="A"))
+    store.flush()
+    round = 0
+    print("ready", flush=True)
+    while True:
+        round += 1
+        batch = [
+            (Article(id=f"a{round}-{i}", feed_id="f1", title=f"t{round} {i}" * 20),
+             Body("<p>" + "x" * 3000 + "</p>"))
+            for i in range(40)
+        ]
+        store.put_articles("f1", batch)
+        store.set_read([f"a{round}-0"])
+        store.flush()
+    """
+)
+
+
+def test_sigkill_during_writes_never_leaves_an_unreadable_file(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    rng = random.Random(7)
+    for _trial in range(30):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.25))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        store = Store(db)  # raises StoreCorrupt if any file was torn
+        assert store.feeds()[0].title == "A"
+        store.close()
+    for path in [db / "library.json", db / "state.json", *db.glob("*/*.json")]:
+        json.loads(path.read_bytes())
+    assert not list(db.glob("**/.*.tmp")), "stale temp files are removed at start-up"
+
+
+def test_reingest_keeps_ids_and_read_state(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.rss"
+    feed.write_bytes(rss("Local", [("g1", "One", "<p>first</p>"), ("g2", "Two", "<p>b</p>")]))
+    library = open_library(tmp_path / "db", seed=False, clock=frozen_clock)
+    outcome = library.add(str(feed))
+    assert outcome.new == 2
+    ids = sorted(a.id for a in library.articles())
+    library.mark([ids[0]])
+    feed.write_bytes(
+        rss(
+            "Local",
+            [
+                ("g1", "One, edited", "<p>first</p>"),
+                ("g2", "Two", "<p>b</p>"),
+                ("g3", "Three", "<p>c</p>"),
+            ],
+        )
+    )
+    library.refresh()
+    library.close()
+
+    reopened = open_library(tmp_path / "db", clock=frozen_clock)
+    articles = {a.id: a for a in reopened.articles()}
+    assert len(articles) == 3
+    assert set(ids) <= set(articles)
+    assert reopened.is_read(ids[0])
+    assert not reopened.is_read(ids[1])
+    assert any(a.title == "One, edited" for a in articles.values())
+    reopened.close()
+
+
+def test_second_writer_is_told_which_process_holds_the_database(db_path: Path) -> None:
+    first = Store(db_path)
+    with pytest.raises(StoreLocked, match=str(os.getpid())):
+        Store(db_path)
+    first.close()
+    Store(db_path).close()
+
+
+def test_unreadable_file_is_reported_and_left_as_it_was(db_path: Path) -> None:
+    Store(db_path).close()
+    library_file = db_path / "library.json"
+    library_file.write_bytes(b'{"feeds": {"1": {"id": "x"')
+    before = library_file.read_bytes()
+    with pytest.raises(StoreCorrupt, match="library.json"):
+        Store(db_path)
+    assert library_file.read_bytes() == before
+    # the lock was released, so the user can fix the file and retry
+    library_file.write_bytes(b"{}")
+    Store(db_path).close()
+
+
+def test_bodies_live_apart_and_load_on_demand(db_path: Path) -> None:
+    store = Store(db_path)
+    from reader.core.models import Feed
+
+    store.save_feed(Feed(id="f", url="/x", title="F"))
+    store.put_articles("f", [(Article(id="a", feed_id="f", title="T"), Body("<p>hello</p>"))])
+    store.flush()
+    store.close()
+    meta = (db_path / "feeds" / "f.json").read_text()
+    assert "hello" not in meta
+    assert "hello" in (db_path / "bodies" / "f.json").read_text()
+    reopened = Store(db_path)
+    assert reopened._bodies == {}  # nothing read until an article opens
+    assert reopened.body("a") == Body("<p>hello</p>")
+    reopened.close()
+
+
+def test_one_write_per_action_not_per_article(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reader.core.store as store_module
+
+    writes: list[Path] = []
+    real = store_module.atomic_write
+    monkeypatch.setattr(
+        store_module, "atomic_write", lambda path, data: (writes.append(path), real(path, data))
+    )
+    store = Store(db_path)
+    from reader.core.models import Feed
+
+    store.save_feed(Feed(id="f", url="/x", title="F"))
+    store.put_articles(
+        "f", [(Article(id=f"a{i}", feed_id="f", title="T"), Body("b")) for i in range(200)]
+    )
+    store.flush()
+    assert sorted(p.name for p in writes) == ["f.json", "f.json", "library.json"]
+    writes.clear()
+    store.set_read(["a1", "a2"])
+    store.flush()
+    assert [p.name for p in writes] == ["state.json"]
+    store.close()
