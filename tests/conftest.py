@@ -73,7 +73,15 @@ class FeedServer:
         return f"http://127.0.0.1:{self.httpd.server_port}{path}"
 
     def serve(self, path: str, body: bytes, status: int = 200, **headers: str) -> None:
-        self.routes[path] = lambda _handler: (status, dict(headers), body)
+        """Serve ``body``; with an ``ETag`` header, a matching If-None-Match gets a 304."""
+
+        def route(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+            etag = headers.get("ETag")
+            if etag and handler.headers.get("If-None-Match") == etag:
+                return 304, {"ETag": etag}, b""
+            return status, dict(headers), body
+
+        self.routes[path] = route
 
     def close(self) -> None:
         self.httpd.shutdown()

@@ -161,7 +161,7 @@ def read_document(path: Path) -> ParsedEntry:
         raise SourceError(f"{path}: {error.strerror}") from None
     text = clean_text(raw.decode("utf-8", errors="replace"))
     body = Body(text, kind)  # type: ignore[arg-type]
-    title = build_document(body, title=path.stem).title or path.stem
+    title = build_document(body).title or path.stem
     return ParsedEntry(guid=path.name, title=clean_line(title), body=body)
 
 

@@ -81,7 +81,7 @@ def fetch(
             request_timeout = httpx.Timeout(min(remaining, 10.0))
             try:
                 with http.stream("GET", current, headers=headers, timeout=request_timeout) as rsp:
-                    if rsp.is_redirect:
+                    if rsp.has_redirect_location:
                         location = rsp.headers.get("location", "")
                         moved_for_good = moved_for_good and rsp.status_code in (301, 308)
                         current = urljoin(current, location)

@@ -29,7 +29,19 @@ from reader.core.feeds import (
 from reader.core.fetch import FetchResult, fetch
 from reader.core.models import Article, Document, Feed, Quote
 from reader.core.quotes import find_quotes
-from reader.core.related import index_terms
+from reader.core import bookmarks as bookmark_formats
+from reader.core.models import Bookmark
+from reader.core.related import (
+    BacklinkIndex,
+    RelatedLink,
+    SimilarityIndex,
+    archive_links,
+    backlink_links,
+    index_terms,
+    normalise_url,
+    outbound_urls,
+    related_links,
+)
 from reader.core.sanitize import clean_line, url_scheme
 from reader.core.store import Store
 
@@ -37,6 +49,7 @@ Fetcher = Callable[..., FetchResult]
 Clock = Callable[[], datetime]
 SEED_FOLDER_TITLE = "Sample articles"
 _DOCUMENT_CACHE = 64
+MAX_OUT_LINKS = 200
 
 
 def utc_now() -> datetime:
@@ -89,6 +102,8 @@ class Library:
         self.clock = clock
         self._documents: OrderedDict[str, Document] = OrderedDict()
         self._doc_lock = threading.Lock()
+        self._indexes: tuple[SimilarityIndex, BacklinkIndex, dict[str, str]] | None = None
+        self._index_lock = threading.Lock()
 
     def close(self) -> None:
         self.store.flush()
@@ -217,6 +232,9 @@ class Library:
         with self._doc_lock:
             for article, _ in batch:
                 self._documents.pop(article.id, None)
+        if batch:
+            with self._index_lock:
+                self._indexes = None
         return RefreshOutcome(feed.id, feed.title, new=len(new))
 
     def _analyse(
@@ -239,6 +257,7 @@ class Library:
             added_at=now,
             quotes=tuple(find_quotes(doc)),
             terms=index_terms(doc.title or entry.title, doc.text),
+            out_links=tuple(outbound_urls(doc)[:MAX_OUT_LINKS]),
         )
 
     # -- articles ----------------------------------------------------------------
@@ -315,6 +334,140 @@ class Library:
 
     def flush(self) -> None:
         self.store.flush()
+
+    # -- related links -------------------------------------------------------------
+
+    def _archive_indexes(self) -> tuple[SimilarityIndex, BacklinkIndex, dict[str, str]]:
+        """Similarity, backlink and URL/title indexes, built from stored terms on first use."""
+        with self._index_lock:
+            if self._indexes is None:
+                articles = self.store.articles()
+                lookup: dict[str, str] = {}
+                for article in articles:
+                    if article.link:
+                        lookup.setdefault(normalise_url(article.link), article.id)
+                    lookup.setdefault("title:" + article.title.casefold(), article.id)
+                self._indexes = (
+                    SimilarityIndex((a.id, a.terms) for a in articles),
+                    BacklinkIndex((a.id, a.out_links) for a in articles),
+                    lookup,
+                )
+            return self._indexes
+
+    def find_article(self, url_or_title: str) -> str | None:
+        """The stored article a URL or a title names, if any."""
+        _, _, lookup = self._archive_indexes()
+        normal = normalise_url(url_or_title)
+        if normal and normal in lookup:
+            return lookup[normal]
+        return lookup.get("title:" + url_or_title.casefold().strip())
+
+    def related(self, article_id: str) -> list[RelatedLink]:
+        """Everything the sidebar shows for an article, in its groups' order."""
+        article = self.article(article_id)
+        return self.related_for(self.document(article_id), article)
+
+    def related_for(self, doc: Document, article: Article) -> list[RelatedLink]:
+        similar, backlinks, _ = self._archive_indexes()
+        links = related_links(doc, article, find_article=self.find_article)
+        links += archive_links(similar, article, self.store.article)
+        links += backlink_links(backlinks, article, self.store.article)
+        return links
+
+    # -- bookmarks -------------------------------------------------------------------
+
+    def bookmarks(self) -> list[Bookmark]:
+        """Newest first."""
+        return sorted(self.store.bookmarks(), key=lambda b: (b.created_at, b.id), reverse=True)
+
+    def bookmark(
+        self,
+        article_id: str,
+        *,
+        quote: int | None = None,
+        link: int | None = None,
+        tags: Iterable[str] = (),
+        note: str = "",
+    ) -> Bookmark:
+        """Bookmark an article, its inline link number ``link`` or its quotation number ``quote``.
+
+        Numbers count from 1, as the article pane shows them.
+        """
+        article = self.article(article_id)
+        feed_title = self.feed_title(article.feed_id)
+        common = {
+            "article_id": article.id,
+            "article_title": article.title,
+            "feed_title": feed_title,
+            "published": article.published,
+            "tags": tuple(dict.fromkeys(clean_line(t) for t in tags if clean_line(t))),
+            "note": note,
+            "created_at": self.now_iso(),
+        }
+        if quote is not None:
+            quotes = article.quotes
+            if not 1 <= quote <= len(quotes):
+                raise NotFound(f"article {article.id} has no quotation {quote} (it has {len(quotes)})")
+            found = quotes[quote - 1]
+            made = Bookmark(
+                id=bookmark_formats.bookmark_id("quote", article.id, f"{found.paragraph}:{found.start}"),
+                kind="quote",
+                title=found.text,
+                url=article.link,
+                speaker=found.speaker,
+                **common,  # type: ignore[arg-type]
+            )
+        elif link is not None:
+            links = {item.number: item for item in self.document(article.id).links}
+            if link not in links:
+                raise NotFound(f"article {article.id} has no link {link} (it has {len(links)})")
+            target = links[link]
+            made = Bookmark(
+                id=bookmark_formats.bookmark_id("link", article.id, target.url),
+                kind="link",
+                title=clean_line(target.text) or target.url,
+                url=target.url,
+                **common,  # type: ignore[arg-type]
+            )
+        else:
+            made = Bookmark(
+                id=bookmark_formats.bookmark_id("article", article.id),
+                kind="article",
+                title=article.title,
+                url=article.link,
+                **common,  # type: ignore[arg-type]
+            )
+        made = bookmark_formats.clean_bookmark(made)
+        self.store.put_bookmark(made)
+        self.store.flush()
+        return made
+
+    def put_bookmark(self, bookmark: Bookmark) -> None:
+        self.store.put_bookmark(bookmark_formats.clean_bookmark(bookmark))
+        self.store.flush()
+
+    def remove_bookmark(self, bookmark_id: str) -> Bookmark:
+        removed = self.store.remove_bookmark(bookmark_id)
+        if removed is None:
+            raise NotFound(f"no bookmark with id {clean_line(bookmark_id)!r}")
+        self.store.flush()
+        return removed
+
+    def bookmarked_article_ids(self) -> set[str]:
+        return {b.article_id for b in self.store.bookmarks() if b.kind == "article"}
+
+    def import_bookmarks(self, text: str, source: str = "") -> int:
+        """Merge bookmarks from a JSON export; returns how many were new."""
+        try:
+            incoming = bookmark_formats.from_json(text)
+        except ValueError as error:
+            raise SourceError(f"{clean_line(source) or 'bookmarks'}: {error}") from None
+        known = {b.id for b in self.store.bookmarks()}
+        new = [b for b in incoming if b.id not in known]
+        for bookmark in new:
+            self.store.put_bookmark(bookmark)
+        self.store.flush()
+        return len(new)
 
     def feed_title(self, feed_id: str) -> str:
         feed = self.store.feed(feed_id)

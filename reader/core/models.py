@@ -136,6 +136,7 @@ class Article:
     added_at: str = ""
     quotes: tuple[Quote, ...] = ()
     terms: dict[str, float] = field(default_factory=dict)  # index terms
+    out_links: tuple[str, ...] = ()  # web URLs the body links to, for "Linked from"
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,7 @@ def article_to_doc(article: Article) -> dict[str, Any]:
             for q in article.quotes
         ],
         "terms": article.terms,
+        "out_links": list(article.out_links),
     }
 
 
@@ -153,6 +154,7 @@ def article_from_doc(doc: dict[str, Any]) -> Article:
         added_at=doc.get("added_at", ""),
         quotes=tuple(Quote(*q) for q in doc.get("quotes", ())),
         terms=doc.get("terms", {}),
+        out_links=tuple(doc.get("out_links", ())),
     )
 
 

@@ -38,11 +38,12 @@ class ArticleStyles:
 DEFAULT_STYLES = ArticleStyles()
 
 
-def format_date(iso: str | None) -> str:
+def format_date(iso: str | None, *, with_time: bool = True) -> str:
+    """A stored ISO date as "16 Nov 2026 10:00" (UTC), or "" when there is none."""
     if not iso:
         return ""
     try:
-        return datetime.fromisoformat(iso).strftime("%d %b %Y %H:%M")
+        return datetime.fromisoformat(iso).strftime("%d %b %Y %H:%M" if with_time else "%d %b %Y")
     except ValueError:
         return ""
 
@@ -58,7 +59,7 @@ def header_text(
     """Title line, then one dim line of feed, author, date and reading time."""
     text = Text(clean_line(article.title or doc.title), style=styles.title)
     parts = [feed_title, article.author, format_date(article.published)]
-    if minutes:
+    if minutes and not any("read" in line.casefold() for line in doc.meta):
         parts.append(f"{minutes} min read")
     parts.extend(doc.meta)
     meta = " · ".join(clean_line(p) for p in parts if p and clean_line(p))
@@ -116,14 +117,15 @@ def block_text(
         text.stylize(styles.caption)
     length = len(text)
     inserts: list[tuple[int, Text]] = []
-    for quote in quotes:
-        if not quote.paragraph <= index <= quote.final_paragraph:
-            continue
+    here = [q for q in quotes if q.paragraph <= index <= q.final_paragraph]
+    for position, quote in enumerate(here):
         start = quote.start if quote.paragraph == index else 0
         end = quote.end if quote.final_paragraph == index else length
         start, end = max(0, min(start, length)), max(0, min(end, length))
         text.stylize(styles.current_quote if quote == current else styles.quote, start, end)
-        if quote.final_paragraph == index and quote.speaker:
+        following = here[position + 1] if position + 1 < len(here) else None
+        same_run = following is not None and following.speaker == quote.speaker
+        if quote.final_paragraph == index and quote.speaker and not same_run:
             label = Text(f" — {clean_line(quote.speaker)}", style=styles.speaker)
             inserts.append((end, label))
     inserts.extend(

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Mapping, Sequence
 
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import OptionList
@@ -32,23 +33,26 @@ class ArticleList(OptionList):
         self.articles: list[Article] = []
         self._feed_titles: Mapping[str, str] = {}
 
-    def _row(self, article: Article, read: bool) -> Text:
+    def _row(self, article: Article, read: bool) -> Table:
+        """Two lines, each cut to the width: a mark and the title, then feed and date."""
         unread_style = self.get_component_rich_style("article-list--unread", partial=True)
         meta_style = self.get_component_rich_style("article-list--meta", partial=True)
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append("  " if read else "● ", style=unread_style)
-        title = clean_line(article.title) or "(untitled)"
-        text.append(title, style=Style(bold=not read))
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append("  " if read else "● ", style=unread_style)
+        title.append(clean_line(article.title) or "(untitled)", style=Style(bold=not read))
         meta = " · ".join(
             part
             for part in (
+                format_date(article.published, with_time=False),
                 clean_line(self._feed_titles.get(article.feed_id, "")),
-                format_date(article.published),
             )
             if part
         )
-        text.append("\n  " + meta, style=meta_style)
-        return text
+        row = Table.grid(expand=True)
+        row.add_column(no_wrap=True, overflow="ellipsis")
+        row.add_row(title)
+        row.add_row(Text("  " + meta, style=meta_style, no_wrap=True, overflow="ellipsis"))
+        return row
 
     def show_articles(
         self,

@@ -48,6 +48,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         self.article: Article | None = None
         self.document: Document | None = None
         self.current_quote: int | None = None
+        self._block_widgets: list[Static] = []
 
     def _styles(self) -> ArticleStyles:
         return ArticleStyles(
@@ -68,12 +69,13 @@ class ArticleView(VerticalScroll, can_focus=True):
             )
         ]
         quotes = article.quotes
+        self._block_widgets = []
         for index, block in enumerate(doc.blocks):
             widget = Static(
                 block_text(block, index, quotes, styles=styles),
                 classes=f"block block-{block.kind}",
-                id=f"block-{index}",
             )
+            self._block_widgets.append(widget)
             widgets.append(widget)
             if block.kind == "blockquote" and block.attribution:
                 widgets.append(
@@ -86,6 +88,7 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     def clear(self, message: str = "") -> None:
         self.article = self.document = None
+        self._block_widgets = []
         self.remove_children()
         if message:
             self.mount(Static(Text(message), classes="article-empty"))
@@ -102,9 +105,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         styles = self._styles()
         current = None if self.current_quote is None else self.quotes[self.current_quote]
         for index in paragraphs:
-            if 0 <= index < len(self.document.blocks):
-                widget = self.query_one(f"#block-{index}", Static)
-                widget.update(
+            if 0 <= index < len(self._block_widgets):
+                self._block_widgets[index].update(
                     block_text(
                         self.document.blocks[index],
                         index,
@@ -127,9 +129,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         if old is not None:
             touched |= set(range(old.paragraph, old.final_paragraph + 1))
         self._redraw(*sorted(touched))
-        target = self.query(f"#block-{quote.paragraph}")
-        if target:
-            self.scroll_to_widget(target.first(), animate=False, top=False)
+        if 0 <= quote.paragraph < len(self._block_widgets):
+            self.scroll_to_widget(self._block_widgets[quote.paragraph], animate=False)
 
     def action_next_quote(self) -> None:
         self.go_to_quote(0 if self.current_quote is None else self.current_quote + 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import OptionList
@@ -15,14 +16,17 @@ from reader.core.sanitize import clean_line
 ALL_FEEDS = "all"
 
 
-def _row(title: str, unread: int, *, error: bool = False) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
+def _row(title: str, unread: int, *, error: bool = False) -> Table:
+    """Title cut to fit with an ellipsis, the unread count right-aligned beside it."""
+    name = Text(no_wrap=True, overflow="ellipsis")
     if error:
-        text.append("! ", style="bold red")
-    text.append(clean_line(title) or "(untitled)", style="bold" if unread else "")
-    if unread:
-        text.append(f"  {unread}", style="dim")
-    return text
+        name.append("! ", style="bold red")
+    name.append(clean_line(title) or "(untitled)", style="bold" if unread else "")
+    row = Table.grid(expand=True)
+    row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    row.add_column(justify="right", no_wrap=True)
+    row.add_row(name, Text(f" {unread}" if unread else "", style="dim"))
+    return row
 
 
 class FeedList(OptionList):
