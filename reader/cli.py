@@ -17,9 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from reader import __version__
+from reader.core import bookmarks as bookmark_formats
 from reader.core.errors import ReaderError, SourceError
-from reader.core.library import Library, RefreshOutcome, documents_of_file, open_library
-from reader.core.models import Quote
+from reader.core.library import (
+    Library,
+    RefreshOutcome,
+    documents_of_file,
+    open_library,
+    write_export,
+)
+from reader.core.models import Bookmark, Quote
 from reader.core.quotes import find_quotes
 from reader.core.sanitize import clean_line
 
@@ -72,6 +79,31 @@ def build_parser() -> argparse.ArgumentParser:
     quotes.add_argument("source", nargs="?", help="article id, document file or feed file")
     quotes.add_argument("--speaker", metavar="NAME", help="search the archive by speaker")
     quotes.add_argument("--json", action="store_true")
+
+    related = commands.add_parser("related", help="related links and similar stored stories")
+    related.add_argument("source", help="article id, document file or feed file")
+    related.add_argument("--json", action="store_true")
+
+    bookmarks = commands.add_parser("bookmarks", help="bookmark, list, export and import")
+    verbs = bookmarks.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    verbs.required = True
+    add_bm = verbs.add_parser("add", help="bookmark an article, one of its links or quotations")
+    add_bm.add_argument("article_id")
+    which = add_bm.add_mutually_exclusive_group()
+    which.add_argument("--quote", type=int, metavar="N", help="quotation number N (from 1)")
+    which.add_argument("--link", type=int, metavar="N", help="inline link number N")
+    add_bm.add_argument("--tag", action="append", default=[], metavar="T")
+    add_bm.add_argument("--note", default="", metavar="TEXT")
+    list_bm = verbs.add_parser("list", help="list bookmarks, newest first")
+    list_bm.add_argument("--json", action="store_true")
+    remove_bm = verbs.add_parser("remove", help="remove a bookmark")
+    remove_bm.add_argument("bookmark_id")
+    export = verbs.add_parser("export", help="write bookmarks to a file (or stdout)")
+    export.add_argument("--format", required=True, choices=("html", "md", "json", "csv"))
+    export.add_argument("--output", metavar="PATH")
+    export.add_argument("--force", action="store_true", help="overwrite an existing file")
+    import_bm = verbs.add_parser("import", help="merge bookmarks from a JSON export")
+    import_bm.add_argument("file")
     return parser
 
 
@@ -269,6 +301,72 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_related(args: argparse.Namespace) -> int:
+    rows: list[dict[str, Any]] = []
+    path = Path(args.source)
+    with _library(args, readonly=True) as library:
+        if path.exists():
+            for title, doc in documents_of_file(path):
+                article = library.transient_article(title, doc)
+                rows.extend(link.as_record(title) for link in library.related_for(doc, article))
+        else:
+            article = library.article(args.source)
+            rows.extend(link.as_record(article.title) for link in library.related(article.id))
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            where = " (in archive)" if row["in_archive"] else ""
+            reason = f" — {row['reason']}" if row["reason"] else ""
+            print(f"{row['kind']:<8} {row['title']}{where}{reason}")
+            if row["url"]:
+                print(f"         {row['url']}")
+    return 0
+
+
+def _bookmark_record(bookmark: Bookmark) -> dict[str, Any]:
+    return json.loads(bookmark_formats.to_json([bookmark]))["bookmarks"][0]
+
+
+def cmd_bookmarks(args: argparse.Namespace) -> int:
+    if args.verb == "add":
+        with _library(args) as library:
+            made = library.bookmark(
+                args.article_id, quote=args.quote, link=args.link, tags=args.tag, note=args.note
+            )
+        print(f"bookmarked {made.kind} {made.id}: {clean_line(made.title)[:80]}")
+    elif args.verb == "list":
+        with _library(args, readonly=True) as library:
+            items = library.bookmarks()
+        if args.json:
+            _print_json([_bookmark_record(b) for b in items])
+        for bookmark in [] if args.json else items:
+            tags = f"  [{', '.join(bookmark.tags)}]" if bookmark.tags else ""
+            print(f"{bookmark.id}  {bookmark.kind:<7} {clean_line(bookmark.title)[:70]}{tags}")
+    elif args.verb == "remove":
+        with _library(args) as library:
+            gone = library.remove_bookmark(args.bookmark_id)
+        print(f"removed bookmark {gone.id}")
+    elif args.verb == "export":
+        with _library(args, readonly=True) as library:
+            text = library.export_bookmarks(args.format)
+        if args.output:
+            written = write_export(Path(args.output), text, force=args.force)
+            print(f"wrote {len(library.bookmarks())} bookmarks to {written}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+    else:
+        path = Path(args.file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise SourceError(f"{path}: {getattr(error, 'strerror', None) or error}") from None
+        with _library(args) as library:
+            added = library.import_bookmarks(text, str(path))
+        print(f"imported {added} new bookmarks from {path}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "add": cmd_add,
     "remove": cmd_remove,
@@ -278,6 +376,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "mark": cmd_mark,
     "refresh": cmd_refresh,
     "quotes": cmd_quotes,
+    "related": cmd_related,
+    "bookmarks": cmd_bookmarks,
 }
 
 

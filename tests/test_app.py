@@ -56,7 +56,7 @@ async def test_keys_move_open_and_go_back(db_path: Path) -> None:
         assert app.focused is app.article_list
         await pilot.press("escape")
         assert app.focused is app.feed_list
-        await pilot.press("down")  # the first real feed
+        await pilot.press("down", "down")  # past Bookmarks to the first real feed
         await settle(app, pilot)
         feed_id = app.feed_list.selected_id
         assert feed_id != "all"
@@ -113,3 +113,129 @@ def test_first_screen_snapshot(snap_compare, tmp_path: Path) -> None:  # type: i
         assert snap_compare(ReaderApp(library), terminal_size=(120, 40), run_before=run_before)
     finally:
         library.close()
+
+
+async def open_seed(app: ReaderApp, pilot: object) -> None:
+    await settle(app, pilot)
+    assert app.article_view.article is not None
+    assert app.article_view.article.title == SEED_TITLE
+
+
+async def test_quotations_are_highlighted_named_and_jumped_to(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_seed(app, pilot)
+        view = app.article_view
+        rendered = "\n".join(str(w.render()) for w in view.query(Static))
+        assert "“nuances”" in rendered and "— Vladimir Putin" in rendered
+        assert "— Yuri Ushakov" in rendered and "— Alexander Lukashenko" in rendered
+        await pilot.press("enter", "right_square_bracket", "right_square_bracket")
+        assert view.current_quote == 1
+        await pilot.press("left_square_bracket")
+        assert view.current_quote == 0
+        # The Quotes panel lists them by speaker; choosing one moves the article to it.
+        await pilot.press("quotation_mark")
+        await pilot.pause()
+        quote_list = app.sidebar.query_one("#quote-list")
+        assert app.focused is quote_list
+        prompts = [str(o.prompt) for o in quote_list.options if o.disabled]  # type: ignore[attr-defined]
+        assert prompts[0].startswith("Vladimir Putin (5)")
+        assert any(p.startswith("Maria Zakharova (2)") for p in prompts)
+        await pilot.press("down", "enter")
+        assert view.current_quote == 1
+    library.close()
+
+
+async def test_sidebar_opens_a_story_from_the_archive(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        # An article whose "Related" block links to other stored entries.
+        target = next(
+            a for a in library.articles()
+            if any(link.kind == "section" and link.in_archive for link in library.related(a.id))
+        )
+        app.open_in_archive(target.id)
+        await settle(app, pilot)
+        related = app.sidebar.query_one("#related-list")
+        related.focus()
+        link = related.current  # type: ignore[attr-defined]
+        assert link.kind == "section" and link.in_archive
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.article_view.article is not None
+        assert app.article_view.article.id == link.article_id
+    library.close()
+
+
+async def test_digit_follows_inline_link_in_the_browser(
+    db_path: Path, monkeypatch: object
+) -> None:
+    opened: list[str] = []
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url))  # type: ignore[attr-defined]
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        article = next(a for a in library.articles() if library.document(a.id).links)
+        first = library.document(article.id).links[0]
+        app.open_in_archive(article.id)
+        await settle(app, pilot)
+        await pilot.press("1")
+        await app.workers.wait_for_complete()
+        if library.find_article(first.url):
+            assert app.article_view.article.id == library.find_article(first.url)  # type: ignore[union-attr]
+        else:
+            assert opened == [first.url]
+    library.close()
+
+
+async def test_bookmark_with_tags_then_remove_and_undo(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_seed(app, pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press(*"war,kremlin", "enter", *"read later", "enter")
+        await pilot.pause()
+        (saved,) = library.bookmarks()
+        assert saved.kind == "article" and saved.tags == ("war", "kremlin")
+        assert saved.note == "read later"
+        await pilot.press("b")  # again: removes it
+        assert library.bookmarks() == []
+        await pilot.press("u")
+        assert [b.id for b in library.bookmarks()] == [saved.id]
+        # The Bookmarks entry lists it.
+        app.feed_list.focus()
+        await pilot.press("down")
+        await settle(app, pilot)
+        assert app.article_list.current_bookmark is not None
+        assert app.article_list.current_bookmark.id == saved.id
+    library.close()
+    reopened = open_library(db_path, clock=frozen_clock)
+    assert [b.tags for b in reopened.bookmarks()] == [("war", "kremlin")]
+    reopened.close()
+
+
+async def test_speakers_view_opens_the_article_at_the_quote(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("S")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "SpeakersScreen"
+        speakers = library.speakers()
+        name, quotes = speakers[0]
+        await pilot.press("enter", "enter")
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ != "SpeakersScreen"
+        assert app.article_view.article is not None
+        assert app.article_view.article.id == quotes[0].article.id
+        assert app.article_view.current_quote == quotes[0].position
+    library.close()

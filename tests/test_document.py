@@ -1,10 +1,12 @@
 """Tests for reader.core.document: HTML, plain text and Markdown into Documents.
 
-Lifting test set (tests/data/lifting, 16 fictional articles, 8 text + 8 HTML, 6 of
-them decoys with "related" words mid-article): 33 of 34 expected items found
-with the right title (97%), every article's body ends where expected (no other
-body text removed). The miss: a kicker <span> inside the link with no space
-("GuideHow to watch ..."). test_lifting_hit_rate prints the figure again.
+Lifting test set (tests/data/lifting): 16 fictional articles, 8 plain text and 8
+HTML; 11 carry a trailing related block, 9 have decoy "related"/"see also"/"read
+more"/"recommended" wording mid-article (5 of them have no block to lift).
+Measured: 27 of 28 expected items found with the right title and URL (96%), and
+16 of 16 bodies end exactly where expected (no other body text removed). The one
+miss is a kicker <span> inside the link with no space ("GuideHow to watch ...").
+test_lifting_hit_rate prints the figure (run pytest with -s).
 """
 
 from __future__ import annotations
@@ -305,7 +307,19 @@ MIB = 1 << 20
         "<" * MIB + "deep",
         "&" * MIB + "deep",
     ],
-    ids=["div", "list", "quote", "inline", "q", "misnested", "1MiB", "1MiB-br", "endtags", "lt", "amp"],
+    ids=[
+        "div",
+        "list",
+        "quote",
+        "inline",
+        "q",
+        "misnested",
+        "1MiB",
+        "1MiB-br",
+        "endtags",
+        "lt",
+        "amp",
+    ],
 )
 def test_html_hostile_input_is_fast(html: str) -> None:
     start = time.perf_counter()
@@ -334,10 +348,34 @@ def test_text_and_markdown_hostile_input(text: str) -> None:
         st.one_of(
             st.sampled_from(
                 [
-                    "<p>", "</p>", "<a href='javascript:x'>", "<a href=/r>", "</a>", "<blockquote>",
-                    "</blockquote>", "<cite>", "<q>", "</q>", "<pre>", "</pre>", "<br>", "<li>",
-                    "<ul>", "</ul>", "<h2>", "</h2>", "<![", "<!--", "&#27;", "&#x9b;", "&amp;",
-                    "<script>", "</script>", "<img alt='\x1b'>", "Related", "<h3>See also</h3>",
+                    "<p>",
+                    "</p>",
+                    "<a href='javascript:x'>",
+                    "<a href=/r>",
+                    "</a>",
+                    "<blockquote>",
+                    "</blockquote>",
+                    "<cite>",
+                    "<q>",
+                    "</q>",
+                    "<pre>",
+                    "</pre>",
+                    "<br>",
+                    "<li>",
+                    "<ul>",
+                    "</ul>",
+                    "<h2>",
+                    "</h2>",
+                    "<![",
+                    "<!--",
+                    "&#27;",
+                    "&#x9b;",
+                    "&amp;",
+                    "<script>",
+                    "</script>",
+                    "<img alt='\x1b'>",
+                    "Related",
+                    "<h3>See also</h3>",
                 ]
             ),
             st.text(max_size=20),
@@ -348,8 +386,11 @@ def test_text_and_markdown_hostile_input(text: str) -> None:
 def test_html_never_raises_and_is_clean(parts: list[str]) -> None:
     doc = parse_html("".join(parts), title="t\x07", base_url="https://b.example/")
     assert not has_control(doc)
-    assert all(span.href is None or span.href.startswith("https://") for b in doc.blocks
-               for span in b.spans)
+    assert all(
+        span.href is None or span.href.startswith("https://")
+        for b in doc.blocks
+        for span in b.spans
+    )
 
 
 @settings(max_examples=200, deadline=None)

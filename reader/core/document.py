@@ -325,32 +325,22 @@ def _lift(raws: list[_Raw]) -> tuple[list[_Raw], str | None, tuple[RelatedItem, 
 
 # --------------------------------------------------------------------------- HTML
 
-_BLOCK_TAGS = frozenset(
-    {
-        "address", "article", "aside", "blockquote", "body", "caption", "center", "details",
-        "dialog", "dd", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
-        "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend",
-        "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
-        "td", "tfoot", "th", "thead", "tr", "ul",
-    }
+
+def _tags(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+_BLOCK_TAGS = _tags(
+    "address article aside blockquote body caption center details dialog dd dir div dl dt"
+    " fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend"
+    " li main menu nav ol p pre section summary table tbody td tfoot th thead tr ul"
 )
-_VOID_TAGS = frozenset(
-    {
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
-        "param", "source", "track", "wbr",
-    }
+_VOID_TAGS = _tags("area base br col embed hr img input keygen link meta param source track wbr")
+_SKIP_TAGS = _tags(
+    "script style template iframe object noscript svg math select textarea button canvas"
+    " audio video"
 )
-_SKIP_TAGS = frozenset(
-    {
-        "script", "style", "template", "iframe", "object", "noscript", "svg", "math", "select",
-        "textarea", "button", "canvas", "audio", "video",
-    }
-)
-_CONTEXT_TAGS = frozenset(
-    {
-        "h1", "h2", "h3", "h4", "h5", "h6", "pre", "figcaption", "caption", "li", "blockquote",
-    }
-)
+_CONTEXT_TAGS = _tags("h1 h2 h3 h4 h5 h6 pre figcaption caption li blockquote")
 _FORMAT: dict[str, str] = {
     **dict.fromkeys(("em", "i", "dfn", "var", "cite"), "emphasis"),
     **dict.fromkeys(("strong", "b"), "strong"),
@@ -785,8 +775,8 @@ def parse_text(text: str, title: str = "") -> Document:
     if current:
         paragraphs.append(current)
     if len(paragraphs) > _MAX_BLOCKS:
-        tail = "\n\n".join("\n".join(lines) for lines in paragraphs[_MAX_BLOCKS - 1 :])
-        paragraphs[_MAX_BLOCKS - 1 :] = [[tail]]
+        rest = "\n\n".join("\n".join(lines) for lines in paragraphs[_MAX_BLOCKS - 1 :])
+        paragraphs[_MAX_BLOCKS - 1 :] = [[rest]]
 
     doc_title = clean_line(title)
     if paragraphs:

@@ -106,13 +106,29 @@ def _entry_body(entry: Any) -> Body:
     return Body(clean_text(summary), kind)
 
 
+# Bozo reasons that say nothing about the markup: the entries are exactly as sent.
+_HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
 def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) -> ParsedFeed:
-    """Parse feed bytes (never a URL: feedparser's own fetching has no timeout)."""
+    """Parse feed bytes (never a URL: feedparser's own fetching has no timeout).
+
+    RSS, Atom and RDF go through feedparser; JSON Feed 1.0/1.1 through
+    :mod:`reader.core.jsonfeed`. A malformed document feedparser can repair
+    keeps its entries and is marked ``recovered``; an empty document or one
+    that is no feed at all (an HTML page, say) is a SourceError.
+    """
     if not data.strip():
         raise SourceError(f"{clean_line(source)}: empty document")
+    headers = headers or {}
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    from reader.core.jsonfeed import looks_like_json_feed, parse_json_feed
+
+    if looks_like_json_feed(data, content_type):
+        return parse_json_feed(data, source)
     parsed = feedparser.parse(
         data,
-        response_headers=headers or {},
+        response_headers=headers,
         sanitize_html=False,  # document.py parses the HTML itself; it is never rendered raw
         resolve_relative_uris=False,
     )
@@ -122,11 +138,13 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
         reason = parsed.get("bozo_exception")
         detail = f" ({clean_line(str(reason))[:120]})" if reason else ""
         raise SourceError(f"{clean_line(source)}: not a feed{detail}")
+    problem = parsed.get("bozo_exception")
+    recovered = bool(parsed.get("bozo")) and not isinstance(problem, _HARMLESS_BOZO)
     feed = ParsedFeed(
         title=clean_line(info.get("title", "")) or clean_line(source),
         description=clean_line(info.get("subtitle", "") or info.get("description", "")),
         site_url=clean_url(info.get("link")),
-        recovered=bool(parsed.get("bozo")),
+        recovered=recovered,
     )
     for entry in parsed.entries:
         link = clean_url(entry.get("link"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reader.core import bookmarks as bookmark_formats
 from reader.core import config
 from reader.core.document import build_document
 from reader.core.errors import NotFound, ReaderError, SourceError
@@ -27,10 +28,8 @@ from reader.core.feeds import (
     read_folder,
 )
 from reader.core.fetch import FetchResult, fetch
-from reader.core.models import Article, Document, Feed, Quote
+from reader.core.models import Article, Bookmark, Document, Feed, Quote
 from reader.core.quotes import find_quotes
-from reader.core import bookmarks as bookmark_formats
-from reader.core.models import Bookmark
 from reader.core.related import (
     BacklinkIndex,
     RelatedLink,
@@ -43,7 +42,7 @@ from reader.core.related import (
     related_links,
 )
 from reader.core.sanitize import clean_line, url_scheme
-from reader.core.store import Store
+from reader.core.store import Store, atomic_write
 
 Fetcher = Callable[..., FetchResult]
 Clock = Callable[[], datetime]
@@ -63,6 +62,16 @@ class FeedSummary:
     feed: Feed
     unread: int
     total: int
+
+
+@dataclass(frozen=True)
+class SpeakerQuote:
+    """A stored quotation with where it came from, for the Speakers view."""
+
+    article: Article
+    position: int  # index into article.quotes
+    quote: Quote
+    feed_title: str
 
 
 @dataclass(frozen=True)
@@ -313,6 +322,21 @@ class Library:
         ]
         return found
 
+    def speakers(self) -> list[tuple[str, list[SpeakerQuote]]]:
+        """Everyone quoted in the archive, most quoted first, each with their quotations.
+
+        Quotations were extracted at ingest, so this reads only metadata in memory.
+        """
+        titles = {feed.id: feed.title for feed in self.store.feeds()}
+        found: dict[str, list[SpeakerQuote]] = {}
+        for article in self.articles():
+            for position, quote in enumerate(article.quotes):
+                if quote.speaker:
+                    found.setdefault(quote.speaker, []).append(
+                        SpeakerQuote(article, position, quote, titles.get(article.feed_id, ""))
+                    )
+        return sorted(found.items(), key=lambda item: (-len(item[1]), item[0].casefold()))
+
     def is_read(self, article_id: str) -> bool:
         return self.store.is_read(article_id)
 
@@ -386,19 +410,20 @@ class Library:
         *,
         quote: int | None = None,
         link: int | None = None,
+        url: str | None = None,
+        title: str | None = None,
         tags: Iterable[str] = (),
         note: str = "",
     ) -> Bookmark:
-        """Bookmark an article, its inline link number ``link`` or its quotation number ``quote``.
+        """Bookmark an article, its quotation ``quote``, its inline link ``link``, or ``url``.
 
-        Numbers count from 1, as the article pane shows them.
+        Quotation and link numbers count from 1, as the article pane shows them.
         """
         article = self.article(article_id)
-        feed_title = self.feed_title(article.feed_id)
         common = {
             "article_id": article.id,
             "article_title": article.title,
-            "feed_title": feed_title,
+            "feed_title": self.feed_title(article.feed_id),
             "published": article.published,
             "tags": tuple(dict.fromkeys(clean_line(t) for t in tags if clean_line(t))),
             "note": note,
@@ -407,40 +432,45 @@ class Library:
         if quote is not None:
             quotes = article.quotes
             if not 1 <= quote <= len(quotes):
-                raise NotFound(f"article {article.id} has no quotation {quote} (it has {len(quotes)})")
+                raise NotFound(
+                    f"article {article.id} has no quotation {quote} (it has {len(quotes)})"
+                )
             found = quotes[quote - 1]
-            made = Bookmark(
-                id=bookmark_formats.bookmark_id("quote", article.id, f"{found.paragraph}:{found.start}"),
-                kind="quote",
-                title=found.text,
-                url=article.link,
-                speaker=found.speaker,
-                **common,  # type: ignore[arg-type]
-            )
-        elif link is not None:
-            links = {item.number: item for item in self.document(article.id).links}
-            if link not in links:
-                raise NotFound(f"article {article.id} has no link {link} (it has {len(links)})")
-            target = links[link]
-            made = Bookmark(
-                id=bookmark_formats.bookmark_id("link", article.id, target.url),
-                kind="link",
-                title=clean_line(target.text) or target.url,
-                url=target.url,
-                **common,  # type: ignore[arg-type]
-            )
+            key = f"{found.paragraph}:{found.start}"
+            kind, made_title, made_url, speaker = "quote", found.text, article.link, found.speaker
+        elif link is not None or url is not None:
+            if link is not None:
+                links = {item.number: item for item in self.document(article.id).links}
+                if link not in links:
+                    raise NotFound(f"article {article.id} has no link {link} (it has {len(links)})")
+                url, title = links[link].url, title or links[link].text
+            assert url is not None
+            key, kind, made_title, made_url, speaker = url, "link", title or url, url, None
         else:
-            made = Bookmark(
-                id=bookmark_formats.bookmark_id("article", article.id),
-                kind="article",
-                title=article.title,
-                url=article.link,
-                **common,  # type: ignore[arg-type]
+            key, kind, made_title, made_url, speaker = (
+                "",
+                "article",
+                article.title,
+                article.link,
+                None,
             )
+        made = Bookmark(
+            id=bookmark_formats.bookmark_id(kind, article.id, key),
+            kind=kind,  # type: ignore[arg-type]
+            title=clean_line(made_title) if kind != "quote" else made_title,
+            url=made_url,
+            speaker=speaker,
+            **common,  # type: ignore[arg-type]
+        )
         made = bookmark_formats.clean_bookmark(made)
         self.store.put_bookmark(made)
         self.store.flush()
         return made
+
+    def article_bookmark(self, article_id: str) -> Bookmark | None:
+        """The bookmark of the article itself, if it has one."""
+        wanted = bookmark_formats.bookmark_id("article", article_id, "")
+        return next((b for b in self.store.bookmarks() if b.id == wanted), None)
 
     def put_bookmark(self, bookmark: Bookmark) -> None:
         self.store.put_bookmark(bookmark_formats.clean_bookmark(bookmark))
@@ -452,6 +482,28 @@ class Library:
             raise NotFound(f"no bookmark with id {clean_line(bookmark_id)!r}")
         self.store.flush()
         return removed
+
+    def export_bookmarks(self, fmt: str, group_by: str | None = None) -> str:
+        """All bookmarks in one of the export formats: html, md, json or csv."""
+        items = self.bookmarks()
+        if fmt == "html":
+            return bookmark_formats.to_netscape_html(items, group_by=group_by or "tag")  # type: ignore[arg-type]
+        if fmt == "md":
+            return bookmark_formats.to_markdown(items, group_by=group_by or "tag")  # type: ignore[arg-type]
+        if fmt == "json":
+            return bookmark_formats.to_json(items)
+        if fmt == "csv":
+            return bookmark_formats.to_csv(items)
+        raise ReaderError(f"unknown export format {clean_line(fmt)!r} (html, md, json, csv)")
+
+    def transient_article(self, title: str, doc: Document) -> Article:
+        """An unstored Article for a document read from a file, to ask the archive about."""
+        return Article(
+            id="",
+            feed_id="",
+            title=title,
+            terms=index_terms(doc.title or title, doc.text),
+        )
 
     def bookmarked_article_ids(self) -> set[str]:
         return {b.article_id for b in self.store.bookmarks() if b.kind == "article"}
@@ -472,6 +524,20 @@ class Library:
     def feed_title(self, feed_id: str) -> str:
         feed = self.store.feed(feed_id)
         return feed.title if feed else ""
+
+
+def write_export(path: Path, text: str, *, force: bool = False) -> Path:
+    """Write an export atomically; an existing file is kept unless ``force``."""
+    path = path.expanduser()
+    if path.exists() and not force:
+        raise ReaderError(f"{path} exists; use --force to overwrite it")
+    if path.is_dir():
+        raise ReaderError(f"{path} is a folder")
+    try:
+        atomic_write(path, text.encode("utf-8", "replace"))
+    except OSError as error:
+        raise ReaderError(f"{path}: {error.strerror}") from None
+    return path
 
 
 def documents_of_file(path: Path) -> list[tuple[str, Document]]:

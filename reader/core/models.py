@@ -117,6 +117,10 @@ class Feed:
     etag: str | None = None
     last_modified: str | None = None
     checked_at: str | None = None
+    folder: str = ""  # "" = top level; nested OPML folders are joined with "/"
+    retry_after: str | None = None  # ISO time the server asked us to wait until (429/503)
+    recovered: bool = False  # the last parse repaired a malformed document
+    content_digest: str | None = None  # hash of the last body parsed, to skip unchanged bytes
 
 
 @dataclass(slots=True)

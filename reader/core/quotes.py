@@ -169,13 +169,43 @@ _WHEN = _words(
     month year morning afternoon evening night weekend
     """
 )
-_PARTICLES = frozenset({"de", "van", "von", "der", "den", "al", "bin", "ibn", "da", "dos", "du",
-                        "la", "le", "del", "di", "ter", "zu"})
+_PARTICLES = frozenset(
+    {
+        "de",
+        "van",
+        "von",
+        "der",
+        "den",
+        "al",
+        "bin",
+        "ibn",
+        "da",
+        "dos",
+        "du",
+        "la",
+        "le",
+        "del",
+        "di",
+        "ter",
+        "zu",
+    }
+)
 _CONNECTORS = frozenset({"of", "for", "on", "and"})
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 # Directly before a quote these make it a title or a name, never speech.
-_NAMING = frozenset({"titled", "entitled", "named", "nicknamed", "so-called", "dubbed",
-                     "headlined", "billed", "renamed"})
+_NAMING = frozenset(
+    {
+        "titled",
+        "entitled",
+        "named",
+        "nicknamed",
+        "so-called",
+        "dubbed",
+        "headlined",
+        "billed",
+        "renamed",
+    }
+)
 _TITLE_NOUNS = _words(
     """
     film movie book novel song album report study paper article series show play documentary
@@ -197,8 +227,9 @@ _ABBREVIATIONS = _words(
 _DOUBLE_MARK = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')
 _SINGLE_MARK = re.compile("['\u2018\u2019\u201a\u2039\u203a]")
 # After an opening single mark: '90s, 'n', 'tis ... are apostrophes, not quotes.
-_ELISION = re.compile(r"(?:\d\d(?:s\b|\b)|n['\u2019]|(?:tis|twas|em|cause|til|bout|round|n)\b)",
-                      re.IGNORECASE)
+_ELISION = re.compile(
+    r"(?:\d\d(?:s\b|\b)|n['\u2019]|(?:tis|twas|em|cause|til|bout|round|n)\b)", re.IGNORECASE
+)
 _FEET = re.compile(r"\d['\u2019\u2032]\s?\d{1,2}(?:\.\d+)?$")
 _TOKEN = re.compile(r"\ufffc+|\d{1,3}(?:,\d{3})+\b|[^\W_]+(?:[-'\u2019.][^\W_]+)*|[^\w\s]")
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[)\]'\"\u2019\u201d]*\s+")
@@ -211,8 +242,14 @@ _CLOSE_CONTEXT = frozenset(".,;:!?)]}>\u2014\u2013-/\u2026'\"\u2018\u2019\u201c\
 _CONTINUE_BLOCKS = frozenset({"paragraph", "blockquote", "list_item"})
 
 # Double-mark families: how a quotation opened decides what may close it.
-_CONTINUE_MARK = {"curly": "\u201c", "low": "\u201e", "guil": "\u00ab", "guil_rev": "\u00bb",
-                  "straight": '"', "swedish": "\u201d"}
+_CONTINUE_MARK = {
+    "curly": "\u201c",
+    "low": "\u201e",
+    "guil": "\u00ab",
+    "guil_rev": "\u00bb",
+    "straight": '"',
+    "swedish": "\u201d",
+}
 _MAX_DEPTH = 4
 _WINDOW = 320  # characters of narrative looked at on each side of a quote
 _WINDOW_WORDS = 48  # and at most this many tokens, so dense text stays linear
@@ -332,8 +369,9 @@ class _DoublePairer:
         if not _WORDISH.search(body):
             return
         entry.span = len(self.spans)
-        self.spans.append(_Span(entry.block, entry.pos, bi, pos + 1, body, k, extents,
-                                outer=entry.outer))
+        self.spans.append(
+            _Span(entry.block, entry.pos, bi, pos + 1, body, k, extents, outer=entry.outer)
+        )
 
     def _mark(self, bi: int, text: str, i: int, ch: str) -> None:  # noqa: C901 - a flat table
         can_open, can_close = _flanks(text, i)
@@ -389,8 +427,12 @@ def _pair_singles(texts: Sequence[str], doubles: list[_Span]) -> list[_Span]:
             by_block.setdefault(block, []).append((start, end, index))
     found: list[_Span] = []
     for bi, text in enumerate(texts):
-        if "'" not in text and "\u2018" not in text and "\u2039" not in text \
-                and "\u201a" not in text:
+        if (
+            "'" not in text
+            and "\u2018" not in text
+            and "\u2039" not in text
+            and "\u201a" not in text
+        ):
             continue
         regions = sorted(by_block.get(bi, []), key=lambda r: (r[0], -r[1]))
         groups: dict[int, list[tuple[int, str, bool, bool]]] = {}
@@ -430,7 +472,10 @@ def _single_roles(text: str, i: int, ch: str) -> tuple[bool, bool]:
 
 
 def _pair_single_group(
-    text: str, bi: int, region: int, marks: list[tuple[int, str, bool, bool]],
+    text: str,
+    bi: int,
+    region: int,
+    marks: list[tuple[int, str, bool, bool]],
     doubles: list[_Span],
 ) -> list[_Span]:
     stack: list[tuple[int, str]] = []
@@ -443,15 +488,30 @@ def _pair_single_group(
                 continue
             # "the players’ union": a plural possessive when a later closer exists
             nxt = text[i + 1 : i + 3]
-            if text[i - 1] == "s" and len(nxt) == 2 and nxt[0] == " " and nxt[1].islower() \
-                    and n < last_closer:
+            if (
+                text[i - 1] == "s"
+                and len(nxt) == 2
+                and nxt[0] == " "
+                and nxt[1].islower()
+                and n < last_closer
+            ):
                 continue
             stack.pop()
             body = text[start + 1 : i]
             if _WORDISH.search(body):
                 depth = doubles[region].depth + 1 if region >= 0 else 0
-                spans.append(_Span(bi, start, bi, i + 1, body, depth, [(bi, start, i + 1)],
-                                   region if region >= 0 else None))
+                spans.append(
+                    _Span(
+                        bi,
+                        start,
+                        bi,
+                        i + 1,
+                        body,
+                        depth,
+                        [(bi, start, i + 1)],
+                        region if region >= 0 else None,
+                    )
+                )
         elif opener and len(stack) < _MAX_DEPTH:
             stack.append((i, ch))
     return spans
@@ -559,8 +619,12 @@ def _sentence_starts(masked: str, spans: Sequence[_Span], block: int) -> list[in
     starts = [0]
     for match in _SENTENCE_END.finditer(masked):
         nxt = masked[match.end() : match.end() + 1]
-        if not nxt or not (nxt.isupper() or nxt.isdigit() or nxt in "\u201c\"\u2018'\u00ab\u201e("
-                           or nxt == _SENTINEL):
+        if not nxt or not (
+            nxt.isupper()
+            or nxt.isdigit()
+            or nxt in "\u201c\"\u2018'\u00ab\u201e("
+            or nxt == _SENTINEL
+        ):
             continue
         word = masked[max(0, match.start() - 6) : match.start()].split()
         last = word[-1].lower() if word else ""
@@ -573,8 +637,11 @@ def _sentence_starts(masked: str, spans: Sequence[_Span], block: int) -> list[in
         if span.text.rstrip()[-1:] in (".", "!", "?", "\u2026"):
             rest = masked[span.end : span.end + 3]
             stripped = rest.lstrip()
-            if rest[:1].isspace() and stripped and (stripped[0].isupper() or
-                                                    stripped[0] == _SENTINEL):
+            if (
+                rest[:1].isspace()
+                and stripped
+                and (stripped[0].isupper() or stripped[0] == _SENTINEL)
+            ):
                 starts.append(span.end + (len(rest) - len(stripped)))
     starts.sort()
     return starts
@@ -677,8 +744,11 @@ class _Names:
                 if run and _joins(run[-1], low, words[i + 1] if i + 1 < n else ""):
                     run.append(word)
                 elif self._name_word(words, i, i == initial_at) or (
-                    run and _is_cap(word) and low not in _NOT_NAMES
-                    and low not in _SPEECH_VERBS and low not in _COMMON
+                    run
+                    and _is_cap(word)
+                    and low not in _NOT_NAMES
+                    and low not in _SPEECH_VERBS
+                    and low not in _COMMON
                 ):
                     if _POSSESSIVE.search(word) and len(word) > 2:
                         run.append(_POSSESSIVE.sub("", word))
@@ -723,14 +793,17 @@ class _Names:
         ):
             chunk.kind = "org"
             chunk.name = " ".join(words)
-        elif len(words) >= 2 and lows[0] not in _NATIONALITIES and not any(
-            low in _PLACE_WORDS or low in _TITLES for low in lows
+        elif (
+            len(words) >= 2
+            and lows[0] not in _NATIONALITIES
+            and not any(low in _PLACE_WORDS or low in _TITLES for low in lows)
         ):
             chunk.kind = "person"
             chunk.name = " ".join(words)
         else:
-            chunk.name = " ".join(w for w, low in zip(words, lows, strict=True)
-                                  if low not in _TITLES) or " ".join(words)
+            chunk.name = " ".join(
+                w for w, low in zip(words, lows, strict=True) if low not in _TITLES
+            ) or " ".join(words)
 
     # -- tables ----------------------------------------------------------
 
@@ -925,9 +998,14 @@ def _skip_left(words: Sequence[str], j: int) -> int:
     """Step left over adverbs, times and a parenthesis: 'the CBI (UK) on Sunday also said'."""
     while j >= 0:
         low = words[j].lower()
-        if _is_modifier(words[j]) or low in _WHEN or (
-            low in ("on", "last", "this", "in") and j + 1 < len(words)
-            and words[j + 1].lower() in _WHEN
+        if (
+            _is_modifier(words[j])
+            or low in _WHEN
+            or (
+                low in ("on", "last", "this", "in")
+                and j + 1 < len(words)
+                and words[j + 1].lower() in _WHEN
+            )
         ):
             j -= 1
         elif words[j] == ")":
@@ -1192,9 +1270,7 @@ class _Attributor:
 
     # -- windows ---------------------------------------------------------
 
-    def _window(
-        self, bi: int, lo: int, hi: int, initial: bool, tail: bool = False
-    ) -> _Window:
+    def _window(self, bi: int, lo: int, hi: int, initial: bool, tail: bool = False) -> _Window:
         """Tokens between two offsets: the last ones if ``tail``, else the first ones."""
         positions, words = self.article.tokens[bi]
         a = bisect_left(positions, lo)
@@ -1217,8 +1293,11 @@ class _Attributor:
         starts = self.article.starts[bi]
         masked = self.article.masked[bi]
         k = bisect_right(starts, span.end)
-        if (k < len(starts) and not masked[span.end : starts[k]].strip()
-                and span.text.rstrip()[-1:] in ("?", "!")):
+        if (
+            k < len(starts)
+            and not masked[span.end : starts[k]].strip()
+            and span.text.rstrip()[-1:] in ("?", "!")
+        ):
             k += 1  # '“Why now?” Smith asked.' (after a full stop a new sentence starts)
         hi = starts[k] if k < len(starts) else len(masked)
         return self._window(bi, span.end, min(hi, span.end + _WINDOW), False)
@@ -1251,8 +1330,12 @@ class _Attributor:
         """A pronoun is whoever the article was last about (or last quoted)."""
         if subject is None or isinstance(subject, _Entity):
             return subject
-        wanted = {"he": ("person",), "she": ("person",), "it": ("org",),
-                  "they": ("person", "org")}.get(subject)
+        wanted = {
+            "he": ("person",),
+            "she": ("person",),
+            "it": ("org",),
+            "they": ("person", "org"),
+        }.get(subject)
         if wanted is None:
             return None
         k = bisect_left(self.event_keys, where)
@@ -1352,8 +1435,10 @@ def find_quotes(doc: Document) -> list[Quote]:
     """Every quotation of ``doc`` in reading order, each with its speaker if known."""
     kinds = [block.kind for block in doc.blocks]
     # a "string" in a code sample is not a quotation
-    texts = ["" if kind == "preformatted" else block.text for kind, block in
-             zip(kinds, doc.blocks, strict=True)]
+    texts = [
+        "" if kind == "preformatted" else block.text
+        for kind, block in zip(kinds, doc.blocks, strict=True)
+    ]
     spans = _pair_marks(texts, kinds)
     if not spans:
         return []

@@ -84,7 +84,15 @@ _STOPWORD_TEXT = """
     april june july august september october november december
     mr mrs ms dr sir st prof jr sr vs am pm
 """
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Titles and roles are capitalised before names ("President Vladimir Putin"), so
+# they would pass for entities and make weak reasons ("also mentions President").
+_ROLE_TEXT = """
+    president minister prime chancellor secretary spokesman spokeswoman spokesperson
+    mayor governor senator councillor councilor director chief chairman chairwoman
+    chair head leader general officer professor doctor dr mr mrs ms sir lord lady
+    king queen prince princess pope ambassador envoy commissioner deputy vice
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split()) | frozenset(_ROLE_TEXT.split())
 
 # An abbreviation whose full stop does not end the sentence ("Mr. Putin").
 _ABBREVIATION_TEXT = "mr mrs ms dr st gen sen rep gov lt col capt sgt prof jr sr vs no"

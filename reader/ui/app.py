@@ -1,4 +1,4 @@
-"""The Textual app: feeds | articles | article | related links.
+"""The Textual app: feeds | articles | article | sidebar (related links or quotes).
 
 The app only talks to :class:`reader.core.library.Library`; disk and network
 work runs in thread workers that report back with messages.
@@ -7,29 +7,36 @@ work runs in thread workers that report back with messages.
 from __future__ import annotations
 
 import time
+import webbrowser
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widgets import Footer, Header, OptionList
 from textual.worker import get_current_worker
 
 from reader.core.config import styles_path
 from reader.core.errors import ReaderError
 from reader.core.library import Library, RefreshOutcome
-from reader.core.models import Article
-from reader.core.sanitize import clean_line
+from reader.core.models import Article, Bookmark
+from reader.core.related import inline_links
+from reader.core.sanitize import OPENABLE_SCHEMES, clean_line, clean_url
 from reader.ui.messages import ArticleLoaded, FeedsRefreshed, RefreshProgressed
+from reader.ui.screens.bookmark_dialog import BookmarkDialog
 from reader.ui.screens.help import HelpScreen
+from reader.ui.screens.speakers import SpeakersScreen
 from reader.ui.widgets.article_list import ArticleList
 from reader.ui.widgets.article_view import ArticleView
-from reader.ui.widgets.feed_list import ALL_FEEDS, FeedList
-from reader.ui.widgets.sidebar import Sidebar
+from reader.ui.widgets.feed_list import ALL_FEEDS, BOOKMARKS, FeedList
+from reader.ui.widgets.sidebar import QuoteList, RelatedList, Sidebar
 
 NARROW_WIDTH = 100
 WIDE_WIDTH = 150
 OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
+MAX_SIDEBAR_INLINE = 50
 
 
 class ReaderApp(App[None]):
@@ -40,10 +47,15 @@ class ReaderApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("escape", "back", "Back", id="app.back"),
+        Binding("b", "bookmark", "Bookmark", id="app.bookmark"),
+        Binding("quotation_mark", "show_quotes", "Quotes", id="app.quotes"),
+        Binding("s", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar"),
+        Binding("S", "speakers", "Speakers", id="app.speakers"),
         Binding("r", "refresh_feed", "Refresh", id="app.refresh_feed"),
         Binding("R", "refresh_all", "Refresh all", show=False, id="app.refresh_all"),
         Binding("m", "toggle_read", "Read/unread", show=False, id="app.toggle_read"),
-        Binding("s", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar"),
+        Binding("o", "open_browser", "Open in browser", show=False, id="app.open_browser"),
+        Binding("u", "undo", "Undo", show=False, id="app.undo"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="app.focus_next"),
         Binding(
             "shift+tab", "app.focus_previous", "Previous pane", show=False, id="app.focus_previous"
@@ -53,8 +65,10 @@ class ReaderApp(App[None]):
     def __init__(self, library: Library) -> None:
         super().__init__(css_path=[styles_path()])
         self.library = library
-        self._open_timer: object | None = None
+        self._open_timer: Timer | None = None
         self._shown_id: str | None = None
+        self._pending_quote: int | None = None
+        self._undo: list[tuple[str, Callable[[], None]]] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,12 +80,11 @@ class ReaderApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#feeds", FeedList).border_title = "Feeds"
-        self.query_one("#articles", ArticleList).border_title = "Articles"
-        self.query_one("#sidebar", Sidebar).border_title = "Related"
+        self.feed_list.border_title = "Feeds"
+        self.article_list.border_title = "Articles"
         self._apply_width(self.size.width)
         self.reload(select_feed=ALL_FEEDS)
-        self.query_one("#articles", ArticleList).focus()
+        self.article_list.focus()
         self._open_current(delay=0)
 
     def on_resize(self) -> None:
@@ -81,7 +94,11 @@ class ReaderApp(App[None]):
         self.screen.set_class(width < NARROW_WIDTH, "-narrow")
         self.screen.set_class(width >= WIDE_WIDTH, "-wide")
 
-    # -- lists -----------------------------------------------------------------
+    def say(self, message: str, *, severity: str = "information", title: str = "") -> None:
+        """A notification whose text is never read as markup."""
+        self.notify(clean_line(message), title=title, severity=severity, markup=False)  # type: ignore[arg-type]
+
+    # -- panes -----------------------------------------------------------------
 
     @property
     def feed_list(self) -> FeedList:
@@ -95,18 +112,35 @@ class ReaderApp(App[None]):
     def article_view(self) -> ArticleView:
         return self.query_one("#article", ArticleView)
 
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one("#sidebar", Sidebar)
+
+    def _sidebar_visible(self) -> bool:
+        wide = self.screen.has_class("-wide")
+        return wide != self.screen.has_class("-sidebar-toggled")
+
     def reload(self, *, select_feed: str | None = None) -> None:
         """Redraw both lists from the library, keeping the highlights where they were."""
         feed_id = select_feed or self.feed_list.selected_id
-        summaries = self.library.feeds()
-        self.feed_list.show_feeds(summaries, feed_id)
+        self.feed_list.show_feeds(
+            self.library.feeds(), feed_id, bookmarks=len(self.library.store.bookmarks())
+        )
         self._show_articles(self.feed_list.selected_id, keep=self._shown_id)
 
     def _show_articles(self, feed_id: str, keep: str | None = None) -> None:
-        articles = self.library.articles(None if feed_id == ALL_FEEDS else feed_id)
         titles = {s.feed.id: s.feed.title for s in self.library.feeds()}
-        self.article_list.show_articles(articles, self.library.read_ids(), titles, keep=keep)
-        self.article_list.border_subtitle = f"{len(articles)}"
+        if feed_id == BOOKMARKS:
+            marks = self.library.bookmarks()
+            articles = {b.article_id: self.library.store.article(b.article_id) for b in marks}
+            self.article_list.show_bookmarks(marks, articles, titles)
+            self.article_list.border_title = "Bookmarks"
+            self.article_list.border_subtitle = f"{len(marks)}"
+            return
+        articles_ = self.library.articles(None if feed_id == ALL_FEEDS else feed_id)
+        self.article_list.show_articles(articles_, self.library.read_ids(), titles, keep=keep)
+        self.article_list.border_title = "Articles"
+        self.article_list.border_subtitle = f"{len(articles_)}"
 
     @on(OptionList.OptionHighlighted, "#feeds")
     def _feed_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -123,6 +157,10 @@ class ReaderApp(App[None]):
 
     @on(OptionList.OptionSelected, "#articles")
     def _article_selected(self) -> None:
+        bookmark = self.article_list.current_bookmark
+        if bookmark is not None and bookmark.kind == "quote":
+            self._pending_quote = self._quote_position(bookmark)
+        self._shown_id = None if self._pending_quote is not None else self._shown_id
         self._open_current(delay=0)
         self.article_view.focus()
 
@@ -131,7 +169,7 @@ class ReaderApp(App[None]):
     def _open_current(self, delay: float = OPEN_DELAY) -> None:
         """Open the highlighted article once the highlight rests (j held down stays fast)."""
         if self._open_timer is not None:
-            self._open_timer.stop()  # type: ignore[attr-defined]
+            self._open_timer.stop()
             self._open_timer = None
         article = self.article_list.current
         if article is None:
@@ -149,9 +187,18 @@ class ReaderApp(App[None]):
     def _load_article(self, article: Article) -> None:
         doc = self.library.document(article.id)
         minutes = self.library.reading_minutes(article.id)
+        related = self.library.related_for(doc, article)
+        _, left_off = inline_links(doc, MAX_SIDEBAR_INLINE)
         if not get_current_worker().is_cancelled:
             self.post_message(
-                ArticleLoaded(article, doc, self.library.feed_title(article.feed_id), minutes)
+                ArticleLoaded(
+                    article,
+                    doc,
+                    self.library.feed_title(article.feed_id),
+                    minutes,
+                    related,
+                    left_off,
+                )
             )
 
     def on_article_loaded(self, message: ArticleLoaded) -> None:
@@ -165,24 +212,181 @@ class ReaderApp(App[None]):
             feed_title=message.feed_title,
             minutes=message.minutes,
         )
-        self.query_one("#sidebar", Sidebar).show_document(message.document)
+        self.sidebar.query_one(RelatedList).show_links(message.related, message.inline_left_off)
+        self.sidebar.query_one(QuoteList).show_quotes(message.article.quotes)
+        if self._pending_quote is not None:
+            position, self._pending_quote = self._pending_quote, None
+            self.call_after_refresh(self.article_view.go_to_quote, position)
         self._set_read(message.article, True)
+
+    def open_in_archive(self, article_id: str, quote: int | None = None) -> None:
+        """Show a stored article from anywhere: All feeds, highlighted, opened."""
+        if self.library.store.article(article_id) is None:
+            self.say("That article is no longer stored.", severity="warning")
+            return
+        self._pending_quote = quote
+        self._shown_id = None
+        self.feed_list.show_feeds(
+            self.library.feeds(), ALL_FEEDS, bookmarks=len(self.library.store.bookmarks())
+        )
+        self._show_articles(ALL_FEEDS, keep=article_id)
+        self._open_current(delay=0)
+        self.article_view.focus()
 
     def _set_read(self, article: Article, read: bool) -> None:
         if self.library.mark_later([article.id], read):
             self.article_list.update_row(article, read)
-            self.feed_list.show_feeds(self.library.feeds(), self.feed_list.selected_id)
+            self.feed_list.show_feeds(
+                self.library.feeds(),
+                self.feed_list.selected_id,
+                bookmarks=len(self.library.store.bookmarks()),
+            )
             self._flush()
 
     @work(thread=True, group="flush")
     def _flush(self) -> None:
         self.library.flush()
 
-    # -- actions -----------------------------------------------------------------
+    # -- links -------------------------------------------------------------------
+
+    def open_url(self, url: str) -> None:
+        safe = clean_url(url, OPENABLE_SCHEMES)
+        if not safe:
+            self.say("Only http(s) and mailto links open in the browser.", severity="warning")
+            return
+        self._launch_browser(safe)
+        self.say(safe, title="Opening in the browser")
+
+    @work(thread=True, group="browser")
+    def _launch_browser(self, url: str) -> None:
+        webbrowser.open(url)  # the URL is one argument; no shell is involved
+
+    @on(RelatedList.Chosen)
+    def _related_chosen(self, event: RelatedList.Chosen) -> None:
+        link = event.link
+        if link.in_archive and not event.browser and link.article_id:
+            self.open_in_archive(link.article_id)
+        elif link.url:
+            self.open_url(link.url)
+        else:
+            self.say(f"“{link.title}” has no link and is not in your archive.")
+
+    @on(ArticleView.FollowLink)
+    def _follow_link(self, event: ArticleView.FollowLink) -> None:
+        doc = self.article_view.document
+        links = {link.number: link for link in doc.links} if doc else {}
+        link = links.get(event.number)
+        if link is None:
+            self.bell()
+            return
+        found = self.library.find_article(link.url)
+        if found:
+            self.open_in_archive(found)
+        else:
+            self.open_url(link.url)
+
+    @on(QuoteList.Chosen)
+    def _quote_chosen(self, event: QuoteList.Chosen) -> None:
+        self.article_view.go_to_quote(event.position)
+
+    def action_open_browser(self) -> None:
+        article = self.article_view.article or self.article_list.current
+        if article is None or not article.link:
+            self.say("This article has no web link.")
+            return
+        self.open_url(article.link)
+
+    # -- bookmarks ---------------------------------------------------------------
+
+    def action_bookmark(self) -> None:
+        """b: the open article; in the sidebar the chosen link or quotation."""
+        article = self.article_view.article or self.article_list.current
+        if article is None:
+            return
+        existing = self.library.article_bookmark(article.id)
+        if existing is not None:
+            self.library.remove_bookmark(existing.id)
+            self._push_undo("bookmark removed", lambda: self.library.put_bookmark(existing))
+            self.reload()
+            return
+        self._ask_bookmark(article, article.title, {})
+
+    @on(RelatedList.BookmarkRequested)
+    def _bookmark_link(self, event: RelatedList.BookmarkRequested) -> None:
+        article = self.article_view.article
+        if article is None or not event.link.url:
+            self.say("Only links with a web address can be bookmarked.", severity="warning")
+            return
+        self._ask_bookmark(
+            article, event.link.title, {"url": event.link.url, "title": event.link.title}
+        )
+
+    @on(QuoteList.BookmarkRequested)
+    def _bookmark_quote(self, event: QuoteList.BookmarkRequested) -> None:
+        article = self.article_view.article
+        if article is not None:
+            quote = article.quotes[event.position]
+            self._ask_bookmark(article, f"“{quote.text}”", {"quote": event.position + 1})
+
+    def _ask_bookmark(self, article: Article, what: str, target: dict[str, object]) -> None:
+        def save(answer: tuple[list[str], str] | None) -> None:
+            if answer is None:
+                return
+            tags, note = answer
+            try:
+                made = self.library.bookmark(article.id, tags=tags, note=note, **target)  # type: ignore[arg-type]
+            except ReaderError as error:
+                self.say(str(error), severity="error")
+                return
+            self.say(f"Bookmarked {made.kind}: {made.title[:60]}")
+            self.reload()
+
+        self.push_screen(BookmarkDialog(what), save)
+
+    @on(ArticleList.BookmarkAction)
+    def _bookmark_action(self, event: ArticleList.BookmarkAction) -> None:
+        bookmark = event.bookmark
+        if event.action == "remove":
+            self.library.remove_bookmark(bookmark.id)
+            self._push_undo("bookmark removed", lambda: self.library.put_bookmark(bookmark))
+            self.reload()
+            return
+
+        def save(answer: tuple[list[str], str] | None) -> None:
+            if answer is not None:
+                bookmark.tags, bookmark.note = tuple(answer[0]), answer[1]
+                self.library.put_bookmark(bookmark)
+                self.reload()
+
+        self.push_screen(BookmarkDialog(bookmark.title, bookmark.tags, bookmark.note), save)
+
+    def _quote_position(self, bookmark: Bookmark) -> int | None:
+        article = self.library.store.article(bookmark.article_id)
+        if article is None:
+            return None
+        texts = [q.text for q in article.quotes]
+        return texts.index(bookmark.title) if bookmark.title in texts else None
+
+    # -- undo --------------------------------------------------------------------
+
+    def _push_undo(self, what: str, undo: Callable[[], None]) -> None:
+        self._undo.append((what, undo))
+        self.say(f"{what.capitalize()}. Press u to undo.")
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            self.bell()
+            return
+        what, undo = self._undo.pop()
+        undo()
+        self.say(f"Undone: {what}.")
+        self.reload()
+
+    # -- other actions -------------------------------------------------------------
 
     def action_back(self) -> None:
         focused = self.focused
-        if focused is self.article_view or isinstance(focused, Sidebar):
+        if focused is self.article_view or isinstance(focused, RelatedList | QuoteList):
             self.article_list.focus()
         elif focused is self.article_list:
             self.feed_list.focus()
@@ -190,9 +394,9 @@ class ReaderApp(App[None]):
     def action_help(self) -> None:
         groups = {
             "Everywhere": list(self.BINDINGS),
-            "Feed list": list(FeedList.BINDINGS) + list(OptionList.BINDINGS),
-            "Article list": list(ArticleList.BINDINGS),
+            "Lists": list(ArticleList.BINDINGS) + list(OptionList.BINDINGS),
             "Article": list(ArticleView.BINDINGS),
+            "Sidebar": list(RelatedList.BINDINGS) + list(QuoteList.BINDINGS),
         }
         self.push_screen(HelpScreen(groups))  # type: ignore[arg-type]
 
@@ -203,10 +407,27 @@ class ReaderApp(App[None]):
 
     def action_toggle_sidebar(self) -> None:
         self.screen.toggle_class("-sidebar-toggled")
+        if not self._sidebar_visible() and self.focused in self.sidebar.query(OptionList):
+            self.article_view.focus()
+
+    def action_show_quotes(self) -> None:
+        """Show the Quotes panel (or go back to related links when it is showing)."""
+        showing = self._sidebar_visible() and self.sidebar.mode == "quotes"
+        self.sidebar.set_mode("related" if showing else "quotes")
+        if not self._sidebar_visible():
+            self.screen.toggle_class("-sidebar-toggled")
+        self.sidebar.active_list.focus()
+
+    def action_speakers(self) -> None:
+        def chosen(result: tuple[str, int] | None) -> None:
+            if result is not None:
+                self.open_in_archive(*result)
+
+        self.push_screen(SpeakersScreen(self.library.speakers()), chosen)
 
     def action_refresh_feed(self) -> None:
         feed_id = self.feed_list.selected_id
-        self._refresh(None if feed_id == ALL_FEEDS else [feed_id])
+        self._refresh(None if feed_id in (ALL_FEEDS, BOOKMARKS) else [feed_id])
 
     def action_refresh_all(self) -> None:
         self._refresh(None)
@@ -222,7 +443,7 @@ class ReaderApp(App[None]):
         try:
             outcomes = self.library.refresh(feed_ids, progress=progress)
         except ReaderError as error:
-            self.notify(clean_line(str(error)), severity="error", markup=False)
+            self.say(str(error), severity="error")
             outcomes = []
         self.post_message(FeedsRefreshed(outcomes, time.monotonic() - started))
 
@@ -237,7 +458,7 @@ class ReaderApp(App[None]):
         new = sum(o.new for o in message.outcomes)
         failed = [o for o in message.outcomes if o.error]
         summary = f"{len(message.outcomes)} feeds: {new} new, {len(failed)} failed"
-        self.notify(summary, title="Refreshed", markup=False)
+        self.say(summary, title="Refreshed")
         for outcome in failed[:3]:
-            self.notify(clean_line(outcome.error or ""), severity="warning", markup=False)
+            self.say(outcome.error or "", severity="warning")
         self.reload()

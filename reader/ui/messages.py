@@ -8,6 +8,7 @@ from textual.message import Message
 
 from reader.core.library import RefreshOutcome
 from reader.core.models import Article, Document
+from reader.core.related import RelatedLink
 
 
 @dataclass
@@ -18,6 +19,8 @@ class ArticleLoaded(Message):
     document: Document
     feed_title: str
     minutes: int
+    related: list[RelatedLink]
+    inline_left_off: int = 0
 
 
 @dataclass

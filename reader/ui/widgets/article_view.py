@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
 from reader.core.models import Article, Document, Quote
+from reader.core.sanitize import clean_line
 from reader.ui.article_text import ArticleStyles, block_text, header_text
 
 _STYLE_ROLES = {
@@ -30,7 +34,8 @@ class ArticleView(VerticalScroll, can_focus=True):
         Binding("j,down", "scroll_down", "Down", show=False, id="article.down"),
         Binding("k,up", "scroll_up", "Up", show=False, id="article.up"),
         Binding("space", "page_down", "Page down", show=False, id="article.page_down"),
-        Binding("shift+space,b", "page_up", "Page up", show=False, id="article.page_up"),
+        Binding("shift+space,pageup", "page_up", "Page up", show=False, id="article.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="article.page_down_key"),
         Binding("g", "scroll_home", "Top", show=False, id="article.top"),
         Binding("G", "scroll_end", "Bottom", show=False, id="article.bottom"),
         Binding("right_square_bracket", "next_quote", "Next quote", id="article.next_quote"),
@@ -41,7 +46,22 @@ class ArticleView(VerticalScroll, can_focus=True):
             show=False,
             id="article.previous_quote",
         ),
+        *[
+            Binding(
+                str(n), f"follow_link({n})", f"Follow link {n}", show=False, id=f"article.link_{n}"
+            )
+            for n in range(1, 10)
+        ],
     ]
+
+    @dataclass
+    class FollowLink(Message):
+        """The reader pressed a digit: follow inline link ``number``."""
+
+        number: int
+
+    def action_follow_link(self, number: int) -> None:
+        self.post_message(self.FollowLink(number))
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -68,23 +88,32 @@ class ArticleView(VerticalScroll, can_focus=True):
                 classes="article-header",
             )
         ]
-        quotes = article.quotes
         self._block_widgets = []
         for index, block in enumerate(doc.blocks):
+            depth = min(max(block.level, 1), 4) if block.kind == "list_item" else 0
             widget = Static(
-                block_text(block, index, quotes, styles=styles),
-                classes=f"block block-{block.kind}",
+                self._body(index, None, styles),
+                classes=f"block block-{block.kind} depth-{depth}",
             )
             self._block_widgets.append(widget)
             widgets.append(widget)
             if block.kind == "blockquote" and block.attribution:
                 widgets.append(
-                    Static(Text(f"— {block.attribution}", style=styles.meta), classes="block-cite")
+                    Static(
+                        Text(f"— {clean_line(block.attribution)}", style=styles.meta),
+                        classes="block-cite",
+                    )
                 )
         with self.app.batch_update():
             self.remove_children()
             self.mount_all(widgets)
             self.scroll_home(animate=False)
+
+    def _body(self, index: int, current: Quote | None, styles: ArticleStyles) -> Text:
+        assert self.document is not None
+        block = self.document.blocks[index]
+        body = block_text(block, index, self.quotes, current=current, styles=styles)
+        return Text("• ").append_text(body) if block.kind == "list_item" else body
 
     def clear(self, message: str = "") -> None:
         self.article = self.document = None

@@ -14,14 +14,15 @@ from reader.core.library import FeedSummary
 from reader.core.sanitize import clean_line
 
 ALL_FEEDS = "all"
+BOOKMARKS = "bookmarks"
 
 
-def _row(title: str, unread: int, *, error: bool = False) -> Table:
+def _row(title: str, unread: int, *, error: bool = False, bold: bool = True) -> Table:
     """Title cut to fit with an ellipsis, the unread count right-aligned beside it."""
     name = Text(no_wrap=True, overflow="ellipsis")
     if error:
         name.append("! ", style="bold red")
-    name.append(clean_line(title) or "(untitled)", style="bold" if unread else "")
+    name.append(clean_line(title) or "(untitled)", style="bold" if unread and bold else "")
     row = Table.grid(expand=True)
     row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     row.add_column(justify="right", no_wrap=True)
@@ -39,10 +40,15 @@ class FeedList(OptionList):
         Binding("G", "last", "Last", show=False, id="feeds.last"),
     ]
 
-    def show_feeds(self, summaries: Sequence[FeedSummary], selected: str | None) -> None:
+    def show_feeds(
+        self, summaries: Sequence[FeedSummary], selected: str | None, *, bookmarks: int = 0
+    ) -> None:
         """Replace the rows, keeping the highlight on ``selected`` when it still exists."""
         unread = sum(s.unread for s in summaries)
-        options = [Option(_row("All", unread), id=ALL_FEEDS)]
+        options = [
+            Option(_row("All", unread), id=ALL_FEEDS),
+            Option(_row("Bookmarks", bookmarks, bold=False), id=BOOKMARKS),
+        ]
         options += [
             Option(_row(s.feed.title, s.unread, error=bool(s.feed.error)), id=s.feed.id)
             for s in summaries

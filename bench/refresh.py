@@ -1,0 +1,254 @@
+"""Benchmark ``reader refresh`` against a local server, and newsboat when it is installed.
+
+Run: python bench/refresh.py [--feeds 200] [--entries 50] [--runs 1]
+
+It generates FEEDS feeds of ENTRIES entries (about 3 KB of HTML each), serves
+them on 127.0.0.1 (threaded, listen backlog 128, ETag + Last-Modified so a
+second pass is all 304), and times ``reader --db TMP refresh`` cold (empty
+database) and warm. When ``newsboat`` is on PATH it runs ``newsboat -x reload``
+on the same URLs (urls file and cache in a temp dir) and prints the ratios.
+Goal (issue 5): both ratios <= 1.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+FIRST = ["Ana", "Bram", "Celia", "Dario", "Elin", "Femi", "Greta", "Hugo", "Ines", "Jonas"]
+LAST = ["Petrov", "Okafor", "Lindqvist", "Marsh", "Tallis", "Varnholt", "Quist", "Brandt"]
+PLACES = ["Velmora", "Kestrel Bay", "Norrholm", "Ashgrove", "Port Tallin", "Drummore"]
+VERBS = ["said", "told reporters", "added", "warned", "noted", "explained"]
+SAYING = [
+    "We will not accept this plan as it stands",
+    "The numbers don't add up, and everyone in the '90s knew it",
+    "It is a good day for the town",
+    "Nobody expected the storm to last this long",
+]
+FILLER = (
+    "The council met on Tuesday to discuss the budget, and the session ran late into the "
+    "evening while residents waited outside the hall for news about the ferry fares."
+)
+
+
+def article_html(rng: random.Random, size: int = 3000) -> str:
+    """About ``size`` bytes of article HTML: paragraphs, quotes, links, a related block."""
+    people = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(3)]
+    place = rng.choice(PLACES)
+    parts = [f"<p>Council chair {people[0]} opened the meeting in {place}'s town hall.</p>"]
+    length = len(parts[0])
+    while length < size - 300:
+        who = rng.choice(people)
+        roll = rng.random()
+        if roll < 0.3:
+            text = (
+                f"<p>\u201c{rng.choice(SAYING)},\u201d {who.split()[-1]} {rng.choice(VERBS)}.</p>"
+            )
+        elif roll < 0.45:
+            link = f"https://news.example/{rng.randrange(10**6)}"
+            text = f'<p>{who} pointed to <a href="{link}">the report</a> on {place}.</p>'
+        else:
+            text = f"<p>{FILLER}</p>"
+        parts.append(text)
+        length += len(text)
+    parts.append(
+        "<h3>Don't Miss</h3><ul>"
+        + "".join(
+            f'<li><a href="https://news.example/m{rng.randrange(10**6)}">More from {place}</a></li>'
+            for _ in range(3)
+        )
+        + "</ul>"
+    )
+    return "".join(parts)
+
+
+def make_feed(index: int, entries: int) -> bytes:
+    """RSS 2.0 feed number ``index`` with ``entries`` items of ~3 KB each."""
+    rng = random.Random(index)
+    items = []
+    for n in range(entries):
+        day = 1 + n % 28
+        items.append(
+            f"<item><guid>https://news.example/f{index}/a{n}</guid>"
+            f"<title>Story {n} of feed {index}: {rng.choice(PLACES)} council</title>"
+            f"<link>https://news.example/f{index}/a{n}</link>"
+            f"<pubDate>Tue, {day:02d} Sep 2026 {n % 24:02d}:00:00 GMT</pubDate>"
+            f"<description>{escape(article_html(rng))}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Bench feed {index}</title><link>https://news.example/f{index}/</link>"
+        f"<description>Generated feed {index}</description>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+class BenchServer:
+    """Threaded server on 127.0.0.1 answering conditional GETs with 304."""
+
+    def __init__(self, feeds: dict[str, bytes]) -> None:
+        stamp = formatdate(time.time() - 3600, usegmt=True)
+        tags = {
+            path: '"' + hashlib.sha1(body).hexdigest()[:16] + '"' for path, body in feeds.items()
+        }
+        self.hits = {"200": 0, "304": 0}
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                body = feeds.get(self.path)
+                if body is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                etag = tags[self.path]
+                if self.headers.get("If-None-Match") == etag or (
+                    self.headers.get("If-Modified-Since") == stamp
+                    and not self.headers.get("If-None-Match")
+                ):
+                    server.hits["304"] += 1
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                server.hits["200"] += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("ETag", etag)
+                self.send_header("Last-Modified", stamp)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128
+            daemon_threads = True
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_port}{path}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
+    return elapsed
+
+
+def reader_command(db: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "reader", "--db", str(db), *args]
+
+
+def subscribe(db: Path, urls: list[str]) -> None:
+    """Import the feeds without fetching them (an OPML file, so the timed run is all refresh)."""
+    opml = db.parent / "bench.opml"
+    outlines = "".join(
+        f'<outline type="rss" text="b{i}" xmlUrl="{escape(u)}"/>' for i, u in enumerate(urls)
+    )
+    opml.write_text(
+        f'<?xml version="1.0"?><opml version="2.0"><head><title>bench</title></head>'
+        f"<body>{outlines}</body></opml>"
+    )
+    done = subprocess.run(
+        reader_command(db, "opml", "import", str(opml)), capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        sys.exit(f"opml import failed: {done.stderr.strip()}")
+
+
+def run_newsboat(tmp: Path, urls: list[str]) -> tuple[float, float] | None:
+    if shutil.which("newsboat") is None:
+        return None
+    home = tmp / "newsboat"
+    home.mkdir()
+    (home / "urls").write_text("\n".join(urls) + "\n")
+    (home / "config").write_text("reload-threads 8\n")
+    command = [
+        "newsboat",
+        "-x",
+        "reload",
+        "-u",
+        str(home / "urls"),
+        "-c",
+        str(home / "cache.db"),
+        "-C",
+        str(home / "config"),
+    ]
+    env = {**os.environ, "HOME": str(home)}
+    return timed(command, env), timed(command, env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--entries", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=1, help="repeat and keep the best")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    feeds = {f"/feed/{i}.xml": make_feed(i, args.entries) for i in range(args.feeds)}
+    size = sum(map(len, feeds.values()))
+    print(
+        f"{args.feeds} feeds x {args.entries} entries, {size / 1e6:.1f} MB "
+        f"(generated in {time.perf_counter() - started:.1f} s)"
+    )
+    server = BenchServer(feeds)
+    urls = [server.url(path) for path in feeds]
+    rows: dict[str, list[float]] = {}
+    try:
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory(prefix="reader-bench-") as name:
+                tmp = Path(name)
+                db = tmp / "db"
+                db.mkdir()
+                subscribe(db, urls)
+                rows.setdefault("reader cold", []).append(timed(reader_command(db, "refresh")))
+                rows.setdefault("reader warm", []).append(timed(reader_command(db, "refresh")))
+                boat = run_newsboat(tmp, urls)
+                if boat is not None:
+                    rows.setdefault("newsboat cold", []).append(boat[0])
+                    rows.setdefault("newsboat warm", []).append(boat[1])
+    finally:
+        server.close()
+    best = {name: min(values) for name, values in rows.items()}
+    print(f"{'run':<16}{'seconds':>9}{'feeds/s':>10}")
+    for name, seconds in best.items():
+        print(f"{name:<16}{seconds:>9.2f}{args.feeds / seconds:>10.0f}")
+    if "newsboat cold" in best:
+        for phase in ("cold", "warm"):
+            ratio = best[f"reader {phase}"] / best[f"newsboat {phase}"]
+            print(f"ratio {phase} (reader / newsboat): {ratio:.2f}  (goal <= 1.0)")
+    else:
+        print("newsboat is not installed: no ratios (apt-get install newsboat)")
+    print(f"server answered 200 x {server.hits['200']}, 304 x {server.hits['304']}")
+
+
+if __name__ == "__main__":
+    main()
