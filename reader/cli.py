@@ -18,6 +18,7 @@ from typing import Any
 
 from reader import __version__
 from reader.core import bookmarks as bookmark_formats
+from reader.core.discover import AmbiguousFeeds
 from reader.core.errors import ReaderError, SourceError
 from reader.core.library import (
     Library,
@@ -50,10 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     add = commands.add_parser("add", help="subscribe to a URL, feed file or folder of documents")
-    add.add_argument("source")
+    add.add_argument("source", help="feed URL, web page that links to feeds, file or folder")
+    add.add_argument("--folder", default="", metavar="NAME", help="put the feed in a folder")
+    add.add_argument("--pick", type=int, metavar="N", help="which of a page's feeds (from 1)")
+    add.add_argument("--title", metavar="TITLE", help="a title of your own")
 
     remove = commands.add_parser("remove", help="unsubscribe from a feed")
     remove.add_argument("feed_id")
+
+    rename = commands.add_parser("rename", help="give a feed a title of your own")
+    rename.add_argument("feed_id")
+    rename.add_argument("title")
+
+    opml = commands.add_parser("opml", help="import or export subscriptions as OPML")
+    opml_verbs = opml.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    opml_verbs.required = True
+    opml_import = opml_verbs.add_parser("import", help="subscribe to the feeds of an OPML file")
+    opml_import.add_argument("file")
+    opml_import.add_argument("--refresh", action="store_true", help="fetch the new feeds now")
+    opml_export = opml_verbs.add_parser("export", help="write subscriptions as OPML 2.0")
+    opml_export.add_argument("--output", metavar="FILE", help="write to FILE (default: stdout)")
+    opml_export.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     feeds = commands.add_parser("feeds", help="list feeds with unread counts")
     feeds.add_argument("--json", action="store_true")
@@ -126,11 +144,51 @@ def _print_json(data: Any) -> None:
 
 def cmd_add(args: argparse.Namespace) -> int:
     with _library(args) as library:
-        outcome = library.add(args.source)
+        try:
+            outcome = library.add(args.source, title=args.title, folder=args.folder, pick=args.pick)
+        except AmbiguousFeeds as error:
+            print(f"reader: {clean_line(str(error))}", file=sys.stderr)
+            for number, link in enumerate(error.candidates, 1):
+                title = f"  {link.title}" if link.title else ""
+                print(f"{number:>3}. [{link.kind}] {link.url}{title}", file=sys.stderr)
+            return EXIT_ERROR
     if outcome.error:
         print(f"{outcome.title} [{outcome.feed_id}]: {outcome.error}")
     else:
-        print(f"added {outcome.title} [{outcome.feed_id}]: {outcome.new} articles")
+        repaired = " (the feed was malformed and repaired)" if outcome.recovered else ""
+        print(f"added {outcome.title} [{outcome.feed_id}]: {outcome.new} articles{repaired}")
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        feed = library.rename(args.feed_id, args.title)
+    print(f"renamed [{feed.id}] to {feed.title}")
+    return 0
+
+
+def cmd_opml(args: argparse.Namespace) -> int:
+    if args.verb == "export":
+        with _library(args, readonly=True) as library:
+            text = library.export_opml()
+            count = sum(f.feed.kind == "http" for f in library.feeds())
+        if args.output:
+            written = write_export(Path(args.output), text, force=args.force)
+            print(f"wrote {count} feeds to {written}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"{path}: {error.strerror}") from None
+    with _library(args) as library:
+        added = library.import_opml(data, str(path))
+        print(f"imported {len(added)} new feeds from {path}")
+        if args.refresh and added:
+            args.feed_ids, args.json = [feed.id for feed in added], False
+            return _refresh(args, library)
     return 0
 
 
@@ -237,9 +295,15 @@ def _progress_bar(done: int, total: int, outcome: RefreshOutcome) -> None:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    progress = _progress_bar if sys.stderr.isatty() and not args.json else None
     with _library(args) as library:
-        outcomes = library.refresh(args.feed_ids or None, progress=progress)
+        return _refresh(args, library, started)
+
+
+def _refresh(args: argparse.Namespace, library: Library, started: float | None = None) -> int:
+    """Refresh ``args.feed_ids`` (all when empty) and print the outcome and the summary line."""
+    started = time.monotonic() if started is None else started
+    progress = _progress_bar if sys.stderr.isatty() and not args.json else None
+    outcomes = library.refresh(args.feed_ids or None, progress=progress)
     elapsed = time.monotonic() - started
     if args.json:
         _print_json(
@@ -250,6 +314,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                     "new": o.new,
                     "not_modified": o.not_modified,
                     "error": o.error,
+                    "retry_after": o.retry_after,
+                    "recovered": o.recovered,
+                    "moved_to": o.moved_to,
                 }
                 for o in outcomes
             ]
@@ -370,6 +437,8 @@ def cmd_bookmarks(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "add": cmd_add,
     "remove": cmd_remove,
+    "rename": cmd_rename,
+    "opml": cmd_opml,
     "feeds": cmd_feeds,
     "articles": cmd_articles,
     "show": cmd_show,

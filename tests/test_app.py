@@ -239,3 +239,66 @@ async def test_speakers_view_opens_the_article_at_the_quote(db_path: Path) -> No
         assert app.article_view.article.id == quotes[0].article.id
         assert app.article_view.current_quote == quotes[0].position
     library.close()
+
+
+async def test_palette_goes_to_a_feed_and_exports_bookmarks(db_path: Path, tmp_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    seed = next(a for a in library.articles() if a.title == SEED_TITLE)
+    library.bookmark(seed.id, tags=["kremlin"])
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Go to feed: The Quillon")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        quillon = next(s.feed.id for s in library.feeds() if s.feed.title == "The Quillon Review")
+        assert app.feed_list.selected_id == quillon
+
+        target = tmp_path / "out.html"
+        target.write_text("keep me")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Export bookmarks as Netscape")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        path_input = app.screen.query_one("#export-path")
+        path_input.value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")  # the file exists: asks first
+        assert target.read_text() == "keep me"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        assert target.read_text().startswith("<!DOCTYPE NETSCAPE-Bookmark-file-1>")
+        assert SEED_TITLE in target.read_text()
+    library.close()
+
+
+async def test_bookmarks_filter_by_tag_and_kind(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    seed = next(a for a in library.articles() if a.title == SEED_TITLE)
+    library.bookmark(seed.id, tags=["kremlin"])
+    library.bookmark(seed.id, quote=3, tags=["quotes"])
+    library.bookmark(seed.id, quote=5)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.go_to_feed("bookmarks")
+        await settle(app, pilot)
+        assert len(app.article_list.bookmarks) == 3
+        await pilot.press("t")  # first tag, alphabetically: kremlin
+        assert [b.kind for b in app.article_list.bookmarks] == ["article"]
+        await pilot.press("t", "c", "c", "c")  # tag quotes, then kind quote
+        assert [b.tags for b in app.article_list.bookmarks] == [("quotes",)]
+        await pilot.press("t")  # back to every tag, still only quotes
+        assert {b.kind for b in app.article_list.bookmarks} == {"quote"}
+        assert len(app.article_list.bookmarks) == 2
+        removed = app.article_list.current_bookmark
+        await pilot.press("x")
+        assert removed is not None and removed.id not in {b.id for b in library.bookmarks()}
+        await pilot.press("u")
+        assert removed.id in {b.id for b in library.bookmarks()}
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.article_view.current_quote in (2, 4)
+    library.close()

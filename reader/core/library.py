@@ -15,6 +15,7 @@ from pathlib import Path
 
 from reader.core import bookmarks as bookmark_formats
 from reader.core import config
+from reader.core.discover import choose, discover_feeds, looks_like_html
 from reader.core.document import build_document
 from reader.core.errors import NotFound, ReaderError, SourceError
 from reader.core.feeds import (
@@ -25,11 +26,13 @@ from reader.core.feeds import (
     feed_id_for,
     parse_feed,
     read_document,
-    read_folder,
 )
+from reader.core.fetch import Fetcher as HttpFetcher
 from reader.core.fetch import FetchResult, fetch
 from reader.core.models import Article, Bookmark, Document, Feed, Quote
+from reader.core.opml import OpmlFeed, parse_opml, write_opml
 from reader.core.quotes import find_quotes
+from reader.core.refresh import Fetched, due, read_local, refresh_feeds, retry_until
 from reader.core.related import (
     BacklinkIndex,
     RelatedLink,
@@ -49,6 +52,7 @@ Clock = Callable[[], datetime]
 SEED_FOLDER_TITLE = "Sample articles"
 _DOCUMENT_CACHE = 64
 MAX_OUT_LINKS = 200
+ARCHIVE_MIN_SCORE = 0.03  # below this, shared words are chance, not a shared story
 
 
 def utc_now() -> datetime:
@@ -79,8 +83,11 @@ class RefreshOutcome:
     feed_id: str
     title: str
     new: int = 0
-    not_modified: bool = False
+    not_modified: bool = False  # a 304, or the same bytes as last time (nothing parsed)
     error: str | None = None
+    retry_after: str | None = None  # ISO time before which the feed will not be fetched
+    recovered: bool = False  # the document was malformed; feedparser repaired it
+    moved_to: str | None = None  # the new URL after a permanent redirect
 
 
 def source_kind(source: str) -> str:
@@ -142,23 +149,64 @@ class Library:
             raise NotFound(f"no feed with id {clean_line(feed_id)!r}")
         return feed
 
-    def add(self, source: str, *, title: str | None = None) -> RefreshOutcome:
-        """Subscribe to a URL, feed file or folder and fetch it at once."""
+    def add(
+        self,
+        source: str,
+        *,
+        title: str | None = None,
+        folder: str = "",
+        pick: int | None = None,
+    ) -> RefreshOutcome:
+        """Subscribe to a URL, feed file or folder and fetch it at once.
+
+        A web page is searched for the feeds it advertises (``<link
+        rel="alternate">``): one is taken, several need ``pick`` (from 1) or
+        raise AmbiguousFeeds with the list. Nothing is stored when it fails.
+        """
         kind = source_kind(source)
         url = normalise_source(source)
         if kind != "http" and not Path(url).exists():
             raise SourceError(f"{clean_line(source)}: no such file or folder")
-        feed_id = feed_id_for(url)
-        existing = self.store.feed(feed_id)
+        existing = self.store.feed(feed_id_for(url))
         if existing is not None:
-            return RefreshOutcome(feed_id, existing.title, error="already subscribed")
-        parsed, result = self._read_source(url, kind, None)  # raises before anything is stored
+            return RefreshOutcome(existing.id, existing.title, error="already subscribed")
+        result: FetchResult | None = None
+        if kind != "http":
+            parsed = read_local(url, kind)
+        else:
+            fetcher, done = self._shared_fetcher()
+            try:
+                result = fetcher(url)
+                parsed_or_page = self._feed_or_page(url, result)
+                if parsed_or_page is None:  # a web page: find the feed it links to
+                    link = choose(discover_feeds(result.content, result.url), source, pick)
+                    url = link.url
+                    existing = self.store.feed(feed_id_for(url))
+                    if existing is not None:
+                        return RefreshOutcome(
+                            existing.id, existing.title, error="already subscribed"
+                        )
+                    result = fetcher(url)
+                    parsed_or_page = parse_feed(result.content, url, result.headers)
+                parsed = parsed_or_page
+            finally:
+                done()
         feed = Feed(
-            id=feed_id, url=url, title=title or parsed.title, kind=kind, added_at=self.now_iso()
-        )  # type: ignore[arg-type]
+            id=feed_id_for(url),
+            url=url,
+            title=clean_line(title or "") or parsed.title,
+            kind=kind,  # type: ignore[arg-type]
+            added_at=self.now_iso(),
+            folder=clean_line(folder),
+        )
         outcome = self._ingest(feed, parsed, result)
+        feed.recovered = parsed.recovered
+        feed.content_digest = result.digest if result is not None else None
+        self.store.save_feed(feed)
         self.store.flush()
-        return outcome
+        return RefreshOutcome(
+            outcome.feed_id, outcome.title, new=outcome.new, recovered=parsed.recovered
+        )
 
     def remove(self, feed_id: str) -> Feed:
         feed = self.feed(feed_id)
@@ -169,18 +217,9 @@ class Library:
     def _read_source(
         self, url: str, kind: str, feed: Feed | None
     ) -> tuple[ParsedFeed, FetchResult | None]:
-        if kind == "folder":
-            return read_folder(Path(url)), None
-        if kind == "file":
-            path = Path(url)
-            if path.suffix.lower() in (".txt", ".html", ".htm", ".md"):
-                entry = read_document(path)
-                return ParsedFeed(title=entry.title, entries=[entry]), None
-            try:
-                data = path.read_bytes()
-            except OSError as error:
-                raise SourceError(f"{path}: {error.strerror}") from None
-            return parse_feed(data, url), None
+        """One source, fetched conditionally when it is a URL (a 304 parses nothing)."""
+        if kind != "http":
+            return read_local(url, kind), None
         result = self.fetcher(
             url,
             etag=feed.etag if feed else None,
@@ -196,27 +235,43 @@ class Library:
         *,
         progress: Callable[[int, int, RefreshOutcome], None] | None = None,
     ) -> list[RefreshOutcome]:
-        """Fetch and ingest feeds; a failure is recorded on its feed and loses nothing."""
-        feeds = self.store.feeds() if feed_ids is None else [self.feed(fid) for fid in feed_ids]
-        outcomes: list[RefreshOutcome] = []
-        for index, feed in enumerate(feeds, 1):
-            try:
-                parsed, result = self._read_source(feed.url, feed.kind, feed)
-                if result is not None and result.not_modified:
-                    feed.checked_at, feed.error, feed.error_at = self.now_iso(), None, None
-                    self.store.save_feed(feed)
-                    outcome = RefreshOutcome(feed.id, feed.title, not_modified=True)
-                else:
-                    outcome = self._ingest(feed, parsed, result)
-            except ReaderError as error:
-                feed.error, feed.error_at = str(error), self.now_iso()
-                self.store.save_feed(feed)
-                outcome = RefreshOutcome(feed.id, feed.title, error=str(error))
-            outcomes.append(outcome)
+        """Fetch and ingest feeds; a failure is recorded on its feed and loses nothing.
+
+        Feeds are fetched and parsed concurrently (reader.core.refresh) and
+        ingested here one at a time as each completes; the store is written
+        once, at the end. A feed whose server asked to wait (Retry-After) is
+        not requested before then. ``progress(done, total, outcome)`` is called
+        after each feed; outcomes come back in the order of the feeds.
+        """
+        chosen = self.store.feeds() if feed_ids is None else [self.feed(f) for f in feed_ids]
+        feeds = list({feed.id: feed for feed in chosen}.values())
+        now = self.clock()
+        outcomes: dict[str, RefreshOutcome] = {}
+
+        def report(outcome: RefreshOutcome) -> None:
+            outcomes[outcome.feed_id] = outcome
             if progress is not None:
-                progress(index, len(feeds), outcome)
-        self.store.flush()
-        return outcomes
+                progress(len(outcomes), len(feeds), outcome)
+
+        for feed in feeds:
+            if not due(feed, now):
+                report(
+                    RefreshOutcome(
+                        feed.id,
+                        feed.title,
+                        error=f"{clean_line(feed.url)}: not fetched before {feed.retry_after}, "
+                        "as the server asked",
+                        retry_after=feed.retry_after,
+                    )
+                )
+        fetcher, done = self._shared_fetcher()
+        try:
+            for fetched in refresh_feeds([f for f in feeds if due(f, now)], fetcher):
+                report(self._ingest_fetched(fetched))
+        finally:
+            done()
+            self.store.flush()
+        return [outcomes[feed.id] for feed in feeds if feed.id in outcomes]
 
     def _ingest(self, feed: Feed, parsed: ParsedFeed, result: FetchResult | None) -> RefreshOutcome:
         now = self.now_iso()
@@ -394,7 +449,7 @@ class Library:
     def related_for(self, doc: Document, article: Article) -> list[RelatedLink]:
         similar, backlinks, _ = self._archive_indexes()
         links = related_links(doc, article, find_article=self.find_article)
-        links += archive_links(similar, article, self.store.article)
+        links += archive_links(similar, article, self.store.article, min_score=ARCHIVE_MIN_SCORE)
         links += backlink_links(backlinks, article, self.store.article)
         return links
 
@@ -524,6 +579,125 @@ class Library:
     def feed_title(self, feed_id: str) -> str:
         feed = self.store.feed(feed_id)
         return feed.title if feed else ""
+
+    # -- subscriptions: refresh plumbing, rename, folders, OPML ----------------------
+
+    def _shared_fetcher(self) -> tuple[Fetcher, Callable[[], None]]:
+        """One pooled, rate-limited fetcher for a whole refresh (and its closer).
+
+        The default ``fetch`` opens a client per call; an injected fetcher is
+        used as it is.
+        """
+        if self.fetcher is fetch:
+            shared = HttpFetcher()
+            return shared, shared.close
+        return self.fetcher, lambda: None
+
+    @staticmethod
+    def _feed_or_page(url: str, result: FetchResult) -> ParsedFeed | None:
+        """The parsed feed, or None when the URL is a web page (to look for feed links in)."""
+        content_type = result.headers.get("content-type", "")
+        if looks_like_html(result.content):
+            return None
+        try:
+            return parse_feed(result.content, url, result.headers)
+        except SourceError:
+            if looks_like_html(result.content, content_type):
+                return None
+            raise
+
+    def _ingest_fetched(self, fetched: Fetched) -> RefreshOutcome:
+        """Store one feed's refresh: new entries, or the error and when it happened."""
+        feed, result = fetched.feed, fetched.result
+        now = self.clock()
+        stamp = now.isoformat(timespec="seconds")
+        if fetched.error is not None:
+            wait = fetched.retry_after
+            feed.error, feed.error_at = str(fetched.error), stamp
+            feed.retry_after = retry_until(now, wait) if wait else None
+            self.store.save_feed(feed)
+            return RefreshOutcome(
+                feed.id, feed.title, error=str(fetched.error), retry_after=feed.retry_after
+            )
+        feed.retry_after = None
+        moved = None
+        if result is not None and result.permanent_url and result.permanent_url != feed.url:
+            moved = result.permanent_url
+        if fetched.unchanged or fetched.parsed is None:
+            if result is not None:
+                feed.etag = result.etag or feed.etag
+                feed.last_modified = result.last_modified or feed.last_modified
+                feed.url = moved or feed.url
+            feed.checked_at, feed.error, feed.error_at = stamp, None, None
+            self.store.save_feed(feed)
+            return RefreshOutcome(feed.id, feed.title, not_modified=True, moved_to=moved)
+        outcome = self._ingest(feed, fetched.parsed, result)
+        feed.recovered = fetched.parsed.recovered
+        feed.content_digest = fetched.digest
+        self.store.save_feed(feed)
+        return RefreshOutcome(
+            outcome.feed_id,
+            outcome.title,
+            new=outcome.new,
+            recovered=feed.recovered,
+            moved_to=moved,
+        )
+
+    def rename(self, feed_id: str, title: str) -> Feed:
+        """Give a feed a title of the reader's choosing (kept across refreshes)."""
+        feed = self.feed(feed_id)
+        title = clean_line(title)
+        if not title:
+            raise SourceError("a feed title cannot be empty")
+        feed.title = title
+        self.store.save_feed(feed)
+        self.store.flush()
+        return feed
+
+    def set_folder(self, feed_id: str, folder: str) -> Feed:
+        """Put a feed in a folder ("" for the top level; "a/b" nests)."""
+        feed = self.feed(feed_id)
+        feed.folder = "/".join(p for p in (clean_line(x) for x in folder.split("/")) if p)
+        self.store.save_feed(feed)
+        self.store.flush()
+        return feed
+
+    def import_opml(self, data: bytes, source: str = "OPML") -> list[Feed]:
+        """Subscribe to every new http(s) feed of an OPML file, without fetching them.
+
+        A broken file raises SourceError before anything is stored. Returns the
+        feeds added (ones already subscribed are left as they are).
+        """
+        items = parse_opml(data, source)
+        added: list[Feed] = []
+        now = self.now_iso()
+        for item in items:
+            feed_id = feed_id_for(item.url)
+            if self.store.feed(feed_id) is not None:
+                continue
+            feed = Feed(
+                id=feed_id,
+                url=item.url,
+                title=item.title or item.url,
+                kind="http",
+                site_url=item.site_url,
+                added_at=now,
+                folder=item.folder,
+            )
+            self.store.save_feed(feed)
+            added.append(feed)
+        self.store.flush()
+        return added
+
+    def export_opml(self) -> str:
+        """Every http(s) subscription as OPML 2.0, folders as nested outlines."""
+        return write_opml(
+            [
+                OpmlFeed(f.url, f.title, f.folder, f.site_url)
+                for f in self.store.feeds()
+                if f.kind == "http"
+            ]
+        )
 
 
 def write_export(path: Path, text: str, *, force: bool = False) -> Path:

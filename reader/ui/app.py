@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import webbrowser
 from collections.abc import Callable
+from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -20,12 +21,14 @@ from textual.worker import get_current_worker
 
 from reader.core.config import styles_path
 from reader.core.errors import ReaderError
-from reader.core.library import Library, RefreshOutcome
+from reader.core.library import Library, RefreshOutcome, write_export
 from reader.core.models import Article, Bookmark
 from reader.core.related import inline_links
 from reader.core.sanitize import OPENABLE_SCHEMES, clean_line, clean_url
+from reader.ui.commands import EXPORT_FORMATS, ReaderCommands
 from reader.ui.messages import ArticleLoaded, FeedsRefreshed, RefreshProgressed
 from reader.ui.screens.bookmark_dialog import BookmarkDialog
+from reader.ui.screens.export_dialog import ExportDialog
 from reader.ui.screens.help import HelpScreen
 from reader.ui.screens.speakers import SpeakersScreen
 from reader.ui.widgets.article_list import ArticleList
@@ -43,6 +46,7 @@ class ReaderApp(App[None]):
     """A terminal news reader that shows who said what."""
 
     TITLE = "reader"
+    COMMANDS = App.COMMANDS | {ReaderCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Keys", id="app.help"),
@@ -69,6 +73,7 @@ class ReaderApp(App[None]):
         self._shown_id: str | None = None
         self._pending_quote: int | None = None
         self._undo: list[tuple[str, Callable[[], None]]] = []
+        self._bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -131,10 +136,16 @@ class ReaderApp(App[None]):
     def _show_articles(self, feed_id: str, keep: str | None = None) -> None:
         titles = {s.feed.id: s.feed.title for s in self.library.feeds()}
         if feed_id == BOOKMARKS:
-            marks = self.library.bookmarks()
+            tag, kind = self._bookmark_filter["tag"], self._bookmark_filter["kind"]
+            marks = [
+                b
+                for b in self.library.bookmarks()
+                if (tag is None or tag in b.tags) and (kind is None or b.kind == kind)
+            ]
             articles = {b.article_id: self.library.store.article(b.article_id) for b in marks}
             self.article_list.show_bookmarks(marks, articles, titles)
-            self.article_list.border_title = "Bookmarks"
+            shown = " · ".join(f for f in (kind, f"#{tag}" if tag else None) if f)
+            self.article_list.border_title = f"Bookmarks {shown}".strip()
             self.article_list.border_subtitle = f"{len(marks)}"
             return
         articles_ = self.library.articles(None if feed_id == ALL_FEEDS else feed_id)
@@ -343,6 +354,19 @@ class ReaderApp(App[None]):
 
         self.push_screen(BookmarkDialog(what), save)
 
+    @on(ArticleList.FilterBookmarks)
+    def _filter_bookmarks(self, event: ArticleList.FilterBookmarks) -> None:
+        """Cycle through "everything", then each tag (or kind) in turn."""
+        marks = self.library.bookmarks()
+        if event.by == "tag":
+            choices: list[str | None] = [None, *sorted({t for b in marks for t in b.tags})]
+        else:
+            choices = [None, "article", "link", "quote"]
+        current = self._bookmark_filter[event.by]
+        position = choices.index(current) if current in choices else 0
+        self._bookmark_filter[event.by] = choices[(position + 1) % len(choices)]
+        self._show_articles(BOOKMARKS)
+
     @on(ArticleList.BookmarkAction)
     def _bookmark_action(self, event: ArticleList.BookmarkAction) -> None:
         bookmark = event.bookmark
@@ -366,6 +390,36 @@ class ReaderApp(App[None]):
             return None
         texts = [q.text for q in article.quotes]
         return texts.index(bookmark.title) if bookmark.title in texts else None
+
+    def export_bookmarks(self, fmt: str) -> None:
+        """Ask for a path, then write the export off the UI thread."""
+        suffix = {"html": "html", "md": "md", "json": "json", "csv": "csv"}[fmt]
+        default = Path.home() / f"reader-bookmarks.{suffix}"
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self._write_export(fmt, path)
+
+        self.push_screen(ExportDialog(EXPORT_FORMATS[fmt], default), chosen)
+
+    @work(thread=True, group="export")
+    def _write_export(self, fmt: str, path: Path) -> None:
+        try:
+            text = self.library.export_bookmarks(fmt)
+            written = write_export(path, text, force=True)  # the dialog confirmed overwriting
+        except ReaderError as error:
+            self.say(str(error), severity="error")
+            return
+        count = len(self.library.store.bookmarks())
+        self.say(f"Wrote {count} bookmarks to {written}", title="Exported")
+
+    def go_to_feed(self, feed_id: str) -> None:
+        self.feed_list.show_feeds(
+            self.library.feeds(), feed_id, bookmarks=len(self.library.store.bookmarks())
+        )
+        self._show_articles(self.feed_list.selected_id)
+        self._open_current(delay=0)
+        self.article_list.focus()
 
     # -- undo --------------------------------------------------------------------
 

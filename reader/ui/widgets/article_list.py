@@ -29,16 +29,17 @@ class ArticleList(OptionList):
         Binding("k", "cursor_up", "Up", show=False, id="articles.up"),
         Binding("g", "first", "First", show=False, id="articles.first"),
         Binding("G", "last", "Last", show=False, id="articles.last"),
-        Binding("e", "app.edit_bookmark", "Edit bookmark", id="articles.edit_bookmark"),
-        Binding(
-            "x,delete", "app.remove_bookmark", "Remove bookmark", id="articles.remove_bookmark"
-        ),
+        Binding("e", "edit_bookmark", "Edit bookmark", id="articles.edit_bookmark"),
+        Binding("x,delete", "remove_bookmark", "Remove", id="articles.remove_bookmark"),
+        Binding("t", "filter_bookmarks('tag')", "Filter tag", id="articles.bookmark_tag"),
+        Binding("c", "filter_bookmarks('kind')", "Filter kind", id="articles.bookmark_kind"),
     ]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.articles: list[Article] = []
         self.bookmarks: list[Bookmark] = []  # set when the list shows bookmarks
+        self.showing_bookmarks = False
         self._feed_titles: Mapping[str, str] = {}
 
     @dataclass
@@ -48,10 +49,21 @@ class ArticleList(OptionList):
         action: Literal["edit", "remove"]
         bookmark: Bookmark
 
+    @dataclass
+    class FilterBookmarks(Message):
+        """Cycle the Bookmarks list's tag or kind filter."""
+
+        by: Literal["tag", "kind"]
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("edit_bookmark", "remove_bookmark"):
             return bool(self.bookmarks)
+        if action == "filter_bookmarks":
+            return self.showing_bookmarks
         return True
+
+    def action_filter_bookmarks(self, by: Literal["tag", "kind"]) -> None:
+        self.post_message(self.FilterBookmarks(by))
 
     def action_edit_bookmark(self) -> None:
         if self.current_bookmark is not None:
@@ -92,6 +104,7 @@ class ArticleList(OptionList):
         """Replace the rows; the highlight stays on ``keep`` if it is still listed."""
         self.articles = list(articles)
         self.bookmarks = []
+        self.showing_bookmarks = False
         self._feed_titles = feed_titles
         options = [Option(self._row(a, a.id in read_ids), id=a.id) for a in self.articles]
         with self.prevent(OptionList.OptionHighlighted):
@@ -108,6 +121,7 @@ class ArticleList(OptionList):
         """Bookmarks newest first; a row whose article is gone is left out."""
         kept = [b for b in bookmarks if articles.get(b.article_id) is not None]
         self.bookmarks = kept
+        self.showing_bookmarks = True
         self.articles = [articles[b.article_id] for b in kept]  # type: ignore[misc]
         self._feed_titles = feed_titles
         meta_style = self.get_component_rich_style("article-list--meta", partial=True)

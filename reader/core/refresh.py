@@ -1,0 +1,140 @@
+"""Fetch and parse many feeds at once; the caller ingests each as it completes.
+
+Network waits overlap in a thread pool (the fetcher itself limits requests
+overall and per host); results are yielded one by one so the library can
+store each feed and report progress, and flush the store once at the end.
+Nothing here touches the store: deciding what to keep stays in the library.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from reader.core.errors import ReaderError, SourceError
+from reader.core.feeds import ParsedFeed, parse_feed, read_document, read_folder
+from reader.core.fetch import DEFAULT_CONCURRENCY, FetchError, FetchResult
+from reader.core.models import Feed
+
+Fetcher = Callable[..., FetchResult]
+DOCUMENT_SUFFIXES = (".txt", ".html", ".htm", ".md")
+
+
+@dataclass
+class Fetched:
+    """One feed's fetch and parse, ready to ingest; exactly one of the outcomes holds.
+
+    ``unchanged``: a 304, or a body with the same hash as the last one parsed,
+    so nothing was parsed. ``error``: nothing was stored, the feed keeps its
+    articles. Otherwise ``parsed`` holds the entries.
+    """
+
+    feed: Feed
+    parsed: ParsedFeed | None = None
+    result: FetchResult | None = None
+    unchanged: bool = False
+    digest: str | None = None
+    error: ReaderError | None = None
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked us to wait (429/503 with Retry-After)."""
+        return self.error.retry_after if isinstance(self.error, FetchError) else None
+
+
+def read_local(url: str, kind: str) -> ParsedFeed:
+    """A feed file, a single document, or a folder of documents."""
+    path = Path(url)
+    if kind == "folder":
+        return read_folder(path)
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        entry = read_document(path)
+        return ParsedFeed(title=entry.title, entries=[entry])
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"{path}: {error.strerror}") from None
+    return parse_feed(data, url)
+
+
+def read_feed(feed: Feed, fetcher: Fetcher) -> Fetched:
+    """Fetch (conditionally) and parse one feed; every failure is caught into the result."""
+    try:
+        if feed.kind != "http":
+            return Fetched(feed, parsed=read_local(feed.url, feed.kind))
+        result = fetcher(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        if result.not_modified:
+            return Fetched(feed, result=result, unchanged=True)
+        digest = result.digest
+        if feed.content_digest and digest == feed.content_digest:
+            return Fetched(feed, result=result, unchanged=True, digest=digest)
+        parsed = parse_feed(result.content, feed.url, result.headers)
+        return Fetched(feed, parsed=parsed, result=result, digest=digest)
+    except ReaderError as error:
+        return Fetched(feed, error=error)
+
+
+def due(feed: Feed, now: datetime) -> bool:
+    """False while a server's Retry-After for this feed has not expired."""
+    if not feed.retry_after:
+        return True
+    try:
+        until = datetime.fromisoformat(feed.retry_after)
+    except ValueError:
+        return True
+    return now >= until
+
+
+def retry_until(now: datetime, seconds: float) -> str:
+    return (now + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+def _host(feed: Feed) -> str:
+    if feed.kind != "http":
+        return ""
+    try:
+        return (urlsplit(feed.url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def interleave_hosts(feeds: Iterable[Feed]) -> list[Feed]:
+    """Round-robin by host, so the pool's threads are not all queued on one host's limit."""
+    by_host: dict[str, deque[Feed]] = defaultdict(deque)
+    for feed in feeds:
+        by_host[_host(feed)].append(feed)
+    queues = list(by_host.values())
+    ordered: list[Feed] = []
+    while queues:
+        for queue in queues:
+            ordered.append(queue.popleft())
+        queues = [q for q in queues if q]
+    return ordered
+
+
+def refresh_feeds(
+    feeds: Iterable[Feed], fetcher: Fetcher, *, workers: int = DEFAULT_CONCURRENCY
+) -> Iterator[Fetched]:
+    """Yield each feed's :class:`Fetched` as soon as it is done, in completion order.
+
+    Closing the iterator early cancels what has not started.
+    """
+    ordered = interleave_hosts(feeds)
+    if not ordered:
+        return
+    pool = ThreadPoolExecutor(
+        max_workers=max(1, min(workers, len(ordered))), thread_name_prefix="refresh"
+    )
+    try:
+        pending: set[Future[Fetched]] = {pool.submit(read_feed, f, fetcher) for f in ordered}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,63 @@
+"""The command palette: every action, "go to feed ...", and bookmark exports.
+
+Feed titles are shown as plain ``Text``: Textual's default highlighter would
+read them as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from reader.core.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from reader.ui.app import ReaderApp
+
+EXPORT_FORMATS = {"html": "Netscape HTML", "md": "Markdown", "json": "JSON", "csv": "CSV"}
+
+
+class ReaderCommands(Provider):
+    """Offers the app's own actions and its feeds."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app: ReaderApp = self.app  # type: ignore[assignment]
+        found: list[tuple[str, str, Callable[[], object]]] = []
+        seen: set[str] = set()
+        for binding in app.BINDINGS:
+            action = binding.action  # type: ignore[union-attr]
+            if action in seen or action.startswith("app."):
+                continue
+            seen.add(action)
+            found.append(
+                (binding.description, f"key: {binding.key}", partial(app.run_action, action))  # type: ignore[union-attr]
+            )
+        for fmt, label in EXPORT_FORMATS.items():
+            found.append(
+                (f"Export bookmarks as {label}", "write a file", partial(app.export_bookmarks, fmt))
+            )
+        for summary in app.library.feeds():
+            title = clean_line(summary.feed.title)
+            found.append(
+                (
+                    f"Go to feed: {title}",
+                    f"{summary.unread} unread",
+                    partial(app.go_to_feed, summary.feed.id),
+                )
+            )
+        return found
+
+    async def discover(self) -> Hits:
+        for title, help_text, command in self._commands():
+            yield DiscoveryHit(Text(title), command, text=title, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, command in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, Text(title), command, text=title, help=help_text)
