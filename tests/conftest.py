@@ -40,12 +40,18 @@ class FeedServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
+        # Handlers that write the whole response themselves (drips, dropped connections).
+        self.raw_routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 server.requests.append((self.path, dict(self.headers)))
+                raw = server.raw_routes.get(self.path)
+                if raw is not None:
+                    raw(self)
+                    return
                 route = server.routes.get(self.path)
                 if route is None:
                     status, headers, body = 404, {}, b"not found"
@@ -82,6 +88,10 @@ class FeedServer:
             return status, dict(headers), body
 
         self.routes[path] = route
+
+    def hits(self, path: str) -> list[dict[str, str]]:
+        """The headers of every request made to ``path``, in order."""
+        return [headers for got, headers in self.requests if got == path]
 
     def close(self) -> None:
         self.httpd.shutdown()

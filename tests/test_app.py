@@ -302,3 +302,62 @@ async def test_bookmarks_filter_by_tag_and_kind(db_path: Path) -> None:
         await settle(app, pilot)
         assert app.article_view.current_quote in (2, 4)
     library.close()
+
+
+async def test_unread_navigation_mark_feed_read_and_undo(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        first = app.article_view.article
+        assert first is not None and library.is_read(first.id)
+        await pilot.press("n")
+        await settle(app, pilot)
+        second = app.article_view.article
+        assert second is not None and second.id != first.id
+        await pilot.press("N")  # no unread before it: crosses to another feed or says so
+        await settle(app, pilot)
+        unread_before = len(library.articles(unread_only=True))
+        app.go_to_feed("all")
+        await settle(app, pilot)
+        await pilot.press("A")
+        assert library.articles(unread_only=True) == []
+        await pilot.press("u")
+        assert len(library.articles(unread_only=True)) == unread_before
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert all(
+            not library.is_read(a.id) or a.id == app.article_view.article.id  # type: ignore[union-attr]
+            for a in app.article_list.articles
+        )
+        await pilot.press("z")
+        assert not app.feed_list.display and app.article_view.display
+        await pilot.press("z")
+        assert app.feed_list.display
+    library.close()
+
+
+async def test_y_copies_the_link_and_o_opens_only_web_links(
+    db_path: Path, monkeypatch: object
+) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url))  # type: ignore[attr-defined]
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)  # type: ignore[attr-defined]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o", "y")  # the seed article has no web link
+        await app.workers.wait_for_complete()
+        assert opened == [] and copied == []
+        await pilot.press("j")
+        await settle(app, pilot)
+        link = app.article_view.article.link  # type: ignore[union-attr]
+        assert link.startswith("https://")
+        await pilot.press("o", "y")
+        await app.workers.wait_for_complete()
+        assert opened == [link] and copied == [link]
+    library.close()

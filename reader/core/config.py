@@ -13,6 +13,7 @@ import platformdirs
 
 APP_NAME = "reader-tui"
 DB_ENV = "READER_DB"
+CONFIG_ENV = "READER_CONFIG"
 
 
 def default_db_dir() -> Path:
@@ -30,6 +31,10 @@ def db_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
 
 def config_file() -> Path:
+    """The settings file: ``$READER_CONFIG``, else ``reader-tui/config.toml`` in the config dir."""
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env).expanduser()
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
 
 

@@ -58,6 +58,12 @@ class ReaderApp(App[None]):
         Binding("r", "refresh_feed", "Refresh", id="app.refresh_feed"),
         Binding("R", "refresh_all", "Refresh all", show=False, id="app.refresh_all"),
         Binding("m", "toggle_read", "Read/unread", show=False, id="app.toggle_read"),
+        Binding("n", "next_unread", "Next unread", show=False, id="app.next_unread"),
+        Binding("N", "previous_unread", "Previous unread", show=False, id="app.previous_unread"),
+        Binding("A", "mark_feed_read", "Mark feed read", show=False, id="app.mark_feed_read"),
+        Binding("f", "toggle_unread_only", "Unread only", show=False, id="app.unread_only"),
+        Binding("z", "zoom", "Zoom article", show=False, id="app.zoom"),
+        Binding("y", "copy_link", "Copy link", show=False, id="app.copy_link"),
         Binding("o", "open_browser", "Open in browser", show=False, id="app.open_browser"),
         Binding("u", "undo", "Undo", show=False, id="app.undo"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="app.focus_next"),
@@ -74,6 +80,7 @@ class ReaderApp(App[None]):
         self._pending_quote: int | None = None
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self._bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
+        self.unread_only = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -149,8 +156,11 @@ class ReaderApp(App[None]):
             self.article_list.border_subtitle = f"{len(marks)}"
             return
         articles_ = self.library.articles(None if feed_id == ALL_FEEDS else feed_id)
+        if self.unread_only:
+            read = self.library.read_ids()
+            articles_ = [a for a in articles_ if a.id not in read or a.id == keep]
         self.article_list.show_articles(articles_, self.library.read_ids(), titles, keep=keep)
-        self.article_list.border_title = "Articles"
+        self.article_list.border_title = "Unread" if self.unread_only else "Articles"
         self.article_list.border_subtitle = f"{len(articles_)}"
 
     @on(OptionList.OptionHighlighted, "#feeds")
@@ -435,6 +445,80 @@ class ReaderApp(App[None]):
         undo()
         self.say(f"Undone: {what}.")
         self.reload()
+
+    # -- reading keys ----------------------------------------------------------------
+
+    def _step_unread(self, step: int) -> None:
+        """Move to the next (or previous) unread article, crossing into other feeds."""
+        read = self.library.read_ids()
+        rows = self.article_list.articles
+        start = self.article_list.highlighted
+        start = -1 if start is None and step > 0 else (len(rows) if start is None else start)
+        index = start + step
+        while 0 <= index < len(rows):
+            if rows[index].id not in read:
+                self.article_list.highlighted = index
+                self._open_current(delay=0)
+                return
+            index += step
+        feeds = [s for s in self.library.feeds() if s.unread]
+        ids = [s.feed.id for s in self.library.feeds()]
+        here = self.feed_list.selected_id
+        position = ids.index(here) if here in ids else -1
+        ordered = sorted(feeds, key=lambda s: ids.index(s.feed.id))
+        later = [s for s in ordered if (ids.index(s.feed.id) - position) * step > 0]
+        if not later:
+            self.say("No more unread articles.")
+            return
+        target = later[0] if step > 0 else later[-1]
+        self.go_to_feed(target.feed.id)
+        unread = [i for i, a in enumerate(self.article_list.articles) if a.id not in read]
+        if unread:
+            self.article_list.highlighted = unread[0] if step > 0 else unread[-1]
+            self._open_current(delay=0)
+
+    def action_next_unread(self) -> None:
+        self._step_unread(1)
+
+    def action_previous_unread(self) -> None:
+        self._step_unread(-1)
+
+    def action_mark_feed_read(self) -> None:
+        """A: every article of the chosen feed (or of All) read; u undoes it."""
+        feed_id = self.feed_list.selected_id
+        if feed_id == BOOKMARKS:
+            return
+        articles = self.library.articles(None if feed_id == ALL_FEEDS else feed_id)
+        changed = self.library.mark_later([a.id for a in articles], True)
+        if not changed:
+            self.say("Nothing unread here.")
+            return
+        self._flush()
+        self.reload()
+
+        def undo() -> None:
+            self.library.mark_later(changed, False)
+            self._flush()
+
+        self._push_undo(f"{len(changed)} articles marked read", undo)
+
+    def action_toggle_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        self._show_articles(self.feed_list.selected_id, keep=self._shown_id)
+
+    def action_zoom(self) -> None:
+        self.screen.toggle_class("-zoom")
+        if self.screen.has_class("-zoom"):
+            self.article_view.focus()
+
+    def action_copy_link(self) -> None:
+        article = self.article_view.article or self.article_list.current
+        link = clean_url(article.link if article else "", OPENABLE_SCHEMES)
+        if not link:
+            self.say("This article has no web link.")
+            return
+        self.copy_to_clipboard(link)  # OSC 52: the terminal puts it on the clipboard
+        self.say(link, title="Link copied")
 
     # -- other actions -------------------------------------------------------------
 

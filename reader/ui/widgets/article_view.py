@@ -91,9 +91,12 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._block_widgets = []
         for index, block in enumerate(doc.blocks):
             depth = min(max(block.level, 1), 4) if block.kind == "list_item" else 0
+            following = doc.blocks[index + 1].kind if index + 1 < len(doc.blocks) else None
+            ends_list = block.kind == "list_item" and following != "list_item"
             widget = Static(
                 self._body(index, None, styles),
-                classes=f"block block-{block.kind} depth-{depth}",
+                classes=f"block block-{block.kind} depth-{depth}"
+                + (" list-end" if ends_list else ""),
             )
             self._block_widgets.append(widget)
             widgets.append(widget)

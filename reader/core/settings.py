@@ -1,0 +1,155 @@
+"""User settings from ``config.toml``, and the theme remembered from the app.
+
+The file is the user's: the app only reads it. A setting that cannot be used
+costs one warning line and falls back to its default, so a typo never stops
+the app from starting. The theme chosen in the app is remembered apart, in a
+small ``ui-state.json`` inside the database folder (see :func:`save_theme`),
+so the user's file, with its comments and layout, is never rewritten.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+
+from reader.core import config
+from reader.core.fetch import DEFAULT_CONCURRENCY
+from reader.core.sanitize import clean_line
+from reader.core.store import atomic_write
+
+UI_STATE_FILE = "ui-state.json"
+DEFAULT_THEME = "textual-dark"
+MAX_CONCURRENCY = 64
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``config.toml`` can set; every field has a default that works."""
+
+    theme: str = DEFAULT_THEME
+    refresh_interval: int = 30  # minutes between automatic refreshes; 0 = off
+    fetch_concurrency: int = DEFAULT_CONCURRENCY  # feeds fetched at once, 1..64
+    retention: int = 0  # articles kept per feed; 0 = keep all
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def _check_int(low: int, high: int | None) -> Any:
+    def check(value: object) -> str | None:
+        # bool is an int in Python, but `retention = true` is a mistake.
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"expected a whole number, got {_shown(value)}"
+        if value < low or (high is not None and value > high):
+            bound = f"from {low} to {high}" if high is not None else f"{low} or more"
+            return f"expected a number {bound}, got {value}"
+        return None
+
+    return check
+
+
+def _check_theme(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return f"expected a theme name, got {_shown(value)}"
+    return None
+
+
+_CHECKS = {
+    "theme": _check_theme,
+    "refresh_interval": _check_int(0, None),
+    "fetch_concurrency": _check_int(1, MAX_CONCURRENCY),
+    "retention": _check_int(0, None),
+}
+
+
+def _shown(value: object) -> str:
+    return clean_line(repr(value))[:60]
+
+
+def _keymap(value: object, where: str, warnings: list[str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        warnings.append(f'{where}: [keymap] must be a table of binding id = "keys"; ignored')
+        return {}
+    keymap: dict[str, str] = {}
+    for binding_id, keys in value.items():
+        if isinstance(keys, str) and keys.strip():
+            keymap[binding_id] = keys.replace(" ", "")
+        else:
+            warnings.append(
+                f"{where}: keymap.{clean_line(binding_id)}: expected keys such as "
+                f'"ctrl+q" or "j,down", got {_shown(keys)}; the default key is kept'
+            )
+    return keymap
+
+
+def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
+    """The settings and one warning line per problem; never raises.
+
+    A missing file is not a problem (all defaults). A file that cannot be read
+    or parsed gives one line and all defaults.
+    """
+    path = path or config.config_file()
+    where = clean_line(str(path))
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings(), []
+    except OSError as error:
+        return Settings(), [f"{where}: cannot read the settings ({error.strerror}); using defaults"]
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Settings(), [f"{where}: not UTF-8 text; using default settings"]
+    except tomllib.TOMLDecodeError as error:
+        return Settings(), [f"{where}: invalid TOML ({clean_line(str(error))}); using defaults"]
+    warnings: list[str] = []
+    chosen: dict[str, Any] = {}
+    known = {f.name for f in fields(Settings)}
+    for key, value in data.items():
+        if key not in known:
+            warnings.append(f"{where}: unknown setting {clean_line(key)!r} ignored")
+        elif key == "keymap":
+            chosen["keymap"] = MappingProxyType(_keymap(value, where, warnings))
+        else:
+            problem = _CHECKS[key](value)
+            if problem:
+                warnings.append(f"{where}: {key}: {problem}; using the default")
+            else:
+                chosen[key] = value.strip() if isinstance(value, str) else value
+    return replace(Settings(), **chosen), warnings
+
+
+# -- the theme chosen in the app ------------------------------------------------
+
+
+def _ui_state_path(db_dir: Path) -> Path:
+    return Path(db_dir) / UI_STATE_FILE
+
+
+def save_theme(db_dir: Path, name: str, settings: Settings) -> None:
+    """Remember the theme picked in the app, beside the database it was picked for.
+
+    The theme configured at that moment is stored too: if the user later edits
+    ``theme`` in config.toml, the edit wins over the older pick.
+    """
+    data = {"theme": name, "config_theme": settings.theme}
+    atomic_write(_ui_state_path(db_dir), orjson.dumps(data))
+
+
+def chosen_theme(db_dir: Path, settings: Settings) -> str:
+    """The theme to start with: the last one picked in the app, unless config.toml changed."""
+    try:
+        data = orjson.loads(_ui_state_path(db_dir).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return settings.theme
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("theme"), str)
+        and data.get("config_theme") == settings.theme
+    ):
+        return str(data["theme"])
+    return settings.theme
