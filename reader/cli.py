@@ -18,8 +18,9 @@ from typing import Any
 
 from reader import __version__
 from reader.core import bookmarks as bookmark_formats
+from reader.core import config
 from reader.core.discover import AmbiguousFeeds
-from reader.core.errors import ReaderError, SourceError
+from reader.core.errors import ReaderError, SourceError, StoreCorrupt, StoreLocked
 from reader.core.library import (
     Library,
     RefreshOutcome,
@@ -30,6 +31,7 @@ from reader.core.library import (
 from reader.core.models import Bookmark, Quote
 from reader.core.quotes import find_quotes
 from reader.core.sanitize import clean_line
+from reader.core.settings import load_settings
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -48,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", metavar="DIR", help="database folder (default: $READER_DB or the user data dir)"
     )
     parser.add_argument("--version", action="version", version=f"reader-tui {__version__}")
+    parser.add_argument(
+        "--bindings", action="store_true", help="list every key binding id, its keys and action"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     add = commands.add_parser("add", help="subscribe to a URL, feed file or folder of documents")
@@ -122,6 +127,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="overwrite an existing file")
     import_bm = verbs.add_parser("import", help="merge bookmarks from a JSON export")
     import_bm.add_argument("file")
+
+    search = commands.add_parser("search", help="full-text search of the whole archive")
+    search.add_argument("query", help='words that must all occur; "quoted phrases" rank first')
+    search.add_argument("--limit", type=int, default=50, metavar="N")
+    search.add_argument("--json", action="store_true")
+
+    config_cmd = commands.add_parser("config", help="where the settings file is")
+    config_verbs = config_cmd.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    config_verbs.required = True
+    config_verbs.add_parser("path", help="print the settings file's path")
+
+    db_cmd = commands.add_parser("db", help="check the database, or restore unreadable files")
+    db_verbs = db_cmd.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    db_verbs.required = True
+    db_verbs.add_parser("check", help="say which database files cannot be read (exit 1 if any)")
+    db_verbs.add_parser("restore", help="put back the last good copy of each unreadable file")
     return parser
 
 
@@ -362,9 +383,9 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rows)
     else:
-        for row in rows:
+        for number, row in enumerate(rows, 1):
             speaker = f" — {row['speaker']}" if row["speaker"] else ""
-            print(f"[{row['paragraph']}] “{row['text']}”{speaker}")
+            print(f"{number:>3}. “{row['text']}”{speaker}")
     return 0
 
 
@@ -434,6 +455,73 @@ def cmd_bookmarks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    # A search query is usually complete on the command line: no prefix matching
+    # of the last word (the trailing space), unlike typing in the app.
+    query = args.query if args.query.endswith((" ", '"')) else args.query + " "
+    try:  # writable if free, so postings built for an older database are kept
+        library = open_library(args.db)
+    except StoreLocked:
+        library = open_library(args.db, readonly=True)
+    try:
+        hits = library.search(query, limit=args.limit)
+    finally:
+        library.close()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "id": hit.article.id,
+                    "feed_id": hit.article.feed_id,
+                    "title": hit.article.title,
+                    "score": hit.score,
+                    "matched": list(hit.matched_terms),
+                }
+                for hit in hits
+            ]
+        )
+    else:
+        for hit in hits:
+            date = (hit.article.published or "")[:10]
+            print(f"{hit.article.id}  {date:<10}  {clean_line(hit.article.title)}")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    print(config.config_file())
+    return 0
+
+
+def cmd_bindings() -> int:
+    from reader.ui.bindings import all_bindings
+
+    for info in all_bindings():
+        print(f"{info.id:<28} {info.key:<24} {info.description}")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from reader.core.store import check_database, restore_database
+
+    path = config.db_dir(args.db)
+    if args.verb == "check":
+        problems = check_database(path)
+        for problem in problems:
+            print(f"reader: {clean_line(problem)}", file=sys.stderr)
+        if not problems:
+            print(f"database {path}: every file is readable")
+        return EXIT_ERROR if problems else 0
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    done = restore_database(path, stamp)
+    for line in done:
+        print(clean_line(line))
+    if not done:
+        print(f"database {path}: every file is readable; nothing to restore")
+    return EXIT_ERROR if check_database(path) else 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "add": cmd_add,
     "remove": cmd_remove,
@@ -447,15 +535,27 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "quotes": cmd_quotes,
     "related": cmd_related,
     "bookmarks": cmd_bookmarks,
+    "search": cmd_search,
+    "config": cmd_config,
+    "db": cmd_db,
 }
 
 
 def run_app(args: argparse.Namespace) -> int:
     from reader.ui.app import ReaderApp
+    from reader.ui.bindings import all_bindings, unknown_ids
 
+    settings, warnings = load_settings()
+    for binding_id in unknown_ids(dict(settings.keymap), all_bindings()):
+        warnings.append(
+            f"{config.config_file()}: keymap: no binding has the id {clean_line(binding_id)!r} "
+            "(see reader --bindings)"
+        )
+    for warning in warnings:
+        print(f"reader: {warning}", file=sys.stderr)
     library = open_library(args.db)
     try:
-        ReaderApp(library).run()
+        ReaderApp(library, settings=settings).run()
     finally:
         library.close()
     return 0
@@ -464,11 +564,14 @@ def run_app(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.bindings:
+            return cmd_bindings()
         if args.command is None:
             return run_app(args)
         return COMMANDS[args.command](args)
     except ReaderError as error:
-        print(f"reader: {clean_line(str(error))}", file=sys.stderr)
+        hint = "; see `reader db check`" if isinstance(error, StoreCorrupt) else ""
+        print(f"reader: {clean_line(str(error))}{hint}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

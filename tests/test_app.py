@@ -154,7 +154,8 @@ async def test_sidebar_opens_a_story_from_the_archive(db_path: Path) -> None:
         await settle(app, pilot)
         # An article whose "Related" block links to other stored entries.
         target = next(
-            a for a in library.articles()
+            a
+            for a in library.articles()
             if any(link.kind == "section" and link.in_archive for link in library.related(a.id))
         )
         app.open_in_archive(target.id)
@@ -170,9 +171,7 @@ async def test_sidebar_opens_a_story_from_the_archive(db_path: Path) -> None:
     library.close()
 
 
-async def test_digit_follows_inline_link_in_the_browser(
-    db_path: Path, monkeypatch: object
-) -> None:
+async def test_digit_follows_inline_link_in_the_browser(db_path: Path, monkeypatch: object) -> None:
     opened: list[str] = []
     import webbrowser
 
@@ -360,4 +359,32 @@ async def test_y_copies_the_link_and_o_opens_only_web_links(
         await pilot.press("o", "y")
         await app.workers.wait_for_complete()
         assert opened == [link] and copied == [link]
+    library.close()
+
+
+async def test_search_as_you_type_highlights_and_escape_restores(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        everything = len(app.article_list.articles)
+        await pilot.press("slash", *"zakharo")
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [a.title for a in app.article_list.articles] == [SEED_TITLE]
+        assert app.article_list.border_title == "Search"
+        await pilot.press("ctrl+a", *"sea wall")  # select-all is not a thing: type more
+        app.query_one("#search").value = "sea wall"  # type: ignore[attr-defined]
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        titles = [a.title for a in app.article_list.articles]
+        assert titles and any("sea wall" in t.lower() for t in titles)
+        assert "sea" in app.article_list.highlight_terms
+        await pilot.press("enter")
+        assert app.focused is app.article_list
+        await pilot.press("escape")
+        assert not app.searching
+        assert len(app.article_list.articles) == everything
     library.close()

@@ -34,9 +34,17 @@ def test_quotes_of_a_file_and_of_a_stored_article_agree(
     from_file = json.loads(out)
     assert code == 0 and all(set(row) == QUOTE_KEYS for row in from_file)
     assert [row["speaker"] for row in from_file] == [
-        "Vladimir Putin", "Vladimir Putin", "Vladimir Putin", "Vladimir Putin", "Yuri Ushakov",
-        "Vladimir Putin", "Dmitry Peskov", "Maria Zakharova", "Maria Zakharova",
-        "Alexander Lukashenko", "Alexander Lukashenko",
+        "Vladimir Putin",
+        "Vladimir Putin",
+        "Vladimir Putin",
+        "Vladimir Putin",
+        "Yuri Ushakov",
+        "Vladimir Putin",
+        "Dmitry Peskov",
+        "Maria Zakharova",
+        "Maria Zakharova",
+        "Alexander Lukashenko",
+        "Alexander Lukashenko",
     ]
     assert from_file[0]["text"] == "nuances"
     _, out, _ = run(capsys, "--db", str(db_path), "quotes", seed_id(db_path, capsys), "--json")
@@ -54,9 +62,7 @@ def test_quotes_by_speaker_searches_the_archive(
     assert code == 1 and "quotes" in err
 
 
-def test_quotes_of_a_feed_file(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_quotes_of_a_feed_file(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     feed = Path(__file__).resolve().parent.parent / "seeds" / "harbour-ledger.rss"
     _, out, _ = run(capsys, "--db", str(db_path), "quotes", str(feed), "--json")
     rows = json.loads(out)
@@ -64,9 +70,7 @@ def test_quotes_of_a_feed_file(
     assert sum(row["speaker"] is not None for row in rows) >= len(rows) * 0.8
 
 
-def test_related_json_shape_and_groups(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_related_json_shape_and_groups(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--db", str(db_path), "related", seed_id(db_path, capsys), "--json")
     rows = json.loads(out)
     assert code == 0 and all(set(row) == RELATED_KEYS for row in rows)
@@ -91,9 +95,7 @@ def test_related_json_shape_and_groups(
     assert {"section", "inline", "entry", "archive", "backlink"} <= kinds
 
 
-def test_related_of_a_document_file(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_related_of_a_document_file(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--db", str(db_path), "related", str(SHARED_SEED), "--json")
     rows = json.loads(out)
     assert code == 0
@@ -105,7 +107,9 @@ def test_bookmarks_add_list_export_import_round_trip(
 ) -> None:
     db = str(db_path)
     article = seed_id(db_path, capsys)
-    assert run(capsys, "--db", db, "bookmarks", "add", article, "--tag", "war", "--note", "n")[0] == 0
+    assert (
+        run(capsys, "--db", db, "bookmarks", "add", article, "--tag", "war", "--note", "n")[0] == 0
+    )
     assert run(capsys, "--db", db, "bookmarks", "add", article, "--quote", "7")[0] == 0
     code, _, err = run(capsys, "--db", db, "bookmarks", "add", article, "--quote", "99")
     assert code == 1 and "99" in err
@@ -116,13 +120,31 @@ def test_bookmarks_add_list_export_import_round_trip(
     assert quote["speaker"] == "Dmitry Peskov" and quote["title"].startswith("Crimea, Sevastopol")
 
     exported = tmp_path / "bookmarks.json"
-    assert run(capsys, "--db", db, "bookmarks", "export", "--format", "json",
-               "--output", str(exported))[0] == 0
-    code, _, err = run(capsys, "--db", db, "bookmarks", "export", "--format", "json",
-                       "--output", str(exported))
+    assert (
+        run(
+            capsys, "--db", db, "bookmarks", "export", "--format", "json", "--output", str(exported)
+        )[0]
+        == 0
+    )
+    code, _, err = run(
+        capsys, "--db", db, "bookmarks", "export", "--format", "json", "--output", str(exported)
+    )
     assert code == 1 and "--force" in err
-    assert run(capsys, "--db", db, "bookmarks", "export", "--format", "json",
-               "--output", str(exported), "--force")[0] == 0
+    assert (
+        run(
+            capsys,
+            "--db",
+            db,
+            "bookmarks",
+            "export",
+            "--format",
+            "json",
+            "--output",
+            str(exported),
+            "--force",
+        )[0]
+        == 0
+    )
 
     other = str(tmp_path / "other")
     _, out, _ = run(capsys, "--db", other, "bookmarks", "import", str(exported))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+from feedparser.mixin import _FeedParserMixin
 
 from reader.core.errors import SourceError
 from reader.core.models import Body, EntryLink
@@ -21,6 +22,7 @@ from reader.core.sanitize import clean_line, clean_text, clean_url
 
 DOCUMENT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html", ".md": "markdown"}
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+MAX_TITLE_CHARS = 1000  # a 1 MiB headline is an attack, not a headline
 
 
 @dataclass
@@ -108,6 +110,59 @@ def _entry_body(entry: Any) -> Body:
 
 # Bozo reasons that say nothing about the markup: the entries are exactly as sent.
 _HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+MAX_AUTHOR_CHARS = 1000
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_BOM_CHARSETS = dict(zip(_BOMS, ("utf-8", "utf-16", "utf-16"), strict=True))
+
+
+def _bom_wins(data: bytes, headers: dict[str, str]) -> dict[str, str]:
+    """A byte order mark outranks the server's charset (a UTF-16 feed sent as latin-1)."""
+    charset = next((c for bom, c in _BOM_CHARSETS.items() if data.startswith(bom)), None)
+    kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if charset is None or "charset" not in kind.lower():
+        return headers
+    kept = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    return {**kept, "content-type": f"{kind.split(';')[0].strip()}; charset={charset}"}
+
+
+def _without_bom(data: bytes) -> bytes:
+    return next((data[len(bom) :] for bom in _BOMS if data.startswith(bom)), data)
+
+
+def _harden_feedparser() -> None:
+    """Patch two feedparser methods a hostile feed can turn against us (idempotent).
+
+    - ``_sync_author_detail`` runs an e-mail regex that is quadratic in the
+      author's length: a 1 MiB ``<author>`` kept a refresh busy for minutes.
+      The author is cut to MAX_AUTHOR_CHARS first.
+    - ``handle_charref`` calls ``chr()`` unchecked: ``&#99999999;`` (out of
+      range) or ``&#xD800;`` (a surrogate) raised out of ``feedparser.parse``.
+      Such a reference becomes U+FFFD.
+    """
+    mixin: Any = _FeedParserMixin
+    if getattr(mixin, "_reader_hardened", False):
+        return
+    sync_author, handle_charref = mixin._sync_author_detail, mixin.handle_charref
+
+    def bounded_sync_author(self: Any, key: str = "author") -> None:
+        context = self._get_context()
+        value = context.get(key)
+        if isinstance(value, str) and len(value) > MAX_AUTHOR_CHARS:
+            context[key] = value[:MAX_AUTHOR_CHARS]
+        sync_author(self, key)
+
+    def checked_charref(self: Any, ref: str) -> None:
+        try:
+            code = int(ref[1:], 16) if ref[:1] in ("x", "X") else int(ref)
+        except ValueError:
+            code = -1
+        if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            ref = "xfffd"
+        handle_charref(self, ref)
+
+    mixin._sync_author_detail = bounded_sync_author
+    mixin.handle_charref = checked_charref
+    mixin._reader_hardened = True
 
 
 def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) -> ParsedFeed:
@@ -118,7 +173,7 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
     keeps its entries and is marked ``recovered``; an empty document or one
     that is no feed at all (an HTML page, say) is a SourceError.
     """
-    if not data.strip():
+    if not _without_bom(data).strip():
         raise SourceError(f"{clean_line(source)}: empty document")
     headers = headers or {}
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
@@ -126,12 +181,18 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
 
     if looks_like_json_feed(data, content_type):
         return parse_json_feed(data, source)
-    parsed = feedparser.parse(
-        data,
-        response_headers=headers,
-        sanitize_html=False,  # document.py parses the HTML itself; it is never rendered raw
-        resolve_relative_uris=False,
-    )
+    _harden_feedparser()
+    try:
+        parsed = feedparser.parse(
+            data,
+            response_headers=_bom_wins(data, headers),
+            sanitize_html=False,  # document.py parses the HTML itself; it is never rendered raw
+            resolve_relative_uris=False,
+        )
+    except (ValueError, LookupError, RecursionError, UnicodeError, AssertionError) as error:
+        # feedparser's loose parser raises on some broken input instead of flagging it.
+        detail = clean_line(f"{type(error).__name__}: {error}")[:120]
+        raise SourceError(f"{clean_line(source)}: not a feed (parser failed: {detail})") from None
     info = parsed.get("feed", {})
     version = parsed.get("version", "")
     if not parsed.entries and not version:
@@ -141,7 +202,7 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
     problem = parsed.get("bozo_exception")
     recovered = bool(parsed.get("bozo")) and not isinstance(problem, _HARMLESS_BOZO)
     feed = ParsedFeed(
-        title=clean_line(info.get("title", "")) or clean_line(source),
+        title=clean_line(info.get("title", ""))[:MAX_TITLE_CHARS] or clean_line(source),
         description=clean_line(info.get("subtitle", "") or info.get("description", "")),
         site_url=clean_url(info.get("link")),
         recovered=recovered,
@@ -151,7 +212,7 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
         feed.entries.append(
             ParsedEntry(
                 guid=clean_line(str(entry.get("id", "") or "")),
-                title=clean_line(entry.get("title", "")) or "(untitled)",
+                title=clean_line(entry.get("title", ""))[:MAX_TITLE_CHARS] or "(untitled)",
                 body=_entry_body(entry),
                 link=link,
                 author=clean_line(entry.get("author", "")),
@@ -180,7 +241,7 @@ def read_document(path: Path) -> ParsedEntry:
     text = clean_text(raw.decode("utf-8", errors="replace"))
     body = Body(text, kind)  # type: ignore[arg-type]
     title = build_document(body).title or path.stem
-    return ParsedEntry(guid=path.name, title=clean_line(title), body=body)
+    return ParsedEntry(guid=path.name, title=clean_line(title)[:MAX_TITLE_CHARS], body=body)
 
 
 def read_folder(path: Path) -> ParsedFeed:

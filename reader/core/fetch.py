@@ -213,10 +213,12 @@ class _Inflater:
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
-        # 47 = auto-detect a gzip or zlib header; a "deflate" that is raw is retried below.
-        self._make = lambda: zlib.decompressobj(47 if encoding == "gzip" else 15)
         self._zlib = self._make()
         self._started = False
+
+    def _make(self) -> Any:
+        # 47 = auto-detect a gzip or zlib header; a "deflate" that is raw is retried below.
+        return zlib.decompressobj(47 if self.encoding == "gzip" else 15)
 
     def feed(self, data: bytes, budget: int) -> Iterator[bytes]:
         """Yield decoded slices of ``data``; stops once more than ``budget`` bytes came out."""

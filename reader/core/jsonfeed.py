@@ -6,13 +6,14 @@ same cleaning, so the rest of the core never knows which format a feed used.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from reader.core.errors import SourceError
-from reader.core.feeds import ParsedEntry, ParsedFeed
+from reader.core.feeds import MAX_TITLE_CHARS, ParsedEntry, ParsedFeed
 from reader.core.models import Body, EntryLink
 from reader.core.sanitize import clean_line, clean_text, clean_url
 
@@ -38,11 +39,11 @@ def _date(value: Any) -> str | None:
         return None
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when.astimezone(UTC).isoformat(timespec="seconds")
+    except (ValueError, OverflowError):  # 9999-12-31T23:59:59-14:00 overflows in UTC
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _url(value: Any) -> str:
@@ -79,20 +80,34 @@ def _links(item: dict[str, Any]) -> tuple[EntryLink, ...]:
     return tuple(links)
 
 
+def _loads(data: bytes) -> Any:
+    """orjson, else the standard library for what orjson refuses but JSON allows (1e400).
+
+    Raises ValueError (orjson's message) when neither can read the document.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        try:
+            return json.loads(data.decode("utf-8-sig"))
+        except (ValueError, RecursionError):
+            raise ValueError(str(error)) from None
+
+
 def parse_json_feed(data: bytes, source: str) -> ParsedFeed:
     """JSON Feed bytes -> ParsedFeed; a document that is not one is a SourceError."""
     name = clean_line(source)
     try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise SourceError(f"{name}: not a feed (invalid JSON: {error})") from None
+        doc = _loads(data)
+    except ValueError as error:
+        raise SourceError(f"{name}: not a feed (invalid JSON: {clean_line(str(error))})") from None
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(VERSION_PREFIX):
         raise SourceError(f"{name}: not a feed (JSON without a JSON Feed version)")
     items = doc.get("items")
     if not isinstance(items, list):
         raise SourceError(f"{name}: not a feed (JSON Feed without items)")
     feed = ParsedFeed(
-        title=_text(doc.get("title")) or name,
+        title=_text(doc.get("title"))[:MAX_TITLE_CHARS] or name,
         description=_text(doc.get("description")),
         site_url=_url(doc.get("home_page_url")),
     )
@@ -113,7 +128,9 @@ def parse_json_feed(data: bytes, source: str) -> ParsedFeed:
         feed.entries.append(
             ParsedEntry(
                 guid=clean_line(str(guid)) if isinstance(guid, str | int | float) else "",
-                title=_text(item.get("title")) or _text(summary)[:80] or "(untitled)",
+                title=_text(item.get("title"))[:MAX_TITLE_CHARS]
+                or _text(summary)[:80]
+                or "(untitled)",
                 body=body,
                 link=_url(item.get("url")),
                 author=_author(item, doc),

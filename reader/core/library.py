@@ -15,6 +15,7 @@ from pathlib import Path
 
 from reader.core import bookmarks as bookmark_formats
 from reader.core import config
+from reader.core import search as fulltext
 from reader.core.discover import choose, discover_feeds, looks_like_html
 from reader.core.document import build_document
 from reader.core.errors import NotFound, ReaderError, SourceError
@@ -120,6 +121,9 @@ class Library:
         self._doc_lock = threading.Lock()
         self._indexes: tuple[SimilarityIndex, BacklinkIndex, dict[str, str]] | None = None
         self._index_lock = threading.Lock()
+        self._search: fulltext.SearchIndex | None = None
+        self._search_lock = threading.Lock()
+        self._search_terms: dict[str, fulltext.ArticleTerms] = {}  # analysed, not yet indexed
 
     def close(self) -> None:
         self.store.flush()
@@ -293,6 +297,7 @@ class Library:
                 continue
             batch.append((self._analyse(feed, article_id, entry, digest, now), entry.body))
         new = self.store.put_articles(feed.id, batch)
+        self._index_for_search(feed.id, [article for article, _ in batch])
         with self._doc_lock:
             for article, _ in batch:
                 self._documents.pop(article.id, None)
@@ -307,7 +312,7 @@ class Library:
         """Derive what lists and the archive need (quotes, index terms) once, at ingest."""
         doc = build_document(entry.body, title=entry.title, base_url=entry.link)
         summary = " ".join(doc.text.split())[:280]
-        return Article(
+        article = Article(
             id=article_id,
             feed_id=feed.id,
             title=entry.title,
@@ -323,6 +328,8 @@ class Library:
             terms=index_terms(doc.title or entry.title, doc.text),
             out_links=tuple(outbound_urls(doc)[:MAX_OUT_LINKS]),
         )
+        self._search_terms[article_id] = self._article_terms(article, doc)
+        return article
 
     # -- articles ----------------------------------------------------------------
 
@@ -698,6 +705,123 @@ class Library:
                 if f.kind == "http"
             ]
         )
+
+    # -- full-text search ------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 500) -> list[fulltext.SearchHit]:
+        """Articles matching every word of ``query`` (the last as a prefix), best first.
+
+        Title hits come first, then BM25 score. Runs on postings counted at
+        ingest; the first call loads them (and indexes any article stored
+        before search existed).
+        """
+        parsed = fulltext.parse_query(query)
+        if parsed.empty or limit <= 0:
+            return []
+        boost: Callable[[str], float] | None = None
+        if parsed.phrases:
+
+            def phrase_boost(article_id: str) -> float:
+                article = self.store.article(article_id)
+                if article is None:
+                    return 0.0
+                texts = [article.title, article.summary, *(q.text for q in article.quotes)]
+                return sum(
+                    fulltext.PHRASE_BONUS
+                    for phrase in parsed.phrases
+                    if any(fulltext.phrase_in(text, phrase) for text in texts)
+                )
+
+            boost = phrase_boost
+
+        wanted = limit
+        while True:
+            with self._search_lock:
+                ranked = self._search_index().search(parsed, wanted, boost)
+            hits: list[fulltext.SearchHit] = []
+            for hit in ranked:
+                article = self.store.article(hit.article_id)
+                if article is not None:  # else removed since (retention, a removed feed)
+                    hits.append(fulltext.SearchHit(article, hit.score, hit.matched, hit.where))
+            if len(hits) >= limit or len(ranked) < wanted:
+                return hits[:limit]
+            wanted *= 2
+
+    def prepare_search(self) -> None:
+        """Load the search index now (in a worker at start-up) so the first query is quick."""
+        with self._search_lock:
+            self._search_index()
+
+    def _article_terms(self, article: Article, doc: Document) -> fulltext.ArticleTerms:
+        text = doc.text or article.summary
+        return fulltext.article_terms(article.title, article.author, text, article.quotes)
+
+    def _feed_postings(self, feed_id: str) -> fulltext.FeedPostings:
+        """A feed's postings as persisted (or pending a flush); empty if unreadable."""
+        try:
+            return fulltext.FeedPostings.from_aux(self.store.aux(fulltext.AUX_KIND, feed_id))
+        except ReaderError:
+            return fulltext.FeedPostings()  # derived data: rebuilt from the stored articles
+
+    def _index_for_search(self, feed_id: str, articles: list[Article]) -> None:
+        """At ingest: add the terms ``_analyse`` counted; written by the same flush."""
+        if not articles:
+            return
+        with self._search_lock:
+            postings = self._feed_postings(feed_id)
+            put = []
+            for article in articles:
+                found = self._search_terms.pop(article.id, None)
+                if found is None:
+                    found = self._article_terms(article, self.document(article.id))
+                put.append((article.id, article.content_hash, found))
+            # Articles removed since (retention) go too; one dict lookup each.
+            gone = [a for a in postings.live if self.store.article(a) is None]
+            postings.update(put, gone)
+            self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())
+            if self._search is not None:
+                self._search.set_feed(feed_id, postings)
+
+    def _search_index(self) -> fulltext.SearchIndex:
+        """The loaded index (caller holds ``_search_lock``), brought in line with the store.
+
+        Feeds removed since are dropped; a feed whose persisted postings miss
+        articles (stored before search existed, or an unreadable file) has them
+        counted from their bodies once and written back.
+        """
+        feeds = {feed.id for feed in self.store.feeds()}
+        if self._search is not None:
+            for gone in self._search.feed_ids() - feeds:
+                self._search.remove_feed(gone)
+            return self._search
+        by_feed: dict[str, list[Article]] = {}
+        for article in self.store.articles():
+            by_feed.setdefault(article.feed_id, []).append(article)
+        index = fulltext.SearchIndex()
+        repaired = False
+        for feed_id in sorted(feeds):
+            postings = self._feed_postings(feed_id)
+            stored = by_feed.get(feed_id, [])
+            stale = set(postings.live) - {article.id for article in stored}
+            missing = [a for a in stored if postings.content_hash(a.id) != a.content_hash]
+            put = []
+            for article in missing:
+                body = self.store.body(article.id)
+                doc = (
+                    build_document(body, title=article.title, base_url=article.link)
+                    if body is not None
+                    else Document(title=article.title)
+                )
+                put.append((article.id, article.content_hash, self._article_terms(article, doc)))
+            if stale or missing:
+                postings.update(put, stale)
+                self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())
+                repaired = True
+            index.set_feed(feed_id, postings)
+        if repaired:
+            self.store.flush()
+        self._search = index
+        return index
 
 
 def write_export(path: Path, text: str, *, force: bool = False) -> Path:

@@ -37,6 +37,54 @@ class _Refused(Exception):
     pass
 
 
+class _OpmlReader:
+    """expat callbacks: outlines with an xmlUrl are feeds, the others are folders."""
+
+    def __init__(self) -> None:
+        self.feeds: list[OpmlFeed] = []
+        self.seen: set[str] = set()
+        self.folders: list[str | None] = []  # one item per open outline: folder name or None
+        self.root = ""
+        self.in_body = False
+        self.depth = 0
+
+    def refuse(self, *_: object) -> int:
+        raise _Refused("DOCTYPE and entity declarations are not allowed")
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(f"outlines nested deeper than {MAX_DEPTH}")
+        if not self.root:
+            self.root = tag
+            if tag != "opml":
+                raise _Refused(f"the root element is <{clean_line(tag)[:40]}>, not <opml>")
+        if tag == "body":
+            self.in_body = True
+        if tag != "outline" or not self.in_body:
+            return
+        title = clean_line(attrs.get("title") or attrs.get("text") or "")
+        url = (attrs.get("xmlUrl") or attrs.get("xmlurl") or "").strip()
+        if not url:
+            self.folders.append(title or None)  # a folder (or an outline we cannot use)
+            return
+        self.folders.append(None)
+        url = clean_url(url, SAFE_SCHEMES)
+        if not url or url in self.seen:
+            return
+        self.seen.add(url)
+        path = FOLDER_SEPARATOR.join(f for f in self.folders[:-1] if f)
+        site = clean_url(attrs.get("htmlUrl") or attrs.get("htmlurl"))
+        self.feeds.append(OpmlFeed(url, title, path, site))
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+        if tag == "outline" and self.in_body and self.folders:
+            self.folders.pop()
+        elif tag == "body":
+            self.in_body = False
+
+
 def parse_opml(data: bytes, source: str = "OPML") -> list[OpmlFeed]:
     """The feeds of an OPML file, in document order, without duplicate URLs."""
     name = clean_line(source)
@@ -44,54 +92,14 @@ def parse_opml(data: bytes, source: str = "OPML") -> list[OpmlFeed]:
         raise SourceError(f"{name}: larger than {MAX_OPML_BYTES // 1048576} MiB")
     if not data.strip():
         raise SourceError(f"{name}: empty file")
+    reader = _OpmlReader()
     parser = expat.ParserCreate()
-    feeds: list[OpmlFeed] = []
-    seen: set[str] = set()
-    folders: list[str | None] = []  # one item per open outline: its folder name, or None
-    state = {"root": "", "in_body": False, "depth": 0}
-
-    def refuse(*_: object) -> None:
-        raise _Refused("DOCTYPE and entity declarations are not allowed")
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        state["depth"] = int(state["depth"]) + 1
-        if int(state["depth"]) > MAX_DEPTH:
-            raise _Refused(f"outlines nested deeper than {MAX_DEPTH}")
-        if not state["root"]:
-            state["root"] = tag
-            if tag != "opml":
-                raise _Refused(f"the root element is <{clean_line(tag)[:40]}>, not <opml>")
-        if tag == "body":
-            state["in_body"] = True
-        if tag != "outline" or not state["in_body"]:
-            return
-        title = clean_line(attrs.get("title") or attrs.get("text") or "")
-        url = (attrs.get("xmlUrl") or attrs.get("xmlurl") or "").strip()
-        if not url:
-            folders.append(title or None)  # a folder (or an outline we cannot use)
-            return
-        folders.append(None)
-        url = clean_url(url, SAFE_SCHEMES)
-        if not url or url in seen:
-            return
-        seen.add(url)
-        path = FOLDER_SEPARATOR.join(f for f in folders[:-1] if f)
-        site = clean_url(attrs.get("htmlUrl") or attrs.get("htmlurl"))
-        feeds.append(OpmlFeed(url, title, path, site))
-
-    def end(tag: str) -> None:
-        state["depth"] = int(state["depth"]) - 1
-        if tag == "outline" and state["in_body"] and folders:
-            folders.pop()
-        elif tag == "body":
-            state["in_body"] = False
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = reader.refuse
+    parser.EntityDeclHandler = reader.refuse
+    parser.UnparsedEntityDeclHandler = reader.refuse
+    parser.ExternalEntityRefHandler = reader.refuse
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
     try:
         parser.Parse(data, True)
     except _Refused as error:
@@ -101,7 +109,7 @@ def parse_opml(data: bytes, source: str = "OPML") -> list[OpmlFeed]:
         raise SourceError(
             f"{name}: not well-formed XML ({reason}, line {error.lineno} column {error.offset})"
         ) from None
-    return feeds
+    return reader.feeds
 
 
 def _attrs(**values: str) -> str:

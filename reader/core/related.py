@@ -48,6 +48,7 @@ __all__ = [
 # --------------------------------------------------------------------------- terms
 
 MAX_TERMS = 40
+MAX_INDEXED_CHARS = 100_000  # ~15,000 words: past that, more text names no new story
 ENTITY_BOOST = 2.0
 TITLE_BOOST = 1.5
 
@@ -176,7 +177,10 @@ def index_terms(title: str, text: str) -> dict[str, float]:
     again, because those are what make two stories the same story; weights are
     sublinear in frequency so one repeated word cannot dominate.
     """
-    tokens = [*_tokens(title, in_title=True), *_tokens(text, in_title=False)]
+    tokens = [
+        *_tokens(title[:MAX_INDEXED_CHARS], in_title=True),
+        *_tokens(text[:MAX_INDEXED_CHARS], in_title=False),
+    ]
     sure_names = {t.form for t in tokens if t.sure or t.acronym}
     counts: dict[str, int] = {}
     entities: set[str] = set()

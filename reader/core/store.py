@@ -6,6 +6,8 @@ Layout (see DESIGN.md, "Storage"):
 - ``feeds/<id>.json``   article metadata of one feed, loaded at start-up
 - ``bodies/<id>.json``  article bodies of one feed, read when an article opens
 - ``state.json``        read marks, so a keypress never rewrites article text
+- ``<kind>/<id>.json``  derived per-feed data another module owns (e.g. ``search``),
+                        kept through :meth:`Store.put_aux` / :meth:`Store.aux`
 - ``lock``              held by the one process that may write
 
 TinyDB rewrites a whole file on every write and writes in place, so each file
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -34,6 +37,8 @@ from reader.core.models import Article, Body, Bookmark, EntryLink, Feed, Quote
 
 SCHEMA_VERSION = 1
 TMP_SUFFIX = ".tmp"
+BACKUP_SUFFIX = ".bak"
+CORRUPT_SUFFIX = ".corrupt-"
 _BODY_CACHE_FEEDS = 8
 
 
@@ -52,6 +57,35 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
+def backup_path(path: Path) -> Path:
+    """Where the last good copy of a database file is kept: ``<name>.bak`` beside it."""
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def keep_good_copy(path: Path, *, link: bool = True) -> None:
+    """Make ``<name>.bak`` the file as it is now (it parsed), before it is replaced.
+
+    A hard link costs no copy: we only ever replace the file (``os.replace``),
+    never write it in place, so the link keeps the old contents. ``link=False``
+    copies, for a file that stays live (damage in place would reach a link).
+    """
+    tmp = path.with_name(f".{path.name}{BACKUP_SUFFIX}.{os.getpid()}{TMP_SUFFIX}")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    try:
+        if not link:
+            raise OSError("copy")
+        os.link(path, tmp)
+    except FileNotFoundError:
+        return
+    except OSError:  # asked to copy, or a file system without hard links
+        try:
+            shutil.copyfile(path, tmp)
+        except FileNotFoundError:
+            return
+    os.replace(tmp, backup_path(path))
+
+
 class AtomicStorage(Storage):
     """TinyDB storage that holds the file in memory and persists it on :meth:`flush`."""
 
@@ -60,6 +94,7 @@ class AtomicStorage(Storage):
         self.readonly = readonly
         self.dirty = False
         self._data: dict[str, dict[str, Any]] | None = None
+        self._read_from_disk = False  # the file on disk parsed: a good copy to keep
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._data is None:
@@ -83,6 +118,7 @@ class AtomicStorage(Storage):
             ) from None
         if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
             raise StoreCorrupt(f"database file {self.path} is not a TinyDB file; left as it is")
+        self._read_from_disk = True
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
@@ -93,8 +129,11 @@ class AtomicStorage(Storage):
 
     def flush(self) -> None:
         if self.dirty and self._data is not None:
+            if self._read_from_disk:
+                keep_good_copy(self.path)
             atomic_write(self.path, orjson.dumps(self._data))
             self.dirty = False
+            self._read_from_disk = True
 
     def close(self) -> None:
         pass
@@ -105,6 +144,8 @@ def _open_db(path: Path, readonly: bool) -> tuple[TinyDB, AtomicStorage]:
     storage = db.storage
     assert isinstance(storage, AtomicStorage)
     storage.read()  # load now, so an unreadable file is reported at open
+    if not readonly and storage._read_from_disk and not backup_path(path).exists():
+        keep_good_copy(path, link=False)  # a first good copy, before any write
     return db, storage
 
 
@@ -172,6 +213,86 @@ def _bookmark_from_doc(doc: dict[str, Any]) -> Bookmark:
     return Bookmark(**{**doc, "tags": tuple(doc.get("tags", ()))})
 
 
+# -- the lock, and the way out of an unreadable file ------------------------------
+
+
+def lock_database(path: Path) -> IO[str]:
+    """Take the one-writer lock of the database at ``path``; the handle holds it."""
+    handle = open(path / "lock", "a+", encoding="utf-8")  # noqa: SIM115 - held open
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreLocked(
+            f"database {path} is in use by process {holder}; close it first"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def database_files(path: Path) -> list[Path]:
+    """Every data file of the database at ``path`` (not backups, temporary or set-aside files)."""
+    return sorted(
+        file
+        for file in path.rglob("*.json")
+        if file.is_file() and not any(part.startswith(".") for part in file.relative_to(path).parts)
+    )
+
+
+def check_database(path: Path) -> list[str]:
+    """One line per database file that cannot be read (each names its path); [] when all can."""
+    if not (path / "library.json").exists():
+        return [f"no database at {path}"]
+    problems = []
+    for file in database_files(path):
+        try:
+            AtomicStorage(str(file), readonly=True).read()
+        except StoreCorrupt as error:
+            kept = backup_path(file)
+            hint = "; `reader db restore` puts back its last good copy" if kept.exists() else ""
+            problems.append(f"{error}{hint}")
+    return problems
+
+
+def restore_database(path: Path, now: str) -> list[str]:
+    """Put back the last good copy of every unreadable file; readable files are not touched.
+
+    The unreadable file is moved aside as ``<name>.corrupt-<now>``, never deleted.
+    Returns one line per file, saying what was done. Holds the writer lock.
+    """
+    if not path.is_dir():
+        raise StoreError(f"no database at {path}")
+    lock = lock_database(path)
+    try:
+        done = []
+        for file in database_files(path):
+            try:
+                AtomicStorage(str(file), readonly=True).read()
+                continue
+            except StoreCorrupt:
+                pass
+            kept = backup_path(file)
+            try:
+                AtomicStorage(str(kept), readonly=True).read()
+                good = kept.read_bytes()
+            except (StoreCorrupt, OSError):
+                done.append(f"{file}: unreadable, and no readable copy to restore; left as it is")
+                continue
+            aside = file.with_name(f"{file.name}{CORRUPT_SUFFIX}{now}")
+            os.replace(file, aside)
+            atomic_write(file, good)
+            done.append(f"{file}: restored its last good copy; the unreadable file is {aside}")
+        return done
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
 # -- the store ----------------------------------------------------------------
 
 
@@ -204,25 +325,11 @@ class Store:
     # -- opening ---------------------------------------------------------------
 
     def _acquire_process_lock(self) -> None:
-        lock_path = self.path / "lock"
-        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held open
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise StoreLocked(
-                f"database {self.path} is in use by process {holder}; close it first"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._lock_file = handle
+        self._lock_file = lock_database(self.path)
 
     def _remove_stale_temp_files(self) -> None:
-        for folder in (self.path, self.path / "feeds", self.path / "bodies"):
+        folders = [self.path, *(p for p in self.path.iterdir() if p.is_dir())]
+        for folder in folders:
             for tmp in folder.glob(f".*{TMP_SUFFIX}"):
                 with contextlib.suppress(OSError):
                     tmp.unlink()
@@ -267,6 +374,7 @@ class Store:
         self._library_dirty = self.created
         self._state_dirty = False
         self._pending_unlink: list[Path] = []
+        self._pending_aux: dict[tuple[str, str], dict[str, Any]] = {}
 
     def _migrate(self, version: int) -> None:
         """Forward migrations, one schema version at a time (none yet beyond 1)."""
@@ -317,7 +425,19 @@ class Store:
             self._library_dirty = self._state_dirty = True
             self._dirty_feeds.discard(feed_id)
             self._dirty_bodies.discard(feed_id)
-            self._pending_unlink += [self._feed_meta_path(feed_id), self._feed_body_path(feed_id)]
+            self._pending_unlink += [
+                path
+                for file in (self._feed_meta_path(feed_id), self._feed_body_path(feed_id))
+                for path in (file, backup_path(file))
+            ]
+            for kind, owner in list(self._pending_aux):
+                if owner == feed_id:
+                    del self._pending_aux[kind, owner]
+            self._pending_unlink += [
+                folder / f"{feed_id}.json"
+                for folder in self.path.iterdir()
+                if folder.is_dir() and folder.name not in ("feeds", "bodies")
+            ]
 
     # -- articles --------------------------------------------------------------
 
@@ -432,12 +552,49 @@ class Store:
             self._library_dirty = True
             return removed
 
+    # -- derived per-feed data --------------------------------------------------
+
+    def _aux_path(self, kind: str, feed_id: str) -> Path:
+        if not (kind.isidentifier() and kind not in ("feeds", "bodies")):
+            raise StoreError(f"bad auxiliary data kind {kind!r}")
+        return self.path / kind / f"{feed_id}.json"
+
+    def put_aux(self, kind: str, feed_id: str, mapping: dict[str, Any]) -> None:
+        """Keep ``mapping`` as the ``kind`` data of a feed; written by the next flush.
+
+        For data derived from stored records (a search index): the caller can
+        rebuild it, so it lives in a file of its own and costs no other file a write.
+        """
+        with self._lock:
+            self._aux_path(kind, feed_id)
+            if feed_id in self._feeds:
+                self._pending_aux[kind, feed_id] = mapping
+
+    def aux(self, kind: str, feed_id: str) -> dict[str, Any] | None:
+        """A feed's ``kind`` data, or None; raises StoreCorrupt for an unreadable file.
+
+        Read from disk on each call and not cached here: the caller keeps what it needs.
+        """
+        with self._lock:
+            pending = self._pending_aux.get((kind, feed_id))
+        if pending is not None:
+            return pending
+        # Outside the lock: files are replaced atomically, so this sees old or new.
+        storage = AtomicStorage(str(self._aux_path(kind, feed_id)), readonly=True)
+        data = storage.read() or {}
+        document = data.get("aux", {}).get("1")
+        return document if isinstance(document, dict) else None
+
     # -- persisting ------------------------------------------------------------
 
     @property
     def dirty(self) -> bool:
         return bool(
-            self._library_dirty or self._state_dirty or self._dirty_feeds or self._dirty_bodies
+            self._library_dirty
+            or self._state_dirty
+            or self._dirty_feeds
+            or self._dirty_bodies
+            or self._pending_aux
         )
 
     def flush(self) -> None:
@@ -470,6 +627,13 @@ class Store:
                 )
                 storage.flush()
             self._dirty_feeds.clear()
+            for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
+                path = self._aux_path(kind, feed_id)
+                path.parent.mkdir(exist_ok=True)
+                storage = AtomicStorage(str(path))
+                storage.write({"aux": {"1": mapping}})  # a TinyDB-shaped file of one document
+                storage.flush()
+            self._pending_aux.clear()
             if self._state_dirty:
                 _replace_table(self._state, "read", [{"ids": sorted(self._read)}])
                 self._state_storage.flush()

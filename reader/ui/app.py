@@ -14,9 +14,9 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Header, OptionList
+from textual.widgets import Footer, Header, Input, OptionList
 from textual.worker import get_current_worker
 
 from reader.core.config import styles_path
@@ -25,8 +25,9 @@ from reader.core.library import Library, RefreshOutcome, write_export
 from reader.core.models import Article, Bookmark
 from reader.core.related import inline_links
 from reader.core.sanitize import OPENABLE_SCHEMES, clean_line, clean_url
+from reader.core.settings import Settings, chosen_theme, save_theme
 from reader.ui.commands import EXPORT_FORMATS, ReaderCommands
-from reader.ui.messages import ArticleLoaded, FeedsRefreshed, RefreshProgressed
+from reader.ui.messages import ArticleLoaded, FeedsRefreshed, RefreshProgressed, SearchDone
 from reader.ui.screens.bookmark_dialog import BookmarkDialog
 from reader.ui.screens.export_dialog import ExportDialog
 from reader.ui.screens.help import HelpScreen
@@ -61,6 +62,7 @@ class ReaderApp(App[None]):
         Binding("n", "next_unread", "Next unread", show=False, id="app.next_unread"),
         Binding("N", "previous_unread", "Previous unread", show=False, id="app.previous_unread"),
         Binding("A", "mark_feed_read", "Mark feed read", show=False, id="app.mark_feed_read"),
+        Binding("slash", "search", "Search", id="app.search"),
         Binding("f", "toggle_unread_only", "Unread only", show=False, id="app.unread_only"),
         Binding("z", "zoom", "Zoom article", show=False, id="app.zoom"),
         Binding("y", "copy_link", "Copy link", show=False, id="app.copy_link"),
@@ -72,9 +74,11 @@ class ReaderApp(App[None]):
         ),
     ]
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, settings: Settings | None = None) -> None:
         super().__init__(css_path=[styles_path()])
         self.library = library
+        self.settings = settings or Settings()
+        self._theme_loaded = False
         self._open_timer: Timer | None = None
         self._shown_id: str | None = None
         self._pending_quote: int | None = None
@@ -86,18 +90,49 @@ class ReaderApp(App[None]):
         yield Header()
         with Horizontal(id="panes"):
             yield FeedList(id="feeds")
-            yield ArticleList(id="articles")
+            with Vertical(id="middle"):
+                yield Input(placeholder="Search titles, text, quotes…", id="search")
+                yield ArticleList(id="articles")
             yield ArticleView(id="article")
             yield Sidebar(id="sidebar")
         yield Footer()
 
     def on_mount(self) -> None:
+        self._apply_settings()
         self.feed_list.border_title = "Feeds"
         self.article_list.border_title = "Articles"
         self._apply_width(self.size.width)
         self.reload(select_feed=ALL_FEEDS)
         self.article_list.focus()
         self._open_current(delay=0)
+        self._prepare_search()
+
+    def _apply_settings(self) -> None:
+        """Keymap overrides and the theme: the one last picked here, else config.toml's."""
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
+        theme = chosen_theme(self.library.store.path, self.settings)
+        if theme not in self.available_themes:
+            theme = self.settings.theme
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.say(f"Unknown theme {theme!r} in the settings.", severity="warning")
+        self._theme_loaded = True
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember a theme picked from the palette for the next start (off the UI thread)."""
+        if self._theme_loaded and not self.library.store.readonly:
+            self._save_theme(theme)
+
+    @work(thread=True, group="settings")
+    def _save_theme(self, theme: str) -> None:
+        try:
+            save_theme(self.library.store.path, theme, self.settings)
+        except OSError as error:
+            self.call_from_thread(
+                self.say, f"Could not remember the theme: {error.strerror}", severity="warning"
+            )
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
@@ -290,7 +325,7 @@ class ReaderApp(App[None]):
         elif link.url:
             self.open_url(link.url)
         else:
-            self.say(f"“{link.title}” has no link and is not in your archive.")
+            self.action_search(link.title)  # no address: look for it in the archive
 
     @on(ArticleView.FollowLink)
     def _follow_link(self, event: ArticleView.FollowLink) -> None:
@@ -446,6 +481,63 @@ class ReaderApp(App[None]):
         self.say(f"Undone: {what}.")
         self.reload()
 
+    # -- search ----------------------------------------------------------------------
+
+    @property
+    def search_input(self) -> Input:
+        return self.query_one("#search", Input)
+
+    @property
+    def searching(self) -> bool:
+        return self.screen.has_class("-searching")
+
+    def action_search(self, query: str | None = None) -> None:
+        """/: search the whole archive as you type; escape ends the search."""
+        self.screen.add_class("-searching")
+        if query is not None:
+            self.search_input.value = query
+        self.search_input.focus()
+
+    def end_search(self) -> None:
+        self.screen.remove_class("-searching")
+        self.search_input.value = ""
+        self._show_articles(self.feed_list.selected_id, keep=self._shown_id)
+        self.article_list.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if event.value.strip():
+            self._run_search(event.value)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.article_list.focus()
+
+    @work(thread=True, exclusive=True, group="search")
+    def _run_search(self, query: str) -> None:
+        hits = self.library.search(query)
+        if not get_current_worker().is_cancelled:
+            self.post_message(SearchDone(query, hits))
+
+    def on_search_done(self, message: SearchDone) -> None:
+        if not self.searching or message.query != self.search_input.value:
+            return  # an older query, or the search was closed meanwhile
+        titles = {s.feed.id: s.feed.title for s in self.library.feeds()}
+        terms = tuple(dict.fromkeys(t for hit in message.hits for t in hit.matched_terms))
+        self.article_list.show_articles(
+            [hit.article for hit in message.hits],
+            self.library.read_ids(),
+            titles,
+            highlight=terms,
+        )
+        self.article_list.border_title = "Search"
+        self.article_list.border_subtitle = f"{len(message.hits)}"
+        self._open_current()
+
+    @work(thread=True, group="prepare")
+    def _prepare_search(self) -> None:
+        self.library.prepare_search()
+
     # -- reading keys ----------------------------------------------------------------
 
     def _step_unread(self, step: int) -> None:
@@ -524,6 +616,9 @@ class ReaderApp(App[None]):
 
     def action_back(self) -> None:
         focused = self.focused
+        if self.searching and focused in (self.search_input, self.article_list):
+            self.end_search()
+            return
         if focused is self.article_view or isinstance(focused, RelatedList | QuoteList):
             self.article_list.focus()
         elif focused is self.article_list:

@@ -9,6 +9,7 @@ from textual.message import Message
 from reader.core.library import RefreshOutcome
 from reader.core.models import Article, Document
 from reader.core.related import RelatedLink
+from reader.core.search import SearchHit
 
 
 @dataclass
@@ -34,3 +35,11 @@ class RefreshProgressed(Message):
 class FeedsRefreshed(Message):
     outcomes: list[RefreshOutcome]
     seconds: float
+
+
+@dataclass
+class SearchDone(Message):
+    """A search worker has ranked the archive for ``query``."""
+
+    query: str
+    hits: list[SearchHit]

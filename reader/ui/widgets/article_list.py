@@ -17,13 +17,14 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from reader.core.models import Article, Bookmark
 from reader.core.sanitize import clean_line
+from reader.core.search import match_spans
 from reader.ui.article_text import format_date
 
 
 class ArticleList(OptionList):
     """One two-line row an article; an OptionList stays fast at 100k rows."""
 
-    COMPONENT_CLASSES = {"article-list--unread", "article-list--meta"}
+    COMPONENT_CLASSES = {"article-list--unread", "article-list--meta", "article-list--match"}
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="articles.down"),
         Binding("k", "cursor_up", "Up", show=False, id="articles.up"),
@@ -40,6 +41,7 @@ class ArticleList(OptionList):
         self.articles: list[Article] = []
         self.bookmarks: list[Bookmark] = []  # set when the list shows bookmarks
         self.showing_bookmarks = False
+        self.highlight_terms: tuple[str, ...] = ()  # search matches to mark in titles
         self._feed_titles: Mapping[str, str] = {}
 
     @dataclass
@@ -79,7 +81,13 @@ class ArticleList(OptionList):
         meta_style = self.get_component_rich_style("article-list--meta", partial=True)
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append("  " if read else "● ", style=unread_style)
-        title.append(clean_line(article.title) or "(untitled)", style=Style(bold=not read))
+        shown = clean_line(article.title) or "(untitled)"
+        start = len(title)
+        title.append(shown, style=Style(bold=not read))
+        if self.highlight_terms:
+            match_style = self.get_component_rich_style("article-list--match", partial=True)
+            for begin, end in match_spans(shown, self.highlight_terms):
+                title.stylize(match_style, start + begin, start + end)
         meta = " · ".join(
             part
             for part in (
@@ -100,8 +108,10 @@ class ArticleList(OptionList):
         read_ids: frozenset[str],
         feed_titles: Mapping[str, str],
         keep: str | None = None,
+        highlight: tuple[str, ...] = (),
     ) -> None:
         """Replace the rows; the highlight stays on ``keep`` if it is still listed."""
+        self.highlight_terms = highlight
         self.articles = list(articles)
         self.bookmarks = []
         self.showing_bookmarks = False

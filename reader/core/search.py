@@ -1,0 +1,632 @@
+"""Full-text search over the whole archive: titles, authors, bodies and quotations.
+
+Bodies stay on disk (the store reads them only when an article opens), so a
+query cannot scan text. Each article's terms are counted once, at ingest, when
+its Document is at hand (:func:`article_terms`), and kept per feed in a
+:class:`FeedPostings` that the store persists as ``<db>/search/<feed_id>.json``.
+A query then reads only in-memory posting arrays.
+
+Terms are case- and diacritic-folded words (``Zürich`` -> ``zurich``). A posting
+packs the term's count with the fields it occurs in, so one small integer per
+(article, term) gives both the BM25 count and what to highlight where.
+Phrases in quotes are matched as all of their words; a phrase found verbatim
+in a title, summary or quotation ranks higher (positions are not indexed,
+which would triple the index for a rarely used feature).
+"""
+
+from __future__ import annotations
+
+import base64
+import heapq
+import math
+import re
+import sys
+import unicodedata
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any
+
+from reader.core.models import Article, Quote
+
+AUX_KIND = "search"
+FORMAT = 2
+
+TITLE, AUTHOR, BODY, QUOTE = 1, 2, 4, 8
+FIELDS = ((TITLE, "title"), (AUTHOR, "author"), (BODY, "body"), (QUOTE, "quote"))
+_TF_SHIFT = 4
+_FIELD_MASK = (1 << _TF_SHIFT) - 1
+_MAX_TF = 0xFFF  # so a packed value fits 16 bits
+MIN_PREFIX = 2  # a last word shorter than this is not expanded (it would match everything)
+MAX_EXPANSIONS = 40  # the most frequent completions of a prefix that take part
+PREFIX_BUDGET = 40_000  # postings a prefix alone may touch (see SearchIndex.completions)
+TITLE_RANK = 1000.0  # added per title hit while ranking, so title hits come first
+MAX_TERM_LENGTH = 40
+K1, B = 1.2, 0.75
+PHRASE_BONUS = 5.0  # a quoted phrase found verbatim in a title, summary or quotation
+
+_WORD = re.compile(r"[^\W_]+")
+_QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]*)(?:[\"“”„«»]|$)")
+# Words so common that a posting for them costs more than it finds.
+_STOPWORD_TEXT = (
+    "a an and are as at be but by for from has have he her his in is it its of on or "
+    "she that the their them they this to was were will with"
+)
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+ArticleTerms = tuple[int, dict[str, int]]  # (length in words, term -> packed count|fields)
+
+
+# -- text -----------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, so ``Zürich``, ``ZURICH`` and ``zurich`` meet."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Every folded word of ``text``, stopwords included (for phrases)."""
+    return _WORD.findall(fold(text))
+
+
+def _indexable(word: str) -> bool:
+    return (
+        (len(word) >= 2 or word.isdigit())
+        and len(word) <= MAX_TERM_LENGTH
+        and (word not in STOPWORDS)
+    )
+
+
+def terms(text: str) -> list[str]:
+    """The folded words of ``text`` that are indexed."""
+    return [w for w in words(text) if _indexable(w)]
+
+
+def match_spans(text: str, matched: Iterable[str]) -> list[tuple[int, int]]:
+    """(start, end) offsets in ``text`` of the words a hit matched, for highlighting.
+
+    Works on the original text, folding word by word, so offsets stay true
+    even where folding changes a word's length.
+    """
+    wanted = set(matched)
+    if not wanted:
+        return []
+    return [(m.start(), m.end()) for m in _WORD.finditer(text) if fold(m.group()) in wanted]
+
+
+def article_terms(title: str, author: str, text: str, quotes: Iterable[Quote] = ()) -> ArticleTerms:
+    """Count an article's terms once, at ingest, with the fields each occurs in."""
+    counts: dict[str, int] = {}
+    fields: dict[str, int] = {}
+    length = 0
+
+    def add(source: str, field: int, *, count: bool = True) -> int:
+        found = terms(source)
+        for term in found:
+            fields[term] = fields.get(term, 0) | field
+            if count or term not in counts:
+                counts[term] = counts.get(term, 0) + 1
+        return len(found)
+
+    length += add(title, TITLE)
+    add(author, AUTHOR)
+    length += add(text, BODY)
+    for quote in quotes:
+        add(quote.text, QUOTE, count=False)  # already counted as body text
+        if quote.speaker:
+            add(quote.speaker, QUOTE, count=False)
+    packed = {t: min(counts[t], _MAX_TF) << _TF_SHIFT | fields[t] for t in counts}
+    return length, packed
+
+
+# -- one feed's postings ---------------------------------------------------------
+
+
+def _pack(values: array[int]) -> str:
+    """An array as base64 of its little-endian bytes: JSON-safe and decoded in C."""
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return base64.b64encode(values.tobytes()).decode("ascii")
+
+
+def _unpack(typecode: str, text: str) -> array[int]:
+    values = array(typecode)
+    values.frombytes(base64.b64decode(text, validate=True))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+class FeedPostings:
+    """One feed's inverted index: a segment, persisted and replaced as a whole.
+
+    Terms are kept sorted with the offsets of their postings (``starts``) in
+    two flat arrays: local article indexes (ascending within a term) and packed
+    count|fields values. Loading is a few C calls per feed, with no Python work
+    per posting, which keeps the first search fast on a large archive.
+
+    Local indexes are never reused while the segment lives: a replaced or
+    removed article leaves a tombstone (an empty id) that queries skip, and
+    :meth:`freeze` drops tombstones once they pile up.
+    """
+
+    __slots__ = ("ids", "hashes", "lengths", "terms", "starts", "locals", "values", "live", "dead")
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.hashes: list[str] = []
+        self.lengths = array("I")
+        self.terms: list[str] = []  # sorted
+        self.starts = array("I", [0])  # postings of terms[i]: starts[i] to starts[i + 1]
+        self.locals = array("I")
+        self.values = array("H")
+        self.live: dict[str, int] = {}
+        self.dead = 0
+
+    @classmethod
+    def from_aux(cls, data: dict[str, Any] | None) -> FeedPostings:
+        """Read the persisted form; anything unexpected gives an empty segment to rebuild."""
+        made = cls()
+        if not data or data.get("v") != FORMAT:
+            return made
+        try:
+            made.ids = [str(i) for i in data["ids"]]
+            made.hashes = [str(h) for h in data["hashes"]]
+            made.lengths = _unpack("I", data["lengths"])
+            counts: dict[str, int] = data["terms"]
+            made.terms = list(counts)
+            made.starts = array("I", accumulate(counts.values(), initial=0))
+            made.locals = _unpack("I", data["locals"])
+            made.values = _unpack("H", data["values"])
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError):
+            return cls()
+        size = len(made.ids)
+        if (
+            not size == len(made.hashes) == len(made.lengths)
+            or not made.starts[-1] == len(made.locals) == len(made.values)
+            or (made.locals and max(made.locals) >= size)
+            or made.terms != sorted(made.terms)
+        ):
+            return cls()
+        made.live = {article_id: i for i, article_id in enumerate(made.ids) if article_id}
+        made.dead = size - len(made.live)
+        return made
+
+    def to_aux(self) -> dict[str, Any]:
+        starts = self.starts
+        return {
+            "v": FORMAT,
+            "ids": self.ids,
+            "hashes": self.hashes,
+            "lengths": _pack(self.lengths),
+            "terms": {t: starts[i + 1] - starts[i] for i, t in enumerate(self.terms)},
+            "locals": _pack(self.locals),
+            "values": _pack(self.values),
+        }
+
+    def span(self, term: str) -> tuple[int, int]:
+        """Where ``term``'s postings are in ``locals``/``values``; (0, 0) if absent."""
+        at = bisect_left(self.terms, term)
+        if at < len(self.terms) and self.terms[at] == term:
+            return self.starts[at], self.starts[at + 1]
+        return 0, 0
+
+    def content_hash(self, article_id: str) -> str | None:
+        local = self.live.get(article_id)
+        return None if local is None else self.hashes[local]
+
+    def update(
+        self, put: Iterable[tuple[str, str, ArticleTerms]] = (), drop: Iterable[str] = ()
+    ) -> None:
+        """Add or replace articles (id, content hash, terms) and remove others, then re-pack."""
+        table: dict[str, tuple[array[int], array[int]]] = {}
+        for i, term in enumerate(self.terms):
+            start, end = self.starts[i], self.starts[i + 1]
+            table[term] = (self.locals[start:end], self.values[start:end])
+        for article_id in drop:
+            self._tombstone(article_id)
+        for article_id, content_hash, (length, packed) in put:
+            self._tombstone(article_id)
+            local = len(self.ids)
+            self.ids.append(article_id)
+            self.hashes.append(content_hash)
+            self.lengths.append(min(length, 0xFFFFFFFF))
+            self.live[article_id] = local
+            for term, value in packed.items():
+                entry = table.get(term)
+                if entry is None:
+                    table[term] = (array("I", (local,)), array("H", (value,)))
+                else:
+                    entry[0].append(local)
+                    entry[1].append(value)
+        self._freeze(table)
+
+    def _tombstone(self, article_id: str) -> None:
+        local = self.live.pop(article_id, None)
+        if local is not None:
+            self.ids[local] = ""
+            self.dead += 1
+
+    def _freeze(self, table: dict[str, tuple[array[int], array[int]]]) -> None:
+        renumber: dict[int, int] | None = None
+        if self.dead and self.dead * 4 >= len(self.ids):
+            renumber = {old: new for new, old in enumerate(self.live.values())}
+            self.ids = [self.ids[old] for old in renumber]
+            self.hashes = [self.hashes[old] for old in renumber]
+            self.lengths = array("I", (self.lengths[old] for old in renumber))
+            self.live = {article_id: i for i, article_id in enumerate(self.ids)}
+            self.dead = 0
+        terms: list[str] = []
+        starts, locals_, values = array("I", [0]), array("I"), array("H")
+        for term in sorted(table):
+            term_locals, term_values = table[term]
+            if renumber is not None:
+                kept = [
+                    (renumber[o], v)
+                    for o, v in zip(term_locals, term_values, strict=True)
+                    if o in renumber
+                ]
+                if not kept:
+                    continue
+                term_locals = array("I", (o for o, _ in kept))
+                term_values = array("H", (v for _, v in kept))
+            terms.append(term)
+            locals_.extend(term_locals)
+            values.extend(term_values)
+            starts.append(len(locals_))
+        self.terms, self.starts, self.locals, self.values = terms, starts, locals_, values
+
+
+# -- queries ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: words that must all occur, the last one maybe as a prefix."""
+
+    terms: tuple[str, ...] = ()
+    prefix: str | None = None  # the word being typed
+    phrases: tuple[tuple[str, ...], ...] = ()  # quoted phrases, as folded words
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms and not self.prefix
+
+
+def parse_query(text: str) -> Query:
+    """Split what the user typed: ``"quoted phrases"``, words, and a last word being typed.
+
+    The last word counts as a prefix unless the query ends in a space or a
+    closing quote (then the user has finished it).
+    """
+    phrases: list[tuple[str, ...]] = []
+    for match in _QUOTED.finditer(text):
+        phrase = tuple(words(match.group(1)))
+        if len(phrase) > 1:
+            phrases.append(phrase)
+    all_words = words(text)
+    finished = not text or text[-1].isspace() or text[-1] in '"“”„«»'
+    prefix: str | None = None
+    if all_words and not finished:
+        last = all_words.pop()
+        if len(last) >= MIN_PREFIX or last.isdigit():
+            prefix = last
+        elif _indexable(last):
+            all_words.append(last)
+    required = tuple(dict.fromkeys(w for w in all_words if _indexable(w) and w != prefix))
+    return Query(required, prefix, tuple(phrases))
+
+
+@dataclass(frozen=True)
+class RankedHit:
+    """One article a query found, before the library attaches the Article."""
+
+    article_id: str
+    score: float  # BM25, plus any boost; title hits are ranked first regardless
+    title_hits: int  # how many of the query's words occur in the title
+    matched: tuple[str, ...]  # indexed words that matched (prefix completions included)
+    where: tuple[str, ...]  # "title", "author", "body", "quote"
+
+
+def _fields(bits: int) -> tuple[str, ...]:
+    return tuple(name for bit, name in FIELDS if bits & bit)
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A feed's postings and where its articles sit in the index's global key space."""
+
+    postings: FeedPostings
+    base: int
+    capacity: int
+
+
+# While a query runs, a value also carries, above its 16 packed bits, one bit per
+# completion of a prefix that matched (so the hit can name the words to highlight).
+_PACKED = 0xFFFF
+_KEEP_ON_MERGE = ~_PACKED | _FIELD_MASK
+
+
+def _merge(found: dict[int, int], key: int, value: int) -> None:
+    """Keep the larger count, every field bit and every completion bit."""
+    old = found.get(key)
+    if old is None:
+        found[key] = value
+    else:
+        found[key] = max(old & _PACKED, value & _PACKED) | ((old | value) & _KEEP_ON_MERGE)
+
+
+class SearchIndex:
+    """Every feed's segment, with the document frequencies BM25 and prefixes need.
+
+    An article's global key is its segment's base plus its local index; each
+    segment owns a range of keys with room to grow, so replacing a feed at
+    ingest touches only that feed.
+    """
+
+    def __init__(self) -> None:
+        self._segments: dict[str, _Segment] = {}
+        self._ids: list[str] = []  # global key -> article id ("" = free or replaced)
+        self._lengths = array("I")
+        self._norms: list[float] | None = None
+        self._df: dict[str, int] = {}
+        self._vocabulary: list[str] = []  # sorted, for prefixes; may hold retired terms
+        self._vocabulary_stale = False
+        self._documents = 0
+        self._total_length = 0
+
+    def feed_ids(self) -> set[str]:
+        return set(self._segments)
+
+    @property
+    def size(self) -> int:
+        return self._documents
+
+    def df(self, term: str) -> int:
+        return self._df.get(term, 0)
+
+    def set_feed(self, feed_id: str, postings: FeedPostings) -> None:
+        """Install or replace a feed's segment."""
+        old = self._segments.pop(feed_id, None)
+        if old is not None:
+            self._clear(old)
+        size = len(postings.ids)
+        if old is not None and size <= old.capacity:
+            base, capacity = old.base, old.capacity
+        else:
+            base, capacity = len(self._ids), max(16, 2 * size)
+            self._ids.extend([""] * capacity)
+            self._lengths.extend(array("I", [0]) * capacity)
+        self._ids[base : base + size] = postings.ids
+        self._lengths[base : base + size] = postings.lengths
+        self._segments[feed_id] = _Segment(postings, base, capacity)
+        df, starts = self._df, postings.starts
+        new_terms = 0
+        for i, term in enumerate(postings.terms):
+            before = df.get(term, 0)
+            df[term] = before + starts[i + 1] - starts[i]
+            new_terms += not before
+        self._documents += len(postings.live)
+        self._total_length += sum(postings.lengths[i] for i in postings.live.values())
+        self._norms = None
+        if self._vocabulary_stale or new_terms > 500:
+            self._vocabulary_stale = True
+        else:
+            vocabulary = self._vocabulary
+            for term in postings.terms:
+                at = bisect_left(vocabulary, term)
+                if at == len(vocabulary) or vocabulary[at] != term:
+                    vocabulary.insert(at, term)
+
+    def remove_feed(self, feed_id: str) -> None:
+        old = self._segments.pop(feed_id, None)
+        if old is not None:
+            self._clear(old)
+            self._norms = None
+
+    def _clear(self, old: _Segment) -> None:
+        postings, df = old.postings, self._df
+        starts = postings.starts
+        for i, term in enumerate(postings.terms):
+            left = df[term] - (starts[i + 1] - starts[i])
+            if left > 0:
+                df[term] = left
+            else:
+                del df[term]
+        self._ids[old.base : old.base + old.capacity] = [""] * old.capacity
+        self._documents -= len(postings.live)
+        self._total_length -= sum(postings.lengths[i] for i in postings.live.values())
+
+    def completions(self, prefix: str, budget: int | None = None) -> list[str]:
+        """Indexed words starting with ``prefix``: the word itself, then the most frequent.
+
+        At most MAX_EXPANSIONS; with ``budget``, rarer completions are left out
+        once their postings would pass it (a two-letter prefix on its own would
+        otherwise touch most of the index on every keystroke).
+        """
+        if self._vocabulary_stale:
+            self._vocabulary = sorted(self._df)
+            self._vocabulary_stale = False
+        vocabulary, df = self._vocabulary, self._df
+        found: list[str] = []
+        at = bisect_left(vocabulary, prefix)
+        while at < len(vocabulary) and vocabulary[at].startswith(prefix):
+            if vocabulary[at] in df:
+                found.append(vocabulary[at])
+            at += 1
+        found.sort(key=lambda term: (term != prefix, -df[term]))
+        chosen: list[str] = []
+        total = 0
+        for term in found[:MAX_EXPANSIONS]:
+            if budget is not None and chosen and total + df[term] > budget:
+                continue
+            chosen.append(term)
+            total += df[term]
+        return chosen
+
+    def _norm_table(self) -> list[float]:
+        """BM25's length normalisation per key; recomputed after the index changes."""
+        if self._norms is None:
+            average = self._total_length / self._documents if self._documents else 1.0
+            average = average or 1.0
+            self._norms = [K1 * (1 - B + B * length / average) for length in self._lengths]
+        return self._norms
+
+    def _gather(self, group: list[str], candidates: set[int] | None = None) -> dict[int, int]:
+        """Key -> packed value for every article (of ``candidates``) holding a term of ``group``.
+
+        Reading postings is done in C (map, zip, dict); Python only runs per
+        article that two completions share, or per candidate found.
+        """
+        found: dict[int, int] = {}
+        single = len(group) == 1
+        get = found.get
+        for n, term in enumerate(group):
+            flag = 0 if single else 1 << (16 + n)
+            for segment in self._segments.values():
+                postings = segment.postings
+                start, end = postings.span(term)
+                if start == end:
+                    continue
+                keys = map(segment.base.__add__, postings.locals[start:end])
+                values = map(flag.__or__, postings.values[start:end])
+                pairs: Iterable[tuple[int, int]] = zip(keys, values, strict=True)
+                if candidates is not None:
+                    table = dict(pairs)
+                    pairs = ((key, table[key]) for key in candidates.intersection(table))
+                if n == 0:
+                    found.update(pairs)
+                    continue
+                for key, value in pairs:
+                    old = get(key)
+                    if old is None:
+                        found[key] = value
+                    else:
+                        kept = (old | value) & _KEEP_ON_MERGE
+                        found[key] = max(old & _PACKED, value & _PACKED) | kept
+        return found
+
+    def _lookup(self, group: list[str], candidates: set[int]) -> dict[int, int]:
+        """Like :meth:`_gather`, but only for ``candidates``, by bisection in each segment."""
+        found: dict[int, int] = {}
+        ordered = sorted(candidates)
+        for segment in self._segments.values():
+            low = bisect_left(ordered, segment.base)
+            high = bisect_left(ordered, segment.base + segment.capacity, low)
+            if low == high:
+                continue
+            postings, base = segment.postings, segment.base
+            local_keys, values = postings.locals, postings.values
+            for n, term in enumerate(group):
+                start, end = postings.span(term)
+                if start == end:
+                    continue
+                flag = 0 if len(group) == 1 else 1 << (16 + n)
+                for key in ordered[low:high]:
+                    at = bisect_left(local_keys, key - base, start, end)
+                    if at < end and local_keys[at] == key - base:
+                        _merge(found, key, values[at] | flag)
+        return found
+
+    def search(
+        self, query: Query, limit: int = 500, boost: Callable[[str], float] | None = None
+    ) -> list[RankedHit]:
+        """The best ``limit`` hits: title hits first, then by BM25 score (plus ``boost``)."""
+        if query.empty or not self._documents or limit <= 0:
+            return []
+        exact = sorted(query.terms, key=self.df)
+        if exact and not self.df(exact[0]):
+            return []
+        groups = [[term] for term in exact]
+        if query.prefix:
+            completions = self.completions(query.prefix, None if exact else PREFIX_BUDGET)
+            if not completions:
+                return []
+            groups.append(completions)
+        matches: list[dict[int, int]] = []
+        candidates: set[int] | None = None
+        for group in groups:
+            if candidates is None:
+                found = self._gather(group)
+                candidates = set(found)
+            elif len(candidates) * len(group) * 10 < sum(self.df(term) for term in group):
+                # a bisection per candidate and term costs about ten postings read in C
+                found = self._lookup(group, candidates)
+                candidates &= found.keys()
+            else:
+                found = self._gather(group, candidates)
+                candidates &= found.keys()
+            matches.append(found)
+            if not candidates:
+                return []
+        assert candidates is not None
+        ids = self._ids
+        candidates = {key for key in candidates if ids[key]}  # skip replaced articles
+        return self._rank(candidates, groups, matches, limit, boost)
+
+    def _rank(
+        self,
+        candidates: set[int],
+        groups: list[list[str]],
+        matches: list[dict[int, int]],
+        limit: int,
+        boost: Callable[[str], float] | None,
+    ) -> list[RankedHit]:
+        documents = self._documents
+        norms, ids = self._norm_table(), self._ids
+        k1_plus = K1 + 1
+        ranks = dict.fromkeys(candidates, 0.0)
+        for group, found in zip(groups, matches, strict=True):
+            df = max(self.df(term) for term in group)
+            idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
+            for key in candidates:
+                value = found[key]
+                tf = (value & _PACKED) >> _TF_SHIFT
+                ranks[key] += idf * tf * k1_plus / (tf + norms[key]) + TITLE_RANK * (value & 1)
+        if boost is not None:
+            for key in candidates:
+                ranks[key] += boost(ids[key])
+        best = heapq.nlargest(limit, candidates, key=lambda key: (ranks[key], -key))
+        hits: list[RankedHit] = []
+        for key in best:
+            bits = title_hits = 0
+            matched: list[str] = []
+            for group, found in zip(groups, matches, strict=True):
+                value = found[key]
+                bits |= value & _FIELD_MASK
+                title_hits += value & TITLE
+                if len(group) == 1:
+                    matched.append(group[0])
+                else:
+                    matched.extend(t for n, t in enumerate(group) if value >> (16 + n) & 1)
+            score = round(ranks[key] - TITLE_RANK * title_hits, 4)
+            hits.append(RankedHit(ids[key], score, title_hits, tuple(matched), _fields(bits)))
+        return hits
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """What ``Library.search`` returns: the article and what to highlight where."""
+
+    article: Article
+    score: float
+    matched_terms: tuple[str, ...]
+    where: tuple[str, ...]
+
+
+def phrase_in(text: str, phrase: tuple[str, ...]) -> bool:
+    """Whether ``text`` holds the folded words of ``phrase`` next to each other."""
+    found = words(text)
+    size = len(phrase)
+    first = phrase[0]
+    return any(
+        found[i] == first and tuple(found[i : i + size]) == phrase
+        for i in range(len(found) - size + 1)
+    )

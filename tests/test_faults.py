@@ -1,0 +1,219 @@
+"""Hard crashes and a second process: the database survives and says who holds it.
+
+- 50 SIGKILLs at random moments of `reader refresh` of a 5,000-entry feed
+  (each refresh rewrites it): the database opens every time and no bookmark
+  or read mark is lost.
+- `reader db check` names each unreadable file; `reader db restore` puts back
+  the last good copy the store kept, moving the unreadable file aside.
+- A second `reader` on a database in use says which process holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import orjson
+import pytest
+
+from reader.cli import main
+from reader.core.library import open_library
+from reader.core.store import Store, check_database
+from tests.conftest import frozen_clock
+from tests.hostile_corpus import many_entries
+
+TRIALS = 50
+LANES = 3  # databases killed side by side, to keep the wall time down
+READER = [sys.executable, "-m", "reader"]
+
+
+def make_database(db: Path, feed: Path) -> tuple[set[str], set[str]]:
+    """Seeds plus the 5,000-entry feed, with bookmarks and read marks in both."""
+    feed.write_bytes(many_entries(said="said"))
+    library = open_library(db, clock=frozen_clock)
+    try:
+        library.add(str(feed))
+        articles = library.articles()
+        library.bookmark(articles[0].id, note="first")
+        library.bookmark(articles[-1].id, tags=["seed"])
+        library.mark([a.id for a in articles[::97]])
+        return {b.id for b in library.bookmarks()}, set(library.read_ids())
+    finally:
+        library.close()
+
+
+def survived(db: Path, bookmarks: set[str], read: set[str]) -> str | None:
+    """None when the database opens with every bookmark and read mark; else what is wrong."""
+    problems = check_database(db)
+    if problems:
+        return problems[0]
+    try:
+        store = Store(db, readonly=True)
+    except Exception as error:  # noqa: BLE001 - any failure to open is the finding
+        return f"does not open: {error}"
+    try:
+        if not bookmarks <= {b.id for b in store.bookmarks()}:
+            return "a bookmark was lost"
+        if not read <= store.read_ids():
+            return "a read mark was lost"
+    finally:
+        store.close()
+    return None
+
+
+def refresh_once(db: Path, feed: Path, version: int) -> subprocess.Popen[bytes]:
+    feed.write_bytes(many_entries(said="said" if version % 2 else "says"))
+    return subprocess.Popen(
+        [*READER, "--db", str(db), "refresh"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def run_lane(lane: Path, trials: int, window: float, seed: int) -> list[str | None]:
+    db, feed = lane / "db", lane / "feed.rss"
+    bookmarks, read = make_database(db, feed)
+    rng = random.Random(seed)
+    results = []
+    for trial in range(trials):
+        process = refresh_once(db, feed, trial)
+        # Half the kills anywhere in the refresh, half in its last 40% (the writes).
+        low = 0.0 if trial % 2 else 0.6 * window
+        time.sleep(rng.uniform(low, window))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        results.append(survived(db, bookmarks, read))
+    # And a refresh left to finish still works on what the kills left behind.
+    finished = refresh_once(db, feed, trials)
+    assert finished.wait(timeout=60) == 0
+    results.append(survived(db, bookmarks, read))
+    return results
+
+
+def test_sigkill_during_refresh_loses_nothing(tmp_path: Path) -> None:
+    probe = tmp_path / "probe"
+    make_database(probe / "db", probe / "feed.rss")
+    started = time.monotonic()
+    assert refresh_once(probe / "db", probe / "feed.rss", 1).wait(timeout=60) == 0
+    window = time.monotonic() - started  # one whole refresh, start-up included
+
+    lanes = [tmp_path / f"lane{i}" for i in range(LANES)]
+    counts = [TRIALS // LANES + (i < TRIALS % LANES) for i in range(LANES)]
+    with ThreadPoolExecutor(LANES) as pool:
+        outcomes = list(pool.map(run_lane, lanes, counts, [window] * LANES, range(LANES)))
+    failures = [f for lane in outcomes for f in lane if f is not None]
+    assert sum(counts) == TRIALS
+    assert failures == [], f"{len(failures)} of {TRIALS} trials lost data: {failures[:3]}"
+
+
+# --------------------------------------------------------------------------- db check / restore
+
+
+def test_db_check_and_restore(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    article = library.articles()[0]
+    library.bookmark(article.id)
+    library.mark([article.id])
+    library.close()
+    library = open_library(db_path, clock=frozen_clock)  # reopened: first good copies kept
+    library.mark([library.articles()[1].id])
+    library.close()
+    assert main(["--db", str(db_path), "db", "check"]) == 0
+    assert "every file is readable" in capsys.readouterr().out
+
+    state = db_path / "state.json"
+    feed_file = sorted((db_path / "feeds").glob("*.json"))[0]
+    untouched = sorted((db_path / "feeds").glob("*.json"))[1]
+    untouched_bytes = untouched.read_bytes()
+    state.write_bytes(b'{"_default": {"1": ')  # torn
+    feed_file.write_bytes(b"")  # emptied
+    assert main(["--db", str(db_path), "feeds"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "reader db check" in err[0]
+
+    assert main(["--db", str(db_path), "db", "check"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2
+    assert str(feed_file) in err[0] and str(state) in err[1]
+    assert all("reader db restore" in line for line in err)
+
+    assert main(["--db", str(db_path), "db", "restore"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("restored its last good copy") == 2
+    assert untouched.read_bytes() == untouched_bytes
+    aside = sorted(db_path.glob("state.json.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == b'{"_default": {"1": '
+    assert list((db_path / "feeds").glob(f"{feed_file.name}.corrupt-*"))
+    library = open_library(db_path, readonly=True)
+    try:
+        assert library.is_read(article.id) and library.bookmarks()
+    finally:
+        library.close()
+    assert main(["--db", str(db_path), "db", "check"]) == 0
+
+
+def test_an_unreadable_file_without_a_copy_is_left_alone(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    open_library(db_path, clock=frozen_clock).close()
+    orphan = db_path / "feeds" / "0000000000.json"
+    orphan.write_bytes(b"not json")
+    assert main(["--db", str(db_path), "db", "restore"]) == 1
+    assert "no readable copy" in capsys.readouterr().out
+    assert orphan.read_bytes() == b"not json"
+
+
+def test_the_store_keeps_the_previous_version_of_a_file(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    first = library.articles()[0].id
+    library.mark([first])
+    before = (db_path / "state.json").read_bytes()
+    library.mark([library.articles()[1].id])
+    library.close()
+    kept = db_path / "state.json.bak"
+    assert kept.read_bytes() == before != (db_path / "state.json").read_bytes()
+    assert first in orjson.loads(kept.read_bytes())["read"]["1"]["ids"]
+
+
+# --------------------------------------------------------------------------- second process
+
+
+def test_a_second_reader_says_which_process_holds_the_database(db_path: Path) -> None:
+    open_library(db_path, clock=frozen_clock).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from reader.core.library import open_library; "
+            "lib = open_library(sys.argv[1]); print('ready', flush=True); time.sleep(30)",
+            str(db_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        second = subprocess.run(
+            [*READER, "--db", str(db_path), "mark", "x"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 1
+        lines = second.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"in use by process {holder.pid}" in lines[0]
+        assert "Traceback" not in second.stderr
+    finally:
+        holder.send_signal(signal.SIGTERM)
+        holder.wait(timeout=10)
+    after = subprocess.run(
+        [*READER, "--db", str(db_path), "db", "check"], capture_output=True, text=True, timeout=30
+    )
+    assert after.returncode == 0, after.stderr
+    assert os.path.exists(db_path / "lock")

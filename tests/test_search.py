@@ -1,0 +1,280 @@
+"""Full-text search: terms counted at ingest, persisted per feed, queried from memory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reader.cli import main
+from reader.core import search as fulltext
+from reader.core.library import Library, open_library
+from reader.core.models import Quote
+from tests.conftest import frozen_clock, rss
+
+HARBOUR = (
+    "<p>The Zürich harbour authority said on Monday that floods closed the quay.</p>"
+    "<p>“We will reopen the quay within a week,” said Anna Berg, the harbour master.</p>"
+)
+BAKERY = "<p>A small bakery in Lyon won the national bread award for its sourdough.</p>"
+FERRY = "<p>Ferry workers walked out; the operator said the harbour would stay open.</p>"
+
+
+def _feed_file(tmp_path: Path, name: str, items: list[tuple[str, str, str]]) -> Path:
+    path = tmp_path / name
+    path.write_bytes(rss(name, items))
+    return path
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> Library:
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    lib.add(
+        str(
+            _feed_file(
+                tmp_path,
+                "port.xml",
+                [("h1", "Harbour floods close the quay", HARBOUR), ("f1", "Ferry strike", FERRY)],
+            )
+        )
+    )
+    lib.add(str(_feed_file(tmp_path, "food.xml", [("b1", "Bakery wins award", BAKERY)])))
+    yield lib
+    lib.close()
+
+
+def titles(hits: list[fulltext.SearchHit]) -> list[str]:
+    return [hit.article.title for hit in hits]
+
+
+def test_words_are_anded_and_title_hits_rank_first(news: Library) -> None:
+    assert titles(news.search("harbour ")) == ["Harbour floods close the quay", "Ferry strike"]
+    assert titles(news.search("harbour operator ")) == ["Ferry strike"]
+    assert news.search("harbour sourdough ") == []
+    assert news.search("") == [] and news.search("   ") == []
+
+
+def test_case_and_diacritics_do_not_matter(news: Library) -> None:
+    for query in ("zurich ", "ZÜRICH ", "Zurich "):
+        assert titles(news.search(query)) == ["Harbour floods close the quay"]
+
+
+def test_last_word_is_a_prefix_while_typing(news: Library) -> None:
+    assert titles(news.search("sourd")) == ["Bakery wins award"]
+    assert news.search("sourd ") == [], "a finished word must match whole"
+    hit = news.search("harbour qu")[0]
+    assert hit.article.title == "Harbour floods close the quay"
+    assert set(hit.matched_terms) >= {"harbour", "quay"}
+    assert news.search("s") == [], "a one-letter prefix is not expanded"
+
+
+def test_hits_name_matched_terms_and_where(news: Library) -> None:
+    (hit,) = news.search("anna berg ")
+    assert hit.matched_terms == ("anna", "berg") or set(hit.matched_terms) == {"anna", "berg"}
+    assert "body" in hit.where and "quote" in hit.where, "the speaker of a quotation"
+    (hit,) = news.search("reopen ")
+    assert hit.where == ("body", "quote")
+    (hit,) = news.search("bakery ")
+    assert "title" in hit.where and hit.score > 0
+
+
+def test_authors_are_searchable(tmp_path: Path) -> None:
+    feed = tmp_path / "authored.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>A</title>'
+        "<item><guid>x</guid><title>Weather</title><author>mira@example.com (Mira Kovač)</author>"
+        "<description>Rain all week.</description></item></channel></rss>",
+        encoding="utf-8",
+    )
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    try:
+        lib.add(str(feed))
+        (hit,) = lib.search("kovac ")
+        assert hit.where == ("author",)
+    finally:
+        lib.close()
+
+
+def test_quoted_phrase_ranks_verbatim_matches_higher(tmp_path: Path) -> None:
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    items = [
+        ("p1", "Market day", "<p>The bread price rose while the award for fresh rolls fell.</p>"),
+        ("p2", "Bread award", "<p>A fresh bread award went to a village baker.</p>"),
+    ]
+    try:
+        lib.add(str(_feed_file(tmp_path, "m.xml", items)))
+        assert len(lib.search("fresh bread ")) == 2
+        assert titles(lib.search('"fresh bread"'))[0] == "Bread award"
+        unordered = {h.article.title: h.score for h in lib.search("fresh bread ")}
+        phrased = {h.article.title: h.score for h in lib.search('"fresh bread"')}
+        assert phrased["Bread award"] > unordered["Bread award"]
+    finally:
+        lib.close()
+
+
+def test_postings_are_persisted_per_feed_and_reloaded(news: Library, tmp_path: Path) -> None:
+    files = sorted((tmp_path / "db" / "search").glob("*.json"))
+    assert len(files) == 2
+    news.close()
+    again = open_library(tmp_path / "db", clock=frozen_clock, readonly=True)
+    try:
+        assert titles(again.search("sourdough ")) == ["Bakery wins award"]
+    finally:
+        again.close()
+
+
+def test_refresh_updates_the_loaded_index(tmp_path: Path) -> None:
+    path = _feed_file(tmp_path, "live.xml", [("a", "Quiet day", "<p>Nothing happened.</p>")])
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    try:
+        lib.add(str(path))
+        assert titles(lib.search("quiet ")) == ["Quiet day"]  # the index is loaded now
+        path.write_bytes(
+            rss(
+                "live.xml",
+                [
+                    ("a", "Loud day", "<p>Sirens everywhere.</p>"),  # same guid, new content
+                    ("b", "Volcano wakes", "<p>Ash over the valley.</p>"),
+                ],
+            )
+        )
+        lib.refresh()
+        assert lib.search("quiet ") == []
+        assert titles(lib.search("sirens ")) == ["Loud day"]
+        assert titles(lib.search("volc")) == ["Volcano wakes"]
+    finally:
+        lib.close()
+
+
+def test_removed_feed_leaves_no_hits_or_files(news: Library, tmp_path: Path) -> None:
+    assert news.search("bakery ")
+    feed_id = news.search("bakery ")[0].article.feed_id
+    news.remove(feed_id)
+    assert news.search("bakery ") == []
+    assert not (tmp_path / "db" / "search" / f"{feed_id}.json").exists()
+
+
+def test_articles_stored_without_postings_are_indexed_on_first_search(
+    news: Library, tmp_path: Path
+) -> None:
+    news.close()
+    for path in (tmp_path / "db" / "search").glob("*.json"):
+        path.unlink()  # a database from before search existed
+    (tmp_path / "db" / "search" / "junk.json").write_text("{not json")
+    lib = open_library(tmp_path / "db", clock=frozen_clock)
+    try:
+        assert titles(lib.search("sourdough ")) == ["Bakery wins award"]
+        assert len(list((tmp_path / "db" / "search").glob("*.json"))) == 3, "written back"
+    finally:
+        lib.close()
+
+
+def test_an_unreadable_postings_file_is_rebuilt(news: Library, tmp_path: Path) -> None:
+    news.close()
+    for path in (tmp_path / "db" / "search").glob("*.json"):
+        path.write_text("{torn")
+    lib = open_library(tmp_path / "db", clock=frozen_clock)
+    try:
+        assert titles(lib.search("ferry ")) == ["Ferry strike"]
+    finally:
+        lib.close()
+
+
+def test_parse_query() -> None:
+    assert fulltext.parse_query("Putin ceasefi") == fulltext.Query(("putin",), "ceasefi")
+    assert fulltext.parse_query("Putin ceasefire ") == fulltext.Query(("putin", "ceasefire"))
+    assert fulltext.parse_query('"the idea itself"') == fulltext.Query(
+        ("idea", "itself"), None, (("the", "idea", "itself"),)
+    )
+    assert fulltext.parse_query("the ").empty
+    assert fulltext.parse_query("2024").prefix == "2024"
+
+
+def test_article_terms_pack_counts_and_fields() -> None:
+    length, packed = fulltext.article_terms(
+        "Floods in Zürich",
+        "Anna Berg",
+        "Floods closed roads. Floods again.",
+        [Quote(0, 0, 5, "roads closed", "Mayor Ruth")],
+    )
+    assert length == 2 + 5
+    assert packed["floods"] >> 4 == 3 and packed["floods"] & fulltext.TITLE
+    assert packed["zurich"] & fulltext.TITLE
+    assert packed["berg"] & fulltext.AUTHOR
+    assert packed["roads"] & fulltext.QUOTE and packed["roads"] & fulltext.BODY
+    assert packed["ruth"] & fulltext.QUOTE
+    assert "in" not in packed and "the" not in packed
+
+
+def test_match_spans_highlight_the_original_text() -> None:
+    text = "ZÜRICH: the Zurich quay, zürich's harbour"
+    spans = fulltext.match_spans(text, ["zurich", "harbour"])
+    assert [text[a:b] for a, b in spans] == ["ZÜRICH", "Zurich", "zürich", "harbour"]
+
+
+def test_feed_postings_survive_their_persisted_form_and_tombstones() -> None:
+    postings = fulltext.FeedPostings()
+    postings.update(
+        [
+            ("a", "h1", fulltext.article_terms("Alpha", "", "shared words here")),
+            ("b", "h2", fulltext.article_terms("Beta", "", "shared other words")),
+        ]
+    )
+    postings.update([("a", "h3", fulltext.article_terms("Alpha two", "", "new text"))])
+    copy = fulltext.FeedPostings.from_aux(json.loads(json.dumps(postings.to_aux())))
+    assert copy.live == postings.live and copy.content_hash("a") == "h3"
+    index = fulltext.SearchIndex()
+    index.set_feed("f", copy)
+    found = index.search(fulltext.parse_query("shared "))
+    assert [hit.article_id for hit in found] == ["b"], "the replaced version of a is gone"
+    assert index.search(fulltext.parse_query("new ")) != []
+    assert fulltext.FeedPostings.from_aux({"v": 99}).ids == []
+    assert fulltext.FeedPostings.from_aux({"v": fulltext.FORMAT, "ids": 3}).ids == []
+
+
+def test_cli_search_json(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--db", str(db_path), "search", "Putin", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = json.loads(out)
+    assert rows and set(rows[0]) == {"id", "feed_id", "title", "score", "matched"}
+    assert rows[0]["title"].startswith("Putin Does Not Fully Support")
+    assert "putin" in rows[0]["matched"]
+    code = main(["--db", str(db_path), "search", "zzzzqx"])
+    assert code == 0
+
+
+def test_store_aux_is_written_by_flush_in_its_own_folder(news: Library, tmp_path: Path) -> None:
+    from reader.core.errors import StoreError
+
+    store = news.store
+    feed_id = store.feeds()[0].id
+    path = tmp_path / "db" / "notes" / f"{feed_id}.json"
+    store.put_aux("notes", feed_id, {"n": 1})
+    assert store.aux("notes", feed_id) == {"n": 1} and not path.exists()
+    store.flush()
+    assert json.loads(path.read_text()) == {"aux": {"1": {"n": 1}}}, "a TinyDB-shaped file"
+    store.put_aux("notes", "no-such-feed", {"n": 2})
+    assert store.aux("notes", "no-such-feed") is None
+    with pytest.raises(StoreError):
+        store.put_aux("feeds", feed_id, {})
+    stale = path.parent / f".{feed_id}.json.123.456.tmp"
+    stale.write_text("half")
+    news.close()
+    reopened = open_library(tmp_path / "db", clock=frozen_clock)
+    try:
+        assert not stale.exists(), "stale temporary files are removed at open"
+        assert reopened.store.aux("notes", feed_id) == {"n": 1}
+    finally:
+        reopened.close()
+
+
+def test_articles_removed_by_retention_leave_the_postings(news: Library) -> None:
+    (hit,) = news.search("ferry ")
+    news.store.remove_articles([hit.article.id])
+    assert news.search("ferry ") == [], "filtered at once"
+    feed_id = hit.article.feed_id
+    news._index_for_search(feed_id, [news.search("quay ")[0].article])
+    postings = fulltext.FeedPostings.from_aux(news.store.aux(fulltext.AUX_KIND, feed_id))
+    assert hit.article.id not in postings.live
