@@ -230,7 +230,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             "url": s.feed.url,
             "unread": s.unread,
             "total": s.total,
-            "error": s.feed.error,
+            "error": f"{s.feed.error} (at {s.feed.error_at})" if s.feed.error else None,
         }
         for s in summaries
     ]

@@ -388,3 +388,19 @@ async def test_search_as_you_type_highlights_and_escape_restores(db_path: Path) 
         assert not app.searching
         assert len(app.article_list.articles) == everything
     library.close()
+
+
+async def test_feeds_in_folders_are_grouped(db_path: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "notes"
+    docs.mkdir()
+    (docs / "a.txt").write_text("A note\n\nSome text.\n")
+    library = open_library(db_path, clock=frozen_clock)
+    outcome = library.add(str(docs), folder="Local/Notes")
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        prompts = [(str(o.prompt) if o.disabled else o.id) for o in app.feed_list.options]
+        header = prompts.index("▾ Local/Notes")
+        assert prompts[header + 1] == outcome.feed_id
+        assert header > prompts.index("all")
+    library.close()

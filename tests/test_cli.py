@@ -156,3 +156,17 @@ def test_python_dash_m_reader_runs(db_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)
+
+
+def test_a_failed_refresh_is_kept_on_the_feed_with_its_time(
+    db_path: Path, capsys: pytest.CaptureFixture[str], feed_server: FeedServer
+) -> None:
+    feed_server.serve("/f.xml", rss("Flaky", [("a", "Kept", "<p>kept</p>")]))
+    run(capsys, "--db", str(db_path), "add", feed_server.url("/f.xml"))
+    feed_server.serve("/f.xml", b"oops", status=500)
+    code, out, err = run(capsys, "--db", str(db_path), "refresh")
+    assert code == 0 and "1 failed" in out and "HTTP 500" in err
+    _, out, _ = run(capsys, "--db", str(db_path), "feeds", "--json")
+    flaky = next(f for f in json.loads(out) if f["title"] == "Flaky")
+    assert "HTTP 500" in flaky["error"] and "(at 20" in flaky["error"]
+    assert flaky["total"] == 1

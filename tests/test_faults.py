@@ -35,6 +35,7 @@ READER = [sys.executable, "-m", "reader"]
 
 def make_database(db: Path, feed: Path) -> tuple[set[str], set[str]]:
     """Seeds plus the 5,000-entry feed, with bookmarks and read marks in both."""
+    feed.parent.mkdir(parents=True, exist_ok=True)
     feed.write_bytes(many_entries(said="said"))
     library = open_library(db, clock=frozen_clock)
     try:

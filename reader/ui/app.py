@@ -201,6 +201,10 @@ class ReaderApp(App[None]):
     @on(OptionList.OptionHighlighted, "#feeds")
     def _feed_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_articles(event.option_id or ALL_FEEDS)
+        feed = self.library.store.feed(event.option_id or "")
+        self.sub_title = (
+            f"last refresh failed: {clean_line(feed.error)}" if feed and feed.error else ""
+        )
         self._open_current()
 
     @on(OptionList.OptionSelected, "#feeds")

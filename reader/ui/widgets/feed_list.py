@@ -30,6 +30,11 @@ def _row(title: str, unread: int, *, error: bool = False, bold: bool = True) -> 
     return row
 
 
+def _feed_option(summary: FeedSummary, *, indent: bool = False) -> Option:
+    title = ("  " if indent else "") + summary.feed.title
+    return Option(_row(title, summary.unread, error=bool(summary.feed.error)), id=summary.feed.id)
+
+
 class FeedList(OptionList):
     """Feeds to choose from; highlighting one shows its articles."""
 
@@ -49,10 +54,17 @@ class FeedList(OptionList):
             Option(_row("All", unread), id=ALL_FEEDS),
             Option(_row("Bookmarks", bookmarks, bold=False), id=BOOKMARKS),
         ]
-        options += [
-            Option(_row(s.feed.title, s.unread, error=bool(s.feed.error)), id=s.feed.id)
-            for s in summaries
-        ]
+        top = [s for s in summaries if not s.feed.folder]
+        options += [_feed_option(s) for s in top]
+        folders: dict[str, list[FeedSummary]] = {}
+        for summary in summaries:
+            if summary.feed.folder:
+                folders.setdefault(summary.feed.folder, []).append(summary)
+        for folder in sorted(folders, key=str.casefold):
+            members = folders[folder]
+            label = Text(f"▾ {clean_line(folder)}", style="bold dim", no_wrap=True)
+            options.append(Option(label, disabled=True))
+            options += [_feed_option(s, indent=True) for s in members]
         with self.prevent(OptionList.OptionHighlighted):
             self.set_options(options)
             ids = [option.id for option in options]
