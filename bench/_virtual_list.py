@@ -226,7 +226,7 @@ def tmux_moves(kind: str, rows: int, keys: int) -> None:
         times = []
         for _ in range(keys):
             before = tmux.screen(target, escapes=True)
-            sent = tmux.keys(target, "j")
+            sent = tmux.keys(target, "Down")  # OptionList binds down (j is ArticleList's own)
             seen, _ = tmux.wait(target, lambda ls: ls != before, timeout=60, escapes=True)
             times.append(seen - sent)
             time.sleep(0.01)

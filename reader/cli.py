@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 @contextmanager
 def _library(args: argparse.Namespace, *, readonly: bool = False) -> Iterator[Library]:
-    library = open_library(args.db, readonly=readonly)
+    settings, _ = load_settings()  # warnings are for the app's start; defaults on any problem
+    library = open_library(args.db, readonly=readonly, retention=settings.retention)
     try:
         yield library
     finally:
@@ -553,7 +554,7 @@ def run_app(args: argparse.Namespace) -> int:
         )
     for warning in warnings:
         print(f"reader: {warning}", file=sys.stderr)
-    library = open_library(args.db)
+    library = open_library(args.db, retention=settings.retention)
     try:
         ReaderApp(library, settings=settings).run()
     finally:

@@ -159,3 +159,28 @@ def test_one_write_per_action_not_per_article(
     store.flush()
     assert [p.name for p in writes] == ["state.json"]
     store.close()
+
+
+def test_retention_drops_the_oldest_read_articles_but_never_unread_or_bookmarked(
+    tmp_path: Path,
+) -> None:
+    feed = tmp_path / "feed.rss"
+    items = [(f"g{i}", f"Story {i}", f"<p>body {i}</p>") for i in range(6)]
+    feed.write_bytes(rss("Local", items))
+    library = open_library(tmp_path / "db", seed=False, clock=frozen_clock, retention=2)
+    library.add(str(feed))
+    by_title = {a.title: a.id for a in library.articles()}
+    # read all but Story 5; bookmark the oldest read one
+    library.mark([by_title[f"Story {i}"] for i in range(5)])
+    library.bookmark(by_title["Story 0"])
+    feed.write_bytes(rss("Local", [*items, ("g6", "Story 6", "<p>new</p>")]))
+    library.refresh()
+    left = {a.title for a in library.articles()}
+    # 7 stored, limit 2: unread (5, 6) and bookmarked (0) stay; read ones go first
+    assert left == {"Story 0", "Story 5", "Story 6"}
+    library.refresh()  # the feed still carries the removed entries: they stay removed
+    assert {a.title for a in library.articles()} == left
+    library.close()
+    reopened = open_library(tmp_path / "db", clock=frozen_clock)
+    assert {a.title for a in reopened.articles()} == left
+    reopened.close()

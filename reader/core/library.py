@@ -113,10 +113,18 @@ def _reading_minutes(doc: Document) -> int:
 class Library:
     """Subscriptions, articles, read marks and bookmarks over one store."""
 
-    def __init__(self, store: Store, *, fetcher: Fetcher = fetch, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        fetcher: Fetcher = fetch,
+        clock: Clock = utc_now,
+        retention: int = 0,
+    ) -> None:
         self.store = store
         self.fetcher = fetcher
         self.clock = clock
+        self.retention = retention  # most articles kept per feed; 0 keeps everything
         self._documents: OrderedDict[str, Document] = OrderedDict()
         self._doc_lock = threading.Lock()
         self._indexes: tuple[SimilarityIndex, BacklinkIndex, dict[str, str]] | None = None
@@ -293,10 +301,11 @@ class Library:
             article_id = article_id_for(feed.id, entry)
             digest = content_hash(entry)
             old = self.store.article(article_id)
-            if old is not None and old.content_hash == digest:
+            if old is not None and old.content_hash == digest or self.store.is_gone(article_id):
                 continue
             batch.append((self._analyse(feed, article_id, entry, digest, now), entry.body))
         new = self.store.put_articles(feed.id, batch)
+        self._prune(feed.id)
         self._index_for_search(feed.id, [article for article, _ in batch])
         with self._doc_lock:
             for article, _ in batch:
@@ -305,6 +314,31 @@ class Library:
             with self._index_lock:
                 self._indexes = None
         return RefreshOutcome(feed.id, feed.title, new=len(new))
+
+    def _prune(self, feed_id: str) -> list[str]:
+        """Keep at most ``retention`` articles of a feed: the oldest read ones go first.
+
+        Unread and bookmarked articles are never removed, so a feed may stay over
+        the limit rather than lose something the reader still wants.
+        """
+        if self.retention <= 0:
+            return []
+        articles = self.store.articles(feed_id)
+        excess = len(articles) - self.retention
+        if excess <= 0:
+            return []
+        read = self.store.read_ids()
+        kept = {b.article_id for b in self.store.bookmarks()}
+        candidates = sorted(
+            (a for a in articles if a.id in read and a.id not in kept),
+            key=lambda a: (a.published or a.added_at, a.id),
+        )
+        gone = [a.id for a in candidates[:excess]]
+        if gone:
+            self.store.remove_articles(gone, forget=True)
+            with self._index_lock:
+                self._indexes = None
+        return gone
 
     def _analyse(
         self, feed: Feed, article_id: str, entry: ParsedEntry, digest: str, now: str
@@ -871,13 +905,14 @@ def open_library(
     seed: bool = True,
     fetcher: Fetcher = fetch,
     clock: Clock = utc_now,
+    retention: int = 0,
 ) -> Library:
     """Open (or create, with the seeds loaded) the database at ``db``."""
     path = config.db_dir(db)
     if readonly and not (path / "library.json").exists():
         readonly = False  # a new database has to be created first
     store = Store(path, readonly=readonly)
-    library = Library(store, fetcher=fetcher, clock=clock)
+    library = Library(store, fetcher=fetcher, clock=clock, retention=retention)
     if store.created and seed:
         try:
             load_seeds(library)

@@ -358,6 +358,8 @@ class Store:
         self._state, self._state_storage = _open_db(self.path / "state.json", self.readonly)
         state = self._state.table("read").all()
         self._read: set[str] = set(state[0]["ids"]) if state else set()
+        gone = self._state.table("gone").all()
+        self._gone: set[str] = set(gone[0]["ids"]) if gone else set()
         self._articles: dict[str, Article] = {}
         self._feed_dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
         self._dirty_feeds: set[str] = set()
@@ -478,12 +480,24 @@ class Store:
                 self._dirty_bodies.add(feed_id)
             return new
 
-    def remove_articles(self, article_ids: Iterable[str]) -> None:
+    def is_gone(self, article_id: str) -> bool:
+        """Whether retention removed this article, so a refresh must not bring it back."""
+        return article_id in self._gone
+
+    def remove_articles(self, article_ids: Iterable[str], *, forget: bool = False) -> None:
+        """Remove articles; with ``forget``, remember their ids so they stay removed."""
+        article_ids = list(article_ids)
         with self._lock:
+            if forget:
+                self._gone.update(article_ids)
+                self._state_dirty = True
             for article_id in article_ids:
                 article = self._articles.pop(article_id, None)
                 if article is None:
                     continue
+                if article_id in self._read:
+                    self._read.discard(article_id)
+                    self._state_dirty = True
                 self._dirty_feeds.add(article.feed_id)
                 _, _, cache = self._body_entry(article.feed_id)
                 if cache.pop(article_id, None) is not None:
@@ -636,6 +650,7 @@ class Store:
             self._pending_aux.clear()
             if self._state_dirty:
                 _replace_table(self._state, "read", [{"ids": sorted(self._read)}])
+                _replace_table(self._state, "gone", [{"ids": sorted(self._gone)}])
                 self._state_storage.flush()
                 self._state_dirty = False
             if self._library_dirty:
