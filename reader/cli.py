@@ -149,7 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
 @contextmanager
 def _library(args: argparse.Namespace, *, readonly: bool = False) -> Iterator[Library]:
     settings, _ = load_settings()  # warnings are for the app's start; defaults on any problem
-    library = open_library(args.db, readonly=readonly, retention=settings.retention)
+    library = open_library(
+        args.db,
+        readonly=readonly,
+        retention=settings.retention,
+        concurrency=settings.fetch_concurrency,
+    )
     try:
         yield library
     finally:
@@ -554,7 +559,9 @@ def run_app(args: argparse.Namespace) -> int:
         )
     for warning in warnings:
         print(f"reader: {warning}", file=sys.stderr)
-    library = open_library(args.db, retention=settings.retention)
+    library = open_library(
+        args.db, retention=settings.retention, concurrency=settings.fetch_concurrency
+    )
     try:
         ReaderApp(library, settings=settings).run()
     finally:

@@ -54,15 +54,16 @@ def _rss(title: str, items: str) -> bytes:
     ).encode()
 
 
-def many_entries(count: int = 5000, said: str = "said") -> bytes:
-    """``count`` ordinary entries; ``said`` varies the bodies so a refresh rewrites them."""
+def many_entries(count: int = 5000, said: str = "said", every: int = 10) -> bytes:
+    """``count`` ordinary entries; ``said`` varies every ``every``-th body, so a refresh
+    of the other version rewrites the feed's files without re-analysing them all."""
     return _rss(
         "Five thousand",
         "".join(
             f"<item><guid>e{i}</guid><title>Entry {i} [b]x[/b]</title>"
             f"<link>https://news.example/{i}</link>"
-            f"<description>&lt;p&gt;\u201cBody {i},\u201d {said} Ann Lee.&lt;/p&gt;</description>"
-            "</item>"
+            f"<description>&lt;p&gt;\u201cBody {i},\u201d {said if i % every == 0 else 'said'}"
+            " Ann Lee.&lt;/p&gt;</description></item>"
             for i in range(count)
         ),
     )

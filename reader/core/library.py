@@ -120,8 +120,10 @@ class Library:
         fetcher: Fetcher = fetch,
         clock: Clock = utc_now,
         retention: int = 0,
+        concurrency: int = 8,
     ) -> None:
         self.store = store
+        self.concurrency = concurrency  # feeds fetched at once
         self.fetcher = fetcher
         self.clock = clock
         self.retention = retention  # most articles kept per feed; 0 keeps everything
@@ -278,7 +280,8 @@ class Library:
                 )
         fetcher, done = self._shared_fetcher()
         try:
-            for fetched in refresh_feeds([f for f in feeds if due(f, now)], fetcher):
+            due_feeds = [f for f in feeds if due(f, now)]
+            for fetched in refresh_feeds(due_feeds, fetcher, workers=self.concurrency):
                 report(self._ingest_fetched(fetched))
         finally:
             done()
@@ -630,7 +633,7 @@ class Library:
         used as it is.
         """
         if self.fetcher is fetch:
-            shared = HttpFetcher()
+            shared = HttpFetcher(concurrency=self.concurrency)
             return shared, shared.close
         return self.fetcher, lambda: None
 
@@ -906,13 +909,16 @@ def open_library(
     fetcher: Fetcher = fetch,
     clock: Clock = utc_now,
     retention: int = 0,
+    concurrency: int = 8,
 ) -> Library:
     """Open (or create, with the seeds loaded) the database at ``db``."""
     path = config.db_dir(db)
     if readonly and not (path / "library.json").exists():
         readonly = False  # a new database has to be created first
     store = Store(path, readonly=readonly)
-    library = Library(store, fetcher=fetcher, clock=clock, retention=retention)
+    library = Library(
+        store, fetcher=fetcher, clock=clock, retention=retention, concurrency=concurrency
+    )
     if store.created and seed:
         try:
             load_seeds(library)

@@ -106,6 +106,8 @@ class ReaderApp(App[None]):
         self.article_list.focus()
         self._open_current(delay=0)
         self._prepare_search()
+        if self.settings.refresh_interval > 0:
+            self.set_interval(self.settings.refresh_interval * 60, self.action_refresh_all)
 
     def _apply_settings(self) -> None:
         """Keymap overrides and the theme: the one last picked here, else config.toml's."""
