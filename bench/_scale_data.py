@@ -17,7 +17,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 GENERATOR_VERSION = 1
-SYLLABLES = "ka lo mi ren tas vor bel dun fi gar hol jen kri mus nor pel quo sar tin ul ast brey".split()
+SYLLABLES = (
+    "ka lo mi ren tas vor bel dun fi gar hol jen kri mus nor pel quo sar tin ul ast brey".split()
+)
 FUNCTION = (
     "the of and to in a is that for on with as by at from it was be this an are which "
     "has had but not or were have its after over into more than their they when about"
@@ -51,10 +53,15 @@ class World:
         for _ in range(topics):
             words = [_word(rng, 3, 4) for _ in range(15)]
             people = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(6)]
-            places = [_word(rng, 2, 3).capitalize() + rng.choice(["", " Bay", "holm", " City"]) for _ in range(2)]
+            places = [
+                _word(rng, 2, 3).capitalize() + rng.choice(["", " Bay", "holm", " City"])
+                for _ in range(2)
+            ]
             self.topics.append((words, people, places))
 
-    def sentence(self, rng: random.Random, words: list[str], people: list[str], places: list[str]) -> str:
+    def sentence(
+        self, rng: random.Random, words: list[str], people: list[str], places: list[str]
+    ) -> str:
         length = rng.randint(9, 18)
         picks = rng.choices(self.vocab, cum_weights=self.cum, k=length)
         for i in range(length):
@@ -89,13 +96,17 @@ class World:
             elif roll < 0.4:
                 link = f"https://news.example/{rng.randrange(10**6)}"
                 text = (
-                    f"<p>{who} pointed to <a href=\"{link}\">the {rng.choice(words)} report</a>. "
+                    f'<p>{who} pointed to <a href="{link}">the {rng.choice(words)} report</a>. '
                     f"{self.sentence(rng, words, people, places)}</p>"
                 )
             else:
-                text = "<p>" + " ".join(
-                    self.sentence(rng, words, people, places) for _ in range(rng.randint(2, 4))
-                ) + "</p>"
+                text = (
+                    "<p>"
+                    + " ".join(
+                        self.sentence(rng, words, people, places) for _ in range(rng.randint(2, 4))
+                    )
+                    + "</p>"
+                )
             parts.append(text)
             length += len(text)
         parts.append(

@@ -15,7 +15,9 @@ class Tmux:
         self.width, self.height = width, height
         self._n = 0
         # an idle session keeps the server up, so starting an app costs no server start-up
-        self.run("new-session", "-d", "-s", "idle", "-x", str(width), "-y", str(height), "sleep", "86400")
+        self.run(
+            "new-session", "-d", "-s", "idle", "-x", str(width), "-y", str(height), "sleep", "86400"
+        )
         self.run("set-option", "-g", "remain-on-exit", "on")
 
     def run(self, *args: str) -> str:
@@ -26,7 +28,9 @@ class Tmux:
             raise RuntimeError(f"tmux {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout
 
-    def launch(self, command: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> tuple[str, float]:
+    def launch(
+        self, command: list[str], env: dict[str, str] | None = None, cwd: str | None = None
+    ) -> tuple[str, float]:
         """Start ``command`` in a new 120x40 session; returns (target, perf_counter at start)."""
         self._n += 1
         name = f"app{self._n}"
@@ -37,8 +41,17 @@ class Tmux:
             prefix += ["-e", f"{key}={value}"]
         started = time.perf_counter()
         self.run(
-            "new-session", "-d", "-s", name, "-x", str(self.width), "-y", str(self.height),
-            *prefix, "--", *command,
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            *prefix,
+            "--",
+            *command,
         )
         return name, started
 

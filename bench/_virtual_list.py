@@ -178,7 +178,11 @@ def main() -> None:
             tmux_moves(kind, args.rows, args.keys)
         return
     rows = [
-        (f"Story {i}: Marsh defends the harbour plan in Kestrel Bay", f"31 Aug 2026 · Feed {i % 200}", True)
+        (
+            f"Story {i}: Marsh defends the harbour plan in Kestrel Bay",
+            f"31 Aug 2026 · Feed {i % 200}",
+            True,
+        )
         for i in range(args.rows)
     ]
     if args.serve:
@@ -186,9 +190,10 @@ def main() -> None:
         return
     for kind in args.kinds.split(","):
         result = asyncio.run(run(kind, rows, args.keys))
-        print(f"{kind:11} " + "  ".join(f"{k} {v * 1000:.1f} ms" for k, v in result.items()), flush=True)
-
-
+        print(
+            f"{kind:11} " + "  ".join(f"{k} {v * 1000:.1f} ms" for k, v in result.items()),
+            flush=True,
+        )
 
 
 class Serve(Bench):

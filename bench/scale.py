@@ -295,7 +295,10 @@ def _measure_app(tmux: Tmux, db: Path, info: dict, quick: bool, poll: float) -> 
     target, started = tmux.launch([*READER, "--db", str(db)], env=env, cwd=str(ROOT))
     try:
         seen, lines = tmux.wait(
-            target, first_screen_marker(count, order[0]["title"]), timeout=FIRST_SCREEN_TIMEOUT, poll=poll
+            target,
+            first_screen_marker(count, order[0]["title"]),
+            timeout=FIRST_SCREEN_TIMEOUT,
+            poll=poll,
         )
     except TimeoutError as error:
         raise SystemExit(f"the app never showed its first screen:\n{error}") from None
@@ -324,8 +327,12 @@ def _measure_app(tmux: Tmux, db: Path, info: dict, quick: bool, poll: float) -> 
         position += 1
         time.sleep(0.005)
     result["keys_rapid"] = rapid
-    print(f"  keys (rapid): {len(rapid)} presses, median {ms(statistics.median(rapid))}", flush=True)
-    tmux.wait(target, lambda ls: shows_title(ls, article_col, order[position]["title"]), timeout=600)
+    print(
+        f"  keys (rapid): {len(rapid)} presses, median {ms(statistics.median(rapid))}", flush=True
+    )
+    tmux.wait(
+        target, lambda ls: shows_title(ls, article_col, order[position]["title"]), timeout=600
+    )
     tmux.quiet(target, settle=0.3)
 
     # paced j: each highlight rests until its article has opened
@@ -341,12 +348,16 @@ def _measure_app(tmux: Tmux, db: Path, info: dict, quick: bool, poll: float) -> 
         seen, _ = tmux.wait(target, lambda ls: ls != before, timeout=600, poll=poll, escapes=True)
         paced_key.append(seen - sent)
         title = order[position]["title"]
-        seen, _ = tmux.wait(target, lambda ls: shows_title(ls, article_col, title), timeout=600, poll=poll)
+        seen, _ = tmux.wait(
+            target, lambda ls: shows_title(ls, article_col, title), timeout=600, poll=poll
+        )
         paced_open.append(seen - sent)
         tmux.quiet(target, settle=0.15)
     result["keys_paced"] = paced_key
     result["open_by_highlight"] = paced_open
-    print(f"  keys (paced): {len(paced_key)}, median {ms(statistics.median(paced_key))}", flush=True)
+    print(
+        f"  keys (paced): {len(paced_key)}, median {ms(statistics.median(paced_key))}", flush=True
+    )
 
     # open with Enter (no debounce): j Enter, then esc back to the list
     opens: list[float] = []
@@ -357,7 +368,9 @@ def _measure_app(tmux: Tmux, db: Path, info: dict, quick: bool, poll: float) -> 
         position += 1
         title = order[position]["title"]
         sent = tmux.keys(target, "j", "Enter")
-        seen, _ = tmux.wait(target, lambda ls: shows_title(ls, article_col, title), timeout=600, poll=poll)
+        seen, _ = tmux.wait(
+            target, lambda ls: shows_title(ls, article_col, title), timeout=600, poll=poll
+        )
         opens.append(seen - sent)
         tmux.quiet(target, settle=0.15)
         # back to the list: shift+tab (a lone Escape can fuse with the next j into alt+j)
@@ -417,7 +430,9 @@ def _measure_app(tmux: Tmux, db: Path, info: dict, quick: bool, poll: float) -> 
 
 
 def measure_search(db: Path, words: list[str]) -> dict | None:
-    check = subprocess.run([*READER, "search", "--help"], capture_output=True, cwd=ROOT, check=False)
+    check = subprocess.run(
+        [*READER, "search", "--help"], capture_output=True, cwd=ROOT, check=False
+    )
     if check.returncode != 0:
         return None
     times = []
@@ -513,9 +528,12 @@ def newsboat_home(cache: Path, size: str, paths: list[Path]) -> tuple[Path, floa
 def newsboat_command(home: Path) -> list[str]:
     return [
         "newsboat",
-        "-u", str(home / "urls"),
-        "-c", str(home / "cache.db"),
-        "-C", str(home / "config"),
+        "-u",
+        str(home / "urls"),
+        "-c",
+        str(home / "cache.db"),
+        "-C",
+        str(home / "config"),
     ]
 
 
@@ -587,54 +605,140 @@ def build_rows(results: dict) -> list[tuple[str, str, str, str]]:
         app, probe_info, ingest_info = r["app"], r["probe"], r["ingest"]
         tag = f"[{size}]"
         rows.append(
-            (f"{tag} ingest ({FEEDS} x Library.add)", f"{ingest_info['seconds']:.1f} s"
-             + (" (cached)" if ingest_info.get("cached") else ""), "-", "-")
+            (
+                f"{tag} ingest ({FEEDS} x Library.add)",
+                f"{ingest_info['seconds']:.1f} s"
+                + (" (cached)" if ingest_info.get("cached") else ""),
+                "-",
+                "-",
+            )
         )
         first = app["first_screen"]
         goal = 0.5 if size in ("1k", "10k") else 1.0
-        rows.append((f"{tag} first screen", ms(first), f"<= {goal * 1000:.0f} ms", verdict(first, goal)))
+        rows.append(
+            (f"{tag} first screen", ms(first), f"<= {goal * 1000:.0f} ms", verdict(first, goal))
+        )
         boat = r.get("newsboat")
         if boat:
             b = min(boat["first_screen"])
             rows.append((f"{tag} newsboat first screen (best of 3)", ms(b), "-", "-"))
             ratio = first / b
-            rows.append((f"{tag} ratio first screen ours/newsboat", f"{ratio:.2f}", "<= 0.3", verdict(ratio, 0.3)))
+            rows.append(
+                (
+                    f"{tag} ratio first screen ours/newsboat",
+                    f"{ratio:.2f}",
+                    "<= 0.3",
+                    verdict(ratio, 0.3),
+                )
+            )
         keys = app["keys_rapid"]
         k50, k95 = statistics.median(keys), pct(keys, 95)
         strict = size == "100k"
-        rows.append((f"{tag} key j -> repaint, median ({len(keys)} rapid)", ms(k50), "<= 17 ms" + ("" if strict else " (at 100k)"), verdict(k50, 0.017)))
-        rows.append((f"{tag} key j -> repaint, p95", ms(k95), "<= 50 ms" + ("" if strict else " (at 100k)"), verdict(k95, 0.050)))
+        rows.append(
+            (
+                f"{tag} key j -> repaint, median ({len(keys)} rapid)",
+                ms(k50),
+                "<= 17 ms" + ("" if strict else " (at 100k)"),
+                verdict(k50, 0.017),
+            )
+        )
+        rows.append(
+            (
+                f"{tag} key j -> repaint, p95",
+                ms(k95),
+                "<= 50 ms" + ("" if strict else " (at 100k)"),
+                verdict(k95, 0.050),
+            )
+        )
         paced = app["keys_paced"]
-        rows.append((f"{tag} key j -> repaint, paced median / p95", f"{ms(statistics.median(paced))} / {ms(pct(paced, 95))}", "-", "-"))
+        rows.append(
+            (
+                f"{tag} key j -> repaint, paced median / p95",
+                f"{ms(statistics.median(paced))} / {ms(pct(paced, 95))}",
+                "-",
+                "-",
+            )
+        )
         hl = app["open_by_highlight"]
-        rows.append((f"{tag} j -> article shown (80 ms debounce incl.) p50/p95", f"{ms(statistics.median(hl))} / {ms(pct(hl, 95))}", "-", "-"))
+        rows.append(
+            (
+                f"{tag} j -> article shown (80 ms debounce incl.) p50/p95",
+                f"{ms(statistics.median(hl))} / {ms(pct(hl, 95))}",
+                "-",
+                "-",
+            )
+        )
         opens = app["open_enter"]
         o95 = pct(opens, 95)
-        rows.append((f"{tag} open article (j Enter), median", ms(statistics.median(opens)), "-", "-"))
-        rows.append((f"{tag} open article (j Enter), p95", ms(o95), "<= 50 ms", verdict(o95, 0.050)))
+        rows.append(
+            (f"{tag} open article (j Enter), median", ms(statistics.median(opens)), "-", "-")
+        )
+        rows.append(
+            (f"{tag} open article (j Enter), p95", ms(o95), "<= 50 ms", verdict(o95, 0.050))
+        )
         marks = app["mark_disk"]
         worst = max(marks)
-        rows.append((f"{tag} mark read: key -> on disk, max of {len(marks)}", ms(worst), "<= 1000 ms", verdict(worst, 1.0)))
-        rows.append((f"{tag} mark read: key -> repaint, max", ms(max(app["mark_screen"])), "UI never waits", "-"))
+        rows.append(
+            (
+                f"{tag} mark read: key -> on disk, max of {len(marks)}",
+                ms(worst),
+                "<= 1000 ms",
+                verdict(worst, 1.0),
+            )
+        )
+        rows.append(
+            (
+                f"{tag} mark read: key -> repaint, max",
+                ms(max(app["mark_screen"])),
+                "UI never waits",
+                "-",
+            )
+        )
         search = r.get("search")
         if search:
             st = search["times"]
-            rows.append((f"{tag} reader search (CLI, incl. start-up) p50/p95", f"{ms(statistics.median(st))} / {ms(pct(st, 95))}", "-", "-"))
+            rows.append(
+                (
+                    f"{tag} reader search (CLI, incl. start-up) p50/p95",
+                    f"{ms(statistics.median(st))} / {ms(pct(st, 95))}",
+                    "-",
+                    "-",
+                )
+            )
         else:
             rows.append((f"{tag} search", "no `reader search` command yet", "-", "n/a"))
         ps = probe_info.get("search")
         if ps:
             st = ps["times"]
-            rows.append((f"{tag} Library.search in-process p50/p95", f"{ms(statistics.median(st))} / {ms(pct(st, 95))}", "-", "-"))
+            rows.append(
+                (
+                    f"{tag} Library.search in-process p50/p95",
+                    f"{ms(statistics.median(st))} / {ms(pct(st, 95))}",
+                    "-",
+                    "-",
+                )
+            )
         peak = app["rss_peak"]
-        rows.append((f"{tag} peak RSS (VmHWM)", mib(peak), "<= 300 MiB at 100k",
-                     verdict(peak, 300 * 1048576) if size == "100k" else ("(" + verdict(peak, 300 * 1048576) + ")")))
+        rows.append(
+            (
+                f"{tag} peak RSS (VmHWM)",
+                mib(peak),
+                "<= 300 MiB at 100k",
+                verdict(peak, 300 * 1048576)
+                if size == "100k"
+                else ("(" + verdict(peak, 300 * 1048576) + ")"),
+            )
+        )
         apparent, allocated = r["disk"]
-        rows.append((f"{tag} database folder", f"{mib(apparent)} ({mib(allocated)} allocated)", "-", "-"))
+        rows.append(
+            (f"{tag} database folder", f"{mib(apparent)} ({mib(allocated)} allocated)", "-", "-")
+        )
         if boat:
             rows.append((f"{tag} newsboat cache.db", mib(boat["cache"]), "-", "-"))
             ratio = apparent / boat["cache"]
-            rows.append((f"{tag} disk ratio ours/newsboat", f"{ratio:.2f}", "<= 1.2", verdict(ratio, 1.2)))
+            rows.append(
+                (f"{tag} disk ratio ours/newsboat", f"{ratio:.2f}", "<= 1.2", verdict(ratio, 1.2))
+            )
             rows.append((f"{tag} newsboat peak RSS", mib(boat["rss_peak"]), "-", "-"))
     _ = boat10
     return rows
@@ -651,7 +755,12 @@ def startup_rows(results: dict) -> list[tuple[str, str]]:
         rows.append((f"[{size}] RSS after open_library (ru_maxrss)", mib(p["rss_after_open"])))
         rows.append((f"[{size}] first related() (builds indexes)", ms(p["first_related"])))
         rel = p["related"]
-        rows.append((f"[{size}] related() after that, p50/p95", f"{ms(statistics.median(rel))} / {ms(pct(rel, 95))}"))
+        rows.append(
+            (
+                f"[{size}] related() after that, p50/p95",
+                f"{ms(statistics.median(rel))} / {ms(pct(rel, 95))}",
+            )
+        )
     return rows
 
 
@@ -691,18 +800,31 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k", help="comma-separated: 1k, 10k, 100k")
     parser.add_argument("--quick", action="store_true", help="fewer key presses and opens")
     parser.add_argument("--reingest", action="store_true", help="ignore the cached database")
-    parser.add_argument("--reuse-db", action="store_true",
-                        help="reuse the newest cached database even if reader/core changed since")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="reuse the newest cached database even if reader/core changed since",
+    )
     parser.add_argument("--no-newsboat", action="store_true")
     parser.add_argument("--cache", default="/tmp/reader-scale-cache")
-    parser.add_argument("--budget", type=float, default=120.0,
-                        help="seconds per measured phase before it stops with fewer samples")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=120.0,
+        help="seconds per measured phase before it stops with fewer samples",
+    )
     parser.add_argument("--poll", type=float, default=0.005, help="screen poll interval, s")
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"))
-    parser.add_argument("--notes", default=str(HERE / "_scale_notes.md"),
-                        help="markdown appended to RESULTS.md (analysis), if the file exists")
-    parser.add_argument("--report-only", action="store_true",
-                        help="rewrite RESULTS.md from the raw figures of earlier runs (cache/raw-SIZE.json)")
+    parser.add_argument(
+        "--notes",
+        default=str(HERE / "_scale_notes.md"),
+        help="markdown appended to RESULTS.md (analysis), if the file exists",
+    )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite RESULTS.md from the raw figures of earlier runs (cache/raw-SIZE.json)",
+    )
     parser.add_argument("--probe", help=argparse.SUPPRESS)
     parser.add_argument("--words", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -734,10 +856,16 @@ def main() -> None:
             entries = SIZES[size]
             t0 = time.perf_counter()
             paths = _scale_data.archive(cache, FEEDS, entries)
-            print(f"[{size}] archive ready ({FEEDS} x {entries}) in {time.perf_counter() - t0:.1f} s", flush=True)
+            print(
+                f"[{size}] archive ready ({FEEDS} x {entries}) in {time.perf_counter() - t0:.1f} s",
+                flush=True,
+            )
             base, ingest_info = cached_db(cache, size, paths, args.reingest, args.reuse_db)
-            print(f"[{size}] ingest: {ingest_info['seconds']:.1f} s"
-                  + (" (cached)" if ingest_info["cached"] else ""), flush=True)
+            print(
+                f"[{size}] ingest: {ingest_info['seconds']:.1f} s"
+                + (" (cached)" if ingest_info["cached"] else ""),
+                flush=True,
+            )
             with tempfile.TemporaryDirectory(prefix="reader-scale-") as tmp:
                 db = Path(tmp) / "db"
                 shutil.copytree(base, db)
@@ -747,10 +875,20 @@ def main() -> None:
                 probe_info = run_probe(db, words)
                 print(f"[{size}] measuring the app in tmux ...", flush=True)
                 app = measure_app(tmux, db, probe_info, args.quick, args.poll)
-                print(f"[{size}] first screen {ms(app['first_screen'])}, "
-                      f"keys p50 {ms(statistics.median(app['keys_rapid']))}", flush=True)
+                print(
+                    f"[{size}] first screen {ms(app['first_screen'])}, "
+                    f"keys p50 {ms(statistics.median(app['keys_rapid']))}",
+                    flush=True,
+                )
                 search = measure_search(db, words[:3])
-            entry = {"measured": datetime.now().isoformat(timespec="minutes"), "ingest": ingest_info, "probe": probe_info, "app": app, "disk": disk, "search": search}
+            entry = {
+                "measured": datetime.now().isoformat(timespec="minutes"),
+                "ingest": ingest_info,
+                "probe": probe_info,
+                "app": app,
+                "disk": disk,
+                "search": search,
+            }
             if boat_ok:
                 home, reload_time = newsboat_home(cache, size, paths)
                 print(f"[{size}] measuring newsboat ...", flush=True)

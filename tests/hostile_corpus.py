@@ -69,6 +69,20 @@ def many_entries(count: int = 5000, said: str = "said", every: int = 10) -> byte
     )
 
 
+def many_entries_json(count: int = 5000, said: str = "said", every: int = 10) -> bytes:
+    """The same as :func:`many_entries` as a JSON Feed: cheap to parse, for kill trials."""
+    items = ",".join(
+        f'{{"id": "e{i}", "title": "Entry {i} [b]x[/b]", "url": "https://news.example/{i}",'
+        f' "content_html": "<p>\u201cBody {i},\u201d {said if i % every == 0 else "said"}'
+        ' Ann Lee.</p>"}'
+        for i in range(count)
+    )
+    return (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "Five thousand",'
+        f' "items": [{items}, {_ORDINARY_JSON}]}}'
+    ).encode()
+
+
 def generated() -> dict[str, bytes]:
     """The large inputs, made at test time so the repository holds no megabytes."""
     huge = "Big [b] \x1b[2J " * (MIB // 14)

@@ -27,7 +27,7 @@ from reader.cli import main
 from reader.core.library import open_library
 from reader.core.store import Store, check_database
 from tests.conftest import frozen_clock
-from tests.hostile_corpus import many_entries
+from tests.hostile_corpus import many_entries_json
 
 TRIALS = 50
 LANES = 3  # databases killed side by side, to keep the wall time down
@@ -37,7 +37,7 @@ READER = [sys.executable, "-m", "reader"]
 def make_database(db: Path, feed: Path) -> tuple[set[str], set[str]]:
     """Seeds plus the 5,000-entry feed, with bookmarks and read marks in both."""
     feed.parent.mkdir(parents=True, exist_ok=True)
-    feed.write_bytes(many_entries(said="said"))
+    feed.write_bytes(many_entries_json(said="said"))
     library = open_library(db, clock=frozen_clock)
     try:
         library.add(str(feed))
@@ -73,7 +73,7 @@ def survived(db: Path, bookmarks: set[str], read: set[str], *, open_store: bool)
 
 
 def refresh_once(db: Path, feed: Path, version: int) -> subprocess.Popen[bytes]:
-    feed.write_bytes(many_entries(said="said" if version % 2 else "says"))  # a change
+    feed.write_bytes(many_entries_json(said="said" if version % 2 else "says"))  # a change
     return subprocess.Popen(
         [*READER, "--db", str(db), "refresh"],
         stdout=subprocess.DEVNULL,
@@ -82,12 +82,18 @@ def refresh_once(db: Path, feed: Path, version: int) -> subprocess.Popen[bytes]:
 
 
 def run_lane(
-    lane: Path, trials: int, window: float, seed: int, marks: tuple[set[str], set[str]]
-) -> list[str | None]:
-    db, feed = lane / "db", lane / "feed.rss"
+    lane: Path, trials: int, seed: int, marks: tuple[set[str], set[str]]
+) -> tuple[list[str | None], int, float]:
+    db, feed = lane / "db", lane / "feed.json"
     bookmarks, read = marks
     rng = random.Random(seed)
-    results = []
+    results: list[str | None] = []
+    written = 0
+    # The window is measured here, while the other lanes run too: under load.
+    started = time.monotonic()
+    assert refresh_once(db, feed, 1).wait(timeout=60) == 0
+    window = time.monotonic() - started
+    inodes = {p: p.stat().st_ino for p in (db / "feeds").glob("*.json")}
     for trial in range(trials):
         process = refresh_once(db, feed, trial)
         # Half the kills anywhere in the refresh, half in its last 40% (the writes).
@@ -95,32 +101,35 @@ def run_lane(
         time.sleep(rng.uniform(low, window))
         process.send_signal(signal.SIGKILL)
         process.wait()
+        replaced = {p: p.stat().st_ino for p in (db / "feeds").glob("*.json")}
+        if replaced != inodes:
+            written += 1  # the kill came after at least one file was replaced
+        inodes = replaced
         results.append(survived(db, bookmarks, read, open_store=trial % 5 == 0))
     # And a refresh left to finish still works on what the kills left behind.
     finished = refresh_once(db, feed, trials)
     assert finished.wait(timeout=60) == 0
     results.append(survived(db, bookmarks, read, open_store=True))
-    return results
+    return results, written, window
 
 
 def test_sigkill_during_refresh_loses_nothing(tmp_path: Path) -> None:
     probe = tmp_path / "probe"
-    marks = make_database(probe / "db", probe / "feed.rss")
-    started = time.monotonic()
-    assert refresh_once(probe / "db", probe / "feed.rss", 0).wait(timeout=60) == 0
-    window = time.monotonic() - started  # one whole refresh, start-up included
-
+    marks = make_database(probe / "db", probe / "feed.json")
     lanes = [tmp_path / f"lane{i}" for i in range(LANES)]
     for lane in lanes:
         shutil.copytree(probe, lane)
     counts = [TRIALS // LANES + (i < TRIALS % LANES) for i in range(LANES)]
     with ThreadPoolExecutor(LANES) as pool:
-        outcomes = list(
-            pool.map(run_lane, lanes, counts, [window] * LANES, range(LANES), [marks] * LANES)
-        )
-    failures = [f for lane in outcomes for f in lane if f is not None]
+        outcomes = list(pool.map(run_lane, lanes, counts, range(LANES), [marks] * LANES))
+    failures = [f for lane, _, _ in outcomes for f in lane if f is not None]
+    written = sum(w for _, w, _ in outcomes)
     assert sum(counts) == TRIALS
     assert failures == [], f"{len(failures)} of {TRIALS} trials lost data: {failures[:3]}"
+    # The kills must land on both sides of the writes, or the window was wrong.
+    assert 0 < written < TRIALS, f"{written} of {TRIALS} kills came after a file was replaced"
+    print(f"{TRIALS} kills survived; {written} after the feed's files were replaced")
+    print("windows (s):", [round(w, 2) for _, _, w in outcomes])
 
 
 # --------------------------------------------------------------------------- db check / restore

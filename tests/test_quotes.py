@@ -112,22 +112,40 @@ def test_set_figures_meet_the_goals() -> None:
 SEED_EXPECTED = [
     ("nuances", "Vladimir Putin"),
     ("thorough analysis.", "Vladimir Putin"),
-    ("The idea itself is the right one, and we certainly support it, but there are issues "
-     "that need to be discussed,", "Vladimir Putin"),
-    ("We should talk to our American colleagues, maybe in a call with President Trump.",
-     "Vladimir Putin"),
-    ("The proposed temporary ceasefire in Ukraine is nothing more than a reprieve for the "
-     "Ukrainian military,", "Yuri Ushakov"),
-    ("If we stop fighting for 30 days, what does that mean? That everyone there gets to leave "
-     "without a fight?", "Vladimir Putin"),
-    ("Crimea, Sevastopol, Kherson, Zaporizhzhia, Donetsk, Luhansk\u2014these are regions of "
-     "Russia. They are written into the constitution. This is a given fact,", "Dmitry Peskov"),
-    ("Russia does not accept the deployment of foreign armed forces in Ukraine,",
-     "Maria Zakharova"),
+    (
+        "The idea itself is the right one, and we certainly support it, but there are issues "
+        "that need to be discussed,",
+        "Vladimir Putin",
+    ),
+    (
+        "We should talk to our American colleagues, maybe in a call with President Trump.",
+        "Vladimir Putin",
+    ),
+    (
+        "The proposed temporary ceasefire in Ukraine is nothing more than a reprieve for the "
+        "Ukrainian military,",
+        "Yuri Ushakov",
+    ),
+    (
+        "If we stop fighting for 30 days, what does that mean? That everyone there gets to leave "
+        "without a fight?",
+        "Vladimir Putin",
+    ),
+    (
+        "Crimea, Sevastopol, Kherson, Zaporizhzhia, Donetsk, Luhansk\u2014these are regions of "
+        "Russia. They are written into the constitution. This is a given fact,",
+        "Dmitry Peskov",
+    ),
+    (
+        "Russia does not accept the deployment of foreign armed forces in Ukraine,",
+        "Maria Zakharova",
+    ),
     ("If this happens, Moscow will respond with all available means.", "Maria Zakharova"),
     ("As Trump said, they hold high cards in their hands,", "Alexander Lukashenko"),
-    ("If Russia starts winning this game, then an agreement will be reached.",
-     "Alexander Lukashenko"),
+    (
+        "If Russia starts winning this game, then an agreement will be reached.",
+        "Alexander Lukashenko",
+    ),
 ]
 
 
@@ -147,7 +165,10 @@ def test_seed_golden_without_the_parser() -> None:
 def test_speakers_in_order_of_appearance() -> None:
     doc = make_doc(SEED.read_text(encoding="utf-8"))
     assert speakers(find_quotes(doc)) == [
-        "Vladimir Putin", "Yuri Ushakov", "Dmitry Peskov", "Maria Zakharova",
+        "Vladimir Putin",
+        "Yuri Ushakov",
+        "Dmitry Peskov",
+        "Maria Zakharova",
         "Alexander Lukashenko",
     ]
 
@@ -187,7 +208,7 @@ def test_unclosed_quote_not_continued_is_dropped() -> None:
     [
         "We don't know, the '90s were odd and rock 'n' roll lives.",
         "Riverside's fans and Putin\u2019s aides met at the players\u2019 union.",
-        "He stands 5'11\" and she is 6'2\" tall; a 12\" record.",
+        'He stands 5\'11" and she is 6\'2" tall; a 12" record.',
         "The \u201990s and rock \u2019n\u2019 roll \u2018tis the season.",
         "Students' and teachers' unions agreed.",
     ],
@@ -202,7 +223,7 @@ def test_apostrophes_are_not_quotes(text: str) -> None:
         ("Ana Petrov said \u00abwe will see\u00bb.", "we will see"),
         ("Ana Petrov said \u201ewe will see\u201c.", "we will see"),
         ("Ana Petrov said \u201ewe will see\u201d.", "we will see"),
-        ("Ana Petrov said \"we will see\".", "we will see"),
+        ('Ana Petrov said "we will see".', "we will see"),
         ("Ana Petrov said \u201dwe will see\u201d.", "we will see"),
         ("Ana Petrov said \u00bbwe will see\u00ab.", "we will see"),
         ("Ana Petrov said 'we will see'.", "we will see"),
@@ -348,8 +369,11 @@ def test_never_raises_and_offsets_are_in_range(
     doc = Document(
         "t",
         blocks=tuple(
-            Block(kind, tuple(Span(text) for text in spans), attribution="x" if kind == "caption"
-                  else None)
+            Block(
+                kind,
+                tuple(Span(text) for text in spans),
+                attribution="x" if kind == "caption" else None,
+            )
             for kind, spans in blocks
         ),
     )

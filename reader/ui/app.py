@@ -213,11 +213,11 @@ class ReaderApp(App[None]):
     def _feed_selected(self) -> None:
         self.article_list.focus()
 
-    @on(OptionList.OptionHighlighted, "#articles")
+    @on(ArticleList.Highlighted)
     def _article_highlighted(self) -> None:
         self._open_current()
 
-    @on(OptionList.OptionSelected, "#articles")
+    @on(ArticleList.Selected)
     def _article_selected(self) -> None:
         bookmark = self.article_list.current_bookmark
         if bookmark is not None and bookmark.kind == "quote":

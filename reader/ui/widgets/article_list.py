@@ -1,48 +1,79 @@
-"""The middle pane: articles of the chosen feed, newest first, unread marked."""
+"""The middle pane: articles of the chosen feed (or bookmarks, or search hits).
+
+A virtual list: each row is two fixed lines and only the rows on screen are
+rendered, so 100,000 articles show and move as fast as 20. (An OptionList
+measures every row's height by rendering it, which took seconds at 10,000.)
+"""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from reader.core.models import Article, Bookmark
 from reader.core.sanitize import clean_line
 from reader.core.search import match_spans
 from reader.ui.article_text import format_date
 
+ROW_HEIGHT = 2
+_KIND_ICONS = {"article": "■ ", "link": "↗ ", "quote": "“ "}
 
-class ArticleList(OptionList):
-    """One two-line row an article; an OptionList stays fast at 100k rows."""
 
-    COMPONENT_CLASSES = {"article-list--unread", "article-list--meta", "article-list--match"}
+@dataclass
+class _Row:
+    """What one row shows; kept small so a list of 100k rows stays cheap."""
+
+    title: str
+    meta: str
+    unread: bool = False
+    icon: str = ""
+
+
+class ArticleList(ScrollView, can_focus=True):
+    """Articles newest first, unread marked; j/k move, enter opens."""
+
+    COMPONENT_CLASSES = {
+        "article-list--cursor",
+        "article-list--unread",
+        "article-list--meta",
+        "article-list--match",
+        "article-list--empty",
+    }
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="articles.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="articles.up"),
-        Binding("g", "first", "First", show=False, id="articles.first"),
-        Binding("G", "last", "Last", show=False, id="articles.last"),
+        Binding("j,down", "cursor_down", "Down", show=False, id="articles.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="articles.up"),
+        Binding("g,home", "first", "First", show=False, id="articles.first"),
+        Binding("G,end", "last", "Last", show=False, id="articles.last"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="articles.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="articles.page_up"),
+        Binding("enter", "select", "Open", show=False, id="articles.open"),
         Binding("e", "edit_bookmark", "Edit bookmark", id="articles.edit_bookmark"),
         Binding("x,delete", "remove_bookmark", "Remove", id="articles.remove_bookmark"),
         Binding("t", "filter_bookmarks('tag')", "Filter tag", id="articles.bookmark_tag"),
         Binding("c", "filter_bookmarks('kind')", "Filter kind", id="articles.bookmark_kind"),
     ]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.articles: list[Article] = []
-        self.bookmarks: list[Bookmark] = []  # set when the list shows bookmarks
-        self.showing_bookmarks = False
-        self.highlight_terms: tuple[str, ...] = ()  # search matches to mark in titles
-        self._feed_titles: Mapping[str, str] = {}
+    @dataclass
+    class Highlighted(Message):
+        """The cursor rests on another article (or on none)."""
+
+        article: Article | None
+
+    @dataclass
+    class Selected(Message):
+        """Enter or a click: open the article under the cursor."""
+
+        article: Article
 
     @dataclass
     class BookmarkAction(Message):
@@ -56,6 +87,177 @@ class ArticleList(OptionList):
         """Cycle the Bookmarks list's tag or kind filter."""
 
         by: Literal["tag", "kind"]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.articles: list[Article] = []
+        self.bookmarks: list[Bookmark] = []  # set when the list shows bookmarks
+        self.showing_bookmarks = False
+        self.highlight_terms: tuple[str, ...] = ()  # search matches to mark in titles
+        self.empty_message = "No articles here."
+        self._rows: list[_Row] = []
+        self._index: dict[str, int] = {}
+        self._cursor: int | None = None
+        self._cache: dict[tuple[int, bool, int], tuple[Strip, Strip]] = {}
+
+    # -- contents ----------------------------------------------------------------
+
+    def _set_rows(self, rows: list[_Row], articles: list[Article], keep: str | None) -> None:
+        self._rows, self.articles = rows, articles
+        self._index = {a.id: i for i, a in enumerate(articles)}
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(rows) * ROW_HEIGHT)
+        index = self._index.get(keep) if keep else None
+        self._cursor = None
+        self.highlighted = index if index is not None else (0 if rows else None)
+        self.refresh()
+
+    def show_articles(
+        self,
+        articles: Sequence[Article],
+        read_ids: frozenset[str],
+        feed_titles: Mapping[str, str],
+        keep: str | None = None,
+        highlight: tuple[str, ...] = (),
+    ) -> None:
+        """Replace the rows; the cursor stays on ``keep`` if it is still listed."""
+        self.highlight_terms = highlight
+        self.bookmarks = []
+        self.showing_bookmarks = False
+        self.empty_message = "No articles here."
+        rows = [
+            _Row(
+                clean_line(a.title) or "(untitled)",
+                " · ".join(
+                    part
+                    for part in (
+                        format_date(a.published, with_time=False),
+                        clean_line(feed_titles.get(a.feed_id, "")),
+                    )
+                    if part
+                ),
+                a.id not in read_ids,
+            )
+            for a in articles
+        ]
+        self._set_rows(rows, list(articles), keep)
+
+    def show_bookmarks(
+        self,
+        bookmarks: Sequence[Bookmark],
+        articles: Mapping[str, Article | None],
+        feed_titles: Mapping[str, str],
+    ) -> None:
+        """Bookmarks newest first; a row whose article is gone is left out."""
+        kept = [b for b in bookmarks if articles.get(b.article_id) is not None]
+        self.bookmarks = kept
+        self.showing_bookmarks = True
+        self.highlight_terms = ()
+        self.empty_message = "No bookmarks yet: press b on an article."
+        rows = []
+        for bookmark in kept:
+            speaker = clean_line(bookmark.speaker or "") if bookmark.kind == "quote" else ""
+            detail = " · ".join(
+                part
+                for part in (speaker, clean_line(bookmark.article_title), ", ".join(bookmark.tags))
+                if part
+            )
+            rows.append(_Row(clean_line(bookmark.title), detail, icon=_KIND_ICONS[bookmark.kind]))
+        self._set_rows(rows, [articles[b.article_id] for b in kept], None)  # type: ignore[misc]
+
+    def update_row(self, article: Article, read: bool) -> None:
+        """Redraw one row's read mark; nothing else is measured or redrawn."""
+        index = self._index.get(article.id)
+        if index is None or self.showing_bookmarks:
+            return
+        self._rows[index].unread = not read
+        self._forget(index)
+        self._refresh_row(index)
+
+    # -- the cursor --------------------------------------------------------------
+
+    @property
+    def highlighted(self) -> int | None:
+        return self._cursor
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        if index is not None:
+            index = max(0, min(len(self._rows) - 1, index)) if self._rows else None
+        old, self._cursor = self._cursor, index
+        for row in (old, index):
+            if row is not None:
+                self._forget(row)
+                self._refresh_row(row)
+        if index is not None:
+            self._scroll_to_row(index)
+        self.post_message(self.Highlighted(self.current))
+
+    @property
+    def current(self) -> Article | None:
+        if self._cursor is None or not 0 <= self._cursor < len(self.articles):
+            return None
+        return self.articles[self._cursor]
+
+    @property
+    def current_bookmark(self) -> Bookmark | None:
+        if not self.bookmarks or self._cursor is None:
+            return None
+        return self.bookmarks[self._cursor] if self._cursor < len(self.bookmarks) else None
+
+    def _scroll_to_row(self, index: int) -> None:
+        top = index * ROW_HEIGHT
+        height = max(ROW_HEIGHT, self.scrollable_content_region.height)
+        if top < self.scroll_offset.y:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        elif top + ROW_HEIGHT > self.scroll_offset.y + height:
+            self.scroll_to(y=top + ROW_HEIGHT - height, animate=False, immediate=True)
+
+    def _move(self, delta: int) -> None:
+        if not self._rows:
+            return
+        start = self._cursor if self._cursor is not None else -1 if delta > 0 else len(self._rows)
+        target = max(0, min(len(self._rows) - 1, start + delta))
+        if target != self._cursor:
+            self.highlighted = target
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height // ROW_HEIGHT - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_first(self) -> None:
+        if self._rows:
+            self.highlighted = 0
+
+    def action_last(self) -> None:
+        if self._rows:
+            self.highlighted = len(self._rows) - 1
+
+    def action_page_down(self) -> None:
+        self._move(self._page())
+
+    def action_page_up(self) -> None:
+        self._move(-self._page())
+
+    def action_select(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Selected(self.current))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor there; a double click opens the article."""
+        index = (event.y + round(self.scroll_offset.y)) // ROW_HEIGHT
+        if 0 <= index < len(self._rows):
+            if index != self._cursor:
+                self.highlighted = index
+            if event.chain >= 2:
+                self.action_select()
+
+    # -- bookmarks mode ------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("edit_bookmark", "remove_bookmark"):
@@ -75,106 +277,68 @@ class ArticleList(OptionList):
         if self.current_bookmark is not None:
             self.post_message(self.BookmarkAction("remove", self.current_bookmark))
 
-    def _row(self, article: Article, read: bool) -> Table:
-        """Two lines, each cut to the width: a mark and the title, then feed and date."""
-        unread_style = self.get_component_rich_style("article-list--unread", partial=True)
-        meta_style = self.get_component_rich_style("article-list--meta", partial=True)
-        title = Text(no_wrap=True, overflow="ellipsis")
-        title.append("  " if read else "● ", style=unread_style)
-        shown = clean_line(article.title) or "(untitled)"
+    # -- rendering ---------------------------------------------------------------
+
+    def _forget(self, index: int) -> None:
+        for key in [k for k in self._cache if k[0] == index]:
+            del self._cache[key]
+
+    def _refresh_row(self, index: int) -> None:
+        y = index * ROW_HEIGHT - round(self.scroll_offset.y)
+        self.refresh(Region(0, y, self.size.width, ROW_HEIGHT))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(self._rows) * ROW_HEIGHT)
+
+    def _line(self, text: Text, width: int, base: Style) -> Strip:
+        text.truncate(width, overflow="ellipsis", pad=True)
+        segments = [s for s in text.render(self.app.console) if s.text != "\n"]
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _strips(self, index: int, width: int) -> tuple[Strip, Strip]:
+        selected = index == self._cursor
+        key = (index, selected, width)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        row = self._rows[index]
+        base = self.rich_style
+        if selected:
+            base = base + self.get_component_rich_style("article-list--cursor")
+        unread = self.get_component_rich_style("article-list--unread", partial=True)
+        meta = self.get_component_rich_style("article-list--meta", partial=True)
+        title = Text(style=base)
+        if row.icon:
+            title.append(row.icon, style=Style(bold=True))
+        else:
+            title.append("● " if row.unread else "  ", style=unread)
         start = len(title)
-        title.append(shown, style=Style(bold=not read))
+        title.append(row.title, style=Style(bold=row.unread))
         if self.highlight_terms:
-            match_style = self.get_component_rich_style("article-list--match", partial=True)
-            for begin, end in match_spans(shown, self.highlight_terms):
-                title.stylize(match_style, start + begin, start + end)
-        meta = " · ".join(
-            part
-            for part in (
-                format_date(article.published, with_time=False),
-                clean_line(self._feed_titles.get(article.feed_id, "")),
-            )
-            if part
-        )
-        row = Table.grid(expand=True)
-        row.add_column(no_wrap=True, overflow="ellipsis")
-        row.add_row(title)
-        row.add_row(Text("  " + meta, style=meta_style, no_wrap=True, overflow="ellipsis"))
-        return row
+            match = self.get_component_rich_style("article-list--match", partial=True)
+            for begin, end in match_spans(row.title, self.highlight_terms):
+                title.stylize(match, start + begin, start + end)
+        second = Text("  " + row.meta, style=base + meta)
+        strips = (self._line(title, width, base), self._line(second, width, base + meta))
+        if len(self._cache) > 2048:
+            self._cache.clear()
+        self._cache[key] = strips
+        return strips
 
-    def show_articles(
-        self,
-        articles: Sequence[Article],
-        read_ids: frozenset[str],
-        feed_titles: Mapping[str, str],
-        keep: str | None = None,
-        highlight: tuple[str, ...] = (),
-    ) -> None:
-        """Replace the rows; the highlight stays on ``keep`` if it is still listed."""
-        self.highlight_terms = highlight
-        self.articles = list(articles)
-        self.bookmarks = []
-        self.showing_bookmarks = False
-        self._feed_titles = feed_titles
-        options = [Option(self._row(a, a.id in read_ids), id=a.id) for a in self.articles]
-        with self.prevent(OptionList.OptionHighlighted):
-            self.set_options(options)
-        index = next((i for i, a in enumerate(self.articles) if a.id == keep), None)
-        self.highlighted = index if index is not None else (0 if options else None)
-
-    def show_bookmarks(
-        self,
-        bookmarks: Sequence[Bookmark],
-        articles: Mapping[str, Article | None],
-        feed_titles: Mapping[str, str],
-    ) -> None:
-        """Bookmarks newest first; a row whose article is gone is left out."""
-        kept = [b for b in bookmarks if articles.get(b.article_id) is not None]
-        self.bookmarks = kept
-        self.showing_bookmarks = True
-        self.articles = [articles[b.article_id] for b in kept]  # type: ignore[misc]
-        self._feed_titles = feed_titles
-        meta_style = self.get_component_rich_style("article-list--meta", partial=True)
-        options = []
-        for bookmark in kept:
-            icon = {"article": "■ ", "link": "↗ ", "quote": "“ "}[bookmark.kind]
-            title = Text(icon, style="bold", no_wrap=True, overflow="ellipsis")
-            title.append(clean_line(bookmark.title))
-            detail = clean_line(bookmark.speaker or "") if bookmark.kind == "quote" else ""
-            detail = " · ".join(
-                p
-                for p in (detail, clean_line(bookmark.article_title), ", ".join(bookmark.tags))
-                if p
-            )
-            row = Table.grid(expand=True)
-            row.add_column(no_wrap=True, overflow="ellipsis")
-            row.add_row(title)
-            row.add_row(Text("  " + detail, style=meta_style, no_wrap=True, overflow="ellipsis"))
-            options.append(Option(row, id=bookmark.id))
-        if not options:
-            options.append(
-                Option(Text("No bookmarks yet: press b on an article.", style="dim"), disabled=True)
-            )
-        with self.prevent(OptionList.OptionHighlighted):
-            self.set_options(options)
-        self.highlighted = 0 if kept else None
-
-    @property
-    def current_bookmark(self) -> Bookmark | None:
-        if not self.bookmarks or self.highlighted is None:
-            return None
-        if 0 <= self.highlighted < len(self.bookmarks):
-            return self.bookmarks[self.highlighted]
-        return None
-
-    def update_row(self, article: Article, read: bool) -> None:
-        if self.bookmarks:
-            return
-        with contextlib.suppress(OptionDoesNotExist):  # the row may have left the list
-            self.replace_option_prompt(article.id, self._row(article, read))
-
-    @property
-    def current(self) -> Article | None:
-        if self.highlighted is None or not 0 <= self.highlighted < len(self.articles):
-            return None
-        return self.articles[self.highlighted]
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = round(self.scroll_offset.y) + y
+        if not self._rows:
+            if y == 0:
+                style = self.get_component_rich_style("article-list--empty")
+                return self._line(Text(self.empty_message, style=style), width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
+        index, part = divmod(line, ROW_HEIGHT)
+        if index >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        return self._strips(index, width)[part]
