@@ -18,20 +18,11 @@ from xml.sax.saxutils import escape
 
 GENERATOR_VERSION = 1
 SYLLABLES = (
-    "ka lo mi ren tas vor bel dun fi gar hol jen kri mus nor pel quo sar tin ul ast brey".split()
+    ["ka", "lo", "mi", "ren", "tas", "vor", "bel", "dun", "fi", "gar", "hol", "jen", "kri", "mus", "nor", "pel", "quo", "sar", "tin", "ul", "ast", "brey"]
 )
-FUNCTION = (
-    "the of and to in a is that for on with as by at from it was be this an are which "
-    "has had but not or were have its after over into more than their they when about"
-).split()
-FIRST = (
-    "Ana Bram Celia Dario Elin Femi Greta Hugo Ines Jonas Kofi Lena Mateo Nadia Omar "
-    "Priya Quinn Rosa Sven Tariq Ulla Vera Wen Yusuf Zora Amara Bjorn Chiara Dev Esme"
-).split()
-LAST = (
-    "Petrov Okafor Lindqvist Marsh Tallis Varnholt Quist Brandt Moreau Haddad Sato Ibarra "
-    "Novak Achebe Kowalski Fontaine Ruiz Nakamura Osei Bergstrom Castellano Duarte Eriksen"
-).split()
+FUNCTION = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "by", "at", "from", "it", "was", "be", "this", "an", "are", "which", "has", "had", "but", "not", "or", "were", "have", "its", "after", "over", "into", "more", "than", "their", "they", "when", "about"]
+FIRST = ["Ana", "Bram", "Celia", "Dario", "Elin", "Femi", "Greta", "Hugo", "Ines", "Jonas", "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Ulla", "Vera", "Wen", "Yusuf", "Zora", "Amara", "Bjorn", "Chiara", "Dev", "Esme"]
+LAST = ["Petrov", "Okafor", "Lindqvist", "Marsh", "Tallis", "Varnholt", "Quist", "Brandt", "Moreau", "Haddad", "Sato", "Ibarra", "Novak", "Achebe", "Kowalski", "Fontaine", "Ruiz", "Nakamura", "Osei", "Bergstrom", "Castellano", "Duarte", "Eriksen"]
 VERBS = ["said", "told reporters", "added", "warned", "noted", "explained", "insisted"]
 TITLE_VERBS = ["backs", "rejects", "questions", "defends", "delays", "expands", "reviews"]
 
