@@ -184,3 +184,30 @@ def test_retention_drops_the_oldest_read_articles_but_never_unread_or_bookmarked
     reopened = open_library(tmp_path / "db", clock=frozen_clock)
     assert {a.title for a in reopened.articles()} == left
     reopened.close()
+
+
+def test_feed_counts_stay_equal_to_a_recount(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.rss"
+    feed.write_bytes(rss("Local", [(f"g{i}", f"T{i}", "<p>x</p>") for i in range(8)]))
+    library = open_library(tmp_path / "db", clock=frozen_clock)
+    library.add(str(feed))
+
+    def recount() -> dict[str, tuple[int, int]]:
+        read = library.read_ids()
+        found: dict[str, list[int]] = {}
+        for article in library.store.articles():
+            entry = found.setdefault(article.feed_id, [0, 0])
+            entry[1] += 1
+            entry[0] += article.id not in read
+        return {k: (v[0], v[1]) for k, v in found.items()}
+
+    ids = [a.id for a in library.articles()]
+    library.mark(ids[:5])
+    library.mark(ids[2:4], read=False)
+    library.store.remove_articles(ids[:1])
+    expected = recount()
+    assert {k: v for k, v in library.store.counts().items() if v[1]} == expected
+    library.close()
+    reopened = open_library(tmp_path / "db", clock=frozen_clock)
+    assert {k: v for k, v in reopened.store.counts().items() if v[1]} == expected
+    reopened.close()

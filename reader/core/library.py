@@ -145,15 +145,10 @@ class Library:
     # -- feeds -------------------------------------------------------------------
 
     def feeds(self) -> list[FeedSummary]:
-        read = self.store.read_ids()
-        counts: dict[str, list[int]] = {}
-        for article in self.store.articles():
-            entry = counts.setdefault(article.feed_id, [0, 0])
-            entry[1] += 1
-            if article.id not in read:
-                entry[0] += 1
+        """Every feed with its counts; O(feeds), the store keeps the counts."""
+        counts = self.store.counts()
         return [
-            FeedSummary(feed, *counts.get(feed.id, [0, 0]))
+            FeedSummary(feed, *counts.get(feed.id, (0, 0)))
             for feed in sorted(self.store.feeds(), key=lambda f: f.title.casefold())
         ]
 

@@ -135,6 +135,15 @@ class AtomicStorage(Storage):
             self.dirty = False
             self._read_from_disk = True
 
+    def release(self) -> None:
+        """Forget the parsed file once its records live elsewhere in memory."""
+        if not self.dirty:
+            self._data = None
+
+    def replace_table(self, name: str, documents: Iterable[dict[str, Any]]) -> None:
+        """Write one whole table without reading the file back first."""
+        self.write({name: {str(i): doc for i, doc in enumerate(documents, 1)}})
+
     def close(self) -> None:
         pass
 
@@ -361,14 +370,16 @@ class Store:
         gone = self._state.table("gone").all()
         self._gone: set[str] = set(gone[0]["ids"]) if gone else set()
         self._articles: dict[str, Article] = {}
+        self._by_feed: dict[str, dict[str, Article]] = {}
+        self._read_in_feed: dict[str, int] = {}
         self._feed_dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
         self._dirty_feeds: set[str] = set()
         for feed_id in self._feeds:
             db, storage = _open_db(self._feed_meta_path(feed_id), self.readonly)
             self._feed_dbs[feed_id] = (db, storage)
-            for doc in db.table("articles").all():
-                article = article_from_doc(doc)
-                self._articles[article.id] = article
+            for doc in (storage.read() or {}).get("articles", {}).values():
+                self._add_article(article_from_doc(doc))
+            storage.release()  # the Article records are the copy kept in memory
         self._bodies: OrderedDict[str, tuple[TinyDB, AtomicStorage, dict[str, Body]]] = (
             OrderedDict()
         )
@@ -377,6 +388,22 @@ class Store:
         self._state_dirty = False
         self._pending_unlink: list[Path] = []
         self._pending_aux: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _add_article(self, article: Article) -> None:
+        """Index one article by id and by feed, keeping the feed's read count."""
+        old = self._articles.get(article.id)
+        if old is not None:
+            self._drop_article(old)
+        self._articles[article.id] = article
+        self._by_feed.setdefault(article.feed_id, {})[article.id] = article
+        if article.id in self._read:
+            self._read_in_feed[article.feed_id] = self._read_in_feed.get(article.feed_id, 0) + 1
+
+    def _drop_article(self, article: Article) -> None:
+        self._articles.pop(article.id, None)
+        self._by_feed.get(article.feed_id, {}).pop(article.id, None)
+        if article.id in self._read:
+            self._read_in_feed[article.feed_id] -= 1
 
     def _migrate(self, version: int) -> None:
         """Forward migrations, one schema version at a time (none yet beyond 1)."""
@@ -420,10 +447,10 @@ class Store:
             self._feeds.pop(feed_id, None)
             self._feed_dbs.pop(feed_id, None)
             self._bodies.pop(feed_id, None)
-            gone = [a for a in self._articles.values() if a.feed_id == feed_id]
-            for article in gone:
-                del self._articles[article.id]
+            for article in list(self._by_feed.pop(feed_id, {}).values()):
+                self._articles.pop(article.id, None)
                 self._read.discard(article.id)
+            self._read_in_feed.pop(feed_id, None)
             self._library_dirty = self._state_dirty = True
             self._dirty_feeds.discard(feed_id)
             self._dirty_bodies.discard(feed_id)
@@ -447,7 +474,15 @@ class Store:
         with self._lock:
             if feed_id is None:
                 return list(self._articles.values())
-            return [a for a in self._articles.values() if a.feed_id == feed_id]
+            return list(self._by_feed.get(feed_id, {}).values())
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """(unread, total) for each feed, kept up to date rather than counted."""
+        with self._lock:
+            return {
+                feed_id: (len(items) - self._read_in_feed.get(feed_id, 0), len(items))
+                for feed_id, items in self._by_feed.items()
+            }
 
     def article(self, article_id: str) -> Article | None:
         with self._lock:
@@ -470,7 +505,7 @@ class Store:
                     new.append(article.id)
                 else:
                     article.added_at = old.added_at or article.added_at
-                self._articles[article.id] = article
+                self._add_article(article)
                 if body is not None:
                     bodies[article.id] = body
             self._dirty_feeds.add(feed_id)
@@ -492,9 +527,10 @@ class Store:
                 self._gone.update(article_ids)
                 self._state_dirty = True
             for article_id in article_ids:
-                article = self._articles.pop(article_id, None)
+                article = self._articles.get(article_id)
                 if article is None:
                     continue
+                self._drop_article(article)
                 if article_id in self._read:
                     self._read.discard(article_id)
                     self._state_dirty = True
@@ -541,6 +577,11 @@ class Store:
         """Mark articles; returns the ids whose state changed."""
         with self._lock:
             changed = [a for a in article_ids if a in self._articles and (a in self._read) != read]
+            for article_id in changed:
+                feed_id = self._articles[article_id].feed_id
+                self._read_in_feed[feed_id] = self._read_in_feed.get(feed_id, 0) + (
+                    1 if read else -1
+                )
             if read:
                 self._read.update(changed)
             else:
@@ -633,13 +674,13 @@ class Store:
             for feed_id in sorted(self._dirty_feeds):
                 if feed_id not in self._feed_dbs:
                     continue
-                db, storage = self._feed_dbs[feed_id]
-                _replace_table(
-                    db,
+                _, storage = self._feed_dbs[feed_id]
+                storage.replace_table(
                     "articles",
-                    (article_to_doc(a) for a in self._articles.values() if a.feed_id == feed_id),
+                    (article_to_doc(a) for a in self._by_feed.get(feed_id, {}).values()),
                 )
                 storage.flush()
+                storage.release()
             self._dirty_feeds.clear()
             for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
                 path = self._aux_path(kind, feed_id)

@@ -27,7 +27,13 @@ from reader.core.related import inline_links
 from reader.core.sanitize import OPENABLE_SCHEMES, clean_line, clean_url
 from reader.core.settings import Settings, chosen_theme, save_theme
 from reader.ui.commands import EXPORT_FORMATS, ReaderCommands
-from reader.ui.messages import ArticleLoaded, FeedsRefreshed, RefreshProgressed, SearchDone
+from reader.ui.messages import (
+    ArticleLoaded,
+    FeedsRefreshed,
+    RefreshProgressed,
+    RelatedLoaded,
+    SearchDone,
+)
 from reader.ui.screens.bookmark_dialog import BookmarkDialog
 from reader.ui.screens.export_dialog import ExportDialog
 from reader.ui.screens.help import HelpScreen
@@ -249,19 +255,23 @@ class ReaderApp(App[None]):
     def _load_article(self, article: Article) -> None:
         doc = self.library.document(article.id)
         minutes = self.library.reading_minutes(article.id)
+        if not get_current_worker().is_cancelled:
+            self.post_message(
+                ArticleLoaded(article, doc, self.library.feed_title(article.feed_id), minutes, [])
+            )
+
+    @work(thread=True, exclusive=True, group="related")
+    def _load_related(self, article: Article) -> None:
+        """Related links come second: the first call builds the archive's indexes."""
+        doc = self.library.document(article.id)
         related = self.library.related_for(doc, article)
         _, left_off = inline_links(doc, MAX_SIDEBAR_INLINE)
         if not get_current_worker().is_cancelled:
-            self.post_message(
-                ArticleLoaded(
-                    article,
-                    doc,
-                    self.library.feed_title(article.feed_id),
-                    minutes,
-                    related,
-                    left_off,
-                )
-            )
+            self.post_message(RelatedLoaded(article.id, related, left_off))
+
+    def on_related_loaded(self, message: RelatedLoaded) -> None:
+        if self._shown_id == message.article_id:
+            self.sidebar.query_one(RelatedList).show_links(message.related, message.inline_left_off)
 
     def on_article_loaded(self, message: ArticleLoaded) -> None:
         current = self.article_list.current
@@ -274,7 +284,8 @@ class ReaderApp(App[None]):
             feed_title=message.feed_title,
             minutes=message.minutes,
         )
-        self.sidebar.query_one(RelatedList).show_links(message.related, message.inline_left_off)
+        self.sidebar.query_one(RelatedList).show_links([], 0, loading=True)
+        self._load_related(message.article)
         self.sidebar.query_one(QuoteList).show_quotes(message.article.quotes)
         if self._pending_quote is not None:
             position, self._pending_quote = self._pending_quote, None

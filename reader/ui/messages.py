@@ -25,6 +25,15 @@ class ArticleLoaded(Message):
 
 
 @dataclass
+class RelatedLoaded(Message):
+    """The sidebar's links for an article, worked out after the article showed."""
+
+    article_id: str
+    related: list[RelatedLink]
+    inline_left_off: int = 0
+
+
+@dataclass
 class RefreshProgressed(Message):
     done: int
     total: int

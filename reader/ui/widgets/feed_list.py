@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import OptionList
@@ -17,22 +16,25 @@ ALL_FEEDS = "all"
 BOOKMARKS = "bookmarks"
 
 
-def _row(title: str, unread: int, *, error: bool = False, bold: bool = True) -> Table:
-    """Title cut to fit with an ellipsis, the unread count right-aligned beside it."""
+def _row(title: str, unread: int, width: int, *, error: bool = False, bold: bool = True) -> Text:
+    """One line: the title cut to fit with an ellipsis, the unread count right-aligned.
+
+    Plain Text, not a Table: an OptionList renders every prompt to measure it.
+    """
+    count = f" {unread}" if unread else ""
     name = Text(no_wrap=True, overflow="ellipsis")
     if error:
         name.append("! ", style="bold red")
     name.append(clean_line(title) or "(untitled)", style="bold" if unread and bold else "")
-    row = Table.grid(expand=True)
-    row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    row.add_column(justify="right", no_wrap=True)
-    row.add_row(name, Text(f" {unread}" if unread else "", style="dim"))
-    return row
+    name.truncate(max(1, width - len(count)), overflow="ellipsis", pad=True)
+    name.append(count, style="dim")
+    return name
 
 
-def _feed_option(summary: FeedSummary, *, indent: bool = False) -> Option:
+def _feed_option(summary: FeedSummary, width: int, *, indent: bool = False) -> Option:
     title = ("  " if indent else "") + summary.feed.title
-    return Option(_row(title, summary.unread, error=bool(summary.feed.error)), id=summary.feed.id)
+    row = _row(title, summary.unread, width, error=bool(summary.feed.error))
+    return Option(row, id=summary.feed.id)
 
 
 class FeedList(OptionList):
@@ -45,17 +47,23 @@ class FeedList(OptionList):
         Binding("G", "last", "Last", show=False, id="feeds.last"),
     ]
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._last: tuple[list[FeedSummary], int] | None = None
+
     def show_feeds(
         self, summaries: Sequence[FeedSummary], selected: str | None, *, bookmarks: int = 0
     ) -> None:
         """Replace the rows, keeping the highlight on ``selected`` when it still exists."""
+        self._last = (list(summaries), bookmarks)
+        width = self.scrollable_content_region.width or 20
         unread = sum(s.unread for s in summaries)
         options = [
-            Option(_row("All", unread), id=ALL_FEEDS),
-            Option(_row("Bookmarks", bookmarks, bold=False), id=BOOKMARKS),
+            Option(_row("All", unread, width), id=ALL_FEEDS),
+            Option(_row("Bookmarks", bookmarks, width, bold=False), id=BOOKMARKS),
         ]
         top = [s for s in summaries if not s.feed.folder]
-        options += [_feed_option(s) for s in top]
+        options += [_feed_option(s, width) for s in top]
         folders: dict[str, list[FeedSummary]] = {}
         for summary in summaries:
             if summary.feed.folder:
@@ -64,11 +72,17 @@ class FeedList(OptionList):
             members = folders[folder]
             label = Text(f"▾ {clean_line(folder)}", style="bold dim", no_wrap=True)
             options.append(Option(label, disabled=True))
-            options += [_feed_option(s, indent=True) for s in members]
+            options += [_feed_option(s, width, indent=True) for s in members]
         with self.prevent(OptionList.OptionHighlighted):
             self.set_options(options)
             ids = [option.id for option in options]
             self.highlighted = ids.index(selected) if selected in ids else 0
+
+    def on_resize(self) -> None:
+        """Counts are right-aligned by padding, so a new width redraws the rows."""
+        if self._last is not None:
+            summaries, bookmarks = self._last
+            self.show_feeds(summaries, self.selected_id, bookmarks=bookmarks)
 
     @property
     def selected_id(self) -> str:

@@ -60,7 +60,9 @@ class RelatedList(OptionList):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.links: dict[str, RelatedLink] = {}
 
-    def show_links(self, links: Sequence[RelatedLink], inline_left_off: int = 0) -> None:
+    def show_links(
+        self, links: Sequence[RelatedLink], inline_left_off: int = 0, *, loading: bool = False
+    ) -> None:
         options: list[Option | None] = []
         self.links = {}
         kind = None
@@ -85,7 +87,8 @@ class RelatedList(OptionList):
             if link.kind == "inline" and next_kind != "inline" and inline_left_off:
                 options.append(Option(Text(f"+{inline_left_off} more", style="dim"), disabled=True))
         if not options:
-            options.append(Option(Text("No related links", style="dim"), disabled=True))
+            empty = "Looking for related links…" if loading else "No related links"
+            options.append(Option(Text(empty, style="dim"), disabled=True))
         self.set_options(options)
         first = next((i for i, o in enumerate(self.options) if not o.disabled), None)
         self.highlighted = first
