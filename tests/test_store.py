@@ -143,7 +143,9 @@ def test_one_write_per_action_not_per_article(
     writes: list[Path] = []
     real = store_module.atomic_write
     monkeypatch.setattr(
-        store_module, "atomic_write", lambda path, data: (writes.append(path), real(path, data))
+        store_module,
+        "atomic_write",
+        lambda path, data, **kw: (writes.append(path), real(path, data, **kw)),
     )
     store = Store(db_path)
     from reader.core.models import Feed

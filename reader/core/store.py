@@ -42,19 +42,28 @@ CORRUPT_SUFFIX = ".corrupt-"
 _BODY_CACHE_FEEDS = 8
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves the old or the new file."""
+def fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` durable."""
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old or the new file.
+
+    ``sync_dir=False`` leaves the folder's fsync to the caller, who batches it.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}{TMP_SUFFIX}")
     with open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 def backup_path(path: Path) -> Path:
@@ -127,11 +136,11 @@ class AtomicStorage(Storage):
         self._data = data
         self.dirty = True
 
-    def flush(self) -> None:
+    def flush(self, *, sync_dir: bool = True) -> None:
         if self.dirty and self._data is not None:
             if self._read_from_disk:
                 keep_good_copy(self.path)
-            atomic_write(self.path, orjson.dumps(self._data))
+            atomic_write(self.path, orjson.dumps(self._data), sync_dir=sync_dir)
             self.dirty = False
             self._read_from_disk = True
 
@@ -669,7 +678,7 @@ class Store:
                         for key, b in cache.items()
                     ),
                 )
-                storage.flush()
+                storage.flush(sync_dir=False)
             self._dirty_bodies.clear()
             for feed_id in sorted(self._dirty_feeds):
                 if feed_id not in self._feed_dbs:
@@ -679,16 +688,24 @@ class Store:
                     "articles",
                     (article_to_doc(a) for a in self._by_feed.get(feed_id, {}).values()),
                 )
-                storage.flush()
+                storage.flush(sync_dir=False)
                 storage.release()
             self._dirty_feeds.clear()
+            aux_written = list(self._pending_aux)
             for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
                 path = self._aux_path(kind, feed_id)
                 path.parent.mkdir(exist_ok=True)
                 storage = AtomicStorage(str(path))
                 storage.write({"aux": {"1": mapping}})  # a TinyDB-shaped file of one document
-                storage.flush()
+                storage.flush(sync_dir=False)
             self._pending_aux.clear()
+            # Per-feed files first, made durable once per folder; the library
+            # last, so a feed it lists always has its files.
+            for folder in {self.path / "feeds", self.path / "bodies"} | {
+                self._aux_path(kind, feed_id).parent for kind, feed_id in aux_written
+            }:
+                if folder.exists():
+                    fsync_dir(folder)
             if self._state_dirty:
                 _replace_table(self._state, "read", [{"ids": sorted(self._read)}])
                 _replace_table(self._state, "gone", [{"ids": sorted(self._gone)}])
