@@ -213,3 +213,26 @@ def test_feed_counts_stay_equal_to_a_recount(tmp_path: Path) -> None:
     reopened = open_library(tmp_path / "db", clock=frozen_clock)
     assert {k: v for k, v in reopened.store.counts().items() if v[1]} == expected
     reopened.close()
+
+
+def test_long_bodies_are_stored_compressed_and_read_back(db_path: Path) -> None:
+    from reader.core.models import Feed
+
+    long_body = "<p>" + "The harbour wall held through the night. " * 200 + "</p>"
+    store = Store(db_path)
+    store.save_feed(Feed(id="f", url="/x", title="F"))
+    store.put_articles(
+        "f",
+        [
+            (Article(id="long", feed_id="f", title="T"), Body(long_body)),
+            (Article(id="tricky", feed_id="f", title="T"), Body("z:not packed", "text")),
+        ],
+    )
+    store.flush()
+    store.close()
+    on_disk = (db_path / "bodies" / "f.json").stat().st_size
+    assert on_disk < len(long_body) / 3
+    reopened = Store(db_path)
+    assert reopened.body("long") == Body(long_body)
+    assert reopened.body("tricky") == Body("z:not packed", "text")
+    reopened.close()

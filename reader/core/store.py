@@ -18,11 +18,13 @@ fsync, ``os.replace``). A kill at any moment leaves the old or the new file.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import os
 import shutil
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -66,6 +68,32 @@ def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
         fsync_dir(path.parent)
 
 
+_PACKED = "z:"
+_PACK_OVER = 512  # shorter texts are not worth compressing
+
+
+def pack_text(text: str) -> str:
+    """Article bodies compress about 3x; stored as "z:" + base64 of zlib data."""
+    if len(text) < _PACK_OVER:
+        return text if not text.startswith(_PACKED) else _PACKED + _b64(text)
+    return _PACKED + _b64(text)
+
+
+def _b64(text: str) -> str:
+    packed = zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
+    return base64.b64encode(packed).decode("ascii")
+
+
+def unpack_text(stored: str) -> str:
+    if not stored.startswith(_PACKED):
+        return stored  # written before bodies were compressed, or short
+    try:
+        raw = zlib.decompress(base64.b64decode(stored[len(_PACKED) :]))
+    except (ValueError, zlib.error) as error:
+        raise StoreCorrupt(f"a stored article body is damaged ({error})") from None
+    return raw.decode("utf-8", "surrogatepass")
+
+
 def backup_path(path: Path) -> Path:
     """Where the last good copy of a database file is kept: ``<name>.bak`` beside it."""
     return path.with_name(path.name + BACKUP_SUFFIX)
@@ -98,9 +126,10 @@ def keep_good_copy(path: Path, *, link: bool = True) -> None:
 class AtomicStorage(Storage):
     """TinyDB storage that holds the file in memory and persists it on :meth:`flush`."""
 
-    def __init__(self, path: str, readonly: bool = False) -> None:
+    def __init__(self, path: str, readonly: bool = False, backups: bool = True) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        self.backups = backups  # keep <file>.bak; off for bodies and derived indexes
         self.dirty = False
         self._data: dict[str, dict[str, Any]] | None = None
         self._read_from_disk = False  # the file on disk parsed: a good copy to keep
@@ -138,7 +167,7 @@ class AtomicStorage(Storage):
 
     def flush(self, *, sync_dir: bool = True) -> None:
         if self.dirty and self._data is not None:
-            if self._read_from_disk:
+            if self._read_from_disk and self.backups:
                 keep_good_copy(self.path)
             atomic_write(self.path, orjson.dumps(self._data), sync_dir=sync_dir)
             self.dirty = False
@@ -157,12 +186,12 @@ class AtomicStorage(Storage):
         pass
 
 
-def _open_db(path: Path, readonly: bool) -> tuple[TinyDB, AtomicStorage]:
-    db = TinyDB(str(path), storage=AtomicStorage, readonly=readonly)
+def _open_db(path: Path, readonly: bool, backups: bool = True) -> tuple[TinyDB, AtomicStorage]:
+    db = TinyDB(str(path), storage=AtomicStorage, readonly=readonly, backups=backups)
     storage = db.storage
     assert isinstance(storage, AtomicStorage)
     storage.read()  # load now, so an unreadable file is reported at open
-    if not readonly and storage._read_from_disk and not backup_path(path).exists():
+    if backups and not readonly and storage._read_from_disk and not backup_path(path).exists():
         keep_good_copy(path, link=False)  # a first good copy, before any write
     return db, storage
 
@@ -551,9 +580,10 @@ class Store:
     def _body_entry(self, feed_id: str) -> tuple[TinyDB, AtomicStorage, dict[str, Body]]:
         entry = self._bodies.get(feed_id)
         if entry is None:
-            db, storage = _open_db(self._feed_body_path(feed_id), self.readonly)
+            # Bodies are the bulk of the disk and come back with a refresh: no .bak.
+            db, storage = _open_db(self._feed_body_path(feed_id), self.readonly, backups=False)
             cache = {
-                doc["id"]: Body(doc["content"], doc.get("content_type", "html"))
+                doc["id"]: Body(unpack_text(doc["content"]), doc.get("content_type", "html"))
                 for doc in db.table("bodies").all()
             }
             entry = (db, storage, cache)
@@ -674,7 +704,7 @@ class Store:
                     db,
                     "bodies",
                     (
-                        {"id": key, "content": b.content, "content_type": b.content_type}
+                        {"id": key, "content": pack_text(b.content), "content_type": b.content_type}
                         for key, b in cache.items()
                     ),
                 )
@@ -695,7 +725,7 @@ class Store:
             for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
                 path = self._aux_path(kind, feed_id)
                 path.parent.mkdir(exist_ok=True)
-                storage = AtomicStorage(str(path))
+                storage = AtomicStorage(str(path), backups=False)  # derived: rebuilt if lost
                 storage.write({"aux": {"1": mapping}})  # a TinyDB-shaped file of one document
                 storage.flush(sync_dir=False)
             self._pending_aux.clear()
