@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from reader.core.library import open_library
@@ -15,9 +16,11 @@ SEED_TITLE = "Putin Does Not Fully Support U.S. Ceasefire Proposal for Ukraine"
 
 
 async def settle(app: ReaderApp, pilot: object) -> None:
+    """Wait out the open debounce and the workers it starts (article, then its links)."""
     await pilot.pause(OPEN_DELAY + 0.05)  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
 
 
 def screen_text(app: ReaderApp) -> str:
@@ -103,14 +106,16 @@ async def test_m_toggles_read(db_path: Path) -> None:
     library.close()
 
 
-def test_first_screen_snapshot(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (160, 48)])
+def test_first_screen_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """The first screen on the seeds: frozen clock, nothing that blinks, fixed sizes."""
     library = open_library(tmp_path / "db", clock=frozen_clock)
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot.app, pilot)
 
     try:
-        assert snap_compare(ReaderApp(library), terminal_size=(120, 40), run_before=run_before)
+        assert snap_compare(ReaderApp(library), terminal_size=size, run_before=run_before)
     finally:
         library.close()
 
