@@ -26,6 +26,22 @@ from reader.core.search import match_spans
 from reader.ui.article_text import format_date
 
 ROW_HEIGHT = 2
+
+
+def _foreground(style: Style) -> Style:
+    """A component style without its background, so the cursor row stays one band.
+
+    (``partial=True`` would drop the background too, but turns $text-muted white.)
+    """
+    return Style(
+        color=style.color,
+        bold=style.bold,
+        dim=style.dim,
+        italic=style.italic,
+        underline=style.underline,
+    )
+
+
 _KIND_ICONS = {"article": "■ ", "link": "↗ ", "quote": "“ "}
 
 
@@ -106,7 +122,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._rows, self.articles = rows, articles
         self._index = {a.id: i for i, a in enumerate(articles)}
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, len(rows) * ROW_HEIGHT)
+        self.virtual_size = Size(0, len(rows) * ROW_HEIGHT)
         index = self._index.get(keep) if keep else None
         self._cursor = None
         self.highlighted = index if index is not None else (0 if rows else None)
@@ -293,10 +309,11 @@ class ArticleList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, len(self._rows) * ROW_HEIGHT)
+        self.virtual_size = Size(0, len(self._rows) * ROW_HEIGHT)
 
     def _line(self, text: Text, width: int, base: Style) -> Strip:
         text.truncate(width, overflow="ellipsis", pad=True)
+        text.stylize_before(base)  # Text.render applies only spans, not the Text's own style
         segments = [s for s in text.render(self.app.console) if s.text != "\n"]
         return Strip(segments).adjust_cell_length(width, base)
 
@@ -310,8 +327,8 @@ class ArticleList(ScrollView, can_focus=True):
         base = self.rich_style
         if selected:
             base = base + self.get_component_rich_style("article-list--cursor")
-        unread = self.get_component_rich_style("article-list--unread", partial=True)
-        meta = self.get_component_rich_style("article-list--meta", partial=True)
+        unread = _foreground(self.get_component_rich_style("article-list--unread"))
+        meta = _foreground(self.get_component_rich_style("article-list--meta"))
         title = Text(style=base)
         if row.icon:
             title.append(row.icon, style=Style(bold=True))
@@ -320,7 +337,7 @@ class ArticleList(ScrollView, can_focus=True):
         start = len(title)
         title.append(row.title, style=Style(bold=row.unread))
         if self.highlight_terms:
-            match = self.get_component_rich_style("article-list--match", partial=True)
+            match = _foreground(self.get_component_rich_style("article-list--match"))
             for begin, end in match_spans(row.title, self.highlight_terms):
                 title.stylize(match, start + begin, start + end)
         second = Text("  " + row.meta, style=base + meta)

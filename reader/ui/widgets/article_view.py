@@ -73,7 +73,7 @@ class ArticleView(VerticalScroll, can_focus=True):
     def _styles(self) -> ArticleStyles:
         return ArticleStyles(
             **{
-                role: self.get_component_rich_style(name, partial=True)
+                role: self.get_component_rich_style(name)
                 for role, name in _STYLE_ROLES.items()
             }
         )

@@ -21,7 +21,7 @@ def _row(title: str, unread: int, width: int, *, error: bool = False, bold: bool
 
     Plain Text, not a Table: an OptionList renders every prompt to measure it.
     """
-    count = f" {unread}" if unread else ""
+    count = f"  {unread}" if unread else ""
     name = Text(no_wrap=True, overflow="ellipsis")
     if error:
         name.append("! ", style="bold red")
