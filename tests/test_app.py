@@ -409,3 +409,18 @@ async def test_feeds_in_folders_are_grouped(db_path: Path, tmp_path: Path) -> No
         assert prompts[header + 1] == outcome.feed_id
         assert header > prompts.index("all")
     library.close()
+
+
+async def test_b_on_the_quotation_under_the_cursor_bookmarks_it(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_seed(app, pilot)
+        await pilot.press("enter", *["right_square_bracket"] * 7, "b")
+        await pilot.pause()
+        await pilot.press("enter", "enter")  # no tags, no note
+        await pilot.pause()
+        (saved,) = library.bookmarks()
+        assert saved.kind == "quote" and saved.speaker == "Dmitry Peskov"
+        assert saved.title.startswith("Crimea, Sevastopol")
+    library.close()

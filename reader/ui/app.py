@@ -47,6 +47,7 @@ NARROW_WIDTH = 100
 WIDE_WIDTH = 150
 OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
 MAX_SIDEBAR_INLINE = 50
+SEARCH_WARMUP_DELAY = 2.0  # seconds after start-up
 
 
 class ReaderApp(App[None]):
@@ -111,7 +112,9 @@ class ReaderApp(App[None]):
         self.reload(select_feed=ALL_FEEDS)
         self.article_list.focus()
         self._open_current(delay=0)
-        self._prepare_search()
+        # The search index loads in the background once the first screen is up,
+        # so it does not compete with the first paint.
+        self.set_timer(SEARCH_WARMUP_DELAY, self._prepare_search)
         if self.settings.refresh_interval > 0:
             self.set_interval(self.settings.refresh_interval * 60, self.action_refresh_all)
 
@@ -372,9 +375,17 @@ class ReaderApp(App[None]):
     # -- bookmarks ---------------------------------------------------------------
 
     def action_bookmark(self) -> None:
-        """b: the open article; in the sidebar the chosen link or quotation."""
+        """b: the open article, or the quotation under the cursor (after ] or [).
+
+        In the sidebar, b bookmarks the chosen link or quotation instead.
+        """
         article = self.article_view.article or self.article_list.current
         if article is None:
+            return
+        position = self.article_view.current_quote
+        if self.focused is self.article_view and position is not None:
+            quote = article.quotes[position]
+            self._ask_bookmark(article, f"“{quote.text}”", {"quote": position + 1})
             return
         existing = self.library.article_bookmark(article.id)
         if existing is not None:

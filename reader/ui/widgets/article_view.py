@@ -72,10 +72,7 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     def _styles(self) -> ArticleStyles:
         return ArticleStyles(
-            **{
-                role: self.get_component_rich_style(name)
-                for role, name in _STYLE_ROLES.items()
-            }
+            **{role: self.get_component_rich_style(name) for role, name in _STYLE_ROLES.items()}
         )
 
     def show(self, article: Article, doc: Document, *, feed_title: str, minutes: int) -> None:
