@@ -100,12 +100,10 @@ def _entry_body(entry: Any) -> Body:
     for item in entry.get("content", ()) or ():
         value = item.get("value")
         if value:
-            kind = "text" if item.get("type") == "text/plain" else "html"
-            return Body(clean_text(value), kind)
+            return Body(clean_text(value), "text" if item.get("type") == "text/plain" else "html")
     summary = entry.get("summary") or ""
     detail = entry.get("summary_detail") or {}
-    kind = "text" if detail.get("type") == "text/plain" else "html"
-    return Body(clean_text(summary), kind)
+    return Body(clean_text(summary), "text" if detail.get("type") == "text/plain" else "html")
 
 
 # Bozo reasons that say nothing about the markup: the entries are exactly as sent.

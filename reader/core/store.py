@@ -247,11 +247,11 @@ def article_from_doc(doc: dict[str, Any]) -> Article:
 
 
 def _feed_to_doc(feed: Feed) -> dict[str, Any]:
-    return {name: getattr(feed, name) for name in Feed.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(feed, name) for name in Feed.__slots__}
 
 
 def _bookmark_to_doc(bookmark: Bookmark) -> dict[str, Any]:
-    doc = {name: getattr(bookmark, name) for name in Bookmark.__slots__}  # type: ignore[attr-defined]
+    doc = {name: getattr(bookmark, name) for name in Bookmark.__slots__}
     doc["tags"] = list(bookmark.tags)
     return doc
 
