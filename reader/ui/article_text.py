@@ -6,6 +6,7 @@ and control characters are removed again here (defence in depth).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,6 +87,24 @@ def _spans_text(block: Block, styles: ArticleStyles) -> Text:
     return text
 
 
+_SENTENCE_END = re.compile(r"[.!?…][”’\"')\]]*(?=\s|$)")
+
+
+def _sentence_end(text: str, start: int, limit: int) -> int:
+    """Where the sentence holding a quotation ends, so its speaker label reads last.
+
+    “We won,” she said. — Ada Brook  rather than  “We won,” — Ada Brook she said.
+    A quotation that itself ends the sentence keeps its label right after it.
+    """
+    before = start - 1
+    while before >= 0 and text[before] in "”’\"'»":
+        before -= 1
+    if before >= 0 and text[before] in ".!?…" or start >= limit:
+        return start
+    match = _SENTENCE_END.search(text, start, limit)
+    return match.end() if match else limit
+
+
 def _link_suffixes(block: Block) -> list[tuple[int, str]]:
     """(offset, " [n]") after each numbered link, offsets in the block's text."""
     found: list[tuple[int, str]] = []
@@ -126,8 +145,10 @@ def block_text(
         following = here[position + 1] if position + 1 < len(here) else None
         same_run = following is not None and following.speaker == quote.speaker
         if quote.final_paragraph == index and quote.speaker and not same_run:
+            limit = following.start if following is not None else length
+            where = _sentence_end(text.plain, end, limit)
             label = Text(f" — {clean_line(quote.speaker)}", style=styles.speaker)
-            inserts.append((end, label))
+            inserts.append((where, label))
     inserts.extend(
         (offset, Text(label, style=styles.link_number)) for offset, label in _link_suffixes(block)
     )
