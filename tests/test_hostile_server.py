@@ -308,8 +308,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "endless_paced": ("timed out after 1 s",),
     "no_answer": ("timed out after 1 s",),
     "fifty_megabytes": ("larger than 1 MiB",),
-    "truncated": ("peer closed", "incomplete", "expected"),
-    "reset_mid_body": ("reset", "peer closed", "incomplete", "Connection"),
+    "truncated": ("peer closed connection without sending complete message body",),
+    "reset_mid_body": ("reset by peer", "peer closed"),  # an RST may race the data
     "html_page": ("not a feed",),
     "drop_then_drip": ("timed out after 1 s",),
 }
@@ -405,7 +405,11 @@ def test_a_hostile_server_costs_one_error_and_nothing_else(
 
 
 def test_all_the_hostile_servers_at_once(lib: Library, server: RawServer) -> None:
-    """Every hostile route in one refresh: the slow ones overlap, the calm ones still land."""
+    """Every hostile route in one refresh: the slow ones overlap, the calm ones still land.
+
+    All on one host, two requests at a time: the calm feeds queue behind hung ones, and
+    that wait must not eat their deadline (it did: they failed "timed out after 1 s").
+    """
     hostile = [f"/h/{case}.xml" for case in HOSTILE]
     for path in [*hostile, *CALM]:
         server.routes[path] = feed(rss("Harbour news", TWO))

@@ -236,3 +236,18 @@ def test_long_bodies_are_stored_compressed_and_read_back(db_path: Path) -> None:
     assert reopened.body("long") == Body(long_body)
     assert reopened.body("tricky") == Body("z:not packed", "text")
     reopened.close()
+
+
+def test_index_terms_live_apart_from_the_metadata_kept_in_memory(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    seed = next(a for a in library.articles() if a.title.startswith("Putin Does Not"))
+    assert seed.terms == {}  # not held in memory once stored
+    library.close()
+    meta = (db_path / "feeds" / f"{seed.feed_id}.json").read_text()
+    assert '"terms"' not in meta
+    stored = json.loads((db_path / "terms" / f"{seed.feed_id}.json").read_text())
+    assert "Putin" in stored["aux"]["1"][seed.id]
+    reopened = open_library(db_path, clock=frozen_clock)
+    archive = [link for link in reopened.related(seed.id) if link.kind == "archive"]
+    assert archive and "ceasefire" in (archive[0].reason or "")
+    reopened.close()

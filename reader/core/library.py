@@ -53,6 +53,7 @@ Clock = Callable[[], datetime]
 SEED_FOLDER_TITLE = "Sample articles"
 _DOCUMENT_CACHE = 64
 MAX_OUT_LINKS = 200
+TERMS_KIND = "terms"  # store aux files: index terms of each feed's articles
 ARCHIVE_MIN_SCORE = 0.03  # below this, shared words are chance, not a shared story
 
 
@@ -304,6 +305,8 @@ class Library:
             batch.append((self._analyse(feed, article_id, entry, digest, now), entry.body))
         new = self.store.put_articles(feed.id, batch)
         self._prune(feed.id)
+        if batch:
+            self._store_terms(feed.id, [article for article, _ in batch])
         self._index_for_search(feed.id, [article for article, _ in batch])
         with self._doc_lock:
             for article, _ in batch:
@@ -312,6 +315,32 @@ class Library:
             with self._index_lock:
                 self._indexes = None
         return RefreshOutcome(feed.id, feed.title, new=len(new))
+
+    def _feed_terms(self, feed_id: str) -> dict[str, dict[str, float]]:
+        """A feed's index terms by article id: its terms file, else (older
+        databases) the terms kept in the articles' metadata."""
+        try:
+            stored = self.store.aux(TERMS_KIND, feed_id) or {}
+        except ReaderError:
+            stored = {}  # derived data: an unreadable file is rebuilt from what is here
+        terms = {key: value for key, value in stored.items() if isinstance(value, dict)}
+        for article in self.store.articles(feed_id):
+            if article.terms and article.id not in terms:
+                terms[article.id] = article.terms
+        return terms
+
+    def _store_terms(self, feed_id: str, analysed: list[Article]) -> None:
+        """Keep index terms in a file of their own, read only to build the archive index.
+
+        They are most of an article's metadata, so the records in memory drop them.
+        """
+        terms = self._feed_terms(feed_id)
+        for article in analysed:
+            terms[article.id] = article.terms
+        stored = {a.id for a in self.store.articles(feed_id)}
+        self.store.put_aux(TERMS_KIND, feed_id, {k: v for k, v in terms.items() if k in stored})
+        for article in self.store.articles(feed_id):
+            article.terms = {}
 
     def _prune(self, feed_id: str) -> list[str]:
         """Keep at most ``retention`` articles of a feed: the oldest read ones go first.
@@ -465,8 +494,11 @@ class Library:
                     if article.link:
                         lookup.setdefault(normalise_url(article.link), article.id)
                     lookup.setdefault("title:" + article.title.casefold(), article.id)
+                terms: dict[str, dict[str, float]] = {}
+                for feed in self.store.feeds():
+                    terms.update(self._feed_terms(feed.id))
                 self._indexes = (
-                    SimilarityIndex((a.id, a.terms) for a in articles),
+                    SimilarityIndex((a.id, terms.get(a.id) or a.terms) for a in articles),
                     BacklinkIndex((a.id, a.out_links) for a in articles),
                     lookup,
                 )

@@ -222,7 +222,6 @@ def article_to_doc(article: Article) -> dict[str, Any]:
             [q.paragraph, q.start, q.end, q.text, q.speaker, q.last_paragraph]
             for q in article.quotes
         ],
-        "terms": article.terms,
         "out_links": list(article.out_links),
     }
 
