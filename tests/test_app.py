@@ -424,3 +424,20 @@ async def test_b_on_the_quotation_under_the_cursor_bookmarks_it(db_path: Path) -
         assert saved.kind == "quote" and saved.speaker == "Dmitry Peskov"
         assert saved.title.startswith("Crimea, Sevastopol")
     library.close()
+
+
+async def test_clicking_a_row_highlights_it_and_a_double_click_opens_it(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        third = app.article_list.articles[2]
+        region = app.article_list.content_region
+        await pilot.click(offset=(region.x + 3, region.y + 4))  # rows are two lines each
+        await settle(app, pilot)
+        assert app.article_list.current == third
+        assert app.article_view.article is not None and app.article_view.article.id == third.id
+        await pilot.double_click(offset=(region.x + 3, region.y + 4))
+        await settle(app, pilot)
+        assert app.focused is app.article_view
+    library.close()
