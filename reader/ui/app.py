@@ -312,10 +312,8 @@ class ReaderApp(App[None]):
     def _set_read(self, article: Article, read: bool) -> None:
         if self.library.mark_later([article.id], read):
             self.article_list.update_row(article, read)
-            self.feed_list.show_feeds(
-                self.library.feeds(),
-                self.feed_list.selected_id,
-                bookmarks=len(self.library.store.bookmarks()),
+            self.feed_list.update_counts(
+                self.library.feeds(), bookmarks=len(self.library.store.bookmarks())
             )
             self._flush()
 

@@ -78,6 +78,30 @@ class FeedList(OptionList):
             ids = [option.id for option in options]
             self.highlighted = ids.index(selected) if selected in ids else 0
 
+    def update_counts(self, summaries: Sequence[FeedSummary], *, bookmarks: int = 0) -> None:
+        """Redraw only the rows whose counts changed (a read mark touches two)."""
+        if self._last is None or {s.feed.id for s in summaries} != {
+            s.feed.id for s in self._last[0]
+        }:
+            self.show_feeds(summaries, self.selected_id, bookmarks=bookmarks)
+            return
+        width = self.scrollable_content_region.width or 20
+        before = {s.feed.id: s for s in self._last[0]}
+        for summary in summaries:
+            old = before[summary.feed.id]
+            if (old.unread, old.feed.error) != (summary.unread, summary.feed.error):
+                indent = bool(summary.feed.folder)
+                self.replace_option_prompt(
+                    summary.feed.id, _feed_option(summary, width, indent=indent).prompt
+                )
+        old_unread = sum(s.unread for s in self._last[0])
+        new_unread = sum(s.unread for s in summaries)
+        if old_unread != new_unread:
+            self.replace_option_prompt(ALL_FEEDS, _row("All", new_unread, width))
+        if bookmarks != self._last[1]:
+            self.replace_option_prompt(BOOKMARKS, _row("Bookmarks", bookmarks, width, bold=False))
+        self._last = (list(summaries), bookmarks)
+
     def on_resize(self) -> None:
         """Counts are right-aligned by padding, so a new width redraws the rows."""
         if self._last is not None:
