@@ -235,6 +235,7 @@ _TOKEN = re.compile(r"\ufffc+|\d{1,3}(?:,\d{3})+\b|[^\W_]+(?:[-'\u2019.][^\W_]+)
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[)\]'\"\u2019\u201d]*\s+")
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _WORDISH = re.compile(r"[^\W_]")
+_AGED = re.compile(r"\d{1,3}-year-old")  # 'the 19-year-old said': the person just named
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 
 _OPEN_CONTEXT = frozenset("([{<\u2014\u2013-/'\"\u2018\u2019\u201c\u201d\u201e\u00ab\u00bb:\u201a")
@@ -1065,6 +1066,8 @@ def _noun_phrase_ending(
                 return win.names.entity(head), head.first
             return _UNNAMED, -1
         return win.names.entity(chunk), chunk.first - 1 if article else chunk.first
+    if _AGED.fullmatch(words[j]) and j > 0 and words[j - 1].lower() == "the":
+        return "he", j - 1  # resolved like a pronoun, to the person last in view
     noun = win.names.common_noun(words, j)
     if noun is not None:
         k = j
@@ -1089,6 +1092,15 @@ def _appositive_subject(win: _Window, j: int) -> tuple[_Found, int]:
         return before, start
     inside = win.chunk_ending(j - 1)
     if inside is not None and inside.first == k + 1 and not inside.possessive:
+        return win.names.entity(inside), inside.first
+    inside = win.chunk_starting(k + 1)  # ', Owen Falk of Tidemark Capital,'
+    if (
+        inside is not None
+        and not inside.possessive
+        and inside.kind == "person"
+        and inside.last + 1 < j
+        and words[inside.last + 1].lower() in _PREPOSITIONS
+    ):
         return win.names.entity(inside), inside.first
     if before is not None:
         return before, start
@@ -1218,6 +1230,13 @@ def _attribute_before(win: _Window) -> _Found:
         chunk = win.chunk_ending(len(words) - 2)
         if chunk is not None and chunk.first == 0:
             return win.names.entity(chunk)
+        # 'Wierzbicki was more modest: “…”': a whole sentence about a person leads in
+        if win.initial == 0:
+            subject = _sentence_subject(win, len(words) - 1)
+            if isinstance(subject, _Entity) and subject.kind == "person":
+                return subject
+            if words[0].lower() in ("he", "she"):
+                return words[0].lower()
     return None
 
 
@@ -1374,6 +1393,8 @@ class _Attributor:
         speaker = self.speaker_events[-1].entity if self.speaker_events else None
         if speaker is None or speaker.name != prev.speaker:
             return None
+        if prev.last_block == span.block and self._one_sentence_between(prev, span):
+            return speaker  # '“…,” the judge told Okonjo. “…”': Okonjo is an object
         # someone else became the topic in between: better none than wrong
         lo = bisect_right(self.event_keys, (prev.last_block, prev.end))
         hi = bisect_left(self.event_keys, (span.block, span.start))
@@ -1381,6 +1402,15 @@ class _Attributor:
             if event.entity.kind == "person" and event.entity.name != speaker.name:
                 return None
         return speaker
+
+    def _one_sentence_between(self, prev: _Span, span: _Span) -> bool:
+        """Only the rest of ``prev``'s own sentence lies between the two quotes."""
+        starts = self.article.starts[span.block]
+        if bisect_right(starts, prev.end) != bisect_left(starts, span.start):
+            return False
+        positions, words = self.article.tokens[span.block]
+        gap = words[bisect_left(positions, prev.end) : bisect_left(positions, span.start)]
+        return len(gap) <= 12 and not any(w in _COORDINATORS for w in gap)  # ', and Feld …'
 
     def _sentence_start(self, span: _Span) -> int:
         starts = self.article.starts[span.block]
@@ -1424,7 +1454,11 @@ class _Attributor:
         attribution = self.article.attributions[bi]
         if not attribution or self.article.kinds[bi] != "blockquote":
             return None
-        return attribution.strip(" \u2014\u2013-~") or None
+        credit = attribution.strip(" \u2014\u2013-~")
+        name, _, rest = credit.partition(",")  # 'Jane Jacobs, in her 1961 book'
+        if rest and rest.strip(" .").lower() not in _SUFFIXES and name.strip():
+            credit = name.strip()
+        return credit or None
 
 
 # --------------------------------------------------------------------------
