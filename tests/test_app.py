@@ -132,7 +132,7 @@ async def test_quotations_are_highlighted_named_and_jumped_to(db_path: Path) -> 
     async with app.run_test(size=(160, 48)) as pilot:
         await open_seed(app, pilot)
         view = app.article_view
-        rendered = "\n".join(str(w.render()) for w in view.query(Static))
+        rendered = view.plain_text()
         assert "“nuances”" in rendered and "— Vladimir Putin" in rendered
         assert "— Yuri Ushakov" in rendered and "— Alexander Lukashenko" in rendered
         await pilot.press("enter", "right_square_bracket", "right_square_bracket")
