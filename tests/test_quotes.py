@@ -407,3 +407,13 @@ def test_html_through_the_real_parser() -> None:
         ("Not this year.\nMaybe next.", "Lena Corvo"),
     ]
     assert quotes[2].last_paragraph == quotes[2].paragraph + 1
+
+
+def test_a_councillors_title_is_not_part_of_her_name() -> None:
+    from reader.core.document import parse_text
+
+    doc = parse_text(
+        "Title\n\n“We asked what it would cost,” said Councillor Odile Frankopan-Reyes. "
+        "“It was less than we feared,” she added."
+    )
+    assert [q.speaker for q in find_quotes(doc)] == ["Odile Frankopan-Reyes"] * 2

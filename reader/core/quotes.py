@@ -114,7 +114,7 @@ _TITLES = _words(
     ambassador envoy deputy acting foreign defense defence interior finance state attorney
     commissioner inspector detective officer superintendent speaker premier emperor empress
     sultan emir crown former manager spokesman spokeswoman spokesperson mp mep senior
-    majority minority leader whip chairperson
+    majority minority leader whip chairperson councillor councilor alderman alderwoman
     """
 )
 _ROLES = _words(
