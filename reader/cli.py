@@ -254,7 +254,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
         items = library.articles(args.feed, unread_only=args.unread)
         read = library.read_ids()
         bookmarked = {b.article_id for b in library.store.bookmarks()}
-        titles = {s.feed.id: s.feed.title for s in library.feeds()}
+        titles = library.feed_titles()
     rows = [
         {
             "id": a.id,

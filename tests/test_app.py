@@ -441,3 +441,18 @@ async def test_clicking_a_row_highlights_it_and_a_double_click_opens_it(db_path:
         await settle(app, pilot)
         assert app.focused is app.article_view
     library.close()
+
+
+async def test_a_tag_that_looks_like_markup_is_shown_as_written(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    seed = next(a for a in library.articles() if a.title == SEED_TITLE)
+    library.bookmark(seed.id, tags=["[/]x[b]"])
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.go_to_feed("bookmarks")
+        await settle(app, pilot)
+        await pilot.press("t")  # the filter names the tag in the list's title
+        await pilot.pause()
+        assert "#[/]x[b]" in app.article_list._border_title.plain  # type: ignore[attr-defined]
+    library.close()

@@ -540,10 +540,13 @@ class Library:
         title: str | None = None,
         tags: Iterable[str] = (),
         note: str = "",
+        persist: bool = True,
     ) -> Bookmark:
         """Bookmark an article, its quotation ``quote``, its inline link ``link``, or ``url``.
 
         Quotation and link numbers count from 1, as the article pane shows them.
+        ``persist=False`` leaves the write to the caller's :meth:`flush` (the app
+        flushes in a worker, off the UI thread).
         """
         article = self.article(article_id)
         common = {
@@ -590,7 +593,8 @@ class Library:
         )
         made = bookmark_formats.clean_bookmark(made)
         self.store.put_bookmark(made)
-        self.store.flush()
+        if persist:
+            self.store.flush()
         return made
 
     def article_bookmark(self, article_id: str) -> Bookmark | None:
@@ -598,15 +602,17 @@ class Library:
         wanted = bookmark_formats.bookmark_id("article", article_id, "")
         return next((b for b in self.store.bookmarks() if b.id == wanted), None)
 
-    def put_bookmark(self, bookmark: Bookmark) -> None:
+    def put_bookmark(self, bookmark: Bookmark, *, persist: bool = True) -> None:
         self.store.put_bookmark(bookmark_formats.clean_bookmark(bookmark))
-        self.store.flush()
+        if persist:
+            self.store.flush()
 
-    def remove_bookmark(self, bookmark_id: str) -> Bookmark:
+    def remove_bookmark(self, bookmark_id: str, *, persist: bool = True) -> Bookmark:
         removed = self.store.remove_bookmark(bookmark_id)
         if removed is None:
             raise NotFound(f"no bookmark with id {clean_line(bookmark_id)!r}")
-        self.store.flush()
+        if persist:
+            self.store.flush()
         return removed
 
     def export_bookmarks(self, fmt: str, group_by: str | None = None) -> str:
@@ -646,6 +652,9 @@ class Library:
             self.store.put_bookmark(bookmark)
         self.store.flush()
         return len(new)
+
+    def feed_titles(self) -> dict[str, str]:
+        return {feed.id: feed.title for feed in self.store.feeds()}
 
     def feed_title(self, feed_id: str) -> str:
         feed = self.store.feed(feed_id)

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList
 from textual.worker import get_current_worker
@@ -187,7 +188,7 @@ class ReaderApp(App[None]):
         self._show_articles(self.feed_list.selected_id, keep=self._shown_id)
 
     def _show_articles(self, feed_id: str, keep: str | None = None) -> None:
-        titles = {s.feed.id: s.feed.title for s in self.library.feeds()}
+        titles = self.library.feed_titles()
         if feed_id == BOOKMARKS:
             tag, kind = self._bookmark_filter["tag"], self._bookmark_filter["kind"]
             marks = [
@@ -198,14 +199,15 @@ class ReaderApp(App[None]):
             articles = {b.article_id: self.library.store.article(b.article_id) for b in marks}
             self.article_list.show_bookmarks(marks, articles, titles)
             shown = " · ".join(f for f in (kind, f"#{tag}" if tag else None) if f)
-            self.article_list.border_title = f"Bookmarks {shown}".strip()
+            # A Content, not a str: a border title string is read as markup.
+            self.article_list.border_title = Content(f"Bookmarks {shown}".strip())
             self.article_list.border_subtitle = f"{len(marks)}"
             return
         articles_ = self.library.articles(None if feed_id == ALL_FEEDS else feed_id)
+        read = self.library.read_ids()
         if self.unread_only:
-            read = self.library.read_ids()
             articles_ = [a for a in articles_ if a.id not in read or a.id == keep]
-        self.article_list.show_articles(articles_, self.library.read_ids(), titles, keep=keep)
+        self.article_list.show_articles(articles_, read, titles, keep=keep)
         self.article_list.border_title = "Unread" if self.unread_only else "Articles"
         self.article_list.border_subtitle = f"{len(articles_)}"
 
@@ -353,11 +355,16 @@ class ReaderApp(App[None]):
         if link is None:
             self.bell()
             return
-        found = self.library.find_article(link.url)
+        self._follow(link.url)
+
+    @work(thread=True, exclusive=True, group="follow")
+    def _follow(self, url: str) -> None:
+        """Open a stored copy of ``url`` if there is one; the first lookup reads indexes."""
+        found = self.library.find_article(url)
         if found:
-            self.open_in_archive(found)
+            self.call_from_thread(self.open_in_archive, found)
         else:
-            self.open_url(link.url)
+            self.call_from_thread(self.open_url, url)
 
     @on(QuoteList.Chosen)
     def _quote_chosen(self, event: QuoteList.Chosen) -> None:
@@ -387,9 +394,7 @@ class ReaderApp(App[None]):
             return
         existing = self.library.article_bookmark(article.id)
         if existing is not None:
-            self.library.remove_bookmark(existing.id)
-            self._push_undo("bookmark removed", lambda: self.library.put_bookmark(existing))
-            self.reload()
+            self._remove_bookmark(existing)
             return
         self._ask_bookmark(article, article.title, {})
 
@@ -416,10 +421,17 @@ class ReaderApp(App[None]):
                 return
             tags, note = answer
             try:
-                made = self.library.bookmark(article.id, tags=tags, note=note, **target)  # type: ignore[arg-type]
+                made = self.library.bookmark(
+                    article.id,
+                    tags=tags,
+                    note=note,
+                    persist=False,
+                    **target,  # type: ignore[arg-type]
+                )
             except ReaderError as error:
                 self.say(str(error), severity="error")
                 return
+            self._flush()
             self.say(f"Bookmarked {made.kind}: {made.title[:60]}")
             self.reload()
 
@@ -442,18 +454,29 @@ class ReaderApp(App[None]):
     def _bookmark_action(self, event: ArticleList.BookmarkAction) -> None:
         bookmark = event.bookmark
         if event.action == "remove":
-            self.library.remove_bookmark(bookmark.id)
-            self._push_undo("bookmark removed", lambda: self.library.put_bookmark(bookmark))
-            self.reload()
+            self._remove_bookmark(bookmark)
             return
 
         def save(answer: tuple[list[str], str] | None) -> None:
             if answer is not None:
                 bookmark.tags, bookmark.note = tuple(answer[0]), answer[1]
-                self.library.put_bookmark(bookmark)
+                self.library.put_bookmark(bookmark, persist=False)
+                self._flush()
                 self.reload()
 
         self.push_screen(BookmarkDialog(bookmark.title, bookmark.tags, bookmark.note), save)
+
+    def _remove_bookmark(self, bookmark: Bookmark) -> None:
+        """Remove now (written off the UI thread); u puts it back."""
+        self.library.remove_bookmark(bookmark.id, persist=False)
+        self._flush()
+
+        def undo() -> None:
+            self.library.put_bookmark(bookmark, persist=False)
+            self._flush()
+
+        self._push_undo("bookmark removed", undo)
+        self.reload()
 
     def _quote_position(self, bookmark: Bookmark) -> int | None:
         article = self.library.store.article(bookmark.article_id)
@@ -464,8 +487,7 @@ class ReaderApp(App[None]):
 
     def export_bookmarks(self, fmt: str) -> None:
         """Ask for a path, then write the export off the UI thread."""
-        suffix = {"html": "html", "md": "md", "json": "json", "csv": "csv"}[fmt]
-        default = Path.home() / f"reader-bookmarks.{suffix}"
+        default = Path.home() / f"reader-bookmarks.{fmt}"
 
         def chosen(path: Path | None) -> None:
             if path is not None:
@@ -548,7 +570,7 @@ class ReaderApp(App[None]):
     def on_search_done(self, message: SearchDone) -> None:
         if not self.searching or message.query != self.search_input.value:
             return  # an older query, or the search was closed meanwhile
-        titles = {s.feed.id: s.feed.title for s in self.library.feeds()}
+        titles = self.library.feed_titles()
         terms = tuple(dict.fromkeys(t for hit in message.hits for t in hit.matched_terms))
         self.article_list.show_articles(
             [hit.article for hit in message.hits],
