@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("feed_ids", nargs="*", metavar="FEED_ID")
     refresh.add_argument("--json", action="store_true")
 
+    commands.add_parser("index", help="derive quotes, related-story terms and the search index now")
+
     quotes = commands.add_parser("quotes", help="quotations and who said them")
     quotes.add_argument("source", nargs="?", help="article id, document file or feed file")
     quotes.add_argument("--speaker", metavar="NAME", help="search the archive by speaker")
@@ -362,6 +364,23 @@ def _refresh(args: argparse.Namespace, library: Library, started: float | None =
     return 0
 
 
+def _analyse(library: Library) -> int:
+    """Derive what a refresh left pending, with a progress bar when stderr is a terminal."""
+
+    def bar(done: int, total: int) -> None:
+        _progress_bar(done, total, RefreshOutcome("", "indexing"))
+
+    return library.analyse_pending(progress=bar if sys.stderr.isatty() else None)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    with _library(args) as library:
+        count = _analyse(library)
+    print(f"indexed {count} articles in {time.monotonic() - started:.1f} s")
+    return 0
+
+
 def _quote_row(title: str, quote: Quote) -> dict[str, Any]:
     return {
         "article": title,
@@ -377,6 +396,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     if args.speaker:
         with _library(args, readonly=True) as library:
+            _analyse(library)
             for article, quote in library.quotes_by_speaker(args.speaker):
                 rows.append(_quote_row(article.title, quote))
     elif Path(args.source).exists():
@@ -384,7 +404,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
             rows.extend(_quote_row(title, quote) for quote in find_quotes(doc))
     else:
         with _library(args, readonly=True) as library:
-            article = library.article(args.source)
+            article = library.analysed(args.source)
             rows.extend(_quote_row(article.title, quote) for quote in article.quotes)
     if args.json:
         _print_json(rows)
@@ -399,6 +419,7 @@ def cmd_related(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     path = Path(args.source)
     with _library(args, readonly=True) as library:
+        _analyse(library)
         if path.exists():
             for title, doc in documents_of_file(path):
                 article = library.transient_article(title, doc)
@@ -470,6 +491,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     except StoreLocked:
         library = open_library(args.db, readonly=True)
     try:
+        _analyse(library)
         hits = library.search(query, limit=args.limit)
     finally:
         library.close()
@@ -542,6 +564,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "related": cmd_related,
     "bookmarks": cmd_bookmarks,
     "search": cmd_search,
+    "index": cmd_index,
     "config": cmd_config,
     "db": cmd_db,
 }

@@ -464,18 +464,3 @@ def test_cli_refresh_summary_and_json(
     out, err = capsys.readouterr()
     assert '"not_modified": true' in out and "refreshed " in err
     assert main(["--db", str(db_path), "rename", "nope", "x"]) == 1
-
-
-def test_parsing_in_a_process_pool_gives_the_same_entries(
-    lib: Library, feed_server: FeedServer, fetcher: Fetcher
-) -> None:
-    from reader.core.refresh import refresh_feeds
-
-    feeds = [lib.feed(subscribed(lib, feed_server, f"/pool{n}.xml")) for n in range(2)]
-    for feed in feeds:
-        feed.etag = feed.content_digest = None  # force a full fetch and parse
-    done = list(refresh_feeds(feeds, fetcher, parse_workers=1))
-    assert len(done) == 2
-    for fetched in done:
-        assert fetched.error is None and fetched.parsed is not None
-        assert [e.title for e in fetched.parsed.entries] == ["First story", "Second story"]

@@ -40,6 +40,7 @@ def news(tmp_path: Path) -> Library:
         )
     )
     lib.add(str(_feed_file(tmp_path, "food.xml", [("b1", "Bakery wins award", BAKERY)])))
+    lib.analyse_pending()
     yield lib
     lib.close()
 
@@ -109,6 +110,19 @@ def test_quoted_phrase_ranks_verbatim_matches_higher(tmp_path: Path) -> None:
         unordered = {h.article.title: h.score for h in lib.search("fresh bread ")}
         phrased = {h.article.title: h.score for h in lib.search('"fresh bread"')}
         assert phrased["Bread award"] > unordered["Bread award"]
+    finally:
+        lib.close()
+
+
+def test_a_refresh_leaves_analysis_for_later_and_search_catches_up(tmp_path: Path) -> None:
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    try:
+        lib.add(str(_feed_file(tmp_path, "food.xml", [("b1", "Bakery wins award", BAKERY)])))
+        assert not list((tmp_path / "db" / "search").glob("*.json"))
+        assert lib.pending_count() == 1
+        assert titles(lib.search("sourdough ")) == ["Bakery wins award"]
+        assert lib.pending_count() == 0
+        assert len(list((tmp_path / "db" / "search").glob("*.json"))) == 1
     finally:
         lib.close()
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import fastfeedparser
 import feedparser
 from feedparser.mixin import _FeedParserMixin
+from lxml import etree
 
 from reader.core.errors import SourceError
 from reader.core.models import Body, EntryLink
@@ -76,20 +79,28 @@ def iso_from_struct(value: Any) -> str | None:
 
 
 def _entry_links(entry: Any) -> tuple[EntryLink, ...]:
+    """An entry's links other than its own page: enclosures, replies, comments.
+
+    feedparser lists enclosures among the links; fastfeedparser apart, with ``url``.
+    """
     links: list[EntryLink] = []
     for item in entry.get("links", ()) or ():
         url = clean_url(item.get("href"))
-        rel = clean_line(str(item.get("rel", "alternate")))
+        rel = clean_line(str(item.get("rel") or "alternate"))
         if not url or rel == "alternate":
             continue
         links.append(
             EntryLink(
                 url,
                 rel,
-                clean_line(str(item.get("title", ""))),
-                clean_line(str(item.get("type", ""))),
+                clean_line(str(item.get("title") or "")),
+                clean_line(str(item.get("type") or "text/html")),  # feedparser's default
             )
         )
+    for item in entry.get("enclosures", ()) or ():
+        url = clean_url(item.get("url"))
+        if url and not any(link.url == url for link in links):  # feedparser has it twice
+            links.append(EntryLink(url, "enclosure", "", clean_line(str(item.get("type") or ""))))
     comments = clean_url(entry.get("comments"))
     if comments:
         links.append(EntryLink(comments, "comments", "Comments"))
@@ -100,10 +111,13 @@ def _entry_body(entry: Any) -> Body:
     for item in entry.get("content", ()) or ():
         value = item.get("value")
         if value:
-            return Body(clean_text(value), "text" if item.get("type") == "text/plain" else "html")
-    summary = entry.get("summary") or ""
+            plain = item.get("type") in ("text/plain", "text")
+            return Body(clean_text(value.strip()), "text" if plain else "html")
+    summary = entry.get("summary") or entry.get("description") or ""
     detail = entry.get("summary_detail") or {}
-    return Body(clean_text(summary), "text" if detail.get("type") == "text/plain" else "html")
+    return Body(
+        clean_text(summary.strip()), "text" if detail.get("type") == "text/plain" else "html"
+    )
 
 
 # Bozo reasons that say nothing about the markup: the entries are exactly as sent.
@@ -163,6 +177,99 @@ def _harden_feedparser() -> None:
     mixin._reader_hardened = True
 
 
+_XML_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_UTF8_NAMES = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_HTML_TYPES = {"html", "text/html"}
+
+
+def _fast_parse_safe(data: bytes, content_type: str) -> bool:
+    """Whether fastfeedparser reads this document as feedparser would.
+
+    That is UTF-8 RSS 2.0, or Atom whose texts are all HTML, that parses
+    strictly with no DTD. Anything else (another charset, entities to
+    resolve, markup to repair, Atom's plain-text or XHTML constructs, RDF)
+    goes to feedparser, whose loose parser and encoding rules handle it.
+    """
+    charset = content_type.lower().partition("charset=")[2].split(";")[0].strip(" \"'")
+    if charset and charset.encode() not in _UTF8_NAMES:
+        return False
+    declared = _XML_DECLARED.match(data[:200])
+    if declared and declared.group(1).lower() not in _UTF8_NAMES:
+        return False
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
+        return False
+    try:
+        data.decode("utf-8")
+        root = etree.fromstring(data, _STRICT_XML)
+    except (UnicodeDecodeError, etree.XMLSyntaxError, ValueError):
+        return False
+    if root.tag == "rss":
+        return True
+    if root.tag != f"{_ATOM}feed":
+        return False
+    for entry in root.iter(f"{_ATOM}entry"):
+        texts = entry.findall(f"{_ATOM}content") or entry.findall(f"{_ATOM}summary")
+        if any(text.get("type") not in _HTML_TYPES for text in texts):
+            return False  # the body would be plain text or XHTML
+    return all(t.get("type") != "xhtml" for t in root.iter(f"{_ATOM}title", f"{_ATOM}subtitle"))
+
+
+_STRICT_XML = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
+)
+
+
+def _iso_utc(value: Any) -> str | None:
+    """fastfeedparser's ISO 8601 date -> UTC, seconds; None for what does not parse."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    try:
+        return stamp.astimezone(UTC).isoformat(timespec="seconds")
+    except (OverflowError, ValueError):
+        return None
+
+
+def _parse_well_formed(data: bytes, source: str, content_type: str) -> ParsedFeed | None:
+    """Well-formed UTF-8 RSS/Atom through fastfeedparser (lxml): ~40x feedparser's speed.
+
+    None when the document is not such a feed; feedparser then has its say.
+    """
+    if not _fast_parse_safe(_without_bom(data), content_type):
+        return None
+    try:
+        parsed = fastfeedparser.parse(_without_bom(data), include_tags=False, include_media=False)
+    except (ValueError, LookupError, TypeError, etree.LxmlError):
+        return None
+    info = parsed.get("feed", {}) or {}
+    feed = ParsedFeed(
+        title=clean_line(str(info.get("title") or ""))[:MAX_TITLE_CHARS] or clean_line(source),
+        description=clean_line(str(info.get("subtitle") or info.get("description") or "")),
+        site_url=clean_url(info.get("link")),
+    )
+    for entry in parsed.get("entries", ()) or ():
+        feed.entries.append(
+            ParsedEntry(
+                guid=clean_line(str(entry.get("id", "") or "")),
+                title=clean_line(str(entry.get("title") or ""))[:MAX_TITLE_CHARS] or "(untitled)",
+                body=_entry_body(entry),
+                link=clean_url(entry.get("link")),
+                author=clean_line(str(entry.get("author") or ""))[:MAX_AUTHOR_CHARS],
+                published=_iso_utc(entry.get("published")) or _iso_utc(entry.get("updated")),
+                entry_links=_entry_links(entry),
+            )
+        )
+    return feed
+
+
 def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) -> ParsedFeed:
     """Parse feed bytes (never a URL: feedparser's own fetching has no timeout).
 
@@ -179,6 +286,9 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
 
     if looks_like_json_feed(data, content_type):
         return parse_json_feed(data, source)
+    fast = _parse_well_formed(data, source, content_type)
+    if fast is not None:
+        return fast
     _harden_feedparser()
     try:
         parsed = feedparser.parse(

@@ -141,6 +141,7 @@ class Article:
     quotes: tuple[Quote, ...] = ()
     terms: dict[str, float] = field(default_factory=dict)  # index terms
     out_links: tuple[str, ...] = ()  # web URLs the body links to, for "Linked from"
+    pending: bool = False  # stored by a refresh; summary, quotes, terms, links not derived yet
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,6 +223,7 @@ def article_to_doc(article: Article) -> dict[str, Any]:
             for q in article.quotes
         ],
         "out_links": list(article.out_links),
+        **({"pending": True} if article.pending else {}),
     }
 
 
@@ -242,6 +243,7 @@ def article_from_doc(doc: dict[str, Any]) -> Article:
         quotes=tuple(Quote(*q) for q in doc.get("quotes", ())),
         terms=doc.get("terms", {}),
         out_links=tuple(doc.get("out_links", ())),
+        pending=bool(doc.get("pending", False)),
     )
 
 
@@ -551,6 +553,12 @@ class Store:
                 cache.update(bodies)
                 self._dirty_bodies.add(feed_id)
             return new
+
+    def articles_changed(self, feed_id: str) -> None:
+        """Articles of ``feed_id`` changed in place; the next flush writes their file."""
+        with self._lock:
+            if feed_id in self._by_feed:
+                self._dirty_feeds.add(feed_id)
 
     def is_gone(self, article_id: str) -> bool:
         """Whether retention removed this article, so a refresh must not bring it back."""

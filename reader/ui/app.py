@@ -31,6 +31,7 @@ from reader.ui.commands import EXPORT_FORMATS, ReaderCommands
 from reader.ui.messages import (
     ArticleLoaded,
     FeedsRefreshed,
+    IndexProgressed,
     RefreshProgressed,
     RelatedLoaded,
     SearchDone,
@@ -115,7 +116,7 @@ class ReaderApp(App[None]):
         self._open_current(delay=0)
         # The search index loads in the background once the first screen is up,
         # so it does not compete with the first paint.
-        self.set_timer(SEARCH_WARMUP_DELAY, self._prepare_search)
+        self.set_timer(SEARCH_WARMUP_DELAY, self._index_archive)
         if self.settings.refresh_interval > 0:
             self.set_interval(self.settings.refresh_interval * 60, self.action_refresh_all)
 
@@ -258,6 +259,7 @@ class ReaderApp(App[None]):
 
     @work(thread=True, exclusive=True, group="open")
     def _load_article(self, article: Article) -> None:
+        self.library.analysed(article.id)  # quotes now, if a refresh left them for later
         doc = self.library.document(article.id)
         minutes = self.library.reading_minutes(article.id)
         if not get_current_worker().is_cancelled:
@@ -582,9 +584,29 @@ class ReaderApp(App[None]):
         self.article_list.border_subtitle = f"{len(message.hits)}"
         self._open_current()
 
-    @work(thread=True, group="prepare")
-    def _prepare_search(self) -> None:
-        self.library.prepare_search()
+    @work(thread=True, exclusive=True, group="index")
+    def _index_archive(self) -> None:
+        """Derive what refreshes left pending (quotes, related terms), then load search."""
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(IndexProgressed(done, total))
+
+        analysed = 0
+        try:
+            analysed = self.library.analyse_pending(progress=progress)
+            self.library.prepare_search()
+        except ReaderError as error:
+            self.say(str(error), severity="error")
+        self.post_message(IndexProgressed(0, 0, analysed))
+
+    def on_index_progressed(self, message: IndexProgressed) -> None:
+        if any(w.group == "refresh" and w.is_running for w in self.workers):
+            return  # the refresh's progress has the title bar
+        done, total = message.done, message.total
+        self.sub_title = f"indexing {done:,}/{total:,}" if total and done < total else ""
+        current = self.article_list.current
+        if message.analysed and current is not None and current.id == self._shown_id:
+            self._load_related(current)  # the archive now has more stories to relate
 
     # -- reading keys ----------------------------------------------------------------
 
@@ -699,12 +721,16 @@ class ReaderApp(App[None]):
             self.screen.toggle_class("-sidebar-toggled")
         self.sidebar.active_list.focus()
 
+    @work(thread=True, exclusive=True, group="speakers")
     def action_speakers(self) -> None:
+        """Off the UI thread: articles a refresh left pending are analysed first."""
+        speakers = self.library.speakers()
+
         def chosen(result: tuple[str, int] | None) -> None:
             if result is not None:
                 self.open_in_archive(*result)
 
-        self.push_screen(SpeakersScreen(self.library.speakers()), chosen)
+        self.call_from_thread(self.push_screen, SpeakersScreen(speakers), chosen)
 
     def action_refresh_feed(self) -> None:
         feed_id = self.feed_list.selected_id
@@ -743,3 +769,5 @@ class ReaderApp(App[None]):
         for outcome in failed[:3]:
             self.say(outcome.error or "", severity="warning")
         self.reload()
+        if new:
+            self._index_archive()

@@ -41,6 +41,15 @@ class RefreshProgressed(Message):
 
 
 @dataclass
+class IndexProgressed(Message):
+    """Pending articles analysed so far; (0, 0, analysed) when indexing is over."""
+
+    done: int
+    total: int
+    analysed: int = 0
+
+
+@dataclass
 class FeedsRefreshed(Message):
     outcomes: list[RefreshOutcome]
     seconds: float
