@@ -294,6 +294,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             article,
             feed_title=library.feed_title(article.feed_id),
             minutes=library.reading_minutes(article.id),
+            quotes=library.quotes(article.id),
         )
     plain = args.plain or not sys.stdout.isatty()
     console = Console(no_color=plain, highlight=False, emoji=False, markup=False, soft_wrap=plain)
@@ -404,8 +405,8 @@ def cmd_quotes(args: argparse.Namespace) -> int:
             rows.extend(_quote_row(title, quote) for quote in find_quotes(doc))
     else:
         with _library(args, readonly=True) as library:
-            article = library.analysed(args.source)
-            rows.extend(_quote_row(article.title, quote) for quote in article.quotes)
+            article = library.article(args.source)
+            rows.extend(_quote_row(article.title, q) for q in library.quotes(article.id))
     if args.json:
         _print_json(rows)
     else:

@@ -36,7 +36,7 @@ QUOTES = (
     Quote(paragraph=0, start=6, end=21, text="quoted words,", speaker="Ann"),
     Quote(paragraph=21, start=5, end=18, text="second quote", speaker="Bob"),
 )
-ARTICLE = Article(id="a", feed_id="f", title="Title [red]x[/red]", quotes=QUOTES)
+ARTICLE = Article(id="a", feed_id="f", title="Title [red]x[/red]")
 
 
 class ViewApp(App[None]):
@@ -59,7 +59,7 @@ async def test_layout_by_block_kind() -> None:
     app = ViewApp()
     async with app.run_test(size=(60, 30)) as pilot:
         view = app.query_one(ArticleView)
-        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3)
+        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3, quotes=QUOTES)
         await pilot.pause()
         lines = all_lines(view)
         width = view.scrollable_content_region.width
@@ -86,7 +86,7 @@ async def test_styles_come_from_the_theme() -> None:
     app = ViewApp()
     async with app.run_test(size=(60, 30)) as pilot:
         view = app.query_one(ArticleView)
-        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3)
+        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3, quotes=QUOTES)
         await pilot.pause()
         title = view.render_line(1)
         assert any(s.style and s.style.bold for s in title if s.text.strip())
@@ -106,7 +106,7 @@ async def test_go_to_quote_restyles_and_scrolls() -> None:
     app = ViewApp()
     async with app.run_test(size=(60, 20)) as pilot:
         view = app.query_one(ArticleView)
-        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3)
+        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3, quotes=QUOTES)
         await pilot.pause()
         view.go_to_quote(1)
         await pilot.pause()
@@ -133,7 +133,7 @@ async def test_keys_scroll_and_digits_follow_links() -> None:
     app = LinkApp()
     async with app.run_test(size=(60, 20)) as pilot:
         view = app.query_one(ArticleView)
-        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3)
+        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3, quotes=QUOTES)
         view.focus()
         await pilot.pause()
         await pilot.press("j")
@@ -156,7 +156,7 @@ async def test_resize_rewraps_and_clear_shows_a_note() -> None:
     app = ViewApp()
     async with app.run_test(size=(60, 20)) as pilot:
         view = app.query_one(ArticleView)
-        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3)
+        view.show(ARTICLE, DOC, feed_title="Feed", minutes=3, quotes=QUOTES)
         await pilot.pause()
         wide = len(view._rows)
         await pilot.resize_terminal(40, 20)

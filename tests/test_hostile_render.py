@@ -19,6 +19,7 @@ import pytest
 
 from reader.core.library import Library, open_library
 from reader.core.models import Article, Body, Bookmark, EntryLink, Feed, Quote
+from reader.core.store import QUOTES_KIND, quotes_to_aux
 from reader.ui.app import ReaderApp
 from tests.conftest import frozen_clock
 from tests.hostile_corpus import CONTROL, CORPUS_DIR
@@ -50,13 +51,13 @@ def hostile_library(db: Path) -> Library:
         link="https://news.example/a",
         author=TITLE,
         published="2099-01-01T00:00:00+00:00",
-        summary=TITLE,
         entry_links=(EntryLink("https://news.example/e", "related", TITLE, TITLE),),
         added_at="2026-11-27T12:00:00+00:00",
-        quotes=(Quote(1, 0, 10, f"{MARKUP} {ESC_PAYLOAD}", f"[bold]Ann[/] {ESC_PAYLOAD}"),),
         terms={"Ann Lee": 2.0},
     )
     store.put_articles(feed.id, [(article, Body(html, "html"))])
+    quote = Quote(1, 0, 10, f"{MARKUP} {ESC_PAYLOAD}", f"[bold]Ann[/] {ESC_PAYLOAD}")
+    store.put_aux(QUOTES_KIND, feed.id, quotes_to_aux({article.id: (TITLE, (quote,))}))
     store.put_bookmark(
         Bookmark(
             id="bm-hostile",

@@ -251,3 +251,30 @@ def test_index_terms_live_apart_from_the_metadata_kept_in_memory(db_path: Path) 
     archive = [link for link in reopened.related(seed.id) if link.kind == "archive"]
     assert archive and "ceasefire" in (archive[0].reason or "")
     reopened.close()
+
+
+def test_a_schema_1_database_moves_its_quotations_out_of_the_metadata(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    before = {name: len(quotes) for name, quotes in library.speakers()}
+    library.close()
+    assert before, "the seeds have quoted speakers"
+    # Put the database back as schema 1 wrote it: quotations and summaries in the metadata.
+    for quotes_file in (db_path / "quotes").glob("*.json"):
+        moved = json.loads(quotes_file.read_text())["aux"]["1"]
+        meta_file = db_path / "feeds" / quotes_file.name
+        meta = json.loads(meta_file.read_text())
+        for doc in meta["articles"].values():
+            doc["summary"], doc["quotes"] = moved[doc["id"]]
+        meta_file.write_text(json.dumps(meta))
+        quotes_file.unlink()
+    library_file = db_path / "library.json"
+    data = json.loads(library_file.read_text())
+    data["meta"] = {"1": {"schema": 1}}
+    library_file.write_text(json.dumps(data))
+
+    for _ in range(2):  # the second open must not migrate again (and lose them)
+        library = open_library(db_path, clock=frozen_clock)
+        assert {name: len(quotes) for name, quotes in library.speakers()} == before
+        library.close()
+        assert all('"quotes"' not in f.read_text() for f in (db_path / "feeds").glob("*.json"))
+        assert json.loads(library_file.read_text())["meta"]["1"]["schema"] == 2

@@ -46,7 +46,7 @@ from reader.core.related import (
     related_links,
 )
 from reader.core.sanitize import clean_line, url_scheme
-from reader.core.store import Store, atomic_write
+from reader.core.store import QUOTES_KIND, Store, atomic_write, quotes_from_aux, quotes_to_aux
 
 Fetcher = Callable[..., FetchResult]
 Clock = Callable[[], datetime]
@@ -107,6 +107,11 @@ def normalise_source(source: str) -> str:
     return str(Path(source).expanduser().resolve())
 
 
+def _newest_first(article: Article) -> tuple[str, str]:
+    """Sort key (with ``reverse=True``): an article with no date sorts by when it was added."""
+    return (article.published or article.added_at, article.id)
+
+
 def _reading_minutes(doc: Document) -> int:
     return max(1, round(len(doc.text.split()) / 230))
 
@@ -129,6 +134,7 @@ class Library:
         self.clock = clock
         self.retention = retention  # most articles kept per feed; 0 keeps everything
         self._documents: OrderedDict[str, Document] = OrderedDict()
+        self._quotes: OrderedDict[str, tuple[Quote, ...]] = OrderedDict()
         self._doc_lock = threading.Lock()
         self._indexes: tuple[SimilarityIndex, BacklinkIndex, dict[str, str]] | None = None
         self._index_lock = threading.Lock()
@@ -309,6 +315,7 @@ class Library:
         with self._doc_lock:
             for article, _ in batch:
                 self._documents.pop(article.id, None)
+                self._quotes.pop(article.id, None)
         return RefreshOutcome(feed.id, feed.title, new=len(new))
 
     def _feed_terms(self, feed_id: str) -> dict[str, dict[str, float]]:
@@ -418,23 +425,53 @@ class Library:
     def _analyse_articles(self, feed_id: str, articles: list[Article]) -> None:
         with self._analysis_lock:
             todo = [a for a in articles if a.pending and self.store.article(a.id) is a]
-            for article in todo:
-                self._analyse(article)
+            found = {article.id: self._analyse(article) for article in todo}
             if todo:
                 self._add_to_archive_indexes(todo)
                 self.store.articles_changed(feed_id)
+                self._store_quotes(feed_id, found)
                 self._store_terms(feed_id, todo)
                 self._index_for_search(feed_id, todo)
 
-    def _analyse(self, article: Article) -> None:
-        """Derive what lists and the archive need (quotes, index terms) from the body."""
+    def _analyse(self, article: Article) -> tuple[str, tuple[Quote, ...]]:
+        """Derive what the archive needs (index terms, links, search terms) from the body.
+
+        Returns the summary and quotations, kept in the feed's quotes file.
+        """
         doc = self.document(article.id)
-        article.summary = " ".join(doc.text.split())[:280]
-        article.quotes = tuple(find_quotes(doc))
+        quotes = self.quotes(article.id)
         article.terms = index_terms(doc.title or article.title, doc.text)
         article.out_links = tuple(outbound_urls(doc)[:MAX_OUT_LINKS])
         article.pending = False
-        self._search_terms[article.id] = self._article_terms(article, doc)
+        self._search_terms[article.id] = self._article_terms(article, doc, quotes)
+        return " ".join(doc.text.split())[:280], quotes
+
+    def _feed_quotes(self, feed_id: str) -> dict[str, tuple[str, tuple[Quote, ...]]]:
+        """A feed's summaries and quotations by article id; empty if unreadable (derived)."""
+        try:
+            return quotes_from_aux(self.store.aux(QUOTES_KIND, feed_id))
+        except ReaderError:
+            return {}
+
+    def _store_quotes(self, feed_id: str, found: dict[str, tuple[str, tuple[Quote, ...]]]) -> None:
+        stored = {article.id for article in self.store.articles(feed_id)}
+        merged = {k: v for k, v in self._feed_quotes(feed_id).items() if k in stored}
+        merged.update(found)
+        self.store.put_aux(QUOTES_KIND, feed_id, quotes_to_aux(merged))
+
+    def _archive_quotes(self) -> list[tuple[Article, int, Quote]]:
+        """Every stored quotation, newest article first, once pending articles are analysed."""
+        self.analyse_pending()
+        found = []
+        for feed in self.store.feeds():
+            for article_id, (_, quotes) in self._feed_quotes(feed.id).items():
+                article = self.store.article(article_id)
+                if article is not None:
+                    found += [(article, position, quote) for position, quote in enumerate(quotes)]
+        found.sort(
+            key=lambda item: (item[0].published or item[0].added_at, item[0].id), reverse=True
+        )
+        return found
 
     # -- articles ----------------------------------------------------------------
 
@@ -444,7 +481,7 @@ class Library:
             self.feed(feed_id)
         read = self.store.read_ids()
         items = [a for a in self.store.articles(feed_id) if not (unread_only and a.id in read)]
-        items.sort(key=lambda a: (a.published or a.added_at, a.id), reverse=True)
+        items.sort(key=_newest_first, reverse=True)
         return items
 
     def article(self, article_id: str) -> Article:
@@ -472,8 +509,18 @@ class Library:
                 self._documents.popitem(last=False)
         return doc
 
-    def quotes(self, article_id: str) -> list[Quote]:
-        return list(self.analysed(article_id).quotes)
+    def quotes(self, article_id: str) -> tuple[Quote, ...]:
+        """The article's quotations, found in its document (cached with it)."""
+        with self._doc_lock:
+            cached = self._quotes.get(article_id)
+        if cached is not None:
+            return cached
+        found = tuple(find_quotes(self.document(article_id)))
+        with self._doc_lock:
+            self._quotes[article_id] = found
+            while len(self._quotes) > _DOCUMENT_CACHE:
+                self._quotes.popitem(last=False)
+        return found
 
     def analysed(self, article_id: str) -> Article:
         """The article with its quotes and terms derived (now, if a refresh left it pending)."""
@@ -484,30 +531,25 @@ class Library:
 
     def quotes_by_speaker(self, name: str) -> list[tuple[Article, Quote]]:
         """Every stored quotation whose speaker's name contains ``name`` (case-insensitive)."""
-        self.analyse_pending()
         needle = name.casefold().strip()
-        found = [
+        return [
             (article, quote)
-            for article in self.articles()
-            for quote in article.quotes
+            for article, _, quote in self._archive_quotes()
             if quote.speaker and needle in quote.speaker.casefold()
         ]
-        return found
 
     def speakers(self) -> list[tuple[str, list[SpeakerQuote]]]:
         """Everyone quoted in the archive, most quoted first, each with their quotations.
 
-        Reads metadata in memory, once articles a refresh left pending are analysed.
+        Reads each feed's quotes file, once articles a refresh left pending are analysed.
         """
-        self.analyse_pending()
         titles = {feed.id: feed.title for feed in self.store.feeds()}
         found: dict[str, list[SpeakerQuote]] = {}
-        for article in self.articles():
-            for position, quote in enumerate(article.quotes):
-                if quote.speaker:
-                    found.setdefault(quote.speaker, []).append(
-                        SpeakerQuote(article, position, quote, titles.get(article.feed_id, ""))
-                    )
+        for article, position, quote in self._archive_quotes():
+            if quote.speaker:
+                found.setdefault(quote.speaker, []).append(
+                    SpeakerQuote(article, position, quote, titles.get(article.feed_id, ""))
+                )
         return sorted(found.items(), key=lambda item: (-len(item[1]), item[0].casefold()))
 
     def is_read(self, article_id: str) -> bool:
@@ -622,7 +664,7 @@ class Library:
             "created_at": self.now_iso(),
         }
         if quote is not None:
-            quotes = self.analysed(article.id).quotes
+            quotes = self.quotes(article.id)
             if not 1 <= quote <= len(quotes):
                 raise NotFound(
                     f"article {article.id} has no quotation {quote} (it has {len(quotes)})"
@@ -857,12 +899,16 @@ class Library:
         self.analyse_pending()  # new articles are searchable once analysed
         boost: Callable[[str], float] | None = None
         if parsed.phrases:
+            feed_quotes: dict[str, dict[str, tuple[str, tuple[Quote, ...]]]] = {}
 
             def phrase_boost(article_id: str) -> float:
                 article = self.store.article(article_id)
                 if article is None:
                     return 0.0
-                texts = [article.title, article.summary, *(q.text for q in article.quotes)]
+                if article.feed_id not in feed_quotes:
+                    feed_quotes[article.feed_id] = self._feed_quotes(article.feed_id)
+                summary, quotes = feed_quotes[article.feed_id].get(article_id, ("", ()))
+                texts = [article.title, summary, *(q.text for q in quotes)]
                 return sum(
                     fulltext.PHRASE_BONUS
                     for phrase in parsed.phrases
@@ -889,9 +935,10 @@ class Library:
         with self._search_lock:
             self._search_index()
 
-    def _article_terms(self, article: Article, doc: Document) -> fulltext.ArticleTerms:
-        text = doc.text or article.summary
-        return fulltext.article_terms(article.title, article.author, text, article.quotes)
+    def _article_terms(
+        self, article: Article, doc: Document, quotes: Iterable[Quote]
+    ) -> fulltext.ArticleTerms:
+        return fulltext.article_terms(article.title, article.author, doc.text, quotes)
 
     def _feed_postings(self, feed_id: str) -> fulltext.FeedPostings:
         """A feed's postings as persisted (or pending a flush); empty if unreadable."""
@@ -910,7 +957,8 @@ class Library:
             for article in articles:
                 found = self._search_terms.pop(article.id, None)
                 if found is None:
-                    found = self._article_terms(article, self.document(article.id))
+                    doc = self.document(article.id)
+                    found = self._article_terms(article, doc, self.quotes(article.id))
                 put.append((article.id, article.content_hash, found))
             # Articles removed since (retention) go too; one dict lookup each.
             gone = [a for a in postings.live if self.store.article(a) is None]
@@ -951,7 +999,8 @@ class Library:
                     if body is not None
                     else Document(title=article.title)
                 )
-                put.append((article.id, article.content_hash, self._article_terms(article, doc)))
+                found = self._article_terms(article, doc, find_quotes(doc))
+                put.append((article.id, article.content_hash, found))
             if stale or missing:
                 postings.update(put, stale)
                 self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())

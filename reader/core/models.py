@@ -125,7 +125,11 @@ class Feed:
 
 @dataclass(slots=True)
 class Article:
-    """Article metadata: small enough to keep every article in memory."""
+    """Article metadata: small enough to keep every article in memory.
+
+    Quotations and the summary are not here: the open article finds its own
+    (:meth:`Library.quotes`), and the archive's are in per-feed files.
+    """
 
     id: str
     feed_id: str
@@ -134,11 +138,9 @@ class Article:
     author: str = ""
     published: str | None = None  # ISO 8601, UTC, or None when unknown
     guid: str = ""
-    summary: str = ""  # plain text, short
     content_hash: str = ""
     entry_links: tuple[EntryLink, ...] = ()
     added_at: str = ""
-    quotes: tuple[Quote, ...] = ()
     terms: dict[str, float] = field(default_factory=dict)  # index terms
     out_links: tuple[str, ...] = ()  # web URLs the body links to, for "Linked from"
     pending: bool = False  # stored by a refresh; summary, quotes, terms, links not derived yet

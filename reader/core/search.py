@@ -17,6 +17,7 @@ which would triple the index for a rarely used feature).
 from __future__ import annotations
 
 import base64
+import functools
 import heapq
 import math
 import re
@@ -62,12 +63,21 @@ ArticleTerms = tuple[int, dict[str, int]]  # (length in words, term -> packed co
 # -- text -----------------------------------------------------------------------
 
 
+@functools.cache
+def _combining() -> re.Pattern[str]:
+    """Combining marks (diacritics once NFKD splits them off), removed in one C-speed pass.
+
+    Built on first use (~70 ms), not at import: start-up does not fold text.
+    """
+    marks = "".join(chr(c) for c in range(0x110000) if unicodedata.combining(chr(c)))
+    return re.compile(f"[{re.escape(marks)}]")
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics, so ``Zürich``, ``ZURICH`` and ``zurich`` meet."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _combining().sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def words(text: str) -> list[str]:

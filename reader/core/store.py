@@ -37,7 +37,8 @@ from tinydb.storages import Storage
 from reader.core.errors import StoreCorrupt, StoreError, StoreLocked
 from reader.core.models import Article, Body, Bookmark, EntryLink, Feed, Quote
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: summaries and quotations left article metadata for quotes/<id>.json
+QUOTES_KIND = "quotes"  # aux files: each article's summary and quotations
 TMP_SUFFIX = ".tmp"
 BACKUP_SUFFIX = ".bak"
 CORRUPT_SUFFIX = ".corrupt-"
@@ -214,14 +215,9 @@ def article_to_doc(article: Article) -> dict[str, Any]:
         "author": article.author,
         "published": article.published,
         "guid": article.guid,
-        "summary": article.summary,
         "content_hash": article.content_hash,
         "entry_links": [[e.url, e.rel, e.title, e.type] for e in article.entry_links],
         "added_at": article.added_at,
-        "quotes": [
-            [q.paragraph, q.start, q.end, q.text, q.speaker, q.last_paragraph]
-            for q in article.quotes
-        ],
         "out_links": list(article.out_links),
         **({"pending": True} if article.pending else {}),
     }
@@ -236,15 +232,36 @@ def article_from_doc(doc: dict[str, Any]) -> Article:
         author=doc.get("author", ""),
         published=doc.get("published"),
         guid=doc.get("guid", ""),
-        summary=doc.get("summary", ""),
         content_hash=doc.get("content_hash", ""),
         entry_links=tuple(EntryLink(*e) for e in doc.get("entry_links", ())),
         added_at=doc.get("added_at", ""),
-        quotes=tuple(Quote(*q) for q in doc.get("quotes", ())),
         terms=doc.get("terms", {}),
         out_links=tuple(doc.get("out_links", ())),
         pending=bool(doc.get("pending", False)),
     )
+
+
+def quotes_to_aux(found: dict[str, tuple[str, tuple[Quote, ...]]]) -> dict[str, Any]:
+    """{article id: (summary, quotations)} as stored in ``quotes/<feed id>.json``."""
+    return {
+        article_id: [
+            summary,
+            [[q.paragraph, q.start, q.end, q.text, q.speaker, q.last_paragraph] for q in quotes],
+        ]
+        for article_id, (summary, quotes) in found.items()
+    }
+
+
+def quotes_from_aux(stored: dict[str, Any] | None) -> dict[str, tuple[str, tuple[Quote, ...]]]:
+    """The inverse of :func:`quotes_to_aux`; malformed entries are skipped (derived data)."""
+    found: dict[str, tuple[str, tuple[Quote, ...]]] = {}
+    for article_id, value in (stored or {}).items():
+        try:
+            summary, quotes = value
+            found[article_id] = (str(summary), tuple(Quote(*q) for q in quotes))
+        except (TypeError, ValueError):
+            continue
+    return found
 
 
 def _feed_to_doc(feed: Feed) -> dict[str, Any]:
@@ -413,20 +430,35 @@ class Store:
         self._read_in_feed: dict[str, int] = {}
         self._feed_dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
         self._dirty_feeds: set[str] = set()
+        self._pending_aux: dict[tuple[str, str], dict[str, Any]] = {}
         for feed_id in self._feeds:
             db, storage = _open_db(self._feed_meta_path(feed_id), self.readonly)
             self._feed_dbs[feed_id] = (db, storage)
-            for doc in (storage.read() or {}).get("articles", {}).values():
+            docs = (storage.read() or {}).get("articles", {}).values()
+            for doc in docs:
                 self._add_article(article_from_doc(doc))
+            if version < 2 and docs:
+                self._move_quotes_out(feed_id, docs)
             storage.release()  # the Article records are the copy kept in memory
         self._bodies: OrderedDict[str, tuple[TinyDB, AtomicStorage, dict[str, Body]]] = (
             OrderedDict()
         )
         self._dirty_bodies: set[str] = set()
-        self._library_dirty = self.created
+        self._library_dirty = self.created or version < SCHEMA_VERSION  # the migration
         self._state_dirty = False
         self._pending_unlink: list[Path] = []
-        self._pending_aux: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _move_quotes_out(self, feed_id: str, docs: Iterable[dict[str, Any]]) -> None:
+        """Schema 1 -> 2: a feed's summaries and quotations move to their own file.
+
+        Metadata is loaded at every start; quotations only for the Speakers view.
+        """
+        self._pending_aux[QUOTES_KIND, feed_id] = {
+            doc["id"]: [doc.get("summary", ""), doc.get("quotes", [])]
+            for doc in docs
+            if not doc.get("pending")
+        }
+        self._dirty_feeds.add(feed_id)
 
     def _add_article(self, article: Article) -> None:
         """Index one article by id and by feed, keeping the feed's read count."""
@@ -717,6 +749,16 @@ class Store:
                 )
                 storage.flush(sync_dir=False)
             self._dirty_bodies.clear()
+            # Derived files before the metadata that no longer carries what they hold
+            # (the schema 2 migration moves quotations out).
+            aux_written = list(self._pending_aux)
+            for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
+                path = self._aux_path(kind, feed_id)
+                path.parent.mkdir(exist_ok=True)
+                storage = AtomicStorage(str(path), backups=False)  # derived: rebuilt if lost
+                storage.write({"aux": {"1": mapping}})  # a TinyDB-shaped file of one document
+                storage.flush(sync_dir=False)
+            self._pending_aux.clear()
             for feed_id in sorted(self._dirty_feeds):
                 if feed_id not in self._feed_dbs:
                     continue
@@ -728,14 +770,6 @@ class Store:
                 storage.flush(sync_dir=False)
                 storage.release()
             self._dirty_feeds.clear()
-            aux_written = list(self._pending_aux)
-            for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
-                path = self._aux_path(kind, feed_id)
-                path.parent.mkdir(exist_ok=True)
-                storage = AtomicStorage(str(path), backups=False)  # derived: rebuilt if lost
-                storage.write({"aux": {"1": mapping}})  # a TinyDB-shaped file of one document
-                storage.flush(sync_dir=False)
-            self._pending_aux.clear()
             # Per-feed files first, made durable once per folder; the library
             # last, so a feed it lists always has its files.
             for folder in {self.path / "feeds", self.path / "bodies"} | {

@@ -259,13 +259,13 @@ class ReaderApp(App[None]):
 
     @work(thread=True, exclusive=True, group="open")
     def _load_article(self, article: Article) -> None:
-        self.library.analysed(article.id)  # quotes now, if a refresh left them for later
+        self.library.analysed(article.id)  # related terms now, if a refresh left them for later
         doc = self.library.document(article.id)
         minutes = self.library.reading_minutes(article.id)
+        quotes = self.library.quotes(article.id)
+        title = self.library.feed_title(article.feed_id)
         if not get_current_worker().is_cancelled:
-            self.post_message(
-                ArticleLoaded(article, doc, self.library.feed_title(article.feed_id), minutes, [])
-            )
+            self.post_message(ArticleLoaded(article, doc, title, minutes, quotes))
 
     @work(thread=True, exclusive=True, group="related")
     def _load_related(self, article: Article) -> None:
@@ -290,10 +290,11 @@ class ReaderApp(App[None]):
             message.document,
             feed_title=message.feed_title,
             minutes=message.minutes,
+            quotes=message.quotes,
         )
         self.sidebar.query_one(RelatedList).show_links([], 0, loading=True)
         self._load_related(message.article)
-        self.sidebar.query_one(QuoteList).show_quotes(message.article.quotes)
+        self.sidebar.query_one(QuoteList).show_quotes(message.quotes)
         if self._pending_quote is not None:
             position, self._pending_quote = self._pending_quote, None
             self.call_after_refresh(self.article_view.go_to_quote, position)
@@ -391,7 +392,7 @@ class ReaderApp(App[None]):
             return
         position = self.article_view.current_quote
         if self.focused is self.article_view and position is not None:
-            quote = article.quotes[position]
+            quote = self.article_view.quotes[position]
             self._ask_bookmark(article, f"“{quote.text}”", {"quote": position + 1})
             return
         existing = self.library.article_bookmark(article.id)
@@ -414,7 +415,7 @@ class ReaderApp(App[None]):
     def _bookmark_quote(self, event: QuoteList.BookmarkRequested) -> None:
         article = self.article_view.article
         if article is not None:
-            quote = article.quotes[event.position]
+            quote = self.article_view.quotes[event.position]
             self._ask_bookmark(article, f"“{quote.text}”", {"quote": event.position + 1})
 
     def _ask_bookmark(self, article: Article, what: str, target: dict[str, object]) -> None:
@@ -484,7 +485,7 @@ class ReaderApp(App[None]):
         article = self.library.store.article(bookmark.article_id)
         if article is None:
             return None
-        texts = [q.text for q in article.quotes]
+        texts = [q.text for q in self.library.quotes(article.id)]
         return texts.index(bookmark.title) if bookmark.title in texts else None
 
     def export_bookmarks(self, fmt: str) -> None:

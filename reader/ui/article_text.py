@@ -176,11 +176,11 @@ def article_text(
     *,
     feed_title: str = "",
     minutes: int | None = None,
-    quotes: Iterable[Quote] | None = None,
+    quotes: Iterable[Quote] = (),
     styles: ArticleStyles = DEFAULT_STYLES,
 ) -> Text:
     """The whole article as one Text, for the terminal outside the app."""
-    all_quotes = list(article.quotes if quotes is None else quotes)
+    all_quotes = list(quotes)
     out = header_text(doc, article, feed_title=feed_title, minutes=minutes, styles=styles)
     out.append("\n")
     for index, block in enumerate(doc.blocks):

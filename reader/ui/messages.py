@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from reader.core.library import RefreshOutcome
-from reader.core.models import Article, Document
+from reader.core.models import Article, Document, Quote
 from reader.core.related import RelatedLink
 from reader.core.search import SearchHit
 
@@ -20,8 +20,7 @@ class ArticleLoaded(Message):
     document: Document
     feed_title: str
     minutes: int
-    related: list[RelatedLink]
-    inline_left_off: int = 0
+    quotes: tuple[Quote, ...]
 
 
 @dataclass

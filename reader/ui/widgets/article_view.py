@@ -111,6 +111,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.article: Article | None = None
         self.document: Document | None = None
         self.current_quote: int | None = None
+        self._quotes: tuple[Quote, ...] = ()
         self._header_args: tuple[str, int] = ("", 0)
         self._pieces: list[_Piece] = []
         self._block_pieces: list[_Piece] = []  # the piece of each block, by block index
@@ -177,9 +178,18 @@ class ArticleView(ScrollView, can_focus=True):
                 pieces.append(_Piece("cite", cite, indent=2, margin_bottom=1))
         self._pieces = pieces
 
-    def show(self, article: Article, doc: Document, *, feed_title: str, minutes: int) -> None:
+    def show(
+        self,
+        article: Article,
+        doc: Document,
+        *,
+        feed_title: str,
+        minutes: int,
+        quotes: tuple[Quote, ...] = (),
+    ) -> None:
         """Lay out ``doc``; called with display-ready records only."""
         self.article, self.document, self.current_quote = article, doc, None
+        self._quotes = quotes
         self._header_args = (feed_title, minutes)
         self._build()
         self._relayout(keep_place=False)
@@ -188,6 +198,7 @@ class ArticleView(ScrollView, can_focus=True):
     def clear(self, message: str = "") -> None:
         self.article = self.document = None
         self.current_quote = None
+        self._quotes = ()
         self._message = message
         self._build()
         self._relayout(keep_place=False)
@@ -347,7 +358,8 @@ class ArticleView(ScrollView, can_focus=True):
 
     @property
     def quotes(self) -> tuple[Quote, ...]:
-        return self.article.quotes if self.article else ()
+        """The shown article's quotations, in reading order."""
+        return self._quotes if self.article else ()
 
     def _redraw(self, *paragraphs: int) -> None:
         """Rebuild the Text of these blocks (the current quotation moved) and redraw."""
