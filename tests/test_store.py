@@ -272,6 +272,9 @@ def test_a_schema_1_database_moves_its_quotations_out_of_the_metadata(db_path: P
     data["meta"] = {"1": {"schema": 1}}
     library_file.write_text(json.dumps(data))
 
+    readonly = open_library(db_path, clock=frozen_clock, readonly=True)  # migrates in memory
+    assert {name: len(quotes) for name, quotes in readonly.speakers()} == before
+    readonly.close()
     for _ in range(2):  # the second open must not migrate again (and lose them)
         library = open_library(db_path, clock=frozen_clock)
         assert {name: len(quotes) for name, quotes in library.speakers()} == before

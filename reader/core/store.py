@@ -477,7 +477,12 @@ class Store:
             self._read_in_feed[article.feed_id] -= 1
 
     def _migrate(self, version: int) -> None:
-        """Forward migrations, one schema version at a time (none yet beyond 1)."""
+        """Record the new schema; the data moves as it loads (:meth:`_move_quotes_out`).
+
+        Read-only, the migration happens in memory and is written by the next writer.
+        """
+        if self.readonly:
+            return
         table = self._library.table("meta")
         table.truncate()
         table.insert({"schema": SCHEMA_VERSION})
