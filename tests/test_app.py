@@ -10,6 +10,7 @@ from textual.widgets import Static
 from reader.core.library import open_library
 from reader.ui.app import OPEN_DELAY, ReaderApp
 from reader.ui.widgets.article_view import ArticleView
+from reader.ui.widgets.key_bar import KeyBar
 from tests.conftest import frozen_clock
 
 SEED_TITLE = "Putin Does Not Fully Support U.S. Ceasefire Proposal for Ukraine"
@@ -52,11 +53,17 @@ async def test_keys_move_open_and_go_back(db_path: Path) -> None:
         await settle(app, pilot)
         assert app.article_view.article is not None
         assert app.article_view.article.id == second.id
+        keys = app.query_one(KeyBar)
+        assert "Next quote" not in str(keys.render())
         await pilot.press("enter")
         assert app.focused is app.article_view
+        await pilot.pause()
+        assert "Next quote" in str(keys.render()), "the key hints follow the focused pane"
         await pilot.press("space")
         await pilot.press("escape")
         assert app.focused is app.article_list
+        await pilot.pause()
+        assert "Next quote" not in str(keys.render())
         await pilot.press("escape")
         assert app.focused is app.feed_list
         await pilot.press("down", "down")  # past Bookmarks to the first real feed

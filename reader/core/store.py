@@ -440,7 +440,7 @@ class Store:
             if version < 2 and docs:
                 self._move_quotes_out(feed_id, docs)
             storage.release()  # the Article records are the copy kept in memory
-        self._bodies: OrderedDict[str, tuple[TinyDB, AtomicStorage, dict[str, Body]]] = (
+        self._bodies: OrderedDict[str, tuple[TinyDB, AtomicStorage, dict[str, tuple[str, str]]]] = (
             OrderedDict()
         )
         self._dirty_bodies: set[str] = set()
@@ -574,7 +574,7 @@ class Store:
         """
         with self._lock:
             new: list[str] = []
-            bodies: dict[str, Body] = {}
+            bodies: dict[str, tuple[str, str]] = {}
             for article, body in articles:
                 old = self._articles.get(article.id)
                 if old is None:
@@ -583,7 +583,7 @@ class Store:
                     article.added_at = old.added_at or article.added_at
                 self._add_article(article)
                 if body is not None:
-                    bodies[article.id] = body
+                    bodies[article.id] = (pack_text(body.content), body.content_type)
             self._dirty_feeds.add(feed_id)
             if bodies:
                 _, _, cache = self._body_entry(feed_id)
@@ -621,14 +621,15 @@ class Store:
                 if cache.pop(article_id, None) is not None:
                     self._dirty_bodies.add(article.feed_id)
 
-    def _body_entry(self, feed_id: str) -> tuple[TinyDB, AtomicStorage, dict[str, Body]]:
+    def _body_entry(self, feed_id: str) -> tuple[TinyDB, AtomicStorage, dict[str, tuple[str, str]]]:
+        """A feed's bodies as stored (packed); one is unpacked only when it is read."""
         entry = self._bodies.get(feed_id)
         if entry is None:
             # Bodies are the bulk of the disk and come back with a refresh: no .bak.
             db, storage = _open_db(self._feed_body_path(feed_id), self.readonly, backups=False)
             cache = {
-                doc["id"]: Body(unpack_text(doc["content"]), doc.get("content_type", "html"))
-                for doc in db.table("bodies").all()
+                doc["id"]: (doc["content"], doc.get("content_type", "html"))
+                for doc in (storage.read() or {}).get("bodies", {}).values()
             }
             entry = (db, storage, cache)
             self._bodies[feed_id] = entry
@@ -645,7 +646,11 @@ class Store:
             article = self._articles.get(article_id)
             if article is None:
                 return None
-            return self._body_entry(article.feed_id)[2].get(article_id)
+            stored = self._body_entry(article.feed_id)[2].get(article_id)
+        if stored is None:
+            return None
+        packed, kind = stored
+        return Body(unpack_text(packed), kind)  # type: ignore[arg-type]
 
     # -- read state ------------------------------------------------------------
 
@@ -748,8 +753,8 @@ class Store:
                     db,
                     "bodies",
                     (
-                        {"id": key, "content": pack_text(b.content), "content_type": b.content_type}
-                        for key, b in cache.items()
+                        {"id": key, "content": packed, "content_type": kind}
+                        for key, (packed, kind) in cache.items()
                     ),
                 )
                 storage.flush(sync_dir=False)

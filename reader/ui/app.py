@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, OptionList
+from textual.widgets import Header, Input, OptionList
 from textual.worker import get_current_worker
 
 from reader.core.config import styles_path
@@ -43,6 +43,7 @@ from reader.ui.screens.speakers import SpeakersScreen
 from reader.ui.widgets.article_list import ArticleList
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.feed_list import ALL_FEEDS, BOOKMARKS, FeedList
+from reader.ui.widgets.key_bar import KeyBar
 from reader.ui.widgets.sidebar import QuoteList, RelatedList, Sidebar
 
 NARROW_WIDTH = 100
@@ -104,7 +105,7 @@ class ReaderApp(App[None]):
                 yield ArticleList(id="articles")
             yield ArticleView(id="article")
             yield Sidebar(id="sidebar")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._apply_settings()

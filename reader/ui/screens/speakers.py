@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.core.library import SpeakerQuote
 from reader.core.sanitize import clean_line
 from reader.ui.article_text import format_date
+from reader.ui.widgets.key_bar import KeyBar
 
 
 class SpeakersScreen(Screen[tuple[str, int] | None]):
@@ -35,7 +36,7 @@ class SpeakersScreen(Screen[tuple[str, int] | None]):
         with Horizontal():
             yield OptionList(id="speaker-names")
             yield OptionList(id="speaker-quotes")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         names = self.query_one("#speaker-names", OptionList)
