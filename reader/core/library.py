@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -586,11 +586,16 @@ class Library:
                     if article.link:
                         lookup.setdefault(normalise_url(article.link), article.id)
                     lookup.setdefault("title:" + article.title.casefold(), article.id)
-                terms: dict[str, dict[str, float]] = {}
-                for feed in self.store.feeds():
-                    terms.update(self._feed_terms(feed.id))
+
+                def feed_by_feed() -> Iterator[tuple[str, dict[str, float]]]:
+                    """One feed's terms file in memory at a time (they are ~700 B an article)."""
+                    for feed in self.store.feeds():
+                        terms = self._feed_terms(feed.id)
+                        for article in self.store.articles(feed.id):
+                            yield article.id, terms.get(article.id) or article.terms
+
                 self._indexes = (
-                    SimilarityIndex((a.id, terms.get(a.id) or a.terms) for a in articles),
+                    SimilarityIndex(feed_by_feed()),
                     BacklinkIndex((a.id, a.out_links) for a in articles),
                     lookup,
                 )
