@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -10,7 +11,9 @@ import subprocess
 import sys
 import textwrap
 import time
+import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -238,6 +241,21 @@ def test_long_bodies_are_stored_compressed_and_read_back(db_path: Path) -> None:
     reopened.close()
 
 
+def aux_file(path: Path) -> dict[str, Any]:
+    """What a derived-data file holds: compressed JSON inside a one-document TinyDB file."""
+    packed = json.loads(path.read_text())["aux"]["1"]["zjson"]
+    return json.loads(zlib.decompress(base64.b64decode(packed)))
+
+
+def test_derived_files_are_compressed(db_path: Path) -> None:
+    open_library(db_path, clock=frozen_clock).close()
+    files = [*(db_path / "terms").glob("*.json"), *(db_path / "quotes").glob("*.json")]
+    assert files
+    for path in files:
+        assert '"Putin' not in path.read_text()  # not plain JSON
+        assert aux_file(path)
+
+
 def test_index_terms_live_apart_from_the_metadata_kept_in_memory(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     seed = next(a for a in library.articles() if a.title.startswith("Putin Does Not"))
@@ -245,8 +263,8 @@ def test_index_terms_live_apart_from_the_metadata_kept_in_memory(db_path: Path) 
     library.close()
     meta = (db_path / "feeds" / f"{seed.feed_id}.json").read_text()
     assert '"terms"' not in meta
-    stored = json.loads((db_path / "terms" / f"{seed.feed_id}.json").read_text())
-    assert "Putin" in stored["aux"]["1"][seed.id]
+    stored = aux_file(db_path / "terms" / f"{seed.feed_id}.json")
+    assert "Putin" in stored[seed.id]
     reopened = open_library(db_path, clock=frozen_clock)
     archive = [link for link in reopened.related(seed.id) if link.kind == "archive"]
     assert archive and "ceasefire" in (archive[0].reason or "")
@@ -260,7 +278,7 @@ def test_a_schema_1_database_moves_its_quotations_out_of_the_metadata(db_path: P
     assert before, "the seeds have quoted speakers"
     # Put the database back as schema 1 wrote it: quotations and summaries in the metadata.
     for quotes_file in (db_path / "quotes").glob("*.json"):
-        moved = json.loads(quotes_file.read_text())["aux"]["1"]
+        moved = aux_file(quotes_file)
         meta_file = db_path / "feeds" / quotes_file.name
         meta = json.loads(meta_file.read_text())
         for doc in meta["articles"].values():

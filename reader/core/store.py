@@ -96,6 +96,20 @@ def unpack_text(stored: str) -> str:
     return raw.decode("utf-8", "surrogatepass")
 
 
+_PACKED_AUX = "zjson"
+
+
+def _pack_aux(mapping: dict[str, Any]) -> str:
+    return base64.b64encode(zlib.compress(orjson.dumps(mapping), 6)).decode("ascii")
+
+
+def _unpack_aux(packed: str, path: Path) -> Any:
+    try:
+        return orjson.loads(zlib.decompress(base64.b64decode(packed)))
+    except (ValueError, zlib.error, orjson.JSONDecodeError) as error:
+        raise StoreCorrupt(f"database file {path} is damaged ({error})") from None
+
+
 def backup_path(path: Path) -> Path:
     """Where the last good copy of a database file is kept: ``<name>.bak`` beside it."""
     return path.with_name(path.name + BACKUP_SUFFIX)
@@ -737,6 +751,8 @@ class Store:
         storage = AtomicStorage(str(self._aux_path(kind, feed_id)), readonly=True)
         data = storage.read() or {}
         document = data.get("aux", {}).get("1")
+        if isinstance(document, dict) and isinstance(document.get(_PACKED_AUX), str):
+            document = _unpack_aux(document[_PACKED_AUX], self._aux_path(kind, feed_id))
         return document if isinstance(document, dict) else None
 
     # -- persisting ------------------------------------------------------------
@@ -777,7 +793,9 @@ class Store:
                 path = self._aux_path(kind, feed_id)
                 path.parent.mkdir(exist_ok=True)
                 storage = AtomicStorage(str(path), backups=False)  # derived: rebuilt if lost
-                storage.write({"aux": {"1": mapping}})  # a TinyDB-shaped file of one document
+                # A TinyDB-shaped file of one document, its JSON compressed: derived
+                # data is read back only to build an index, and is ~40% of the disk.
+                storage.write({"aux": {"1": {_PACKED_AUX: _pack_aux(mapping)}}})
                 storage.flush(sync_dir=False)
             self._pending_aux.clear()
             for feed_id in sorted(self._dirty_feeds):
