@@ -463,3 +463,22 @@ async def test_a_tag_that_looks_like_markup_is_shown_as_written(db_path: Path) -
         await pilot.pause()
         assert "#[/]x[b]" in app.article_list._border_title.plain  # type: ignore[attr-defined]
     library.close()
+
+
+async def test_background_work_waits_while_keys_come_in(db_path: Path) -> None:
+    import time
+
+    from reader.ui.app import KEY_QUIET
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        started = time.monotonic()
+        library.background_pause()  # no key for a while: no wait
+        assert time.monotonic() - started < 0.05
+        await pilot.press("j")
+        started = time.monotonic()
+        library.background_pause()
+        assert time.monotonic() - started >= KEY_QUIET * 0.8
+    library.close()

@@ -294,3 +294,17 @@ def test_articles_removed_by_retention_leave_the_postings(news: Library) -> None
     news._index_for_search(feed_id, [news.search("quay ")[0].article])
     postings = fulltext.FeedPostings.from_aux(news.store.aux(fulltext.AUX_KIND, feed_id))
     assert hit.article.id not in postings.live
+
+
+def test_background_work_gives_way_between_chunks(tmp_path: Path) -> None:
+    """Analysis pauses (the app's hook waits while keys come in) between small chunks."""
+    items = [(f"s{n}", f"Story {n}", BAKERY) for n in range(60)]
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    try:
+        lib.add(str(_feed_file(tmp_path, "many.xml", items)))
+        pauses: list[int] = []
+        lib.background_pause = lambda: pauses.append(lib.pending_count())
+        assert lib.analyse_pending() == 60
+        assert len(pauses) >= 3 and pauses[0] == 60 and pauses[-1] < 60
+    finally:
+        lib.close()

@@ -52,6 +52,7 @@ Fetcher = Callable[..., FetchResult]
 Clock = Callable[[], datetime]
 SEED_FOLDER_TITLE = "Sample articles"
 _DOCUMENT_CACHE = 64
+_ANALYSIS_CHUNK = 25  # articles analysed between two background pauses (~60 ms)
 MAX_OUT_LINKS = 200
 TERMS_KIND = "terms"  # store aux files: index terms of each feed's articles
 ARCHIVE_MIN_SCORE = 0.03  # below this, shared words are chance, not a shared story
@@ -142,6 +143,9 @@ class Library:
         self._search_lock = threading.Lock()
         self._search_terms: dict[str, fulltext.ArticleTerms] = {}  # analysed, not yet indexed
         self._analysis_lock = threading.RLock()
+        # Called between pieces of long background work (analysis, index builds);
+        # the app makes it wait while keys are coming in, so they get the CPU.
+        self.background_pause: Callable[[], None] = lambda: None
 
     def close(self) -> None:
         self.store.flush()
@@ -409,10 +413,13 @@ class Library:
         total = sum(len(items) for items in by_feed.values())
         done = 0
         for feed_id, items in by_feed.items():
-            self._analyse_articles(feed_id, items)
-            done += len(items)
-            if progress is not None:
-                progress(done, total)
+            for start in range(0, len(items), _ANALYSIS_CHUNK):
+                self.background_pause()
+                chunk = items[start : start + _ANALYSIS_CHUNK]
+                self._analyse_articles(feed_id, chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
         if total:
             self.store.flush()
         return total
@@ -590,6 +597,7 @@ class Library:
                 def feed_by_feed() -> Iterator[tuple[str, dict[str, float]]]:
                     """One feed's terms file in memory at a time (they are ~700 B an article)."""
                     for feed in self.store.feeds():
+                        self.background_pause()
                         terms = self._feed_terms(feed.id)
                         for article in self.store.articles(feed.id):
                             yield article.id, terms.get(article.id) or article.terms
@@ -990,6 +998,7 @@ class Library:
         index = fulltext.SearchIndex()
         repaired = False
         for feed_id in sorted(feeds):
+            self.background_pause()
             postings = self._feed_postings(feed_id)
             stored = by_feed.get(feed_id, [])
             stale = set(postings.live) - {article.id for article in stored}

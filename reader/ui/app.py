@@ -11,7 +11,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -49,6 +49,7 @@ from reader.ui.widgets.sidebar import QuoteList, RelatedList, Sidebar
 NARROW_WIDTH = 100
 WIDE_WIDTH = 150
 OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
+KEY_QUIET = 0.3  # seconds without a key before background work goes on
 MAX_SIDEBAR_INLINE = 50
 SEARCH_WARMUP_DELAY = 2.0  # seconds after start-up
 
@@ -90,6 +91,7 @@ class ReaderApp(App[None]):
         self.settings = settings or Settings()
         self._theme_loaded = False
         self._open_timer: Timer | None = None
+        self._last_key = 0.0
         self._shown_id: str | None = None
         self._pending_quote: int | None = None
         self._undo: list[tuple[str, Callable[[], None]]] = []
@@ -107,7 +109,23 @@ class ReaderApp(App[None]):
             yield Sidebar(id="sidebar")
         yield KeyBar()
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = time.monotonic()
+        await super().on_event(event)
+
+    def _background_pause(self) -> None:
+        """Background work (indexing, index loads) waits while keys come in (worker threads).
+
+        On two cores it would otherwise halve the UI's share of the interpreter
+        lock, and a held ``j`` would lag. It goes on after 5 s of typing anyway.
+        """
+        give_up = time.monotonic() + 5.0
+        while time.monotonic() - self._last_key < KEY_QUIET and time.monotonic() < give_up:
+            time.sleep(0.05)
+
     def on_mount(self) -> None:
+        self.library.background_pause = self._background_pause
         self._apply_settings()
         self.feed_list.border_title = "Feeds"
         self.article_list.border_title = "Articles"
