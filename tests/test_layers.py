@@ -29,3 +29,15 @@ def test_only_the_store_touches_tinydb_and_only_fetch_touches_httpx() -> None:
             assert "tinydb" not in source, path
         if path.name != "fetch.py":
             assert "import httpx" not in source, path
+
+
+def test_the_app_starts_without_the_network_and_parsing_stack() -> None:
+    """httpx, the feed parsers and lxml load on the first refresh, not at start (~100 ms)."""
+    code = (
+        "import sys\n"
+        "import reader.cli, reader.ui.app\n"
+        "heavy = ('httpx', 'feedparser', 'fastfeedparser', 'lxml', 'markdown_it')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

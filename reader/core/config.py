@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+DEFAULT_CONCURRENCY = 8  # feeds fetched at once (a setting; here so settings need no httpx)
+
 APP_NAME = "reader-tui"
 DB_ENV = "READER_DB"
 CONFIG_ENV = "READER_CONFIG"

@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 from reader.core.models import (
     Block,
@@ -646,6 +648,8 @@ _MAX_MARKDOWN_LINES = 20_000
 
 @cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # only Markdown documents need it (~17 ms to import)
+
     return MarkdownIt("commonmark", {"html": False})
 
 

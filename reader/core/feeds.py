@@ -7,17 +7,16 @@ re-ingest of the same entry always lands on the same article.
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import fastfeedparser
-import feedparser
-from feedparser.mixin import _FeedParserMixin
-from lxml import etree
+if TYPE_CHECKING:
+    from lxml import etree
 
 from reader.core.errors import SourceError
 from reader.core.models import Body, EntryLink
@@ -120,8 +119,6 @@ def _entry_body(entry: Any) -> Body:
     )
 
 
-# Bozo reasons that say nothing about the markup: the entries are exactly as sent.
-_HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 MAX_AUTHOR_CHARS = 1000
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _BOM_CHARSETS = dict(zip(_BOMS, ("utf-8", "utf-16", "utf-16"), strict=True))
@@ -151,6 +148,8 @@ def _harden_feedparser() -> None:
       range) or ``&#xD800;`` (a surrogate) raised out of ``feedparser.parse``.
       Such a reference becomes U+FFFD.
     """
+    from feedparser.mixin import _FeedParserMixin
+
     mixin: Any = _FeedParserMixin
     if getattr(mixin, "_reader_hardened", False):
         return
@@ -193,6 +192,8 @@ def _fast_parse_safe(data: bytes, content_type: str) -> bool:
     resolve, markup to repair, Atom's plain-text or XHTML constructs, RDF)
     goes to feedparser, whose loose parser and encoding rules handle it.
     """
+    from lxml import etree
+
     charset = content_type.lower().partition("charset=")[2].split(";")[0].strip(" \"'")
     if charset and charset.encode() not in _UTF8_NAMES:
         return False
@@ -203,7 +204,7 @@ def _fast_parse_safe(data: bytes, content_type: str) -> bool:
         return False
     try:
         data.decode("utf-8")
-        root = etree.fromstring(data, _STRICT_XML)
+        root = etree.fromstring(data, _strict_xml())
     except (UnicodeDecodeError, etree.XMLSyntaxError, ValueError):
         return False
     if root.tag == "rss":
@@ -217,9 +218,14 @@ def _fast_parse_safe(data: bytes, content_type: str) -> bool:
     return all(t.get("type") != "xhtml" for t in root.iter(f"{_ATOM}title", f"{_ATOM}subtitle"))
 
 
-_STRICT_XML = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
-)
+@functools.cache
+def _strict_xml() -> etree.XMLParser:
+    """A parser that resolves no entity, loads no DTD and repairs nothing."""
+    from lxml import etree
+
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
+    )
 
 
 def _iso_utc(value: Any) -> str | None:
@@ -243,6 +249,9 @@ def _parse_well_formed(data: bytes, source: str, content_type: str) -> ParsedFee
 
     None when the document is not such a feed; feedparser then has its say.
     """
+    import fastfeedparser
+    from lxml import etree
+
     if not _fast_parse_safe(_without_bom(data), content_type):
         return None
     try:
@@ -282,6 +291,8 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
         raise SourceError(f"{clean_line(source)}: empty document")
     headers = headers or {}
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    import feedparser  # parsers load on first use: the app starts without them
+
     from reader.core.jsonfeed import looks_like_json_feed, parse_json_feed
 
     if looks_like_json_feed(data, content_type):
@@ -308,7 +319,9 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
         detail = f" ({clean_line(str(reason))[:120]})" if reason else ""
         raise SourceError(f"{clean_line(source)}: not a feed{detail}")
     problem = parsed.get("bozo_exception")
-    recovered = bool(parsed.get("bozo")) and not isinstance(problem, _HARMLESS_BOZO)
+    # Bozo reasons that say nothing about the markup: the entries are exactly as sent.
+    harmless = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    recovered = bool(parsed.get("bozo")) and not isinstance(problem, harmless)
     feed = ParsedFeed(
         title=clean_line(info.get("title", ""))[:MAX_TITLE_CHARS] or clean_line(source),
         description=clean_line(info.get("subtitle", "") or info.get("description", "")),

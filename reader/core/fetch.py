@@ -27,6 +27,7 @@ import httpcore
 import httpx
 
 from reader import __version__
+from reader.core.config import DEFAULT_CONCURRENCY
 from reader.core.errors import SourceError
 from reader.core.sanitize import SAFE_SCHEMES, clean_line, url_scheme
 
@@ -34,7 +35,6 @@ USER_AGENT = f"reader-tui/{__version__} (terminal news reader)"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 MAX_REDIRECTS = 10
-DEFAULT_CONCURRENCY = 8
 DEFAULT_PER_HOST = 2
 DEFAULT_RETRY_DELAY = 1.0
 MAX_RETRY_AFTER = 7 * 24 * 3600.0  # a server cannot switch a feed off for longer than a week

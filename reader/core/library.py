@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reader.core import bookmarks as bookmark_formats
 from reader.core import config
 from reader.core import search as fulltext
-from reader.core.discover import choose, discover_feeds, looks_like_html
 from reader.core.document import build_document
 from reader.core.errors import NotFound, ReaderError, SourceError
 from reader.core.feeds import (
@@ -28,12 +27,8 @@ from reader.core.feeds import (
     parse_feed,
     read_document,
 )
-from reader.core.fetch import Fetcher as HttpFetcher
-from reader.core.fetch import FetchResult, fetch
 from reader.core.models import Article, Bookmark, Document, Feed, Quote
-from reader.core.opml import OpmlFeed, parse_opml, write_opml
 from reader.core.quotes import find_quotes
-from reader.core.refresh import Fetched, due, read_local, refresh_feeds, retry_until
 from reader.core.related import (
     BacklinkIndex,
     RelatedLink,
@@ -48,7 +43,13 @@ from reader.core.related import (
 from reader.core.sanitize import clean_line, url_scheme
 from reader.core.store import QUOTES_KIND, Store, atomic_write, quotes_from_aux, quotes_to_aux
 
-Fetcher = Callable[..., FetchResult]
+if TYPE_CHECKING:
+    from reader.core.fetch import FetchResult
+    from reader.core.refresh import Fetched
+
+# Fetching, parsing, OPML and bookmark formats are imported where they are used:
+# the app's first screen needs none of them (~90 ms of imports).
+Fetcher = Callable[..., "FetchResult"]
 Clock = Callable[[], datetime]
 SEED_FOLDER_TITLE = "Sample articles"
 _DOCUMENT_CACHE = 64
@@ -124,14 +125,14 @@ class Library:
         self,
         store: Store,
         *,
-        fetcher: Fetcher = fetch,
+        fetcher: Fetcher | None = None,
         clock: Clock = utc_now,
         retention: int = 0,
         concurrency: int = 8,
     ) -> None:
         self.store = store
         self.concurrency = concurrency  # feeds fetched at once
-        self.fetcher = fetcher
+        self.fetcher = fetcher  # None: reader.core.fetch, over the network
         self.clock = clock
         self.retention = retention  # most articles kept per feed; 0 keeps everything
         self._documents: OrderedDict[str, Document] = OrderedDict()
@@ -184,6 +185,9 @@ class Library:
         rel="alternate">``): one is taken, several need ``pick`` (from 1) or
         raise AmbiguousFeeds with the list. Nothing is stored when it fails.
         """
+        from reader.core.discover import choose, discover_feeds
+        from reader.core.refresh import read_local
+
         kind = source_kind(source)
         url = normalise_source(source)
         if kind != "http" and not Path(url).exists():
@@ -235,21 +239,6 @@ class Library:
         self.store.flush()
         return feed
 
-    def _read_source(
-        self, url: str, kind: str, feed: Feed | None
-    ) -> tuple[ParsedFeed, FetchResult | None]:
-        """One source, fetched conditionally when it is a URL (a 304 parses nothing)."""
-        if kind != "http":
-            return read_local(url, kind), None
-        result = self.fetcher(
-            url,
-            etag=feed.etag if feed else None,
-            last_modified=feed.last_modified if feed else None,
-        )
-        if result.not_modified:
-            return ParsedFeed(title=feed.title if feed else url), result
-        return parse_feed(result.content, url, result.headers), result
-
     def refresh(
         self,
         feed_ids: Iterable[str] | None = None,
@@ -264,6 +253,8 @@ class Library:
         not requested before then. ``progress(done, total, outcome)`` is called
         after each feed; outcomes come back in the order of the feeds.
         """
+        from reader.core.refresh import due, refresh_feeds
+
         chosen = self.store.feeds() if feed_ids is None else [self.feed(f) for f in feed_ids]
         feeds = list({feed.id: feed for feed in chosen}.values())
         now = self.clock()
@@ -666,6 +657,8 @@ class Library:
         ``persist=False`` leaves the write to the caller's :meth:`flush` (the app
         flushes in a worker, off the UI thread).
         """
+        from reader.core import bookmarks as bookmark_formats
+
         article = self.article(article_id)
         common = {
             "article_id": article.id,
@@ -717,10 +710,14 @@ class Library:
 
     def article_bookmark(self, article_id: str) -> Bookmark | None:
         """The bookmark of the article itself, if it has one."""
+        from reader.core import bookmarks as bookmark_formats
+
         wanted = bookmark_formats.bookmark_id("article", article_id, "")
         return next((b for b in self.store.bookmarks() if b.id == wanted), None)
 
     def put_bookmark(self, bookmark: Bookmark, *, persist: bool = True) -> None:
+        from reader.core import bookmarks as bookmark_formats
+
         self.store.put_bookmark(bookmark_formats.clean_bookmark(bookmark))
         if persist:
             self.store.flush()
@@ -735,6 +732,8 @@ class Library:
 
     def export_bookmarks(self, fmt: str, group_by: str | None = None) -> str:
         """All bookmarks in one of the export formats: html, md, json or csv."""
+        from reader.core import bookmarks as bookmark_formats
+
         items = self.bookmarks()
         if fmt == "html":
             return bookmark_formats.to_netscape_html(items, group_by=group_by or "tag")  # type: ignore[arg-type]
@@ -760,6 +759,8 @@ class Library:
 
     def import_bookmarks(self, text: str, source: str = "") -> int:
         """Merge bookmarks from a JSON export; returns how many were new."""
+        from reader.core import bookmarks as bookmark_formats
+
         try:
             incoming = bookmark_formats.from_json(text)
         except ValueError as error:
@@ -786,7 +787,9 @@ class Library:
         The default ``fetch`` opens a client per call; an injected fetcher is
         used as it is.
         """
-        if self.fetcher is fetch:
+        if self.fetcher is None:
+            from reader.core.fetch import Fetcher as HttpFetcher
+
             shared = HttpFetcher(concurrency=self.concurrency)
             return shared, shared.close
         return self.fetcher, lambda: None
@@ -794,6 +797,8 @@ class Library:
     @staticmethod
     def _feed_or_page(url: str, result: FetchResult) -> ParsedFeed | None:
         """The parsed feed, or None when the URL is a web page (to look for feed links in)."""
+        from reader.core.discover import looks_like_html
+
         content_type = result.headers.get("content-type", "")
         if looks_like_html(result.content):
             return None
@@ -806,6 +811,8 @@ class Library:
 
     def _ingest_fetched(self, fetched: Fetched) -> RefreshOutcome:
         """Store one feed's refresh: new entries, or the error and when it happened."""
+        from reader.core.refresh import retry_until
+
         feed, result = fetched.feed, fetched.result
         now = self.clock()
         stamp = now.isoformat(timespec="seconds")
@@ -866,6 +873,8 @@ class Library:
         A broken file raises SourceError before anything is stored. Returns the
         feeds added (ones already subscribed are left as they are).
         """
+        from reader.core.opml import parse_opml
+
         items = parse_opml(data, source)
         added: list[Feed] = []
         now = self.now_iso()
@@ -889,6 +898,8 @@ class Library:
 
     def export_opml(self) -> str:
         """Every http(s) subscription as OPML 2.0, folders as nested outlines."""
+        from reader.core.opml import OpmlFeed, write_opml
+
         return write_opml(
             [
                 OpmlFeed(f.url, f.title, f.folder, f.site_url)
@@ -1072,7 +1083,7 @@ def open_library(
     *,
     readonly: bool = False,
     seed: bool = True,
-    fetcher: Fetcher = fetch,
+    fetcher: Fetcher | None = None,
     clock: Clock = utc_now,
     retention: int = 0,
     concurrency: int = 8,

@@ -24,9 +24,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from reader.core.config import DEFAULT_CONCURRENCY
 from reader.core.errors import ReaderError, SourceError
 from reader.core.feeds import ParsedFeed, parse_feed, read_document, read_folder
-from reader.core.fetch import DEFAULT_CONCURRENCY, FetchError, FetchResult
+from reader.core.fetch import FetchError, FetchResult
 from reader.core.models import Feed
 
 Fetcher = Callable[..., FetchResult]

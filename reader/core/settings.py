@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from reader.core import config
-from reader.core.fetch import DEFAULT_CONCURRENCY
+from reader.core.config import DEFAULT_CONCURRENCY
 from reader.core.sanitize import clean_line
 from reader.core.store import atomic_write
 
