@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import gc
 import os
 import shutil
 import sys
@@ -406,11 +407,16 @@ class Store:
             self._remove_stale_temp_files()
         elif not (self.path / "library.json").exists():
             raise StoreError(f"no database at {self.path}")
+        collecting = gc.isenabled()
+        gc.disable()  # loading makes ~10 objects an article, all kept: scans find nothing
         try:
             self._load()
         except BaseException:
             self.close()
             raise
+        finally:
+            if collecting:
+                gc.enable()
 
     # -- opening ---------------------------------------------------------------
 
