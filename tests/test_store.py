@@ -299,3 +299,16 @@ def test_a_schema_1_database_moves_its_quotations_out_of_the_metadata(db_path: P
         library.close()
         assert all('"quotes"' not in f.read_text() for f in (db_path / "feeds").glob("*.json"))
         assert json.loads(library_file.read_text())["meta"]["1"]["schema"] == 2
+
+
+def test_derived_files_from_before_compression_are_rewritten_compressed(db_path: Path) -> None:
+    open_library(db_path, clock=frozen_clock).close()
+    path = next((db_path / "terms").glob("*.json"))
+    plain = aux_file(path)
+    path.write_text(json.dumps({"aux": {"1": plain}}))  # as written before compression
+    library = open_library(db_path, clock=frozen_clock)
+    feed_id = path.stem
+    assert library.store.aux("terms", feed_id) == plain  # read as it is
+    library.flush()
+    library.close()
+    assert "zjson" in path.read_text() and aux_file(path) == plain

@@ -100,8 +100,11 @@ def unpack_text(stored: str) -> str:
 _PACKED_AUX = "zjson"
 
 
-def _pack_aux(mapping: dict[str, Any]) -> str:
-    return base64.b64encode(zlib.compress(orjson.dumps(mapping), 6)).decode("ascii")
+def _aux_file(mapping: dict[str, Any]) -> bytes:
+    """A TinyDB-shaped file of one document, its JSON compressed: derived data
+    is read back only to build an index, and is ~40% of the disk."""
+    packed = base64.b64encode(zlib.compress(orjson.dumps(mapping), 6)).decode("ascii")
+    return orjson.dumps({"aux": {"1": {_PACKED_AUX: packed}}})
 
 
 def _unpack_aux(packed: str, path: Path) -> Any:
@@ -478,6 +481,7 @@ class Store:
         self._library_dirty = self.created or version < SCHEMA_VERSION  # the migration
         self._state_dirty = False
         self._pending_unlink: list[Path] = []
+        self._repack: set[tuple[str, str]] = set()  # derived files to rewrite compressed
 
     def _move_quotes_out(self, feed_id: str, docs: Iterable[dict[str, Any]]) -> None:
         """Schema 1 -> 2: a feed's summaries and quotations move to their own file.
@@ -759,6 +763,9 @@ class Store:
         document = data.get("aux", {}).get("1")
         if isinstance(document, dict) and isinstance(document.get(_PACKED_AUX), str):
             document = _unpack_aux(document[_PACKED_AUX], self._aux_path(kind, feed_id))
+        elif isinstance(document, dict) and not self.readonly:
+            with self._lock:
+                self._repack.add((kind, feed_id))  # written before files were compressed
         return document if isinstance(document, dict) else None
 
     # -- persisting ------------------------------------------------------------
@@ -798,12 +805,18 @@ class Store:
             for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
                 path = self._aux_path(kind, feed_id)
                 path.parent.mkdir(exist_ok=True)
-                storage = AtomicStorage(str(path), backups=False)  # derived: rebuilt if lost
-                # A TinyDB-shaped file of one document, its JSON compressed: derived
-                # data is read back only to build an index, and is ~40% of the disk.
-                storage.write({"aux": {"1": {_PACKED_AUX: _pack_aux(mapping)}}})
-                storage.flush(sync_dir=False)
+                atomic_write(path, _aux_file(mapping), sync_dir=False)  # derived: no .bak
             self._pending_aux.clear()
+            for kind, feed_id in sorted(self._repack - set(aux_written)):
+                if feed_id in self._feeds:
+                    path = self._aux_path(kind, feed_id)
+                    with contextlib.suppress(StoreCorrupt):
+                        data = AtomicStorage(str(path), readonly=True).read() or {}
+                        stored = data.get("aux", {}).get("1")
+                        if isinstance(stored, dict) and _PACKED_AUX not in stored:
+                            atomic_write(path, _aux_file(stored), sync_dir=False)
+                            aux_written.append((kind, feed_id))
+            self._repack.clear()
             for feed_id in sorted(self._dirty_feeds):
                 if feed_id not in self._feed_dbs:
                     continue
