@@ -482,3 +482,17 @@ async def test_background_work_waits_while_keys_come_in(db_path: Path) -> None:
         library.background_pause()
         assert time.monotonic() - started >= KEY_QUIET * 0.8
     library.close()
+
+
+async def test_enter_right_after_a_move_opens_that_article_and_focuses_it(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        third = library.articles()[2]
+        await pilot.press("j", "j", "enter")  # before the open debounce fires
+        await settle(app, pilot)
+        assert app.focused is app.article_view
+        assert app.article_view.article is not None and app.article_view.article.id == third.id
+        assert library.is_read(third.id)
+    library.close()

@@ -94,6 +94,7 @@ class ReaderApp(App[None]):
         self._last_key = 0.0
         self._shown_id: str | None = None
         self._pending_quote: int | None = None
+        self._focus_on_load = False  # Enter: focus the article pane once it is shown
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self._bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
         self.unread_only = False
@@ -246,6 +247,7 @@ class ReaderApp(App[None]):
 
     @on(ArticleList.Highlighted)
     def _article_highlighted(self) -> None:
+        self._focus_on_load = False
         self._open_current()
 
     @on(ArticleList.Selected)
@@ -254,8 +256,14 @@ class ReaderApp(App[None]):
         if bookmark is not None and bookmark.kind == "quote":
             self._pending_quote = self._quote_position(bookmark)
         self._shown_id = None if self._pending_quote is not None else self._shown_id
-        self._open_current(delay=0)
-        self.article_view.focus()
+        current = self.article_list.current
+        if current is not None and current.id != self._shown_id:
+            # Focus moves once the article is laid out (~3 ms): one repaint, not two
+            # (a focus change restyles the panes, and competes with the worker).
+            self._focus_on_load = True
+            self._open_current(delay=0)
+        else:
+            self.article_view.focus()
 
     # -- opening an article ------------------------------------------------------
 
@@ -312,12 +320,20 @@ class ReaderApp(App[None]):
             quotes=message.quotes,
         )
         self.sidebar.query_one(RelatedList).show_links([], 0, loading=True)
-        self._load_related(message.article)
         self.sidebar.query_one(QuoteList).show_quotes(message.quotes)
+        if self._focus_on_load:
+            self._focus_on_load = False
+            self.article_view.focus()
         if self._pending_quote is not None:
             position, self._pending_quote = self._pending_quote, None
             self.call_after_refresh(self.article_view.go_to_quote, position)
-        self._set_read(message.article, True)
+        # The article paints first; its related links and read mark follow a frame later.
+        self.call_after_refresh(self._after_shown, message.article)
+
+    def _after_shown(self, article: Article) -> None:
+        if self._shown_id == article.id:
+            self._load_related(article)
+            self._set_read(article, True)
 
     def open_in_archive(self, article_id: str, quote: int | None = None) -> None:
         """Show a stored article from anywhere: All feeds, highlighted, opened."""
