@@ -496,3 +496,18 @@ async def test_enter_right_after_a_move_opens_that_article_and_focuses_it(db_pat
         assert app.article_view.article is not None and app.article_view.article.id == third.id
         assert library.is_read(third.id)
     library.close()
+
+
+async def test_quitting_stops_background_work_at_its_next_pause(db_path: Path) -> None:
+    """Indexing thousands of articles must not hold the app open after q."""
+    from reader.core.errors import Interrupted
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        library.background_pause()  # running: carries on
+        app.exit()
+        with pytest.raises(Interrupted):
+            library.background_pause()
+    library.close()

@@ -25,3 +25,7 @@ class SourceError(ReaderError):
 
 class NotFound(ReaderError):
     pass
+
+
+class Interrupted(Exception):  # noqa: N818 - names what happened, like KeyboardInterrupt
+    """Background work was stopped (the app is closing); what it finished is kept."""

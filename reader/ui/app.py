@@ -21,7 +21,7 @@ from textual.widgets import Header, Input, OptionList
 from textual.worker import get_current_worker
 
 from reader.core.config import styles_path
-from reader.core.errors import ReaderError
+from reader.core.errors import Interrupted, ReaderError
 from reader.core.library import Library, RefreshOutcome, write_export
 from reader.core.models import Article, Bookmark
 from reader.core.related import inline_links
@@ -122,7 +122,11 @@ class ReaderApp(App[None]):
         lock, and a held ``j`` would lag. It goes on after 5 s of typing anyway.
         """
         give_up = time.monotonic() + 5.0
-        while time.monotonic() - self._last_key < KEY_QUIET and time.monotonic() < give_up:
+        while True:
+            if self._exit or not self._running:  # quitting: stop, keep what is done
+                raise Interrupted
+            if time.monotonic() - self._last_key >= KEY_QUIET or time.monotonic() > give_up:
+                return
             time.sleep(0.05)
 
     def on_mount(self) -> None:
@@ -298,7 +302,10 @@ class ReaderApp(App[None]):
     def _load_related(self, article: Article) -> None:
         """Related links come second: the first call builds the archive's indexes."""
         doc = self.library.document(article.id)
-        related = self.library.related_for(doc, article)
+        try:
+            related = self.library.related_for(doc, article)
+        except Interrupted:
+            return
         _, left_off = inline_links(doc, MAX_SIDEBAR_INLINE)
         if not get_current_worker().is_cancelled:
             self.post_message(RelatedLoaded(article.id, related, left_off))
@@ -398,7 +405,10 @@ class ReaderApp(App[None]):
     @work(thread=True, exclusive=True, group="follow")
     def _follow(self, url: str) -> None:
         """Open a stored copy of ``url`` if there is one; the first lookup reads indexes."""
-        found = self.library.find_article(url)
+        try:
+            found = self.library.find_article(url)
+        except Interrupted:
+            return
         if found:
             self.call_from_thread(self.open_in_archive, found)
         else:
@@ -601,7 +611,10 @@ class ReaderApp(App[None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _run_search(self, query: str) -> None:
-        hits = self.library.search(query)
+        try:
+            hits = self.library.search(query)
+        except Interrupted:
+            return
         if not get_current_worker().is_cancelled:
             self.post_message(SearchDone(query, hits))
 
@@ -631,6 +644,8 @@ class ReaderApp(App[None]):
         try:
             analysed = self.library.analyse_pending(progress=progress)
             self.library.prepare_search()
+        except Interrupted:
+            return
         except ReaderError as error:
             self.say(str(error), severity="error")
         self.post_message(IndexProgressed(0, 0, analysed))
@@ -760,7 +775,10 @@ class ReaderApp(App[None]):
     @work(thread=True, exclusive=True, group="speakers")
     def action_speakers(self) -> None:
         """Off the UI thread: articles a refresh left pending are analysed first."""
-        speakers = self.library.speakers()
+        try:
+            speakers = self.library.speakers()
+        except Interrupted:
+            return
 
         def chosen(result: tuple[str, int] | None) -> None:
             if result is not None:
