@@ -114,6 +114,15 @@ def source_key() -> str:
 # -- ingest --------------------------------------------------------------------
 
 
+def _vm_hwm() -> int:
+    """This process's peak RSS in bytes. Not ru_maxrss: Linux carries that across
+    fork + exec, so a probe started by the ingesting process reported its peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def ingest(paths: list[Path], db: Path) -> dict[str, float]:
     """Subscribe to every feed file through Library.add (one flush per feed), timed."""
     from reader.core.library import open_library
@@ -177,7 +186,6 @@ def cached_db(
 
 def probe(db: str, words: list[str]) -> None:
     """Print JSON: start-up phase timings, the All order, in-process search timings."""
-    import resource
 
     t0 = time.perf_counter()
     from reader.core.library import Library, open_library
@@ -186,7 +194,7 @@ def probe(db: str, words: list[str]) -> None:
     t0 = time.perf_counter()
     library = open_library(db, readonly=True)
     t_open = time.perf_counter() - t0
-    rss_open = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rss_open = _vm_hwm()
     t0 = time.perf_counter()
     feeds = library.feeds()
     t_feeds = time.perf_counter() - t0
@@ -228,7 +236,7 @@ def probe(db: str, words: list[str]) -> None:
                 "count": len(articles),
                 "feed_count": len(feeds),
                 "rss_after_open": rss_open,
-                "rss_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                "rss_peak": _vm_hwm(),
                 "order": order,
                 "search": search,
             }
@@ -761,7 +769,7 @@ def startup_rows(results: dict) -> list[tuple[str, str]]:
         rows.append((f"[{size}] open_library (Store load)", ms(p["open_library"])))
         rows.append((f"[{size}] Library.feeds()", ms(p["feeds"])))
         rows.append((f"[{size}] Library.articles() (sort all)", ms(p["articles"])))
-        rows.append((f"[{size}] RSS after open_library (ru_maxrss)", mib(p["rss_after_open"])))
+        rows.append((f"[{size}] RSS after open_library (VmHWM)", mib(p["rss_after_open"])))
         rows.append((f"[{size}] first related() (builds indexes)", ms(p["first_related"])))
         rel = p["related"]
         rows.append(

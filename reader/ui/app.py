@@ -91,7 +91,7 @@ class ReaderApp(App[None]):
         self.settings = settings or Settings()
         self._theme_loaded = False
         self._open_timer: Timer | None = None
-        self._last_key = 0.0
+        self._last_activity = 0.0  # the last key or article open: background work waits
         self._shown_id: str | None = None
         self._pending_quote: int | None = None
         self._focus_on_load = False  # Enter: focus the article pane once it is shown
@@ -112,7 +112,7 @@ class ReaderApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self._last_key = time.monotonic()
+            self._last_activity = time.monotonic()
         await super().on_event(event)
 
     def _background_pause(self) -> None:
@@ -126,7 +126,7 @@ class ReaderApp(App[None]):
         while True:
             if self._exit or not self._running:  # quitting: stop, keep what is done
                 raise Interrupted
-            if time.monotonic() - self._last_key >= KEY_QUIET or time.monotonic() > give_up:
+            if time.monotonic() - self._last_activity >= KEY_QUIET or time.monotonic() > give_up:
                 return
             time.sleep(0.05)
 
@@ -291,6 +291,7 @@ class ReaderApp(App[None]):
 
     @work(thread=True, exclusive=True, group="open")
     def _load_article(self, article: Article) -> None:
+        self._last_activity = time.monotonic()  # background work gives way to this open
         self.library.analysed(article.id)  # related terms now, if a refresh left them for later
         doc = self.library.document(article.id)
         minutes = self.library.reading_minutes(article.id)
