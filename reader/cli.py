@@ -7,7 +7,6 @@ and outside checks depend on them.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import sys
@@ -587,10 +586,6 @@ def run_app(args: argparse.Namespace) -> int:
     library = open_library(
         args.db, retention=settings.retention, concurrency=settings.fetch_concurrency
     )
-    # The archive's records live as long as the app: keep them out of the cyclic
-    # garbage collector's scans (at 100k articles each full scan took ~100 ms,
-    # a stall in the middle of some keypress).
-    gc.freeze()
     try:
         ReaderApp(library, settings=settings).run()
     finally:
