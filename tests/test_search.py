@@ -308,3 +308,24 @@ def test_background_work_gives_way_between_chunks(tmp_path: Path) -> None:
         assert len(pauses) >= 3 and pauses[0] == 60 and pauses[-1] < 60
     finally:
         lib.close()
+
+
+def test_long_analysis_is_flushed_as_it_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is analysed reaches the disk feed by feed, not only at the end."""
+    from reader.core import library as library_module
+
+    monkeypatch.setattr(library_module, "_ANALYSIS_FLUSH_EVERY", 0.0)
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    try:
+        lib.add(str(_feed_file(tmp_path, "a.xml", [("a1", "Bakery wins award", BAKERY)])))
+        lib.add(str(_feed_file(tmp_path, "b.xml", [("b1", "Ferry strike", FERRY)])))
+        on_disk: list[int] = []
+        lib.background_pause = lambda: on_disk.append(
+            len(list((tmp_path / "db" / "quotes").glob("*.json")))
+        )
+        assert lib.analyse_pending() == 2
+        assert on_disk == [0, 1], "the first feed was written before the second was analysed"
+    finally:
+        lib.close()

@@ -7,6 +7,7 @@ so tests swap them without patching.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ Clock = Callable[[], datetime]
 SEED_FOLDER_TITLE = "Sample articles"
 _DOCUMENT_CACHE = 64
 _ANALYSIS_CHUNK = 25  # articles analysed between two background pauses (~60 ms)
+_ANALYSIS_FLUSH_EVERY = 3.0  # seconds of analysis between flushes
 MAX_OUT_LINKS = 200
 TERMS_KIND = "terms"  # store aux files: index terms of each feed's articles
 ARCHIVE_MIN_SCORE = 0.03  # below this, shared words are chance, not a shared story
@@ -393,9 +395,10 @@ class Library:
     def analyse_pending(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Derive summary, quotes, index terms and search terms of every pending article.
 
-        Feed by feed, so another thread can open an article in between; written
-        by one flush at the end. ``progress(done, total)`` after each feed.
-        Returns how many articles were analysed.
+        In chunks, so another thread can open an article in between, and
+        flushed every few seconds, so what is pending in memory stays small
+        (100,000 articles are ~5 minutes of work). ``progress(done, total)``
+        after each chunk. Returns how many articles were analysed.
         """
         by_feed: dict[str, list[Article]] = {}
         for article in self.store.articles():
@@ -403,7 +406,11 @@ class Library:
                 by_feed.setdefault(article.feed_id, []).append(article)
         total = sum(len(items) for items in by_feed.values())
         done = 0
+        flushed = time.monotonic()
         for feed_id, items in by_feed.items():
+            if time.monotonic() - flushed > _ANALYSIS_FLUSH_EVERY:
+                self.store.flush()
+                flushed = time.monotonic()
             for start in range(0, len(items), _ANALYSIS_CHUNK):
                 self.background_pause()
                 chunk = items[start : start + _ANALYSIS_CHUNK]
