@@ -511,3 +511,20 @@ async def test_quitting_stops_background_work_at_its_next_pause(db_path: Path) -
         with pytest.raises(Interrupted):
             library.background_pause()
     library.close()
+
+
+async def test_output_flushed_while_the_app_runs_does_not_crash_it(db_path: Path) -> None:
+    """Textual routes stdout/stderr flushes to ``App._flush``: a warning printed by a
+    library must not land on a method of ours (it did, and the app died)."""
+    import sys
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        print("a library's warning", file=sys.stderr, flush=True)
+        print("and on stdout", flush=True)
+        await pilot.press("m")  # marks read and flushes the store in a worker
+        await settle(app, pilot)
+        assert app.is_running
+    library.close()

@@ -376,10 +376,10 @@ class ReaderApp(App[None]):
             self.feed_list.update_counts(
                 self.library.feeds(), bookmarks=len(self.library.store.bookmarks())
             )
-            self._flush()
+            self._flush_store()
 
     @work(thread=True, group="flush")
-    def _flush(self) -> None:
+    def _flush_store(self) -> None:
         self.library.flush()
 
     # -- links -------------------------------------------------------------------
@@ -493,7 +493,7 @@ class ReaderApp(App[None]):
             except ReaderError as error:
                 self.say(str(error), severity="error")
                 return
-            self._flush()
+            self._flush_store()
             self.say(f"Bookmarked {made.kind}: {made.title[:60]}")
             self.reload()
 
@@ -523,7 +523,7 @@ class ReaderApp(App[None]):
             if answer is not None:
                 bookmark.tags, bookmark.note = tuple(answer[0]), answer[1]
                 self.library.put_bookmark(bookmark, persist=False)
-                self._flush()
+                self._flush_store()
                 self.reload()
 
         self.push_screen(BookmarkDialog(bookmark.title, bookmark.tags, bookmark.note), save)
@@ -531,11 +531,11 @@ class ReaderApp(App[None]):
     def _remove_bookmark(self, bookmark: Bookmark) -> None:
         """Remove now (written off the UI thread); u puts it back."""
         self.library.remove_bookmark(bookmark.id, persist=False)
-        self._flush()
+        self._flush_store()
 
         def undo() -> None:
             self.library.put_bookmark(bookmark, persist=False)
-            self._flush()
+            self._flush_store()
 
         self._push_undo("bookmark removed", undo)
         self.reload()
@@ -725,12 +725,12 @@ class ReaderApp(App[None]):
         if not changed:
             self.say("Nothing unread here.")
             return
-        self._flush()
+        self._flush_store()
         self.reload()
 
         def undo() -> None:
             self.library.mark_later(changed, False)
-            self._flush()
+            self._flush_store()
 
         self._push_undo(f"{len(changed)} articles marked read", undo)
 
