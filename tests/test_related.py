@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from pathlib import Path
 
 import pytest
 
@@ -409,3 +410,24 @@ def test_backlink_links_and_outbound_urls() -> None:
         ("backlink", "a2", "Roundup")
     ]
     assert links[0].domain == "blog.example"
+
+
+def test_index_builds_leave_the_garbage_collector_as_they_found_it(tmp_path: Path) -> None:
+    """Collection is off while the archive indexes are built (long pauses at 100k), on after."""
+    import gc
+
+    from reader.core.library import open_library
+    from tests.conftest import frozen_clock
+
+    library = open_library(tmp_path / "db", clock=frozen_clock)
+    try:
+        seen: list[bool] = []
+        library.background_pause = lambda: seen.append(gc.isenabled())
+        assert gc.isenabled()
+        library.related(library.articles()[0].id)
+        library.search("ceasefire ")
+        assert seen and not any(seen), "collection was off during the builds"
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        library.close()
