@@ -528,3 +528,31 @@ async def test_output_flushed_while_the_app_runs_does_not_crash_it(db_path: Path
         await settle(app, pilot)
         assert app.is_running
     library.close()
+
+
+async def test_articles_open_while_the_archive_index_is_still_building(db_path: Path) -> None:
+    """Related-link workers wait for the index; they must not hold up article loads.
+
+    (They ran on a 6-thread executor: after a few opens during a long build at
+    100k articles, the next article waited seconds for a thread.)
+    """
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        library._indexes = None
+        library._index_lock.acquire()  # a build that takes its time
+        try:
+            for _ in range(10):
+                await pilot.press("j")
+                await pilot.pause(OPEN_DELAY + 0.1)
+            wanted = app.article_list.current
+            for _ in range(50):
+                if app.article_view.article is wanted:
+                    break
+                await pilot.pause(0.02)
+            assert app.article_view.article is wanted
+        finally:
+            library._index_lock.release()
+        await settle(app, pilot)
+    library.close()

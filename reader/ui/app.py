@@ -6,11 +6,13 @@ work runs in thread workers that report back with messages.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sys
 import time
 import webbrowser
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from textual import events, on, work
@@ -51,6 +53,7 @@ from reader.ui.widgets.sidebar import QuoteList, RelatedList, Sidebar
 NARROW_WIDTH = 100
 WIDE_WIDTH = 150
 OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
+WORKER_THREADS = 32  # see on_mount
 PROGRESS_EVERY = 0.5  # seconds between progress updates in the title bar
 KEY_QUIET = 0.3  # seconds without a key before background work goes on
 MAX_SIDEBAR_INLINE = 50
@@ -139,6 +142,12 @@ class ReaderApp(App[None]):
         # stacked into 100-150 ms frame stalls while indexing; 1 ms keeps them
         # under ~50 ms and costs the workers ~3%.
         sys.setswitchinterval(0.001)
+        # Thread workers run on the event loop's default executor: 6 threads on two
+        # cores. Workers waiting for an index being built (related links, search)
+        # filled it, and an article's load then queued behind them for seconds.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="worker")
+        )
         # The archive's records live as long as the app: keep them out of the cyclic
         # garbage collector's scans (at 100k articles a full scan took ~100 ms, a
         # stall in the middle of some keypress).
