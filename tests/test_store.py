@@ -312,3 +312,19 @@ def test_derived_files_from_before_compression_are_rewritten_compressed(db_path:
     library.flush()
     library.close()
     assert "zjson" in path.read_text() and aux_file(path) == plain
+
+
+def test_records_from_older_versions_still_load() -> None:
+    """A record missing fields added later loads with their defaults."""
+    from reader.core.store import article_from_doc, article_to_doc
+
+    old = article_from_doc({"id": "a1", "feed_id": "f1", "title": "Old", "summary": "s"})
+    assert (old.id, old.title, old.link, old.entry_links, old.pending) == (
+        "a1",
+        "Old",
+        "",
+        (),
+        False,
+    )
+    new = Article(id="a2", feed_id="f1", title="New", link="https://x.example/", pending=True)
+    assert article_from_doc(article_to_doc(new)) == new

@@ -247,7 +247,31 @@ def article_from_doc(doc: dict[str, Any]) -> Article:
 
     (Every article of a feed names the same feed and often the same refresh
     time, and a guid is often the link: at 100,000 articles this is ~25 MiB.)
+    Runs once per article at start-up, so the record's keys are read directly;
+    a record missing one (written by an older version) takes the careful path.
     """
+    try:
+        link, guid, links = doc["link"], doc["guid"], doc["entry_links"]
+        return Article(
+            doc["id"],
+            sys.intern(doc["feed_id"]),
+            doc["title"],
+            link,
+            sys.intern(doc["author"]),
+            doc["published"],
+            link if guid == link else guid,
+            doc["content_hash"],
+            tuple(EntryLink(*e) for e in links) if links else (),
+            sys.intern(doc["added_at"]),
+            doc.get("terms") or _NO_TERMS,
+            tuple(doc["out_links"]),
+            "pending" in doc and bool(doc["pending"]),
+        )
+    except KeyError:
+        return _article_from_old_doc(doc)
+
+
+def _article_from_old_doc(doc: dict[str, Any]) -> Article:
     link = doc.get("link", "")
     guid = doc.get("guid", "")
     return Article(
@@ -418,6 +442,7 @@ class Store:
             self.close()
             raise
         finally:
+            gc.freeze()  # the records live as long as the store: no scans over them
             if collecting:
                 gc.enable()
 
