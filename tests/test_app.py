@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 from textual.widgets import Static
+from textual.worker import WorkerCancelled
 
 from reader.core.library import open_library
 from reader.ui.app import OPEN_DELAY, ReaderApp
@@ -20,7 +22,9 @@ async def settle(app: ReaderApp, pilot: object) -> None:
     """Wait out the open debounce and the workers it starts (article, then its links)."""
     await pilot.pause(OPEN_DELAY + 0.05)  # type: ignore[attr-defined]
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        # An exclusive worker replaced by a newer one is cancelled: normal.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()  # type: ignore[attr-defined]
 
 

@@ -431,3 +431,25 @@ def test_index_builds_leave_the_garbage_collector_as_they_found_it(tmp_path: Pat
     finally:
         gc.unfreeze()
         library.close()
+
+
+def test_related_links_do_not_wait_for_an_index_build_in_progress(tmp_path: Path) -> None:
+    from reader.core.library import open_library
+    from tests.conftest import frozen_clock
+
+    library = open_library(tmp_path / "db", clock=frozen_clock)
+    try:
+        seed = next(a for a in library.articles() if a.title.startswith("Putin Does Not"))
+        doc = library.document(seed.id)
+        library._index_lock.acquire()  # another thread is building the indexes
+        try:
+            partial = library.related_for(doc, seed, wait=False)
+            assert partial and not [link for link in partial if link.kind == "archive"]
+            assert not library.archive_ready()
+        finally:
+            library._index_lock.release()
+        full = library.related_for(doc, seed, wait=False)  # free: this call builds them
+        assert [link for link in full if link.kind == "archive"]
+        assert library.archive_ready()
+    finally:
+        library.close()

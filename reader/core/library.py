@@ -617,31 +617,46 @@ class Library:
 
     # -- related links -------------------------------------------------------------
 
-    def _archive_indexes(self) -> tuple[SimilarityIndex, BacklinkIndex, dict[str, str]]:
-        """Similarity, backlink and URL/title indexes, built from stored terms on first use."""
-        with self._index_lock, _long_lived():
+    def _archive_indexes(
+        self, *, wait: bool = True
+    ) -> tuple[SimilarityIndex, BacklinkIndex, dict[str, str]] | None:
+        """Similarity, backlink and URL/title indexes, built from stored terms on first use.
+
+        ``wait=False``: None at once if another thread is building them (a
+        build takes seconds at 100k articles; waiting threads would pile up).
+        """
+        if not self._index_lock.acquire(blocking=wait):
+            return None
+        try:
             if self._indexes is None:
-                articles = self.store.articles()
-                lookup: dict[str, str] = {}
-                for article in articles:
-                    if article.link:
-                        lookup.setdefault(normalise_url(article.link), article.id)
-                    lookup.setdefault("title:" + article.title.casefold(), article.id)
+                with _long_lived():
+                    articles = self.store.articles()
+                    lookup: dict[str, str] = {}
+                    for article in articles:
+                        if article.link:
+                            lookup.setdefault(normalise_url(article.link), article.id)
+                        lookup.setdefault("title:" + article.title.casefold(), article.id)
 
-                def feed_by_feed() -> Iterator[tuple[str, dict[str, float]]]:
-                    """One feed's terms file in memory at a time (they are ~700 B an article)."""
-                    for feed in self.store.feeds():
-                        self.background_pause()
-                        terms = self._feed_terms(feed.id)
-                        for article in self.store.articles(feed.id):
-                            yield article.id, terms.get(article.id) or article.terms
+                    def feed_by_feed() -> Iterator[tuple[str, dict[str, float]]]:
+                        """One feed's terms file in memory at a time (~700 B an article)."""
+                        for feed in self.store.feeds():
+                            self.background_pause()
+                            terms = self._feed_terms(feed.id)
+                            for article in self.store.articles(feed.id):
+                                yield article.id, terms.get(article.id) or article.terms
 
-                self._indexes = (
-                    SimilarityIndex(feed_by_feed()),
-                    BacklinkIndex((a.id, a.out_links) for a in articles),
-                    lookup,
-                )
+                    self._indexes = (
+                        SimilarityIndex(feed_by_feed()),
+                        BacklinkIndex((a.id, a.out_links) for a in articles),
+                        lookup,
+                    )
             return self._indexes
+        finally:
+            self._index_lock.release()
+
+    def archive_ready(self) -> bool:
+        """Whether the archive indexes are built (related stories, backlinks, ◆ marks)."""
+        return self._indexes is not None
 
     def _add_to_archive_indexes(self, articles: list[Article]) -> None:
         """Newly analysed articles join indexes already built (else they are built with them)."""
@@ -658,7 +673,10 @@ class Library:
 
     def find_article(self, url_or_title: str) -> str | None:
         """The stored article a URL or a title names, if any."""
-        _, _, lookup = self._archive_indexes()
+        indexes = self._archive_indexes()
+        if indexes is None:  # only without waiting
+            return None
+        _, _, lookup = indexes
         normal = normalise_url(url_or_title)
         if normal and normal in lookup:
             return lookup[normal]
@@ -669,8 +687,15 @@ class Library:
         article = self.analysed(article_id)
         return self.related_for(self.document(article_id), article)
 
-    def related_for(self, doc: Document, article: Article) -> list[RelatedLink]:
-        similar, backlinks, _ = self._archive_indexes()
+    def related_for(
+        self, doc: Document, article: Article, *, wait: bool = True
+    ) -> list[RelatedLink]:
+        """The sidebar's links; with ``wait=False``, while another thread builds the
+        archive indexes, only what the article itself holds (no archive groups)."""
+        indexes = self._archive_indexes(wait=wait)
+        if indexes is None:
+            return related_links(doc, article)
+        similar, backlinks, _ = indexes
         links = related_links(doc, article, find_article=self.find_article)
         links += archive_links(similar, article, self.store.article, min_score=ARCHIVE_MIN_SCORE)
         links += backlink_links(backlinks, article, self.store.article)

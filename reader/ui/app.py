@@ -324,14 +324,26 @@ class ReaderApp(App[None]):
     @work(thread=True, exclusive=True, group="related")
     def _load_related(self, article: Article) -> None:
         """Related links come second: the first call builds the archive's indexes."""
-        doc = self.library.document(article.id)
+        ready = self.library.archive_ready()
         try:
-            related = self.library.related_for(doc, article)
+            self._post_related(article)
+            if not ready and self.library.archive_ready():
+                # This worker built them; others meanwhile showed only the article's
+                # own links, so the article shown now gets its related stories too.
+                current = self.article_list.current
+                if current is not None and current.id != article.id:
+                    self._post_related(current)
         except Interrupted:
             return
+
+    def _post_related(self, article: Article) -> None:
+        doc = self.library.document(article.id)
+        # Not waiting: while another worker builds the archive indexes this shows
+        # the article's own links (waiting workers had filled the thread pool).
+        related = self.library.related_for(doc, article, wait=False)
         _, left_off = inline_links(doc, MAX_SIDEBAR_INLINE)
-        if not get_current_worker().is_cancelled:
-            self.post_message(RelatedLoaded(article.id, related, left_off))
+        # Posted even from a cancelled worker: the handler keeps only the shown article's.
+        self.post_message(RelatedLoaded(article.id, related, left_off))
 
     def on_related_loaded(self, message: RelatedLoaded) -> None:
         if self._shown_id == message.article_id:
