@@ -329,3 +329,31 @@ def test_long_analysis_is_flushed_as_it_goes(
         assert on_disk == [0, 1], "the first feed was written before the second was analysed"
     finally:
         lib.close()
+
+
+def test_analysis_stopped_midway_keeps_what_it_finished(tmp_path: Path) -> None:
+    """Quitting stops analysis at a pause; the articles analysed so far keep their data."""
+    from reader.core.errors import Interrupted
+
+    items = [(f"s{n}", f"Story {n}", HARBOUR) for n in range(60)]
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    try:
+        lib.add(str(_feed_file(tmp_path, "many.xml", items)))
+        calls: list[int] = []
+
+        def pause() -> None:
+            calls.append(1)
+            if len(calls) == 2:
+                raise Interrupted
+
+        lib.background_pause = pause
+        with pytest.raises(Interrupted):
+            lib.analyse_pending()
+        left = lib.pending_count()
+        assert 0 < left < 60
+        lib.background_pause = lambda: None
+        done = {h.article.id for h in lib.search("zürich ")}
+        assert len(done) == 60, "pending ones analysed on search, the others were kept"
+        assert len(lib.quotes_by_speaker("Anna Berg")) == 60
+    finally:
+        lib.close()
