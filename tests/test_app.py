@@ -560,3 +560,23 @@ async def test_articles_open_while_the_archive_index_is_still_building(db_path: 
             library._index_lock.release()
         await settle(app, pilot)
     library.close()
+
+
+async def test_the_end_of_indexing_clears_only_its_own_progress(db_path: Path) -> None:
+    from reader.ui.messages import IndexProgressed
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.post_message(IndexProgressed(5, 10))
+        await pilot.pause()
+        assert app.sub_title == "indexing 5/10"
+        app.post_message(IndexProgressed(0, 0))
+        await pilot.pause()
+        assert app.sub_title == ""
+        app.sub_title = "last refresh failed: 404"  # a feed's error, on its own line
+        app.post_message(IndexProgressed(0, 0))
+        await pilot.pause()
+        assert app.sub_title == "last refresh failed: 404"
+    library.close()

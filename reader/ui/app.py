@@ -54,6 +54,7 @@ NARROW_WIDTH = 100
 WIDE_WIDTH = 150
 OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
 WORKER_THREADS = 32  # see on_mount
+INDEXING = "indexing"  # the title bar's progress while the archive is analysed
 PROGRESS_EVERY = 0.5  # seconds between progress updates in the title bar
 KEY_QUIET = 0.3  # seconds without a key before background work goes on
 MAX_SIDEBAR_INLINE = 50
@@ -691,10 +692,13 @@ class ReaderApp(App[None]):
         self.post_message(IndexProgressed(0, 0, analysed))
 
     def on_index_progressed(self, message: IndexProgressed) -> None:
-        if any(w.group == "refresh" and w.is_running for w in self.workers):
-            return  # the refresh's progress has the title bar
         done, total = message.done, message.total
-        self.sub_title = f"indexing {done:,}/{total:,}" if total and done < total else ""
+        refreshing = any(w.group == "refresh" and w.is_running for w in self.workers)
+        if total and done < total:
+            if not refreshing:  # else the refresh's progress has the title bar
+                self.sub_title = f"{INDEXING} {done:,}/{total:,}"
+        elif self.sub_title.startswith(INDEXING):  # not a feed's "last refresh failed"
+            self.sub_title = ""
         current = self.article_list.current
         if message.analysed and current is not None and current.id == self._shown_id:
             self._load_related(current)  # the archive now has more stories to relate
