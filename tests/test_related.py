@@ -12,6 +12,7 @@ from reader.core.models import Article, Document, EntryLink, Link, RelatedItem
 from reader.core.related import (
     MAX_TERMS,
     BacklinkIndex,
+    KeyIndex,
     RelatedLink,
     SimilarityIndex,
     archive_links,
@@ -392,6 +393,27 @@ def test_backlinks_with_url_normalisation() -> None:
     assert index.linking_to("https://news.example/story") == ["a1"]
     assert index.linking_to("javascript:void(0)") == []
     assert len(index) == 3
+
+
+def test_key_index_keeps_order_through_merges_removals_and_compaction() -> None:
+    """Later additions wait beside the sorted arrays, then merge; dead slots are renumbered."""
+    index = KeyIndex([(f"old{i}", [f"k{i % 7}", "shared"]) for i in range(50)])
+    for i in range(6000):  # enough to merge the recent additions into the arrays
+        index.add(f"new{i}", ["shared", f"n{i}"])
+    assert index.get("shared")[:3] == ["old0", "old1", "old2"]
+    assert index.get("shared")[-1] == "new5999"
+    assert index.get("k3") == [f"old{i}" for i in range(50) if i % 7 == 3]
+    index.add("old3", ["k3"])  # re-filed: it moves to the end, and leaves "shared"
+    assert index.get("k3")[-1] == "old3"
+    assert "old3" not in index.get("shared")
+    for i in range(0, 6000, 2):  # a quarter dead forces a compaction
+        index.remove(f"new{i}")
+    assert index.get("n2") == [] and index.get("n3") == ["new3"]
+    assert index.get("shared")[-2:] == ["new5997", "new5999"]
+    assert len(index) == 50 + 3000
+    assert index.get("") == [] and index.get("nowhere") == []
+    index.add("blank", ["", ""])  # no keys: not filed at all
+    assert len(index) == 50 + 3000
 
 
 def test_backlink_links_and_outbound_urls() -> None:

@@ -34,6 +34,7 @@ from reader.core.models import Article, Bookmark, Document, Feed, Quote
 from reader.core.quotes import find_quotes
 from reader.core.related import (
     BacklinkIndex,
+    KeyIndex,
     RelatedLink,
     SimilarityIndex,
     archive_links,
@@ -176,7 +177,7 @@ class Library:
         self._documents: OrderedDict[str, Document] = OrderedDict()
         self._quotes: OrderedDict[str, tuple[Quote, ...]] = OrderedDict()
         self._doc_lock = threading.Lock()
-        self._indexes: tuple[SimilarityIndex, BacklinkIndex, dict[str, str]] | None = None
+        self._indexes: tuple[SimilarityIndex, BacklinkIndex, KeyIndex] | None = None
         self._index_lock = threading.Lock()
         self._search: fulltext.SearchIndex | None = None
         self._search_lock = threading.Lock()
@@ -640,7 +641,7 @@ class Library:
 
     def _archive_indexes(
         self, *, wait: bool = True
-    ) -> tuple[SimilarityIndex, BacklinkIndex, dict[str, str]] | None:
+    ) -> tuple[SimilarityIndex, BacklinkIndex, KeyIndex] | None:
         """Similarity, backlink and URL/title indexes, built from stored terms on first use.
 
         ``wait=False``: None at once if another thread is building them (a
@@ -652,11 +653,7 @@ class Library:
             if self._indexes is None:
                 with _long_lived():
                     articles = self.store.articles()
-                    lookup: dict[str, str] = {}
-                    for article in articles:
-                        if article.link:
-                            lookup.setdefault(normalise_url(article.link), article.id)
-                        lookup.setdefault("title:" + article.title.casefold(), article.id)
+                    lookup = KeyIndex((a.id, _lookup_keys(a)) for a in articles)
 
                     def feed_by_feed() -> Iterator[tuple[str, dict[str, float]]]:
                         """One feed's terms file in memory at a time (~700 B an article)."""
@@ -688,9 +685,7 @@ class Library:
             for article in articles:
                 similar.add(article.id, article.terms)
                 backlinks.add(article.id, article.out_links)
-                if article.link:
-                    lookup.setdefault(normalise_url(article.link), article.id)
-                lookup.setdefault("title:" + article.title.casefold(), article.id)
+                lookup.add(article.id, _lookup_keys(article))
 
     def find_article(self, url_or_title: str) -> str | None:
         """The stored article a URL or a title names, if any."""
@@ -698,10 +693,10 @@ class Library:
         if indexes is None:  # only without waiting
             return None
         _, _, lookup = indexes
-        normal = normalise_url(url_or_title)
-        if normal and normal in lookup:
-            return lookup[normal]
-        return lookup.get("title:" + url_or_title.casefold().strip())
+        found = lookup.get(normalise_url(url_or_title)) or lookup.get(
+            "title:" + url_or_title.casefold().strip()
+        )
+        return found[0] if found else None
 
     def related(self, article_id: str) -> list[RelatedLink]:
         """Everything the sidebar shows for an article, in its groups' order."""
@@ -1124,6 +1119,7 @@ class Library:
                 postings.update(put, stale)
                 self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())
                 repaired = True
+            postings.share({s: s for a in stored for s in (a.id, a.content_hash)})
             index.set_feed(feed_id, postings)
         if repaired:
             self.store.flush()
@@ -1169,6 +1165,11 @@ def load_seeds(library: Library) -> list[RefreshOutcome]:
             outcomes.append(library.add(str(path)))
     library.analyse_pending()  # a few dozen articles: the first screen has them complete
     return outcomes
+
+
+def _lookup_keys(article: Article) -> tuple[str, str]:
+    """What :meth:`Library.find_article` finds an article by: its URL and its title."""
+    return normalise_url(article.link), "title:" + article.title.casefold()
 
 
 def open_library(

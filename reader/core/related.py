@@ -20,6 +20,7 @@ import heapq
 import math
 import re
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -31,6 +32,7 @@ from reader.core.sanitize import SAFE_SCHEMES, clean_line, clean_url
 
 __all__ = [
     "BacklinkIndex",
+    "KeyIndex",
     "RelatedKind",
     "RelatedLink",
     "SimilarityIndex",
@@ -229,9 +231,11 @@ class SimilarityIndex:
     they are cached and recomputed when the archive has grown or shrunk by a tenth.
 
     Held compactly, for 100,000 articles of ~40 terms each: terms are numbered
-    once, and each article's terms and each term's postings are flat arrays
-    (article slot, float32 weight) rather than dicts. A removed article leaves
-    a dead slot that walks skip; slots are renumbered once a quarter are dead.
+    once, and each term's postings are two flat arrays (article slot, ascending;
+    float32 weight). There is no per-article copy: a candidate's weight for a
+    term is found by bisecting that term's slots. A removed article leaves a
+    dead slot that walks skip and that still counts in the document
+    frequencies; slots are renumbered once a quarter are dead.
     """
 
     def __init__(
@@ -247,13 +251,10 @@ class SimilarityIndex:
         self.candidates = candidates
         self._vocab: dict[str, int] = {}  # term -> term number
         self._words: list[str] = []  # term number -> term
-        self._df = array("I")  # term number -> live articles that have it
-        self._post_slots: list[array[int]] = []  # term number -> article slots
+        self._post_slots: list[array[int]] = []  # term number -> article slots, ascending
         self._post_weights: list[array[float]] = []
         self._slots: dict[str, int] = {}  # article id -> slot
         self._ids: list[str | None] = []  # slot -> article id; None once removed
-        self._doc_terms: list[array[int] | None] = []
-        self._doc_weights: list[array[float] | None] = []
         self._norms = array("d")
         self._norm_size = 0
         for article_id, terms in items:
@@ -267,16 +268,22 @@ class SimilarityIndex:
         return article_id in self._slots
 
     def terms_of(self, article_id: str) -> dict[str, float]:
+        """An article's terms, gathered from every posting list (a bisect per term)."""
         slot = self._slots.get(article_id)
         if slot is None:
             return {}
-        return dict(self._doc_items(slot))
+        found = {}
+        for number, slots in enumerate(self._post_slots):
+            at = bisect_left(slots, slot)
+            if at < len(slots) and slots[at] == slot:
+                found[self._words[number]] = self._post_weights[number][at]
+        return found
 
     def idf(self, term: str) -> float:
         """Smoothed idf; a term no stored article has counts as if one had it."""
         number = self._vocab.get(term)
-        df = (self._df[number] if number is not None else 0) or 1
-        return math.log(1.0 + len(self._slots) / df)
+        df = (len(self._post_slots[number]) if number is not None else 0) or 1
+        return math.log(1.0 + len(self._ids) / df)
 
     def add(self, article_id: str, terms: Mapping[str, float]) -> None:
         """Index an article, replacing what was indexed under the same id."""
@@ -286,17 +293,14 @@ class SimilarityIndex:
         if self._stale():
             self._refresh_norms()
         else:
-            self._norms[slot] = self._norm(self._doc_items(slot))
+            self._norms[slot] = self._norm((t, w) for t, w in terms.items() if w > 0)
 
     def remove(self, article_id: str) -> None:
         """Forget an article; unknown ids are ignored."""
         slot = self._slots.pop(article_id, None)
         if slot is None:
             return
-        for number in self._doc_terms[slot] or ():
-            self._df[number] -= 1
         self._ids[slot] = None
-        self._doc_terms[slot] = self._doc_weights[slot] = None
         if (len(self._ids) - len(self._slots)) * 4 > len(self._ids) + 100:
             self._compact()
 
@@ -323,22 +327,23 @@ class SimilarityIndex:
             return []
         if self._stale():
             self._refresh_norms()
-        weights = {term: weight * self.idf(term) for term, weight in terms.items()}
+        idf = {term: self.idf(term) for term in terms}
+        weights = {term: weight * idf[term] for term, weight in terms.items()}
         query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        known = [t for t in weights if self._df_of(t)]
+        known = {t: self._vocab[t] for t in weights if t in self._vocab}
         strongest = sorted(known, key=weights.__getitem__, reverse=True)[: self.query_terms]
 
         partial: dict[int, float] = {}
         common: list[str] = []
         for term in strongest:
-            if self._df_of(term) > self.walk_cap:
+            if len(self._post_slots[known[term]]) > self.walk_cap:
                 common.append(term)
                 continue
-            self._accumulate(partial, self._vocab[term], weights[term] * self.idf(term))
+            self._accumulate(partial, known[term], weights[term] * idf[term])
         if not partial:  # every shared term is common: walk a capped slice of each
             for term in common:
-                q = weights[term] * self.idf(term)
-                self._accumulate(partial, self._vocab[term], q, limit=self.walk_cap)
+                q = weights[term] * idf[term]
+                self._accumulate(partial, known[term], q, limit=self.walk_cap)
         for article_id in skip:
             slot = self._slots.get(article_id)
             if slot is not None:
@@ -348,23 +353,15 @@ class SimilarityIndex:
             self.candidates, partial, key=lambda s: partial[s] / (norms[s] or 1.0)
         )
 
-        by_number = {self._vocab[t]: t for t in weights if t in self._vocab}
-        idf = {term: self.idf(term) for term in weights}
         scored: list[tuple[float, str, list[tuple[float, str]]]] = []
         for slot in shortlist:
             found = self._ids[slot]
-            numbers, doc_weights = self._doc_terms[slot], self._doc_weights[slot]
-            if found is None or numbers is None or doc_weights is None:
+            if found is None:
                 continue
             shared = [
-                (weights[t] * w * idf[t], t)
-                for t, w in (
-                    (by_number.get(n), w) for n, w in zip(numbers, doc_weights, strict=True)
-                )
-                if t is not None
+                (weights[t] * w * idf[t], t) for t, w in self._weights_of(slot, known.items())
             ]
-            norm = norms[slot] or self._norm(self._doc_items(slot))
-            score = sum(c for c, _ in shared) / (query_norm * norm)
+            score = sum(c for c, _ in shared) / (query_norm * (norms[slot] or 1.0))
             if score > min_score:
                 scored.append((score, found, shared))
         best = heapq.nlargest(k, scored, key=lambda s: (s[0], s[1]))
@@ -372,16 +369,15 @@ class SimilarityIndex:
 
     # -- internals
 
-    def _df_of(self, term: str) -> int:
-        number = self._vocab.get(term)
-        return 0 if number is None else self._df[number]
-
-    def _doc_items(self, slot: int) -> Iterator[tuple[str, float]]:
-        words = self._words
-        numbers, weights = self._doc_terms[slot], self._doc_weights[slot]
-        if numbers is None or weights is None:
-            return iter(())
-        return ((words[n], w) for n, w in zip(numbers, weights, strict=True))
+    def _weights_of(
+        self, slot: int, terms: Iterable[tuple[str, int]]
+    ) -> Iterator[tuple[str, float]]:
+        """The slot's weight for each of ``terms`` (term, number) it has."""
+        for term, number in terms:
+            slots = self._post_slots[number]
+            at = bisect_left(slots, slot)
+            if at < len(slots) and slots[at] == slot:
+                yield term, self._post_weights[number][at]
 
     def _accumulate(
         self, partial: dict[int, float], number: int, q: float, limit: int | None = None
@@ -396,7 +392,6 @@ class SimilarityIndex:
         slot = len(self._ids)
         self._slots[article_id] = slot
         self._ids.append(article_id)
-        numbers, weights = array("I"), array("f")
         for term, weight in terms.items():
             if not weight > 0:
                 continue
@@ -404,29 +399,37 @@ class SimilarityIndex:
             if number is None:
                 number = self._vocab[term] = len(self._words)
                 self._words.append(term)
-                self._df.append(0)
                 self._post_slots.append(array("I"))
                 self._post_weights.append(array("f"))
-            numbers.append(number)
-            weights.append(float(weight))
-            self._df[number] += 1
             self._post_slots[number].append(slot)
             self._post_weights[number].append(weight)
-        self._doc_terms.append(numbers)
-        self._doc_weights.append(weights)
         self._norms.append(0.0)
         return slot
 
     def _compact(self) -> None:
         """Renumber the live slots and drop the dead ones from every posting list."""
-        live = [
-            (article_id, dict(self._doc_items(slot)))
-            for article_id, slot in sorted(self._slots.items(), key=lambda item: item[1])
-        ]
-        fresh = SimilarityIndex(
-            live, walk_cap=self.walk_cap, query_terms=self.query_terms, candidates=self.candidates
-        )
-        self.__dict__.update(fresh.__dict__)
+        live = sorted(self._slots.values())
+        renumber = {old: new for new, old in enumerate(live)}
+        self._ids = [self._ids[old] for old in live]
+        self._slots = {article_id: i for i, article_id in enumerate(self._ids) if article_id}
+        vocab: dict[str, int] = {}
+        words: list[str] = []
+        post_slots: list[array[int]] = []
+        post_weights: list[array[float]] = []
+        for number, word in enumerate(self._words):
+            kept = [
+                (renumber[s], w)
+                for s, w in zip(self._post_slots[number], self._post_weights[number], strict=True)
+                if s in renumber
+            ]
+            if kept:
+                vocab[word] = len(words)
+                words.append(word)
+                post_slots.append(array("I", (s for s, _ in kept)))
+                post_weights.append(array("f", (w for _, w in kept)))
+        self._vocab, self._words = vocab, words
+        self._post_slots, self._post_weights = post_slots, post_weights
+        self._refresh_norms()
 
     def _norm(self, items: Iterable[tuple[str, float]]) -> float:
         return math.sqrt(sum((w * self.idf(t)) ** 2 for t, w in items)) or 1.0
@@ -435,16 +438,14 @@ class SimilarityIndex:
         return abs(len(self._slots) - self._norm_size) > 0.1 * max(self._norm_size, 10)
 
     def _refresh_norms(self) -> None:
-        size = len(self._slots)
-        idf = [math.log(1.0 + size / df) if df else 0.0 for df in self._df]
-        norms = array("d", bytes(8 * len(self._ids)))
-        for slot, numbers in enumerate(self._doc_terms):
-            weights = self._doc_weights[slot]
-            if numbers is not None and weights is not None:
-                total = sum((w * idf[n]) ** 2 for n, w in zip(numbers, weights, strict=True))
-                norms[slot] = math.sqrt(total) or 1.0
-        self._norms = norms
-        self._norm_size = size
+        size = len(self._ids)
+        squares = array("d", bytes(8 * size))
+        for slots, weights in zip(self._post_slots, self._post_weights, strict=True):
+            idf = math.log(1.0 + size / (len(slots) or 1))
+            for slot, weight in zip(slots, weights, strict=True):
+                squares[slot] += (weight * idf) ** 2
+        self._norms = array("d", (math.sqrt(total) or 1.0 for total in squares))
+        self._norm_size = len(self._slots)
 
 
 def _reason(shared: list[tuple[float, str]], limit: int = 3) -> str:
@@ -495,45 +496,125 @@ def _domain(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+class KeyIndex:
+    """Article ids filed under string keys, in the order they were filed.
+
+    At 100,000 articles there are ~300,000 links and ~200,000 URL and title
+    keys; dicts of those strings took ~90 MiB. Here a key is only its 64-bit
+    hash, in an open-addressing table of two flat arrays (hash, slot + 1; 0 is
+    empty), ~20 bytes a key: the strings stay in the articles they came from,
+    and filing makes no garbage. A removed article leaves a dead slot; slots
+    are renumbered once a quarter are dead. (Two keys with one 64-bit hash
+    would share ids: with 10^6 keys that is a one-in-10^7 chance, and it only
+    adds a sidebar entry.)
+    """
+
+    __slots__ = ("_ids", "_slots", "_dead", "_hashes", "_owners", "_used")
+
+    def __init__(self, items: Iterable[tuple[str, Iterable[str]]] = ()) -> None:
+        self._ids: list[str | None] = []  # slot -> article id; None once removed
+        self._slots: dict[str, int] = {}  # article id -> slot
+        self._dead = 0
+        self._hashes = array("q", bytes(8 * 1024))
+        self._owners = array("I", bytes(4 * 1024))  # slot + 1, 0 where empty
+        self._used = 0
+        for article_id, keys in items:
+            self.add(article_id, keys)
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def add(self, article_id: str, keys: Iterable[str]) -> None:
+        """File an article under ``keys``, replacing what it was filed under before."""
+        self.remove(article_id)
+        hashes = {hash(key) for key in keys if key}
+        if not hashes:
+            return
+        slot = len(self._ids)
+        self._ids.append(article_id)
+        self._slots[article_id] = slot
+        for key_hash in hashes:
+            self._put(key_hash, slot + 1)
+
+    def remove(self, article_id: str) -> None:
+        """Forget an article; unknown ids are ignored."""
+        slot = self._slots.pop(article_id, None)
+        if slot is None:
+            return
+        self._ids[slot] = None
+        self._dead += 1
+        if self._dead * 4 > len(self._ids) + 100:
+            self._compact()
+
+    def get(self, key: str) -> list[str]:
+        """Ids of the live articles filed under ``key``, oldest first."""
+        if not key:
+            return []
+        key_hash = hash(key)
+        hashes, owners, ids = self._hashes, self._owners, self._ids
+        mask = len(hashes) - 1
+        at = key_hash & mask
+        found: list[int] = []
+        while owner := owners[at]:
+            if hashes[at] == key_hash and ids[owner - 1] is not None:
+                found.append(owner - 1)
+            at = (at + 1) & mask
+        return [ids[slot] or "" for slot in sorted(found)]
+
+    def _put(self, key_hash: int, owner: int) -> None:
+        hashes, owners = self._hashes, self._owners
+        mask = len(hashes) - 1
+        at = key_hash & mask
+        while owners[at]:
+            at = (at + 1) & mask
+        hashes[at], owners[at] = key_hash, owner
+        self._used += 1
+        if self._used * 3 > len(hashes) * 2:
+            self._rebuild(len(hashes) * 2)
+
+    def _rebuild(self, size: int, renumber: dict[int, int] | None = None) -> None:
+        """Refile every entry in a table of ``size`` (a power of two), slots renumbered."""
+        old = zip(self._hashes, self._owners, strict=True)
+        self._hashes, self._owners = array("q", bytes(8 * size)), array("I", bytes(4 * size))
+        self._used = 0
+        for key_hash, owner in old:
+            if not owner:
+                continue
+            slot = owner - 1 if renumber is None else renumber.get(owner - 1)
+            if slot is not None:
+                self._put(key_hash, slot + 1)
+
+    def _compact(self) -> None:
+        live = sorted(self._slots.values())
+        renumber = {old: new for new, old in enumerate(live)}
+        self._ids = [self._ids[old] for old in live]
+        self._slots = {article_id: i for i, article_id in enumerate(self._ids) if article_id}
+        self._dead = 0
+        self._rebuild(len(self._hashes), renumber)
+
+
 class BacklinkIndex:
     """Which stored articles link to a URL: "who else pointed here"."""
 
+    __slots__ = ("_links",)
+
     def __init__(self, items: Iterable[tuple[str, Iterable[str]]] = ()) -> None:
-        # Lists and tuples, not dicts and sets: ~300,000 links at 100,000 articles.
-        self._targets: dict[str, list[str]] = {}  # normal URL -> ids, in order added
-        self._outbound: dict[str, tuple[str, ...]] = {}
-        for article_id, urls in items:
-            self.add(article_id, urls)
+        self._links = KeyIndex((article_id, map(normalise_url, urls)) for article_id, urls in items)
 
     def __len__(self) -> int:
-        return len(self._outbound)
+        return len(self._links)
 
     def add(self, article_id: str, urls: Iterable[str]) -> None:
         """Record an article's outbound links, replacing any recorded before."""
-        self.remove(article_id)
-        normal = tuple(dict.fromkeys(n for n in map(normalise_url, urls) if n))
-        if not normal:
-            return
-        self._outbound[article_id] = normal
-        for url in normal:
-            linking = self._targets.get(url)
-            if linking is None:
-                self._targets[url] = [article_id]
-            else:
-                linking.append(article_id)
+        self._links.add(article_id, map(normalise_url, urls))
 
     def remove(self, article_id: str) -> None:
-        for url in self._outbound.pop(article_id, ()):
-            linking = self._targets[url]
-            linking.remove(article_id)
-            if not linking:
-                del self._targets[url]
+        self._links.remove(article_id)
 
     def linking_to(self, url: str, exclude: Iterable[str] = ()) -> list[str]:
         """Ids of articles linking to ``url``, in the order they were added."""
-        normal = normalise_url(url)
         skip = set(exclude)
-        return [a for a in self._targets.get(normal, ()) if a not in skip]
+        return [a for a in self._links.get(normalise_url(url)) if a not in skip]
 
 
 def outbound_urls(doc: Document) -> list[str]:
