@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from array import array
 from pathlib import Path
 
 import pytest
 
 from reader.cli import main
 from reader.core import search as fulltext
+from reader.core.errors import StoreCorrupt
+from reader.core.store import StoredArray
 from reader.core.library import Library, open_library
 from reader.core.models import Quote
 from tests.conftest import frozen_clock, rss
@@ -227,7 +230,8 @@ def test_match_spans_highlight_the_original_text() -> None:
     assert [text[a:b] for a, b in spans] == ["ZÜRICH", "Zurich", "zürich", "harbour"]
 
 
-def test_feed_postings_survive_their_persisted_form_and_tombstones() -> None:
+def test_feed_postings_survive_their_persisted_form_and_tombstones(news: Library) -> None:
+    feed_id = news.store.feeds()[0].id
     postings = fulltext.FeedPostings()
     postings.update(
         [
@@ -236,7 +240,10 @@ def test_feed_postings_survive_their_persisted_form_and_tombstones() -> None:
         ]
     )
     postings.update([("a", "h3", fulltext.article_terms("Alpha two", "", "new text"))])
-    copy = fulltext.FeedPostings.from_aux(json.loads(json.dumps(postings.to_aux())))
+    news.store.put_aux("postings", feed_id, postings.to_aux())
+    news.store.flush()
+    copy = fulltext.FeedPostings.from_aux(news.store.aux("postings", feed_id))
+    assert isinstance(copy.locals, StoredArray), "read from the sidecar on demand"
     assert copy.live == postings.live and copy.content_hash("a") == "h3"
     index = fulltext.SearchIndex()
     index.set_feed("f", copy)
@@ -257,6 +264,59 @@ def test_cli_search_json(db_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "putin" in rows[0]["matched"]
     code = main(["--db", str(db_path), "search", "zzzzqx"])
     assert code == 0
+
+
+def test_postings_written_inline_by_older_versions_are_read_and_written_back(
+    news: Library,
+) -> None:
+    import base64
+
+    store = news.store
+    feed_id = store.feeds()[0].id
+    current = dict(store.aux(fulltext.AUX_KIND, feed_id) or {})
+    old = {  # what version 0.2 wrote: the arrays as base64 inside the JSON
+        key: base64.b64encode(array("I", value[:]).tobytes()).decode()
+        if key in ("lengths", "locals")
+        else base64.b64encode(value[:].tobytes()).decode()
+        if key == "values"
+        else value
+        for key, value in current.items()
+    }
+    store.put_aux(fulltext.AUX_KIND, feed_id, old)
+    store.flush()
+    assert not list((store.path / fulltext.AUX_KIND).glob(f"{feed_id}.*.bin"))
+    inline = fulltext.FeedPostings.from_aux(store.aux(fulltext.AUX_KIND, feed_id))
+    assert inline.inline and inline.live
+    news._search = None  # as at the next start
+    assert news.search("ferry "), "still found"
+    (sidecar,) = (store.path / fulltext.AUX_KIND).glob(f"{feed_id}.*.bin")
+    assert not fulltext.FeedPostings.from_aux(store.aux(fulltext.AUX_KIND, feed_id)).inline
+
+
+def test_aux_arrays_live_in_a_sidecar_read_on_demand_and_replaced_whole(
+    news: Library, tmp_path: Path
+) -> None:
+    store = news.store
+    feed_id = store.feeds()[0].id
+    folder = tmp_path / "db" / "notes"
+    store.put_aux("notes", feed_id, {"n": 1, "xs": array("H", [1, 2, 3]), "ys": array("d", [0.5])})
+    store.flush()
+    (first,) = folder.glob(f"{feed_id}.*.bin")
+    read = store.aux("notes", feed_id)
+    assert read is not None and read["n"] == 1
+    assert read["xs"][:].tolist() == [1, 2, 3] and read["ys"][:].tolist() == [0.5]
+    assert read["xs"][1:].tolist() == [2, 3] and read["xs"][5:9].tolist() == []
+    store.put_aux("notes", feed_id, {"xs": array("I", [7])})
+    store.flush()
+    (second,) = folder.glob(f"{feed_id}.*.bin")
+    assert second != first, "a new sidecar, never the one a reader may have mapped"
+    assert read["xs"][:].tolist() == [1, 2, 3], "arrays read before stay readable"
+    second.unlink()
+    with pytest.raises(StoreCorrupt, match=str(second)):
+        store.aux("notes", feed_id)
+    store.remove_feed(feed_id)
+    store.flush()
+    assert not list(folder.iterdir())
 
 
 def test_store_aux_is_written_by_flush_in_its_own_folder(news: Library, tmp_path: Path) -> None:

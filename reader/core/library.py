@@ -1119,6 +1119,9 @@ class Library:
                 postings.update(put, stale)
                 self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())
                 repaired = True
+            elif postings.inline:  # written before the arrays were memory-mapped
+                self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())
+                repaired = True
             postings.share({s: s for a in stored for s in (a.id, a.content_hash)})
             index.set_feed(feed_id, postings)
         if repaired:

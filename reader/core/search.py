@@ -28,7 +28,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
+from typing import Any, Protocol, cast
 
 from reader.core.models import Article, Quote
 
@@ -154,6 +154,26 @@ def _unpack(typecode: str, text: str) -> array[int]:
     return values
 
 
+class Postings(Protocol):
+    """A feed's postings: an array, or the store's read-on-demand ``StoredArray``.
+
+    Only ``len`` and contiguous slices (which give arrays) are used on them.
+    """
+
+    @property
+    def typecode(self) -> str: ...
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, where: slice, /) -> array[Any]: ...
+
+
+def _typed(values: Any, typecodes: str) -> Postings:
+    """``values`` if it is a sliceable array of one of ``typecodes``; else ValueError."""
+    if str(getattr(values, "typecode", "?")) in typecodes and hasattr(values, "__getitem__"):
+        return cast(Postings, values)
+    raise ValueError(f"not an array of {typecodes}")
+
+
 def _narrow(locals_: array[int], size: int) -> array[int]:
     """Local indexes as 16-bit values when the feed allows (15.9 M postings at 100k: -30 MiB)."""
     return array("H", locals_) if size <= 0xFFFF and locals_.typecode != "H" else locals_
@@ -172,7 +192,18 @@ class FeedPostings:
     :meth:`freeze` drops tombstones once they pile up.
     """
 
-    __slots__ = ("ids", "hashes", "lengths", "terms", "starts", "locals", "values", "live", "dead")
+    __slots__ = (
+        "ids",
+        "hashes",
+        "lengths",
+        "terms",
+        "starts",
+        "locals",
+        "values",
+        "live",
+        "dead",
+        "inline",
+    )
 
     def __init__(self) -> None:
         self.ids: list[str] = []
@@ -180,36 +211,46 @@ class FeedPostings:
         self.lengths = array("I")
         self.terms: list[str] = []  # sorted
         self.starts = array("I", [0])  # postings of terms[i]: starts[i] to starts[i + 1]
-        self.locals = array("I")
-        self.values = array("H")
+        self.locals: Postings = array("I")
+        self.values: Postings = array("H")
         self.live: dict[str, int] = {}
         self.dead = 0
+        self.inline = False
 
     @classmethod
     def from_aux(cls, data: dict[str, Any] | None) -> FeedPostings:
-        """Read the persisted form; anything unexpected gives an empty segment to rebuild."""
+        """Read the persisted form; anything unexpected gives an empty segment to rebuild.
+
+        The arrays come memory-mapped from the store's sidecar; older files carry
+        them inline as base64 (``inline``: worth writing back in the new form).
+        """
         made = cls()
         if not data or data.get("v") != FORMAT:
             return made
         try:
             made.ids = [str(i) for i in data["ids"]]
             made.hashes = [str(h) for h in data["hashes"]]
-            made.lengths = _unpack("I", data["lengths"])
             counts: dict[str, int] = data["terms"]
             # Feeds share most of their words: one string each, not one per feed
             # (at 100k articles this is most of the index's memory).
             made.terms = list(map(sys.intern, counts))
             made.starts = array("I", accumulate(counts.values(), initial=0))
-            made.locals = _unpack("I", data["locals"])
-            made.locals = _narrow(made.locals, len(made.ids))
-            made.values = _unpack("H", data["values"])
+            made.inline = isinstance(data["locals"], str)
+            if made.inline:
+                made.lengths = _unpack("I", data["lengths"])
+                made.locals = _narrow(_unpack("I", data["locals"]), len(made.ids))
+                made.values = _unpack("H", data["values"])
+            else:
+                made.lengths = _typed(data["lengths"], "I")[:]
+                made.locals = _typed(data["locals"], "HI")
+                made.values = _typed(data["values"], "H")
         except (KeyError, TypeError, ValueError, OverflowError, AttributeError):
             return cls()
         size = len(made.ids)
         if (
             not size == len(made.hashes) == len(made.lengths)
             or not made.starts[-1] == len(made.locals) == len(made.values)
-            or (made.locals and max(made.locals) >= size)
+            or (made.inline and max(made.locals[:], default=0) >= size)  # else: in search()
             or made.terms != sorted(made.terms)
         ):
             return cls()
@@ -223,10 +264,10 @@ class FeedPostings:
             "v": FORMAT,
             "ids": self.ids,
             "hashes": self.hashes,
-            "lengths": _pack(self.lengths),
+            "lengths": array("I", self.lengths),
             "terms": {t: starts[i + 1] - starts[i] for i, t in enumerate(self.terms)},
-            "locals": _pack(array("I", self.locals)),
-            "values": _pack(self.values),
+            "locals": _narrow(array("I", self.locals[:]), len(self.ids)),
+            "values": self.values[:],
         }
 
     def share(self, canonical: Mapping[str, str]) -> None:
@@ -251,9 +292,10 @@ class FeedPostings:
     ) -> None:
         """Add or replace articles (id, content hash, terms) and remove others, then re-pack."""
         table: dict[str, tuple[array[int], array[int]]] = {}
+        locals_, values = array("I", self.locals[:]), self.values[:]  # one read each
         for i, term in enumerate(self.terms):
             start, end = self.starts[i], self.starts[i + 1]
-            table[term] = (array("I", self.locals[start:end]), self.values[start:end])
+            table[term] = (locals_[start:end], values[start:end])
         for article_id in drop:
             self._tombstone(article_id)
         for article_id, content_hash, (length, packed) in put:
@@ -548,15 +590,15 @@ class SearchIndex:
             if low == high:
                 continue
             postings, base = segment.postings, segment.base
-            local_keys, values = postings.locals, postings.values
             for n, term in enumerate(group):
                 start, end = postings.span(term)
                 if start == end:
                     continue
+                local_keys, values = postings.locals[start:end], postings.values[start:end]
                 flag = 0 if len(group) == 1 else 1 << (16 + n)
                 for key in ordered[low:high]:
-                    at = bisect_left(local_keys, key - base, start, end)
-                    if at < end and local_keys[at] == key - base:
+                    at = bisect_left(local_keys, key - base)
+                    if at < len(local_keys) and local_keys[at] == key - base:
                         _merge(found, key, values[at] | flag)
         return found
 
@@ -593,7 +635,8 @@ class SearchIndex:
                 return []
         assert candidates is not None
         ids = self._ids
-        candidates = {key for key in candidates if ids[key]}  # skip replaced articles
+        # Skip replaced articles (and keys a damaged mapped file points past the end).
+        candidates = {key for key in candidates if key < len(ids) and ids[key]}
         return self._rank(candidates, groups, matches, limit, boost)
 
     def _rank(

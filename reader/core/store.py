@@ -8,6 +8,7 @@ Layout (see DESIGN.md, "Storage"):
 - ``state.json``        read marks, so a keypress never rewrites article text
 - ``<kind>/<id>.json``  derived per-feed data another module owns (e.g. ``search``),
                         kept through :meth:`Store.put_aux` / :meth:`Store.aux`
+- ``<kind>/<id>.<hash>.bin``  the flat arrays of such data, read a slice at a time
 - ``lock``              held by the one process that may write
 
 TinyDB rewrites a whole file on every write and writes in place, so each file
@@ -22,11 +23,14 @@ import base64
 import contextlib
 import fcntl
 import gc
+import hashlib
 import os
+import resource
 import shutil
 import sys
 import threading
 import zlib
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -112,6 +116,98 @@ def _unpack_aux(packed: str, path: Path) -> Any:
         return orjson.loads(zlib.decompress(base64.b64decode(packed)))
     except (ValueError, zlib.error, orjson.JSONDecodeError) as error:
         raise StoreCorrupt(f"database file {path} is damaged ({error})") from None
+
+
+_ARRAY = "$array"  # an array's place in its sidecar: [typecode, byte offset, length]
+_SIDECAR = "$arrays"  # the sidecar's file name
+_TYPECODES = frozenset("BHIfd")
+
+
+def _split_arrays(mapping: dict[str, Any], feed_id: str) -> tuple[dict[str, Any], bytes, str]:
+    """The mapping with its top-level arrays replaced by places in one sidecar's bytes.
+
+    The sidecar's name carries a hash of its bytes: a new one never overwrites
+    the file an older JSON (or a running reader's open file) points to.
+    """
+    if not any(isinstance(v, array) for v in mapping.values()):
+        return mapping, b"", ""
+    chunks: list[bytes] = []
+    offset = 0
+    plain: dict[str, Any] = {}
+    for key, value in mapping.items():
+        if not isinstance(value, array):
+            plain[key] = value
+            continue
+        if sys.byteorder == "big":
+            value = array(value.typecode, value)
+            value.byteswap()
+        raw = value.tobytes()
+        plain[key] = {_ARRAY: [value.typecode, offset, len(value)]}
+        chunks.append(raw)
+        offset += len(raw)
+    data = b"".join(chunks)
+    name = f"{feed_id}.{hashlib.blake2b(data, digest_size=8).hexdigest()}.bin"
+    plain[_SIDECAR] = name
+    return plain, data, name
+
+
+class StoredArray:
+    """A read-only array in a sidecar file, read a slice at a time with ``pread``.
+
+    Not memory-mapped: the kernel maps whole page-cache folios (~200 KiB here)
+    on a touch, so a few searches would map most of the index into the
+    process. Read this way, the postings stay in the page cache and never count
+    toward the reader's memory; a slice costs a system call (~2 µs). The file
+    stays open, so a sidecar replaced and unlinked by a flush is still readable.
+    """
+
+    __slots__ = ("typecode", "itemsize", "_file", "_offset", "_length")
+
+    def __init__(self, file: IO[bytes], typecode: str, offset: int, length: int) -> None:
+        self.typecode = typecode
+        self.itemsize = array(typecode).itemsize
+        self._file, self._offset, self._length = file, offset, length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, where: slice) -> array[Any]:
+        start, stop, step = where.indices(self._length)
+        if step != 1:
+            raise ValueError("StoredArray slices are contiguous")
+        values = array(self.typecode)
+        if stop > start:
+            size = self.itemsize
+            raw = os.pread(self._file.fileno(), (stop - start) * size, self._offset + start * size)
+            if len(raw) != (stop - start) * size:
+                raise StoreCorrupt(f"database file {self._file.name} is truncated")
+            values.frombytes(raw)
+            if sys.byteorder == "big":
+                values.byteswap()
+        return values
+
+
+def _join_arrays(document: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Arrays back in place, as :class:`StoredArray` views of the sidecar."""
+    name = document.pop(_SIDECAR)
+    path = folder / str(name)
+    places = {k: v[_ARRAY] for k, v in document.items() if isinstance(v, dict) and _ARRAY in v}
+    try:
+        file = open(path, "rb")  # noqa: SIM115 - owned by the arrays, closed when they go
+        size = os.fstat(file.fileno()).st_size
+    except OSError as error:
+        raise StoreCorrupt(f"database file {path} cannot be read ({error.strerror})") from None
+    for key, place in places.items():
+        try:
+            typecode, offset, length = place
+            end = offset + length * array(typecode).itemsize
+            if typecode not in _TYPECODES or not 0 <= offset <= end <= size:
+                raise ValueError(place)
+        except (TypeError, ValueError) as error:
+            file.close()
+            raise StoreCorrupt(f"database file {path} is damaged ({error!r})") from None
+        document[key] = StoredArray(file, typecode, offset, length)
+    return document
 
 
 def backup_path(path: Path) -> Path:
@@ -411,6 +507,16 @@ def restore_database(path: Path, now: str) -> list[str]:
         lock.close()
 
 
+def _allow_open_files(wanted: int = 65536) -> None:
+    """Each memory-mapped sidecar holds a file descriptor (one per feed and kind):
+    lift the soft limit (often 1024) toward the hard one, as far as allowed."""
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 # -- the store ----------------------------------------------------------------
 
 
@@ -426,6 +532,7 @@ class Store:
         self.created = False
         self._lock = threading.RLock()
         self._lock_file: IO[str] | None = None
+        _allow_open_files()
         if not readonly:
             self.path.mkdir(parents=True, exist_ok=True)
             (self.path / "feeds").mkdir(exist_ok=True)
@@ -598,11 +705,10 @@ class Store:
             for kind, owner in list(self._pending_aux):
                 if owner == feed_id:
                     del self._pending_aux[kind, owner]
-            self._pending_unlink += [
-                folder / f"{feed_id}.json"
-                for folder in self.path.iterdir()
-                if folder.is_dir() and folder.name not in ("feeds", "bodies")
-            ]
+            for folder in self.path.iterdir():
+                if folder.is_dir() and folder.name not in ("feeds", "bodies"):
+                    self._pending_unlink.append(folder / f"{feed_id}.json")
+                    self._pending_unlink += folder.glob(f"{feed_id}.*.bin")
 
     # -- articles --------------------------------------------------------------
 
@@ -767,6 +873,8 @@ class Store:
 
         For data derived from stored records (a search index): the caller can
         rebuild it, so it lives in a file of its own and costs no other file a write.
+        Top-level ``array`` values go to a sidecar that :meth:`aux` reads from
+        on demand (:class:`StoredArray`).
         """
         with self._lock:
             self._aux_path(kind, feed_id)
@@ -791,6 +899,8 @@ class Store:
         elif isinstance(document, dict) and not self.readonly:
             with self._lock:
                 self._repack.add((kind, feed_id))  # written before files were compressed
+        if isinstance(document, dict) and _SIDECAR in document:
+            document = _join_arrays(document, self._aux_path(kind, feed_id).parent)
         return document if isinstance(document, dict) else None
 
     # -- persisting ------------------------------------------------------------
@@ -827,10 +937,15 @@ class Store:
             # Derived files before the metadata that no longer carries what they hold
             # (the schema 2 migration moves quotations out).
             aux_written = list(self._pending_aux)
+            sidecars: list[tuple[Path, str, str]] = []
             for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
                 path = self._aux_path(kind, feed_id)
                 path.parent.mkdir(exist_ok=True)
-                atomic_write(path, _aux_file(mapping), sync_dir=False)  # derived: no .bak
+                plain, arrays, sidecar = _split_arrays(mapping, feed_id)
+                if sidecar:  # before the JSON that names it
+                    atomic_write(path.parent / sidecar, arrays, sync_dir=False)
+                atomic_write(path, _aux_file(plain), sync_dir=False)  # derived: no .bak
+                sidecars.append((path.parent, feed_id, sidecar))
             self._pending_aux.clear()
             for kind, feed_id in sorted(self._repack - set(aux_written)):
                 if feed_id in self._feeds:
@@ -872,6 +987,10 @@ class Store:
                 )
                 self._library_storage.flush()
                 self._library_dirty = False
+            for folder, feed_id, sidecar in sidecars:  # superseded, now the JSON is durable
+                self._pending_unlink += [
+                    old for old in folder.glob(f"{feed_id}.*.bin") if old.name != sidecar
+                ]
             for path in self._pending_unlink:
                 with contextlib.suppress(OSError):
                     path.unlink()
