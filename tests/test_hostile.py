@@ -97,7 +97,10 @@ def stored_urls(db: Path) -> Iterator[tuple[str, str]]:
     for path in sorted(db.rglob("*.json")):
         if path.parent.name in ("bodies", "search"):
             continue
-        yield from walk(read_db_file(path))
+        data = read_db_file(path)
+        if path.parent.name == "links":  # {article id: [url, ...]}
+            data = [{"out_links": urls} for urls in data["aux"]["1"].values()]
+        yield from walk(data)
 
 
 def snapshot(library: Library) -> dict[str, Any]:

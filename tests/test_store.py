@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from reader.core.errors import StoreCorrupt, StoreLocked
-from reader.core.library import open_library
+from reader.core.library import Library, open_library
 from reader.core.models import Article, Body
 from reader.core.store import Store
 from tests.conftest import frozen_clock, rss
@@ -298,7 +298,48 @@ def test_a_schema_1_database_moves_its_quotations_out_of_the_metadata(db_path: P
         assert {name: len(quotes) for name, quotes in library.speakers()} == before
         library.close()
         assert all('"quotes"' not in f.read_text() for f in (db_path / "feeds").glob("*.json"))
-        assert json.loads(library_file.read_text())["meta"]["1"]["schema"] == 2
+        assert json.loads(library_file.read_text())["meta"]["1"]["schema"] == 3
+
+
+def _backlinks(library: Library) -> set[tuple[str, str | None]]:
+    return {
+        (article.id, link.article_id)
+        for article in library.articles()
+        for link in library.related(article.id)
+        if link.kind == "backlink"
+    }
+
+
+def test_a_schema_2_database_moves_outbound_links_out_of_the_metadata(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    before = _backlinks(library)
+    assert all(not a.out_links for a in library.articles()), "not held in memory"
+    library.close()
+    assert before, "seed articles link to each other"
+    # Put the database back as schema 2 wrote it: outbound links in the metadata.
+    for links_file in (db_path / "links").glob("*.json"):
+        moved = aux_file(links_file)
+        meta_file = db_path / "feeds" / links_file.name
+        meta = json.loads(meta_file.read_text())
+        for doc in meta["articles"].values():
+            doc["out_links"] = moved.get(doc["id"], [])
+        meta_file.write_text(json.dumps(meta))
+        links_file.unlink()
+    library_file = db_path / "library.json"
+    data = json.loads(library_file.read_text())
+    data["meta"] = {"1": {"schema": 2}}
+    library_file.write_text(json.dumps(data))
+
+    readonly = open_library(db_path, clock=frozen_clock, readonly=True)  # migrates in memory
+    assert _backlinks(readonly) == before
+    readonly.close()
+    for _ in range(2):  # the second open must not migrate again (and lose them)
+        library = open_library(db_path, clock=frozen_clock)
+        assert _backlinks(library) == before
+        assert all(not a.out_links for a in library.articles())
+        library.close()
+        assert all('"out_links"' not in f.read_text() for f in (db_path / "feeds").glob("*.json"))
+        assert json.loads(library_file.read_text())["meta"]["1"]["schema"] == 3
 
 
 def test_derived_files_from_before_compression_are_rewritten_compressed(db_path: Path) -> None:

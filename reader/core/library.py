@@ -45,7 +45,14 @@ from reader.core.related import (
     related_links,
 )
 from reader.core.sanitize import clean_line, url_scheme
-from reader.core.store import QUOTES_KIND, Store, atomic_write, quotes_from_aux, quotes_to_aux
+from reader.core.store import (
+    LINKS_KIND,
+    QUOTES_KIND,
+    Store,
+    atomic_write,
+    quotes_from_aux,
+    quotes_to_aux,
+)
 
 if TYPE_CHECKING:
     from reader.core.fetch import FetchResult
@@ -378,6 +385,27 @@ class Library:
         for article in self.store.articles(feed_id):
             article.terms = {}
 
+    def _feed_links(self, feed_id: str) -> dict[str, list[str]]:
+        """The URLs each analysed article of a feed links to, from its links file
+        (plus any analysed since and not stored yet)."""
+        try:
+            stored = self.store.aux(LINKS_KIND, feed_id) or {}
+        except ReaderError:
+            stored = {}  # derived: the next analysis of those articles writes them again
+        links = {key: value for key, value in stored.items() if isinstance(value, list)}
+        for article in self.store.articles(feed_id):
+            if article.out_links:
+                links[article.id] = list(article.out_links)
+        return links
+
+    def _store_links(self, feed_id: str) -> None:
+        """Keep outbound URLs in their feed's links file; the records in memory drop them."""
+        stored = {a.id for a in self.store.articles(feed_id)}
+        links = {k: v for k, v in self._feed_links(feed_id).items() if k in stored}
+        self.store.put_aux(LINKS_KIND, feed_id, links)
+        for article in self.store.articles(feed_id):
+            article.out_links = ()
+
     def _prune(self, feed_id: str) -> list[str]:
         """Keep at most ``retention`` articles of a feed: the oldest read ones go first.
 
@@ -488,6 +516,7 @@ class Library:
             self.store.articles_changed(feed_id)
             self._store_quotes(feed_id, found)
             self._store_terms(feed_id, analysed)
+            self._store_links(feed_id)
             self._index_for_search(feed_id, analysed)
 
     def _analyse(self, article: Article) -> tuple[str, tuple[Quote, ...]]:
@@ -663,9 +692,14 @@ class Library:
                             for article in self.store.articles(feed.id):
                                 yield article.id, terms.get(article.id) or article.terms
 
+                    def links_by_feed() -> Iterator[tuple[str, list[str]]]:
+                        for feed in self.store.feeds():
+                            self.background_pause()
+                            yield from self._feed_links(feed.id).items()
+
                     self._indexes = (
                         SimilarityIndex(feed_by_feed()),
-                        BacklinkIndex((a.id, a.out_links) for a in articles),
+                        BacklinkIndex(links_by_feed()),
                         lookup,
                     )
             return self._indexes
