@@ -442,7 +442,7 @@ class SearchIndex:
         self._segments: dict[str, _Segment] = {}
         self._ids: list[str] = []  # global key -> article id ("" = free or replaced)
         self._lengths = array("I")
-        self._norms: list[float] | None = None
+        self._norms: array[float] | None = None
         self._df: dict[str, int] = {}
         self._vocabulary: list[str] = []  # sorted, for prefixes; may hold retired terms
         self._vocabulary_stale = False
@@ -538,12 +538,12 @@ class SearchIndex:
             total += df[term]
         return chosen
 
-    def _norm_table(self) -> list[float]:
+    def _norm_table(self) -> array[float]:
         """BM25's length normalisation per key; recomputed after the index changes."""
         if self._norms is None:
             average = self._total_length / self._documents if self._documents else 1.0
             average = average or 1.0
-            self._norms = [K1 * (1 - B + B * length / average) for length in self._lengths]
+            self._norms = array("d", (K1 * (1 - B + B * n / average) for n in self._lengths))
         return self._norms
 
     def _gather(self, group: list[str], candidates: set[int] | None = None) -> dict[int, int]:
