@@ -84,6 +84,29 @@ async def test_keys_move_open_and_go_back(db_path: Path) -> None:
     library.close()
 
 
+async def test_an_unreadable_bodies_file_is_named_and_the_app_carries_on(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    second = library.articles()[1]
+    library.close()
+    bodies = db_path / "bodies" / f"{second.feed_id}.json"
+    bodies.write_text('{"bodies": {"1": {"id": ')  # torn
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "enter")
+        await settle(app, pilot)
+        assert app.is_running
+        assert app.article_view.article is None
+        view = app.article_view
+        shown = "".join(view.render_line(y).text for y in range(view.size.height))
+        assert str(bodies).replace(" ", "") in shown.replace(" ", ""), "names the file"
+        await pilot.press("k")  # another feed's article still opens
+        await settle(app, pilot)
+        assert app.article_view.article is not None
+    library.close()
+
+
 async def test_read_state_survives_a_restart(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from reader.core import config
 from reader.core import search as fulltext
@@ -54,6 +54,8 @@ from reader.core.store import (
     quotes_to_aux,
 )
 
+_T = TypeVar("_T")
+
 if TYPE_CHECKING:
     from reader.core.fetch import FetchResult
     from reader.core.refresh import Fetched
@@ -67,6 +69,7 @@ _DOCUMENT_CACHE = 64
 _ANALYSIS_CHUNK = 25  # articles analysed between two background pauses (~60 ms)
 _ANALYSIS_FLUSH_EVERY = 3.0  # seconds of analysis between flushes
 MAX_OUT_LINKS = 200
+QUICK_OPEN_BYTES = 2_000_000  # a feed's bodies file this size reads in ~4 ms
 TERMS_KIND = "terms"  # store aux files: index terms of each feed's articles
 ARCHIVE_MIN_SCORE = 0.03  # below this, shared words are chance, not a shared story
 
@@ -618,6 +621,17 @@ class Library:
                 self._store_analysis(article.feed_id, analysed, found)
         return article
 
+    def quick_to_open(self, article_id: str) -> bool:
+        """Whether opening costs a few milliseconds, so the UI thread can do it itself:
+        analysed already, and its document cached or its feed's bodies file small."""
+        article = self.store.article(article_id)
+        if article is None or article.pending:
+            return False
+        with self._doc_lock:
+            if article_id in self._documents:
+                return True
+        return 0 <= self.store.body_bytes_to_read(article_id) <= QUICK_OPEN_BYTES
+
     def reading_minutes(self, article_id: str) -> int:
         return _reading_minutes(self.document(article_id))
 
@@ -681,30 +695,38 @@ class Library:
         try:
             if self._indexes is None:
                 with _long_lived():
-                    articles = self.store.articles()
-                    lookup = KeyIndex((a.id, _lookup_keys(a)) for a in articles)
+                    # Built a few milliseconds at a time: the UI thread waits for
+                    # the interpreter lock while a worker holds it (frames stalled
+                    # 20-30 ms when the app paused only between feeds).
+                    paced = self._paced
+                    lookup = KeyIndex(paced((a.id, _lookup_keys(a)) for a in self.store.articles()))
 
                     def feed_by_feed() -> Iterator[tuple[str, dict[str, float]]]:
                         """One feed's terms file in memory at a time (~700 B an article)."""
                         for feed in self.store.feeds():
-                            self.background_pause()
                             terms = self._feed_terms(feed.id)
                             for article in self.store.articles(feed.id):
                                 yield article.id, terms.get(article.id) or article.terms
 
                     def links_by_feed() -> Iterator[tuple[str, list[str]]]:
                         for feed in self.store.feeds():
-                            self.background_pause()
                             yield from self._feed_links(feed.id).items()
 
                     self._indexes = (
-                        SimilarityIndex(feed_by_feed()),
-                        BacklinkIndex(links_by_feed()),
+                        SimilarityIndex(paced(feed_by_feed(), 50), pause=self.background_pause),
+                        BacklinkIndex(paced(links_by_feed(), 200)),
                         lookup,
                     )
             return self._indexes
         finally:
             self._index_lock.release()
+
+    def _paced(self, items: Iterable[_T], every: int = 500) -> Iterator[_T]:
+        """``items``, with a :attr:`background_pause` before each ``every`` of them."""
+        for n, item in enumerate(items):
+            if n % every == 0:
+                self.background_pause()
+            yield item
 
     def archive_ready(self) -> bool:
         """Whether the archive indexes are built (related stories, backlinks, ◆ marks)."""

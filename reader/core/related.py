@@ -245,8 +245,10 @@ class SimilarityIndex:
         walk_cap: int = 2000,
         query_terms: int = 25,
         candidates: int = 200,
+        pause: Callable[[], None] = lambda: None,
     ) -> None:
         self.walk_cap = walk_cap
+        self.pause = pause  # called every few milliseconds of a long recount (norms)
         self.query_terms = query_terms
         self.candidates = candidates
         self._vocab: dict[str, int] = {}  # term -> term number
@@ -440,7 +442,12 @@ class SimilarityIndex:
     def _refresh_norms(self) -> None:
         size = len(self._ids)
         squares = array("d", bytes(8 * size))
+        since_pause = 0
         for slots, weights in zip(self._post_slots, self._post_weights, strict=True):
+            since_pause += len(slots)
+            if since_pause > 20_000:  # ~5 ms
+                self.pause()
+                since_pause = 0
             idf = math.log(1.0 + size / (len(slots) or 1))
             for slot, weight in zip(slots, weights, strict=True):
                 squares[slot] += (weight * idf) ** 2

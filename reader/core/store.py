@@ -826,6 +826,21 @@ class Store:
         self._bodies.move_to_end(feed_id)
         return entry
 
+    def body_bytes_to_read(self, article_id: str) -> int:
+        """What reading an article's body would read from disk first: 0 once its feed's
+        bodies are in memory, else the size of that file (-1 if it cannot be told)."""
+        with self._lock:
+            article = self._articles.get(article_id)
+            if article is None:
+                return -1
+            if article.feed_id in self._bodies:
+                return 0
+            path = self._feed_body_path(article.feed_id)
+        try:
+            return path.stat().st_size
+        except OSError:
+            return -1
+
     def body(self, article_id: str) -> Body | None:
         with self._lock:
             article = self._articles.get(article_id)

@@ -285,8 +285,7 @@ class ReaderApp(App[None]):
         self._shown_id = None if self._pending_quote is not None else self._shown_id
         current = self.article_list.current
         if current is not None and current.id != self._shown_id:
-            # Focus moves once the article is laid out (~3 ms): one repaint, not two
-            # (a focus change restyles the panes, and competes with the worker).
+            # Focus moves once the article is on screen (see on_article_loaded).
             self._focus_on_load = True
             self._open_current(delay=0)
         else:
@@ -307,20 +306,56 @@ class ReaderApp(App[None]):
         if article.id == self._shown_id:
             return
         if delay <= 0:
-            self._load_article(article)
+            self._open_now(article)
         else:
-            self._open_timer = self.set_timer(delay, lambda: self._load_article(article))
+            self._open_timer = self.set_timer(delay, lambda: self._open_now(article))
+
+    def _open_now(self, article: Article) -> None:
+        """Open here when that takes a few milliseconds, else in a worker.
+
+        Here, ``j`` then Enter paint the moved list and the article in one frame;
+        a worker's article comes a frame or two later (~20 ms at 100k articles).
+        """
+        if self._exit or not self.screen_stack:  # a timer firing as the app quits
+            return
+        if not self.library.quick_to_open(article.id):
+            self._load_article(article)
+            return
+        self.workers.cancel_group(self, "open")  # an older load must not land after this
+        self._last_activity = time.monotonic()
+        try:
+            loaded = self._read_article(article)
+        except ReaderError as error:
+            self._open_failed(article, error)
+            return
+        self.on_article_loaded(loaded)
 
     @work(thread=True, exclusive=True, group="open")
     def _load_article(self, article: Article) -> None:
         self._last_activity = time.monotonic()  # background work gives way to this open
+        try:
+            loaded = self._read_article(article)
+        except ReaderError as error:
+            self.call_from_thread(self._open_failed, article, error)
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(loaded)
+
+    def _open_failed(self, article: Article, error: ReaderError) -> None:
+        """An unreadable bodies file: say so where the article would be, and carry on."""
+        current = self.article_list.current
+        if current is not None and current.id == article.id:
+            self._shown_id = None
+            self.article_view.clear(f"This article cannot be shown. {error}")
+            self.say(str(error), severity="error")
+
+    def _read_article(self, article: Article) -> ArticleLoaded:
         self.library.analysed(article.id)  # related terms now, if a refresh left them for later
         doc = self.library.document(article.id)
         minutes = self.library.reading_minutes(article.id)
         quotes = self.library.quotes(article.id)
         title = self.library.feed_title(article.feed_id)
-        if not get_current_worker().is_cancelled:
-            self.post_message(ArticleLoaded(article, doc, title, minutes, quotes))
+        return ArticleLoaded(article, doc, title, minutes, quotes)
 
     @work(thread=True, exclusive=True, group="related")
     def _load_related(self, article: Article) -> None:
@@ -365,13 +400,19 @@ class ReaderApp(App[None]):
         self.sidebar.query_one(RelatedList).show_links([], 0, loading=True)
         self.sidebar.query_one(QuoteList).show_quotes(message.quotes)
         if self._focus_on_load:
+            # A frame later: the focus change restyles the article list and pane and
+            # repaints both whole (~15 ms), so the article is on screen first.
             self._focus_on_load = False
-            self.article_view.focus()
+            self.call_after_refresh(self._focus_shown, message.article.id)
         if self._pending_quote is not None:
             position, self._pending_quote = self._pending_quote, None
             self.call_after_refresh(self.article_view.go_to_quote, position)
         # The article paints first; its related links and read mark follow a frame later.
         self.call_after_refresh(self._after_shown, message.article)
+
+    def _focus_shown(self, article_id: str) -> None:
+        if self._shown_id == article_id:
+            self.article_view.focus()
 
     def _after_shown(self, article: Article) -> None:
         if self._shown_id == article.id:

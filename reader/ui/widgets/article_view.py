@@ -119,6 +119,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._starts: dict[int, int] = {}  # id(piece) -> its first row
         self._width = 0  # the width self._rows were laid out for
         self._strips: dict[int, Strip] = {}
+        self._drawn_with: tuple[Style, ...] = ()  # the styles the cached strips were drawn in
         self._message = ""  # what clear() left on show
         self._built_with: tuple[ArticleStyles, Style] | None = None  # the theme of the Texts
 
@@ -280,8 +281,17 @@ class ArticleView(ScrollView, can_focus=True):
             self._relayout()
 
     def notify_style_update(self) -> None:
+        """Drawn lines stay when only focus changed (the border): ~6 ms a focus change."""
         super().notify_style_update()
-        self._strips.clear()
+        if not self.is_mounted:  # component styles are not there yet
+            return
+        drawn_with = (
+            self.rich_style,
+            *(self.get_component_rich_style(name) for name in sorted(_LAYOUT_CLASSES)),
+        )
+        if drawn_with != self._drawn_with:
+            self._drawn_with = drawn_with
+            self._strips.clear()
         if self._built_with is not None:
             self.call_later(self._restyle)
 
