@@ -170,3 +170,21 @@ async def test_resize_rewraps_and_clear_shows_a_note() -> None:
         assert view.article is None and view.document is None
         assert "  No articles here." in screen_lines(view)
         assert view.plain_text() == "No articles here."
+
+
+async def test_the_next_article_scrolls_to_its_own_end() -> None:
+    """Its scroll range is set without a layout pass when the scrollbar stays: still right."""
+    shorter = Document("Shorter", blocks=tuple(_block("paragraph", LONG) for _ in range(6)))
+    app = ViewApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(ArticleView)
+        for doc in (DOC, shorter, DOC):
+            view.show(ARTICLE, doc, feed_title="Feed", minutes=3, quotes=())
+            await pilot.pause()
+            assert view.show_vertical_scrollbar
+            assert view.virtual_size.height == len(view._rows)
+            assert view.vertical_scrollbar.window_virtual_size == len(view._rows)
+            view.scroll_end(animate=False, immediate=True)
+            await pilot.pause()
+            last_words = [line for line in all_lines(view) if line.strip()][-1].strip()
+            assert last_words in [line.strip() for line in screen_lines(view)]

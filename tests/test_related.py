@@ -350,6 +350,8 @@ def test_archive_links_use_lookup_and_skip_the_article_itself() -> None:
     links = archive_links(index, articles["a1"], articles.get)
     assert [(link.kind, link.article_id, link.url) for link in links] == [("archive", "a2", None)]
     assert links[0].reason == "also mentions Putin, Kursk" and links[0].in_archive
+    stored_terms = {"Putin": 4.0, "Kursk": 4.0}  # as the library reads them from the terms file
+    assert archive_links(index, articles["a1"], articles.get, terms=stored_terms) == links
     # An article not yet indexed is queried by its terms.
     new = Article("a4", "f", "New", terms={"Kursk": 2.0})
     assert {link.article_id for link in archive_links(index, new, articles.get)} == {"a1", "a2"}

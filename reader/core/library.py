@@ -769,7 +769,13 @@ class Library:
             return related_links(doc, article)
         similar, backlinks, _ = indexes
         links = related_links(doc, article, find_article=self.find_article)
-        links += archive_links(similar, article, self.store.article, min_score=ARCHIVE_MIN_SCORE)
+        links += archive_links(
+            similar,
+            article,
+            self.store.article,
+            min_score=ARCHIVE_MIN_SCORE,
+            terms=self._feed_terms(article.feed_id).get(article.id),
+        )
         links += backlink_links(backlinks, article, self.store.article)
         return links
 

@@ -829,9 +829,16 @@ def archive_links(
     k: int = 5,
     exclude: Iterable[str] = (),
     min_score: float = 0.05,
+    terms: Mapping[str, float] | None = None,
 ) -> list[RelatedLink]:
-    """Similar stored stories, each with its reason; ``lookup`` maps id -> Article."""
-    query: str | Mapping[str, float] = article.id if article.id in index else article.terms
+    """Similar stored stories, each with its reason; ``lookup`` maps id -> Article.
+
+    ``terms``: the article's index terms when the caller has them (the index
+    finds a stored article's own by a bisect per word it knows).
+    """
+    query: str | Mapping[str, float] = terms or (
+        article.id if article.id in index else article.terms
+    )
     links = []
     for article_id, _score, reason in index.similar(
         query, k, [article.id, *exclude], min_score=min_score

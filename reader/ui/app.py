@@ -157,6 +157,7 @@ class ReaderApp(App[None]):
         self._apply_settings()
         self.feed_list.border_title = "Feeds"
         self.article_list.border_title = "Articles"
+        self.article_list.select_now = self._article_selected
         self._apply_width(self.size.width)
         self.reload(select_feed=ALL_FEEDS)
         self.article_list.focus()

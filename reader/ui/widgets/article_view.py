@@ -269,12 +269,29 @@ class ArticleView(ScrollView, can_focus=True):
                 previous = piece.margin_bottom
             rows.extend(_Row(None) for _ in range(previous))
         self._rows, self._starts = rows, starts
-        self.virtual_size = Size(width, len(rows))
+        self._set_virtual_size(Size(width, len(rows)))
         if anchor is not None and id(anchor[0]) in starts:
             piece, offset = anchor
             y = starts[id(piece)] + min(offset, len(self._wrap(piece, width)) - 1)
             self.scroll_to(y=y, animate=False, immediate=True)
         self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """The scroll range, without a layout pass when the scrollbar stays as it is.
+
+        ``virtual_size`` is a layout reactive: every change reflowed the screen
+        and repainted the panes around this one, ~6 ms of each open.
+        """
+        height = self.container_size.height - self.scrollbar_size_horizontal
+        keeps_bar = (size.height > self.container_size.height) == self.show_vertical_scrollbar
+        if not self.is_mounted or not keeps_bar or size.width != self.virtual_size.width:
+            self.virtual_size = size
+            return
+        self.set_reactive(ArticleView.virtual_size, size)
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size, bar.window_size = size.height, height
+            bar.refresh()
 
     def on_resize(self) -> None:
         if self._content_width() != self._width:
