@@ -25,7 +25,7 @@ import sys
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Protocol, cast
@@ -546,7 +546,9 @@ class SearchIndex:
             self._norms = array("d", (K1 * (1 - B + B * n / average) for n in self._lengths))
         return self._norms
 
-    def _gather(self, group: list[str], candidates: set[int] | None = None) -> dict[int, int]:
+    def _gather(
+        self, group: list[str], candidates: Collection[int] | None = None
+    ) -> dict[int, int]:
         """Key -> packed value for every article (of ``candidates``) holding a term of ``group``.
 
         Reading postings is done in C (map, zip, dict); Python only runs per
@@ -567,7 +569,7 @@ class SearchIndex:
                 pairs: Iterable[tuple[int, int]] = zip(keys, values, strict=True)
                 if candidates is not None:
                     table = dict(pairs)
-                    pairs = ((key, table[key]) for key in candidates.intersection(table))
+                    pairs = ((key, table[key]) for key in table.keys() & candidates)
                 if n == 0:
                     found.update(pairs)
                     continue
@@ -580,7 +582,7 @@ class SearchIndex:
                         found[key] = max(old & _PACKED, value & _PACKED) | kept
         return found
 
-    def _lookup(self, group: list[str], candidates: set[int]) -> dict[int, int]:
+    def _lookup(self, group: list[str], candidates: Collection[int]) -> dict[int, int]:
         """Like :meth:`_gather`, but only for ``candidates``, by bisection in each segment."""
         found: dict[int, int] = {}
         ordered = sorted(candidates)
@@ -618,52 +620,61 @@ class SearchIndex:
                 return []
             groups.append(completions)
         matches: list[dict[int, int]] = []
-        candidates: set[int] | None = None
+        # The first group's keys as they are (no copy): a common word matches
+        # most of a 100k archive, and every set and dict of those keys made here
+        # was ~5 MiB that the allocator then kept.
+        candidates: Collection[int] | None = None
         for group in groups:
             if candidates is None:
                 found = self._gather(group)
-                candidates = set(found)
+                candidates = found.keys()
             elif len(candidates) * len(group) * 10 < sum(self.df(term) for term in group):
                 # a bisection per candidate and term costs about ten postings read in C
                 found = self._lookup(group, candidates)
-                candidates &= found.keys()
+                candidates = found.keys() & candidates
             else:
                 found = self._gather(group, candidates)
-                candidates &= found.keys()
+                candidates = found.keys() & candidates
             matches.append(found)
             if not candidates:
                 return []
         assert candidates is not None
-        ids = self._ids
-        # Skip replaced articles (and keys a damaged mapped file points past the end).
-        candidates = {key for key in candidates if key < len(ids) and ids[key]}
         return self._rank(candidates, groups, matches, limit, boost)
 
     def _rank(
         self,
-        candidates: set[int],
+        candidates: Collection[int],
         groups: list[list[str]],
         matches: list[dict[int, int]],
         limit: int,
         boost: Callable[[str], float] | None,
     ) -> list[RankedHit]:
+        """The best ``limit``, each scored as the heap meets it (no table of scores)."""
         documents = self._documents
         norms, ids = self._norm_table(), self._ids
+        size = len(ids)
         k1_plus = K1 + 1
-        ranks = dict.fromkeys(candidates, 0.0)
+        scoring = []
         for group, found in zip(groups, matches, strict=True):
             df = max(self.df(term) for term in group)
-            idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
-            for key in candidates:
+            scoring.append((math.log(1 + (documents - df + 0.5) / (df + 0.5)), found))
+
+        def rank(key: int) -> float:
+            if key >= size or not ids[key]:  # replaced, or a damaged file points past the end
+                return -math.inf
+            norm, total = norms[key], 0.0
+            for idf, found in scoring:
                 value = found[key]
                 tf = (value & _PACKED) >> _TF_SHIFT
-                ranks[key] += idf * tf * k1_plus / (tf + norms[key]) + TITLE_RANK * (value & 1)
-        if boost is not None:
-            for key in candidates:
-                ranks[key] += boost(ids[key])
-        best = heapq.nlargest(limit, candidates, key=lambda key: (ranks[key], -key))
+                total += idf * tf * k1_plus / (tf + norm) + TITLE_RANK * (value & 1)
+            return total if boost is None else total + boost(ids[key])
+
+        best = heapq.nlargest(limit, candidates, key=lambda key: (rank(key), -key))
         hits: list[RankedHit] = []
         for key in best:
+            total = rank(key)
+            if total == -math.inf:
+                break
             bits = title_hits = 0
             matched: list[str] = []
             for group, found in zip(groups, matches, strict=True):
@@ -674,7 +685,7 @@ class SearchIndex:
                     matched.append(group[0])
                 else:
                     matched.extend(t for n, t in enumerate(group) if value >> (16 + n) & 1)
-            score = round(ranks[key] - TITLE_RANK * title_hits, 4)
+            score = round(total - TITLE_RANK * title_hits, 4)
             hits.append(RankedHit(ids[key], score, title_hits, tuple(matched), _fields(bits)))
         return hits
 

@@ -120,7 +120,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.select_now: Callable[[], None] | None = None
         self._rows: list[_Row | None] = []  # built when first drawn (100k rows cost 0.35 s)
         self._make_row: Callable[[int], _Row] = lambda index: _Row("")
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] | None = None  # article id -> row, built when first needed
         self._cursor: int | None = None
         # (row, cursor style if the cursor is on it, width) -> its two lines
         self._cache: dict[tuple[int, Style | None, int], tuple[Strip, Strip]] = {}
@@ -138,10 +138,10 @@ class ArticleList(ScrollView, can_focus=True):
         self._rows, self.articles = rows, articles
         if make_row is not None:
             self._make_row = make_row
-        self._index = {a.id: i for i, a in enumerate(articles)}
+        self._index = None
         self._cache.clear()
         self.virtual_size = Size(0, len(rows) * ROW_HEIGHT)
-        index = self._index.get(keep) if keep else None
+        index = next((i for i, a in enumerate(articles) if a.id == keep), None) if keep else None
         self._cursor = None
         self.highlighted = index if index is not None else (0 if rows else None)
         self.refresh()
@@ -200,6 +200,17 @@ class ArticleList(ScrollView, can_focus=True):
             None,  # type: ignore[misc]
         )
 
+    def _position(self, article_id: str) -> int | None:
+        """An article's row: the cursor's at once, else from an index of every row
+        (a dict of 100k rows is ~8 MiB; most sessions only ever ask for the cursor's)."""
+        cursor = self._cursor
+        listed = self.articles
+        if cursor is not None and cursor < len(listed) and listed[cursor].id == article_id:
+            return cursor
+        if self._index is None:
+            self._index = {a.id: i for i, a in enumerate(listed)}
+        return self._index.get(article_id)
+
     def _row(self, index: int) -> _Row:
         row = self._rows[index]
         if row is None:
@@ -208,7 +219,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def update_row(self, article: Article, read: bool) -> None:
         """Redraw one row's read mark; nothing else is measured or redrawn."""
-        index = self._index.get(article.id)
+        index = self._position(article.id)
         if index is None or self.showing_bookmarks:
             return
         self._row(index).unread = not read
