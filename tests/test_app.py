@@ -107,6 +107,23 @@ async def test_an_unreadable_bodies_file_is_named_and_the_app_carries_on(db_path
     library.close()
 
 
+async def test_moving_past_the_bottom_keeps_whole_rows_at_the_top(db_path: Path) -> None:
+    from reader.ui.widgets.article_list import ROW_HEIGHT
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(100, 15)) as pilot:  # room for a few rows, odd height
+        await settle(app, pilot)
+        listed = app.article_list
+        for _ in range(len(library.articles()) - 1):
+            await pilot.press("j")
+            assert listed.scroll_offset.y % ROW_HEIGHT == 0, "a row cut in half at the top"
+        assert listed.scroll_offset.y > 0
+        first_shown = library.articles()[listed.scroll_offset.y // ROW_HEIGHT]
+        assert first_shown.title[:8] in listed.render_line(0).text, "a title line on top"
+    library.close()
+
+
 async def test_read_state_survives_a_restart(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)

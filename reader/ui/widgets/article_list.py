@@ -140,7 +140,7 @@ class ArticleList(ScrollView, can_focus=True):
             self._make_row = make_row
         self._index = None
         self._cache.clear()
-        self.virtual_size = Size(0, len(rows) * ROW_HEIGHT)
+        self.virtual_size = Size(0, self._virtual_height())
         index = next((i for i, a in enumerate(articles) if a.id == keep), None) if keep else None
         self._cursor = None
         self.highlighted = index if index is not None else (0 if rows else None)
@@ -257,13 +257,21 @@ class ArticleList(ScrollView, can_focus=True):
             return None
         return self.bookmarks[self._cursor] if self._cursor < len(self.bookmarks) else None
 
+    def _virtual_height(self) -> int:
+        """The rows' lines, plus what keeps the top row whole when scrolled to the end."""
+        lines = len(self._rows) * ROW_HEIGHT
+        visible = self.scrollable_content_region.height
+        return lines + (visible - lines) % ROW_HEIGHT if lines > visible > 0 else lines
+
     def _scroll_to_row(self, index: int) -> None:
         top = index * ROW_HEIGHT
         height = max(ROW_HEIGHT, self.scrollable_content_region.height)
         if top < self.scroll_offset.y:
             self.scroll_to(y=top, animate=False, immediate=True)
         elif top + ROW_HEIGHT > self.scroll_offset.y + height:
-            self.scroll_to(y=top + ROW_HEIGHT - height, animate=False, immediate=True)
+            # Rows stay whole at the top (a pane of odd height cuts the bottom one).
+            y = -(-(top + ROW_HEIGHT - height) // ROW_HEIGHT) * ROW_HEIGHT
+            self.scroll_to(y=y, animate=False, immediate=True)
 
     def _move(self, delta: int) -> None:
         if not self._rows:
@@ -361,7 +369,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self.virtual_size = Size(0, len(self._rows) * ROW_HEIGHT)
+        self.virtual_size = Size(0, self._virtual_height())
 
     def _line(self, text: Text, width: int, base: Style) -> Strip:
         text.truncate(width, overflow="ellipsis", pad=True)
