@@ -314,6 +314,10 @@ def test_aux_arrays_live_in_a_sidecar_read_on_demand_and_replaced_whole(
     second.unlink()
     with pytest.raises(StoreCorrupt, match=str(second)):
         store.aux("notes", feed_id)
+    store.put_aux("notes", feed_id, {"$arrays": "../../library.json"})  # damaged: points out
+    store.flush()
+    with pytest.raises(StoreCorrupt, match="notes"):
+        store.aux("notes", feed_id)
     store.remove_feed(feed_id)
     store.flush()
     assert not list(folder.iterdir())

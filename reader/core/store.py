@@ -190,10 +190,12 @@ class StoredArray:
         return values
 
 
-def _join_arrays(document: dict[str, Any], folder: Path) -> dict[str, Any]:
+def _join_arrays(document: dict[str, Any], named_in: Path) -> dict[str, Any]:
     """Arrays back in place, as :class:`StoredArray` views of the sidecar."""
-    name = document.pop(_SIDECAR)
-    path = folder / str(name)
+    name = str(document.pop(_SIDECAR))
+    path = named_in.parent / name
+    if Path(name).name != name or not name.endswith(".bin"):
+        raise StoreCorrupt(f"database file {named_in} is damaged (sidecar {name!r})")
     places = {k: v[_ARRAY] for k, v in document.items() if isinstance(v, dict) and _ARRAY in v}
     try:
         file = open(path, "rb")  # noqa: SIM115 - owned by the arrays, closed when they go
@@ -511,7 +513,7 @@ def restore_database(path: Path, now: str) -> list[str]:
 
 
 def _allow_open_files(wanted: int = 65536) -> None:
-    """Each memory-mapped sidecar holds a file descriptor (one per feed and kind):
+    """Each sidecar in use stays open (one per feed and kind, see StoredArray):
     lift the soft limit (often 1024) toward the hard one, as far as allowed."""
     with contextlib.suppress(ValueError, OSError):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -934,7 +936,7 @@ class Store:
             with self._lock:
                 self._repack.add((kind, feed_id))  # written before files were compressed
         if isinstance(document, dict) and _SIDECAR in document:
-            document = _join_arrays(document, self._aux_path(kind, feed_id).parent)
+            document = _join_arrays(document, self._aux_path(kind, feed_id))
         return document if isinstance(document, dict) else None
 
     # -- persisting ------------------------------------------------------------
