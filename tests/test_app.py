@@ -528,6 +528,34 @@ async def test_background_work_waits_while_keys_come_in(db_path: Path) -> None:
     library.close()
 
 
+async def test_background_work_keeps_a_tenth_of_the_time_while_keys_keep_coming(
+    db_path: Path,
+) -> None:
+    """Index builds pause every few ms: a pause as long as before (0.5 s) would starve them."""
+    import threading
+    import time
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        took: list[float] = []
+
+        def work() -> None:
+            started = time.monotonic()
+            for _ in range(20):
+                time.sleep(0.002)  # a few ms of work, then give way
+                library.background_pause()
+            took.append(time.monotonic() - started)
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        while worker.is_alive():
+            await pilot.press("j", "k")  # keys keep coming
+        assert 0.2 < took[0] < 3.0, "it gave way, but kept going (20 x 0.5 s would be 10 s)"
+    library.close()
+
+
 async def test_enter_right_after_a_move_opens_that_article_and_focuses_it(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
+import threading
 import time
 import webbrowser
 from collections.abc import Callable
@@ -98,6 +99,7 @@ class ReaderApp(App[None]):
         self.settings = settings or Settings()
         self._theme_loaded = False
         self._open_timer: Timer | None = None
+        self._pauses = threading.local()  # per worker thread: when its last pause ended
         self._last_activity = 0.0  # the last key or article open: background work waits
         self._shown_id: str | None = None
         self._pending_quote: int | None = None
@@ -126,16 +128,23 @@ class ReaderApp(App[None]):
         """Background work (indexing, index loads) waits while keys come in (worker threads).
 
         On two cores it would otherwise halve the UI's share of the interpreter
-        lock, and a held ``j`` would lag. Each pause lasts at most half a second,
-        so steady typing slows the work (to ~10%) but never stops it.
+        lock, and a held ``j`` would lag. A pause lasts at most nine times the
+        work done since the last one (and half a second), so steady typing slows
+        the work to ~10% whether it pauses every few milliseconds or every feed.
         """
-        give_up = time.monotonic() + 0.5
-        while True:
-            if self._exit or not self._running:  # quitting: stop, keep what is done
-                raise Interrupted
-            if time.monotonic() - self._last_activity >= KEY_QUIET or time.monotonic() > give_up:
-                return
-            time.sleep(0.05)
+        now = time.monotonic()
+        worked = now - getattr(self._pauses, "resumed", now - 1.0)
+        give_up = now + min(0.5, max(0.05, 9 * worked))
+        try:
+            while True:
+                if self._exit or not self._running:  # quitting: stop, keep what is done
+                    raise Interrupted
+                now = time.monotonic()
+                if now - self._last_activity >= KEY_QUIET or now > give_up:
+                    return
+                time.sleep(min(0.05, give_up - now))
+        finally:
+            self._pauses.resumed = time.monotonic()
 
     def on_mount(self) -> None:
         # Workers (indexing, index builds) hold the interpreter lock for up to the
