@@ -149,14 +149,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _library(args: argparse.Namespace, *, readonly: bool = False) -> Iterator[Library]:
+def _library(
+    args: argparse.Namespace, *, readonly: bool = False, or_readonly: bool = False
+) -> Iterator[Library]:
+    """The database; ``or_readonly``: writable if no other process holds it, so what a
+    read-only command analyses is kept (else every run would analyse it again)."""
     settings, _ = load_settings()  # warnings are for the app's start; defaults on any problem
-    library = open_library(
-        args.db,
-        readonly=readonly,
-        retention=settings.retention,
-        concurrency=settings.fetch_concurrency,
-    )
+
+    def opened(readonly: bool) -> Library:
+        return open_library(
+            args.db,
+            readonly=readonly,
+            retention=settings.retention,
+            concurrency=settings.fetch_concurrency,
+        )
+
+    try:
+        library = opened(readonly)
+    except StoreLocked:
+        if not or_readonly:
+            raise
+        library = opened(True)
     try:
         yield library
     finally:
@@ -396,7 +409,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
         raise SourceError("quotes: give an article id, a document or feed file, or --speaker NAME")
     rows: list[dict[str, Any]] = []
     if args.speaker:
-        with _library(args, readonly=True) as library:
+        with _library(args, or_readonly=True) as library:
             _analyse(library)
             for article, quote in library.quotes_by_speaker(args.speaker):
                 rows.append(_quote_row(article.title, quote))
@@ -419,7 +432,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
 def cmd_related(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     path = Path(args.source)
-    with _library(args, readonly=True) as library:
+    with _library(args, or_readonly=True) as library:
         _analyse(library)
         if path.exists():
             for title, doc in documents_of_file(path):
@@ -487,15 +500,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     # A search query is usually complete on the command line: no prefix matching
     # of the last word (the trailing space), unlike typing in the app.
     query = args.query if args.query.endswith((" ", '"')) else args.query + " "
-    try:  # writable if free, so postings built for an older database are kept
-        library = open_library(args.db)
-    except StoreLocked:
-        library = open_library(args.db, readonly=True)
-    try:
+    with _library(args, or_readonly=True) as library:
         _analyse(library)
         hits = library.search(query, limit=args.limit)
-    finally:
-        library.close()
     if args.json:
         _print_json(
             [

@@ -169,3 +169,29 @@ def test_import_of_a_broken_file_is_one_line(
     broken.write_text('{"format": "reader-tui-bookmarks", "version": 1, "bookmarks": [{"id": 3}]}')
     code, _, err = run(capsys, "--db", str(db_path), "bookmarks", "import", str(broken))
     assert code == 1 and "broken.json" in err and err.count("\n") == 1
+
+
+def test_quotes_and_related_keep_what_they_analysed(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """They catch up on what `add` left pending, once: the next run has nothing to do."""
+    from reader.core.library import open_library
+
+    run(capsys, "--db", str(db_path), "articles")  # the database, with its seeds
+    feed = tmp_path / "more.rss"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>More</title>'
+        "<item><guid>m1</guid><title>Ferry talks</title><description>"
+        "&lt;p&gt;“We are close,” said Ana Pereira.&lt;/p&gt;</description></item>"
+        "</channel></rss>",
+        encoding="utf-8",
+    )
+    code, _, _ = run(capsys, "--db", str(db_path), "add", str(feed))
+    assert code == 0
+    code, out, _ = run(capsys, "--db", str(db_path), "quotes", "--speaker", "Pereira", "--json")
+    assert code == 0 and [row["text"] for row in json.loads(out)] == ["We are close,"]
+    library = open_library(db_path, readonly=True)
+    try:
+        assert library.pending_count() == 0, "analysed and stored, not thrown away"
+    finally:
+        library.close()
