@@ -6,6 +6,7 @@ import contextlib
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
@@ -567,6 +568,25 @@ async def test_enter_right_after_a_move_opens_that_article_and_focuses_it(db_pat
         assert app.focused is app.article_view
         assert app.article_view.article is not None and app.article_view.article.id == third.id
         assert library.is_read(third.id)
+    library.close()
+
+
+async def test_enter_right_after_a_move_focuses_an_article_loaded_by_a_worker(
+    db_path: Path,
+) -> None:
+    """Enter opens at once; the move's own message comes after it and must not undo that."""
+    library = open_library(db_path, clock=frozen_clock)
+    library.quick_to_open = lambda article_id: False  # type: ignore[method-assign]
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        second = library.articles()[1]
+        # Both keys in one read from the terminal (pilot.press waits between keys).
+        app.post_message(events.Key("j", "j"))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(app, pilot)
+        assert app.article_view.article is not None and app.article_view.article.id == second.id
+        assert app.focused is app.article_view
     library.close()
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from reader.core import config
 from reader.core import search as fulltext
@@ -69,7 +69,11 @@ _DOCUMENT_CACHE = 64
 _ANALYSIS_CHUNK = 25  # articles analysed between two background pauses (~60 ms)
 _ANALYSIS_FLUSH_EVERY = 3.0  # seconds of analysis between flushes
 MAX_OUT_LINKS = 200
+# What analysis leaves in an Article until its feed's derived file takes it.
+HeldField: TypeAlias = Literal["terms", "out_links"]
+_NOTHING_HELD: dict[str, Any] = {"terms": {}, "out_links": ()}  # shared, only ever replaced
 QUICK_OPEN_BYTES = 2_000_000  # a feed's bodies file this size reads in ~4 ms
+QUICK_OPEN_BODY = 40_000  # a packed (~3x compressed) body this size lays out in a few ms
 TERMS_KIND = "terms"  # store aux files: index terms of each feed's articles
 ARCHIVE_MIN_SCORE = 0.03  # below this, shared words are chance, not a shared story
 
@@ -362,52 +366,30 @@ class Library:
                 self._quotes.pop(article.id, None)
         return RefreshOutcome(feed.id, feed.title, new=len(new))
 
-    def _feed_terms(self, feed_id: str) -> dict[str, dict[str, float]]:
-        """A feed's index terms by article id: its terms file, else (older
-        databases) the terms kept in the articles' metadata."""
+    def _feed_derived(self, kind: str, feed_id: str, field: HeldField) -> dict[str, Any]:
+        """A feed's ``kind`` file (index terms, outbound links) by article id, under what
+        its articles still hold in ``field``: analysed since the file was written, or
+        (older databases) kept in their metadata."""
         try:
-            stored = self.store.aux(TERMS_KIND, feed_id) or {}
+            stored = self.store.aux(kind, feed_id) or {}
         except ReaderError:
             stored = {}  # derived data: an unreadable file is rebuilt from what is here
-        terms = {key: value for key, value in stored.items() if isinstance(value, dict)}
+        found = {key: value for key, value in stored.items() if isinstance(value, dict | list)}
         for article in self.store.articles(feed_id):
-            if article.terms and article.id not in terms:
-                terms[article.id] = article.terms
-        return terms
+            if held := getattr(article, field):
+                found[article.id] = held
+        return found
 
-    def _store_terms(self, feed_id: str, analysed: list[Article]) -> None:
-        """Keep index terms in a file of their own, read only to build the archive index.
-
-        They are most of an article's metadata, so the records in memory drop them.
-        """
-        terms = self._feed_terms(feed_id)
-        for article in analysed:
-            terms[article.id] = article.terms
-        stored = {a.id for a in self.store.articles(feed_id)}
-        self.store.put_aux(TERMS_KIND, feed_id, {k: v for k, v in terms.items() if k in stored})
-        for article in self.store.articles(feed_id):
-            article.terms = {}
-
-    def _feed_links(self, feed_id: str) -> dict[str, list[str]]:
-        """The URLs each analysed article of a feed links to, from its links file
-        (plus any analysed since and not stored yet)."""
-        try:
-            stored = self.store.aux(LINKS_KIND, feed_id) or {}
-        except ReaderError:
-            stored = {}  # derived: the next analysis of those articles writes them again
-        links = {key: value for key, value in stored.items() if isinstance(value, list)}
-        for article in self.store.articles(feed_id):
-            if article.out_links:
-                links[article.id] = list(article.out_links)
-        return links
-
-    def _store_links(self, feed_id: str) -> None:
-        """Keep outbound URLs in their feed's links file; the records in memory drop them."""
-        stored = {a.id for a in self.store.articles(feed_id)}
-        links = {k: v for k, v in self._feed_links(feed_id).items() if k in stored}
-        self.store.put_aux(LINKS_KIND, feed_id, links)
-        for article in self.store.articles(feed_id):
-            article.out_links = ()
+    def _store_derived(self, kind: str, feed_id: str, field: HeldField) -> None:
+        """Move what a feed's articles hold in ``field`` to its ``kind`` file: read only
+        to build the archive's indexes, one feed at a time, it need not stay in memory
+        (terms were most of an article's metadata; links ~28 MiB at 100k articles)."""
+        articles = self.store.articles(feed_id)
+        kept = {article.id for article in articles}
+        found = self._feed_derived(kind, feed_id, field)
+        self.store.put_aux(kind, feed_id, {k: v for k, v in found.items() if k in kept})
+        for article in articles:
+            setattr(article, field, _NOTHING_HELD[field])
 
     def _prune(self, feed_id: str) -> list[str]:
         """Keep at most ``retention`` articles of a feed: the oldest read ones go first.
@@ -518,8 +500,8 @@ class Library:
             self._add_to_archive_indexes(analysed)
             self.store.articles_changed(feed_id)
             self._store_quotes(feed_id, found)
-            self._store_terms(feed_id, analysed)
-            self._store_links(feed_id)
+            self._store_derived(TERMS_KIND, feed_id, "terms")
+            self._store_derived(LINKS_KIND, feed_id, "out_links")
             self._index_for_search(feed_id, analysed)
 
     def _analyse(self, article: Article) -> tuple[str, tuple[Quote, ...]]:
@@ -527,8 +509,8 @@ class Library:
 
         Returns the summary and quotations, kept in the feed's quotes file.
         """
-        doc = self.document(article.id)
-        quotes = self.quotes(article.id)
+        doc = self._build_document(article)
+        quotes = tuple(find_quotes(doc))
         article.terms = index_terms(doc.title or article.title, doc.text)
         article.out_links = tuple(outbound_urls(doc)[:MAX_OUT_LINKS])
         article.pending = False
@@ -557,9 +539,7 @@ class Library:
                 article = self.store.article(article_id)
                 if article is not None:
                     found += [(article, position, quote) for position, quote in enumerate(quotes)]
-        found.sort(
-            key=lambda item: (item[0].published or item[0].added_at, item[0].id), reverse=True
-        )
+        found.sort(key=lambda item: _newest_first(item[0]), reverse=True)
         return found
 
     # -- articles ----------------------------------------------------------------
@@ -586,17 +566,20 @@ class Library:
             if cached is not None:
                 self._documents.move_to_end(article_id)
                 return cached
-        article = self.article(article_id)
-        body = self.store.body(article_id)
-        if body is None:
-            doc = Document(title=article.title)
-        else:
-            doc = build_document(body, title=article.title, base_url=article.link)
+        doc = self._build_document(self.article(article_id))
         with self._doc_lock:
             self._documents[article_id] = doc
             while len(self._documents) > _DOCUMENT_CACHE:
                 self._documents.popitem(last=False)
         return doc
+
+    def _build_document(self, article: Article) -> Document:
+        """An article's document, not cached: for work over many articles (analysis,
+        indexing), which would otherwise push out the ones the reader opened."""
+        body = self.store.body(article.id)
+        if body is None:
+            return Document(title=article.title)
+        return build_document(body, title=article.title, base_url=article.link)
 
     def quotes(self, article_id: str) -> tuple[Quote, ...]:
         """The article's quotations, found in its document (cached with it)."""
@@ -623,14 +606,16 @@ class Library:
 
     def quick_to_open(self, article_id: str) -> bool:
         """Whether opening costs a few milliseconds, so the UI thread can do it itself:
-        analysed already, and its document cached or its feed's bodies file small."""
-        article = self.store.article(article_id)
-        if article is None or article.pending:
-            return False
+        its document cached, or its feed's bodies file small and its own body short.
+
+        Reads that (small) file when it is not in memory yet: the open needs it next.
+        """
         with self._doc_lock:
             if article_id in self._documents:
                 return True
-        return 0 <= self.store.body_bytes_to_read(article_id) <= QUICK_OPEN_BYTES
+        if not 0 <= self.store.body_bytes_to_read(article_id) <= QUICK_OPEN_BYTES:
+            return False
+        return 0 <= self.store.packed_body_size(article_id) <= QUICK_OPEN_BODY
 
     def reading_minutes(self, article_id: str) -> int:
         return _reading_minutes(self.document(article_id))
@@ -649,7 +634,7 @@ class Library:
 
         Reads each feed's quotes file, once articles a refresh left pending are analysed.
         """
-        titles = {feed.id: feed.title for feed in self.store.feeds()}
+        titles = self.feed_titles()
         found: dict[str, list[SpeakerQuote]] = {}
         for article, position, quote in self._archive_quotes():
             if quote.speaker:
@@ -704,13 +689,13 @@ class Library:
                     def feed_by_feed() -> Iterator[tuple[str, dict[str, float]]]:
                         """One feed's terms file in memory at a time (~700 B an article)."""
                         for feed in self.store.feeds():
-                            terms = self._feed_terms(feed.id)
+                            terms = self._feed_derived(TERMS_KIND, feed.id, "terms")
                             for article in self.store.articles(feed.id):
-                                yield article.id, terms.get(article.id) or article.terms
+                                yield article.id, terms.get(article.id, {})
 
                     def links_by_feed() -> Iterator[tuple[str, list[str]]]:
                         for feed in self.store.feeds():
-                            yield from self._feed_links(feed.id).items()
+                            yield from self._feed_derived(LINKS_KIND, feed.id, "out_links").items()
 
                     self._indexes = (
                         SimilarityIndex(paced(feed_by_feed(), 50), pause=self.background_pause),
@@ -774,7 +759,7 @@ class Library:
             article,
             self.store.article,
             min_score=ARCHIVE_MIN_SCORE,
-            terms=self._feed_terms(article.feed_id).get(article.id),
+            terms=index_terms(doc.title or article.title, doc.text),  # as its analysis counts them
         )
         links += backlink_links(backlinks, article, self.store.article)
         return links
@@ -1169,12 +1154,7 @@ class Library:
             ]
             put = []
             for article in missing:
-                body = self.store.body(article.id)
-                doc = (
-                    build_document(body, title=article.title, base_url=article.link)
-                    if body is not None
-                    else Document(title=article.title)
-                )
+                doc = self._build_document(article)
                 found = self._article_terms(article, doc, find_quotes(doc))
                 put.append((article.id, article.content_hash, found))
             if stale or missing:

@@ -843,6 +843,16 @@ class Store:
         except OSError:
             return -1
 
+    def packed_body_size(self, article_id: str) -> int:
+        """The stored (compressed) size of an article's body: 0 if it has none, -1 for
+        an unknown article. Reads its feed's bodies file if it is not in memory yet."""
+        with self._lock:
+            article = self._articles.get(article_id)
+            if article is None:
+                return -1
+            stored = self._body_entry(article.feed_id)[2].get(article_id)
+        return 0 if stored is None else len(stored[0])
+
     def body(self, article_id: str) -> Body | None:
         with self._lock:
             article = self._articles.get(article_id)

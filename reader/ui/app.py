@@ -102,8 +102,8 @@ class ReaderApp(App[None]):
         self._pauses = threading.local()  # per worker thread: when its last pause ended
         self._last_activity = 0.0  # the last key or article open: background work waits
         self._shown_id: str | None = None
-        self._pending_quote: int | None = None
-        self._focus_on_load = False  # Enter: focus the article pane once it is shown
+        self._pending_quote: int | str | None = None  # a quotation's position, or its text
+        self._focus_on_load: str | None = None  # Enter: focus this article once it is shown
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self._bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
         self.unread_only = False
@@ -284,19 +284,22 @@ class ReaderApp(App[None]):
 
     @on(ArticleList.Highlighted)
     def _article_highlighted(self) -> None:
-        self._focus_on_load = False
+        current = self.article_list.current
+        if current is not None and current.id == self._focus_on_load:
+            return  # j then Enter: Enter opened it already; this message of j's comes later
+        self._focus_on_load = None
         self._open_current()
 
-    @on(ArticleList.Selected)
     def _article_selected(self) -> None:
+        """Enter on the article list (called by it directly: see ArticleList.select_now)."""
         bookmark = self.article_list.current_bookmark
         if bookmark is not None and bookmark.kind == "quote":
-            self._pending_quote = self._quote_position(bookmark)
-        self._shown_id = None if self._pending_quote is not None else self._shown_id
+            self._pending_quote = bookmark.title  # found in the quotations the open brings
+            self._shown_id = None
         current = self.article_list.current
         if current is not None and current.id != self._shown_id:
             # Focus moves once the article is on screen (see on_article_loaded).
-            self._focus_on_load = True
+            self._focus_on_load = current.id
             self._open_current(delay=0)
         else:
             self.article_view.focus()
@@ -328,12 +331,12 @@ class ReaderApp(App[None]):
         """
         if self._exit or not self.screen_stack:  # a timer firing as the app quits
             return
-        if not self.library.quick_to_open(article.id):
-            self._load_article(article)
-            return
-        self.workers.cancel_group(self, "open")  # an older load must not land after this
         self._last_activity = time.monotonic()
         try:
+            if not self.library.quick_to_open(article.id):
+                self._load_article(article)
+                return
+            self.workers.cancel_group(self, "open")  # an older load must not land after this
             loaded = self._read_article(article)
         except ReaderError as error:
             self._open_failed(article, error)
@@ -355,12 +358,13 @@ class ReaderApp(App[None]):
         """An unreadable bodies file: say so where the article would be, and carry on."""
         current = self.article_list.current
         if current is not None and current.id == article.id:
-            self._shown_id = None
-            self.article_view.clear(f"This article cannot be shown. {error}")
+            self._shown_id = self._focus_on_load = None
+            self.article_view.clear(f"This article cannot be shown. {clean_line(str(error))}")
             self.say(str(error), severity="error")
 
     def _read_article(self, article: Article) -> ArticleLoaded:
-        self.library.analysed(article.id)  # related terms now, if a refresh left them for later
+        """All an open shows; an article a refresh left pending needs no analysis for it
+        (the background pass files it in the archive's indexes)."""
         doc = self.library.document(article.id)
         minutes = self.library.reading_minutes(article.id)
         quotes = self.library.quotes(article.id)
@@ -409,14 +413,17 @@ class ReaderApp(App[None]):
         )
         self.sidebar.query_one(RelatedList).show_links([], 0, loading=True)
         self.sidebar.query_one(QuoteList).show_quotes(message.quotes)
-        if self._focus_on_load:
+        if self._focus_on_load == message.article.id:
             # A frame later: the focus change restyles the article list and pane and
             # repaints both whole (~15 ms), so the article is on screen first.
-            self._focus_on_load = False
+            self._focus_on_load = None
             self.call_after_refresh(self._focus_shown, message.article.id)
         if self._pending_quote is not None:
-            position, self._pending_quote = self._pending_quote, None
-            self.call_after_refresh(self.article_view.go_to_quote, position)
+            wanted, self._pending_quote = self._pending_quote, None
+            texts = [quote.text for quote in message.quotes]
+            position = texts.index(wanted) if wanted in texts else wanted
+            if isinstance(position, int):
+                self.call_after_refresh(self.article_view.go_to_quote, position)
         # The article paints first; its related links and read mark follow a frame later.
         self.call_after_refresh(self._after_shown, message.article)
 
@@ -613,13 +620,6 @@ class ReaderApp(App[None]):
         self._push_undo("bookmark removed", undo)
         self.reload()
 
-    def _quote_position(self, bookmark: Bookmark) -> int | None:
-        article = self.library.store.article(bookmark.article_id)
-        if article is None:
-            return None
-        texts = [q.text for q in self.library.quotes(article.id)]
-        return texts.index(bookmark.title) if bookmark.title in texts else None
-
     def export_bookmarks(self, fmt: str) -> None:
         """Ask for a path, then write the export off the UI thread."""
         default = Path.home() / f"reader-bookmarks.{fmt}"
@@ -727,6 +727,8 @@ class ReaderApp(App[None]):
         shown = [0.0]
 
         def progress(done: int, total: int) -> None:
+            if get_current_worker().is_cancelled:  # a newer run (after a refresh) took over
+                raise Interrupted
             # A title change repaints the whole screen (~15 ms): twice a second is enough.
             if time.monotonic() - shown[0] >= PROGRESS_EVERY or done == total:
                 shown[0] = time.monotonic()

@@ -89,12 +89,6 @@ class ArticleList(ScrollView, can_focus=True):
         article: Article | None
 
     @dataclass
-    class Selected(Message):
-        """Enter or a click: open the article under the cursor."""
-
-        article: Article
-
-    @dataclass
     class BookmarkAction(Message):
         """Edit or remove the highlighted bookmark (only while bookmarks are listed)."""
 
@@ -114,12 +108,13 @@ class ArticleList(ScrollView, can_focus=True):
         self.showing_bookmarks = False
         self.highlight_terms: tuple[str, ...] = ()  # search matches to mark in titles
         self.empty_message = "No articles here."
-        # Called at once on Enter, instead of posting Selected: the screen paints
-        # between messages, so a cursor move and the open made by keys pressed
-        # together would be two frames, and Textual holds the second back 17-33 ms.
-        self.select_now: Callable[[], None] | None = None
+        # Enter (or a double click) opens the article under the cursor by calling
+        # this at once, not by posting a message: the screen paints between
+        # messages, so a move and an open from keys pressed together would be two
+        # frames, and Textual holds the second back 17-33 ms.
+        self.select_now: Callable[[], None] = lambda: None
         self._rows: list[_Row | None] = []  # built when first drawn (100k rows cost 0.35 s)
-        self._make_row: Callable[[int], _Row] = lambda index: _Row("")
+        self._make_row: Callable[[int], _Row] = lambda index: _Row("", "")
         self._index: dict[str, int] | None = None  # article id -> row, built when first needed
         self._cursor: int | None = None
         # (row, cursor style if the cursor is on it, width) -> its two lines
@@ -180,12 +175,13 @@ class ArticleList(ScrollView, can_focus=True):
         feed_titles: Mapping[str, str],
     ) -> None:
         """Bookmarks newest first; a row whose article is gone is left out."""
-        kept = [b for b in bookmarks if articles.get(b.article_id) is not None]
+        listed = [(b, a) for b in bookmarks if (a := articles.get(b.article_id)) is not None]
+        kept = [b for b, _ in listed]
         self.bookmarks = kept
         self.showing_bookmarks = True
         self.highlight_terms = ()
         self.empty_message = "No bookmarks yet: press b on an article."
-        rows = []
+        rows: list[_Row | None] = []
         for bookmark in kept:
             speaker = clean_line(bookmark.speaker or "") if bookmark.kind == "quote" else ""
             detail = " · ".join(
@@ -194,11 +190,7 @@ class ArticleList(ScrollView, can_focus=True):
                 if part
             )
             rows.append(_Row(clean_line(bookmark.title), detail, icon=_KIND_ICONS[bookmark.kind]))
-        self._set_rows(
-            list(rows),
-            [articles[b.article_id] for b in kept],
-            None,  # type: ignore[misc]
-        )
+        self._set_rows(rows, [a for _, a in listed], None)
 
     def _position(self, article_id: str) -> int | None:
         """An article's row: the cursor's at once, else from an index of every row
@@ -305,12 +297,8 @@ class ArticleList(ScrollView, can_focus=True):
         self._move(-self._page())
 
     def action_select(self) -> None:
-        if self.current is None:
-            return
-        if self.select_now is not None:
+        if self.current is not None:
             self.select_now()
-        else:
-            self.post_message(self.Selected(self.current))
 
     def on_click(self, event: events.Click) -> None:
         """A click moves the cursor there; a double click opens the article."""
