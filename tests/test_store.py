@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -271,24 +272,37 @@ def test_index_terms_live_apart_from_the_metadata_kept_in_memory(db_path: Path) 
     reopened.close()
 
 
+def _fold_back(
+    db_path: Path, kind: str, values: Callable[[dict[str, Any], dict[str, Any]], Any], *keys: str
+) -> None:
+    """Undo a migration: each ``kind`` file's data back into its feed's metadata records."""
+    for derived in (db_path / kind).glob("*.json"):
+        moved = aux_file(derived)
+        meta_file = db_path / "feeds" / derived.name
+        meta = json.loads(meta_file.read_text())
+        for doc in meta["articles"].values():
+            doc.update(zip(keys, values(doc, moved), strict=True))
+        meta_file.write_text(json.dumps(meta))
+        derived.unlink()
+
+
+def _set_schema(db_path: Path, version: int) -> Path:
+    library_file = db_path / "library.json"
+    data = json.loads(library_file.read_text())
+    data["meta"] = {"1": {"schema": version}}
+    library_file.write_text(json.dumps(data))
+    return library_file
+
+
 def test_a_schema_1_database_moves_its_quotations_out_of_the_metadata(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     before = {name: len(quotes) for name, quotes in library.speakers()}
     library.close()
     assert before, "the seeds have quoted speakers"
-    # Put the database back as schema 1 wrote it: quotations and summaries in the metadata.
-    for quotes_file in (db_path / "quotes").glob("*.json"):
-        moved = aux_file(quotes_file)
-        meta_file = db_path / "feeds" / quotes_file.name
-        meta = json.loads(meta_file.read_text())
-        for doc in meta["articles"].values():
-            doc["summary"], doc["quotes"] = moved[doc["id"]]
-        meta_file.write_text(json.dumps(meta))
-        quotes_file.unlink()
-    library_file = db_path / "library.json"
-    data = json.loads(library_file.read_text())
-    data["meta"] = {"1": {"schema": 1}}
-    library_file.write_text(json.dumps(data))
+    # Put the database back as schema 1 wrote it: quotations, summaries and links in the metadata.
+    _fold_back(db_path, "quotes", lambda doc, moved: moved[doc["id"]], "summary", "quotes")
+    _fold_back(db_path, "links", lambda doc, moved: (moved.get(doc["id"], []),), "out_links")
+    library_file = _set_schema(db_path, 1)
 
     readonly = open_library(db_path, clock=frozen_clock, readonly=True)  # migrates in memory
     assert {name: len(quotes) for name, quotes in readonly.speakers()} == before
@@ -317,18 +331,8 @@ def test_a_schema_2_database_moves_outbound_links_out_of_the_metadata(db_path: P
     library.close()
     assert before, "seed articles link to each other"
     # Put the database back as schema 2 wrote it: outbound links in the metadata.
-    for links_file in (db_path / "links").glob("*.json"):
-        moved = aux_file(links_file)
-        meta_file = db_path / "feeds" / links_file.name
-        meta = json.loads(meta_file.read_text())
-        for doc in meta["articles"].values():
-            doc["out_links"] = moved.get(doc["id"], [])
-        meta_file.write_text(json.dumps(meta))
-        links_file.unlink()
-    library_file = db_path / "library.json"
-    data = json.loads(library_file.read_text())
-    data["meta"] = {"1": {"schema": 2}}
-    library_file.write_text(json.dumps(data))
+    _fold_back(db_path, "links", lambda doc, moved: (moved.get(doc["id"], []),), "out_links")
+    library_file = _set_schema(db_path, 2)
 
     readonly = open_library(db_path, clock=frozen_clock, readonly=True)  # migrates in memory
     assert _backlinks(readonly) == before

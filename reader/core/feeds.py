@@ -291,8 +291,6 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
         raise SourceError(f"{clean_line(source)}: empty document")
     headers = headers or {}
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    import feedparser  # parsers load on first use: the app starts without them
-
     from reader.core.jsonfeed import looks_like_json_feed, parse_json_feed
 
     if looks_like_json_feed(data, content_type):
@@ -300,6 +298,8 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
     fast = _parse_well_formed(data, source, content_type)
     if fast is not None:
         return fast
+    import feedparser  # loaded on first use: the app, and well-formed feeds, go without it
+
     _harden_feedparser()
     try:
         parsed = feedparser.parse(

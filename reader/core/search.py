@@ -138,14 +138,6 @@ def article_terms(title: str, author: str, text: str, quotes: Iterable[Quote] = 
 # -- one feed's postings ---------------------------------------------------------
 
 
-def _pack(values: array[int]) -> str:
-    """An array as base64 of its little-endian bytes: JSON-safe and decoded in C."""
-    if sys.byteorder == "big":
-        values = array(values.typecode, values)
-        values.byteswap()
-    return base64.b64encode(values.tobytes()).decode("ascii")
-
-
 def _unpack(typecode: str, text: str) -> array[int]:
     values = array(typecode)
     values.frombytes(base64.b64decode(text, validate=True))

@@ -221,7 +221,7 @@ class ArticleView(ScrollView, can_focus=True):
         # Plainly longer than the pane (a row per width of text): wrap only once.
         if sum(len(piece.text) for piece in self._pieces) > full * height:
             return max(1, full - scrollbar)
-        if self._count_rows(full) > height:
+        if len(self._layout(full)[0]) > height:
             return max(1, full - scrollbar)
         return full
 
@@ -236,14 +236,24 @@ class ArticleView(ScrollView, can_focus=True):
         piece.wrapped = (width, lines)
         return lines
 
-    def _count_rows(self, width: int) -> int:
-        total, previous = 0, 0
+    def _layout(self, width: int) -> tuple[list[_Row], dict[int, int]]:
+        """The rows at ``width``, and where each piece starts (by ``id``).
+
+        Adjacent margins collapse to the larger; the header adds a padding line and
+        its rule.
+        """
+        rows: list[_Row] = []
+        starts: dict[int, int] = {}
+        previous = 0
         for piece in self._pieces:
-            total += max(previous, piece.margin_top) + len(self._wrap(piece, width))
+            rows.extend(_Row(None) for _ in range(max(previous, piece.margin_top)))
+            starts[id(piece)] = len(rows)
+            rows.extend(_Row(piece, n) for n in range(len(self._wrap(piece, width))))
             if piece.kind == "header":
-                total += 2  # padding line and rule
+                rows.extend((_Row(None), _Row(piece, -2)))
             previous = piece.margin_bottom
-        return total + previous
+        rows.extend(_Row(None) for _ in range(previous))
+        return rows, starts
 
     def _relayout(self, *, keep_place: bool = True, width: int | None = None) -> None:
         """Rows for ``width`` (the pane's); keeps the top line's block in place when asked."""
@@ -256,18 +266,7 @@ class ArticleView(ScrollView, can_focus=True):
         width = self._content_width() if width is None else width
         self._width = width
         self._strips.clear()
-        rows: list[_Row] = []
-        starts: dict[int, int] = {}
-        previous = 0
-        if width > 0:
-            for piece in self._pieces:
-                rows.extend(_Row(None) for _ in range(max(previous, piece.margin_top)))
-                starts[id(piece)] = len(rows)
-                rows.extend(_Row(piece, n) for n in range(len(self._wrap(piece, width))))
-                if piece.kind == "header":
-                    rows.extend((_Row(None), _Row(piece, -2)))
-                previous = piece.margin_bottom
-            rows.extend(_Row(None) for _ in range(previous))
+        rows, starts = self._layout(width) if width > 0 else ([], {})
         self._rows, self._starts = rows, starts
         self._set_virtual_size(Size(width, len(rows)))
         if anchor is not None and id(anchor[0]) in starts:
