@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -12,7 +13,11 @@ import pytest
 
 from reader.core.library import Library, open_library
 
-FROZEN_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+# The suite's one clock. CI runs the suite again with READER_TEST_NOW years ahead, so a
+# test that leans on a date literal (or on today) fails there instead of some day.
+FROZEN_NOW = datetime.fromisoformat(os.environ.get("READER_TEST_NOW", "2026-11-27T12:00:00+00:00"))
+if FROZEN_NOW.tzinfo is None:
+    FROZEN_NOW = FROZEN_NOW.replace(tzinfo=UTC)
 SHARED_SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_f9c39cc6b21bc300.txt"
 
 

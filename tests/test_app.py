@@ -48,6 +48,7 @@ async def test_first_screen_shows_all_with_the_newest_article_open(db_path: Path
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_keys_move_open_and_go_back(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -250,6 +251,7 @@ async def test_digit_follows_inline_link_in_the_browser(db_path: Path, monkeypat
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_bookmark_with_tags_then_remove_and_undo(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -297,6 +299,7 @@ async def test_speakers_view_opens_the_article_at_the_quote(db_path: Path) -> No
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_palette_goes_to_a_feed_and_exports_bookmarks(db_path: Path, tmp_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     seed = next(a for a in library.articles() if a.title == SEED_TITLE)
@@ -330,6 +333,7 @@ async def test_palette_goes_to_a_feed_and_exports_bookmarks(db_path: Path, tmp_p
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_bookmarks_filter_by_tag_and_kind(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     seed = next(a for a in library.articles() if a.title == SEED_TITLE)
@@ -360,6 +364,7 @@ async def test_bookmarks_filter_by_tag_and_kind(db_path: Path) -> None:
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_unread_navigation_mark_feed_read_and_undo(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -419,6 +424,7 @@ async def test_y_copies_the_link_and_o_opens_only_web_links(
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_search_as_you_type_highlights_and_escape_restores(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -510,6 +516,7 @@ async def test_a_tag_that_looks_like_markup_is_shown_as_written(db_path: Path) -
     library.close()
 
 
+@pytest.mark.slow  # measures real pauses
 async def test_background_work_waits_while_keys_come_in(db_path: Path) -> None:
     import time
 
@@ -529,6 +536,7 @@ async def test_background_work_waits_while_keys_come_in(db_path: Path) -> None:
     library.close()
 
 
+@pytest.mark.slow  # measures real pauses
 async def test_background_work_keeps_a_tenth_of_the_time_while_keys_keep_coming(
     db_path: Path,
 ) -> None:
@@ -622,6 +630,7 @@ async def test_output_flushed_while_the_app_runs_does_not_crash_it(db_path: Path
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_articles_open_while_the_archive_index_is_still_building(db_path: Path) -> None:
     """Related-link workers wait for the index; they must not hold up article loads.
 

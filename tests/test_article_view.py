@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rich.style import Style
 from textual.app import App, ComposeResult
 
@@ -123,6 +124,7 @@ async def test_go_to_quote_restyles_and_scrolls() -> None:
         assert screen_lines(view)[1].startswith("First “quoted words,”")  # a line of context above
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_keys_scroll_and_digits_follow_links() -> None:
     followed: list[int] = []
 

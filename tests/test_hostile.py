@@ -206,6 +206,7 @@ def add_files(db: Path, paths: list[Path]) -> list[tuple[str, int, str, str]]:
     return results
 
 
+@pytest.mark.slow
 def test_every_corpus_file_through_reader_add(tmp_path: Path, tripwire_server: FeedServer) -> None:
     """Real processes; the corpus is split over a few databases that fill side by side."""
     inputs = tmp_path / "inputs"
@@ -231,6 +232,7 @@ def test_every_corpus_file_through_reader_add(tmp_path: Path, tripwire_server: F
     assert not [p for p, _ in tripwire_server.requests if p.startswith(TRIPWIRE_PATH)]
 
 
+@pytest.mark.slow
 def test_every_corpus_file_through_http(
     tmp_path: Path,
     feed_server: FeedServer,

@@ -90,6 +90,7 @@ def assert_safe(app: ReaderApp, where: str) -> str:
     return text
 
 
+@pytest.mark.slow
 async def test_hostile_text_through_every_widget(db_path: Path) -> None:
     library = hostile_library(db_path)
     app = ReaderApp(library)
@@ -161,6 +162,7 @@ def _tmux(socket: str, *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_no_feed_escape_sequence_reaches_the_terminal(tmp_path: Path) -> None:
     db = tmp_path / "db"

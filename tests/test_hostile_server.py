@@ -31,6 +31,9 @@ from tests.conftest import FROZEN_NOW, frozen_clock, rss
 TRIPWIRE = "/tripwire"
 SANITY_BOUND = 15.0  # seconds; the fetcher's own deadline is 1 s
 MAX_BYTES = 1024 * 1024
+# Real servers that stall, drip and hang up: each case waits out real deadlines.
+pytestmark = pytest.mark.slow
+
 FIFTY_MB = 50 * 1024 * 1024
 CHUNK = 64 * 1024
 ONE = [("a1", "First story", "<p>One.</p>")]
@@ -55,6 +58,7 @@ class RawServer:
         self.routes: dict[str, Handler] = {}
         self.requests: list[Request] = []
         self.sent: dict[str, int] = {}  # body bytes a streaming route managed to send
+        self.sent_done = threading.Event()  # set once a streaming route has counted
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -229,6 +233,7 @@ def fifty_megabytes(server: RawServer) -> Handler:
                 sent += len(block)
         finally:
             server.sent[request.path] = sent
+            server.sent_done.set()
 
     return route
 
@@ -391,6 +396,7 @@ def test_a_hostile_server_costs_one_error_and_nothing_else(
         assert calm.error is None and calm.new == 1, (path, calm)
         assert "Third story" in titles(lib, ids[path])
     if case == "fifty_megabytes":  # stopped at the cap: the client hung up long before 50 MB
+        assert server.sent_done.wait(10), "the 50 MB route never noticed the hang-up"
         assert 0 < server.sent.get("/hostile.xml", 0) < FIFTY_MB // 2
 
     # and it was all persisted: a fresh open sees the error and every article

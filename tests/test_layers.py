@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,33 @@ def test_the_app_starts_without_the_network_and_parsing_stack() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+_WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"),
+               ("date", "today"), ("time", "time"), ("time", "time_ns"), ("time", "localtime"),
+               ("time", "gmtime"), ("time", "ctime"), ("time", "strftime")}  # fmt: skip
+
+
+def wall_clock_reads(source: str) -> list[int]:
+    """Lines that read the calendar clock (monotonic timers for deadlines are fine)."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and (node.func.value.id, node.func.attr) in _WALL_CLOCK
+    ]
+
+
+def test_core_reads_the_wall_clock_only_in_the_default_clock() -> None:
+    """Retry-After, retention, exports and bookmark dates all take the library's ``now``."""
+    assert wall_clock_reads("import time\nx = time.time()\ny = datetime.now(UTC)\n") == [2, 3]
+    found = {
+        f"{path.relative_to(CORE)}:{line}"
+        for path in CORE.rglob("*.py")
+        for line in wall_clock_reads(path.read_text())
+    }
+    tree = ast.parse((CORE / "library.py").read_text())
+    (clock,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "utc_now"]
+    assert found == {f"library.py:{clock.body[-1].lineno}"}

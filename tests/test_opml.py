@@ -10,7 +10,7 @@ from reader.cli import main
 from reader.core.errors import SourceError
 from reader.core.library import open_library
 from reader.core.opml import OpmlFeed, parse_opml, write_opml
-from tests.conftest import FeedServer, rss
+from tests.conftest import FROZEN_NOW, FeedServer, rss
 
 NESTED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
@@ -63,7 +63,8 @@ def test_round_trip_through_two_databases(tmp_path: Path) -> None:
 
 def test_export_nests_folders() -> None:
     text = write_opml(
-        [OpmlFeed("https://a.example/", "A", "X/Y"), OpmlFeed("https://b.example/", "B", "X")]
+        [OpmlFeed("https://a.example/", "A", "X/Y"), OpmlFeed("https://b.example/", "B", "X")],
+        FROZEN_NOW,
     )
     body = text.split("<body>")[1]
     assert body.index('text="X"') < body.index('"B"') < body.index('text="Y"') < body.index('"A"')

@@ -50,6 +50,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_sigkill_during_writes_never_leaves_an_unreadable_file(tmp_path: Path) -> None:
     db = tmp_path / "db"
     rng = random.Random(7)

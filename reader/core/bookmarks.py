@@ -435,9 +435,9 @@ def _as_dict(bookmark: Bookmark) -> dict[str, Any]:
     }
 
 
-def to_json(bookmarks: Sequence[Bookmark], exported_at: str | None = None) -> str:
-    """The lossless export (see the module docstring); ``exported_at`` defaults to now."""
-    stamp = exported_at or datetime.now(UTC).isoformat(timespec="seconds")
+def to_json(bookmarks: Sequence[Bookmark], exported_at: str = "") -> str:
+    """The lossless export (see the module docstring), stamped with the caller's ``now``."""
+    stamp = exported_at
     document = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,

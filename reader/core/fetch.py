@@ -49,10 +49,13 @@ _TRANSIENT = (
 
 
 class FetchError(SourceError):
-    """A fetch that failed; ``retry_after`` (seconds) is set when the server asked to wait."""
+    """A fetch that failed; ``retry_after`` is the server's Retry-After header, as sent.
+
+    It stays a header value: only the caller's clock turns an HTTP date into a wait.
+    """
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self, message: str, *, status: int | None = None, retry_after: str | None = None
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -87,22 +90,36 @@ class FetchResult:
         return hashlib.blake2b(self.content, digest_size=16).hexdigest()
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds from now (delta-seconds or an HTTP date), capped at a week."""
+def _retry_date(value: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds after ``now`` (delta-seconds or an HTTP date), capped at a week."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
         seconds = float(value)
     else:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        when = _retry_date(value)
+        if when is None:
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+        seconds = (when - now).total_seconds()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _retry_hint(value: str | None) -> str:
+    """How the error line says when to come back, without reading a clock."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return f"; retry after {min(int(value), int(MAX_RETRY_AFTER))} s"
+    when = _retry_date(value) if value else None
+    return f"; retry after {when.isoformat(timespec='seconds')}" if when else ""
 
 
 # -- the total deadline, enforced at the socket --------------------------------
@@ -386,10 +403,13 @@ class Fetcher:
             if status == 304:
                 return FetchResult(current, 304, b"", dict(rsp.headers))
             if status in (429, 503):
-                wait = parse_retry_after(rsp.headers.get("retry-after"))
-                hint = f"; retry after {wait:.0f} s" if wait is not None else ""
+                wait = rsp.headers.get("retry-after")
+                hint = _retry_hint(wait)
                 raise self._fail(
-                    url, f"HTTP {status} {rsp.reason_phrase}{hint}", status=status, retry_after=wait
+                    url,
+                    f"HTTP {status} {rsp.reason_phrase}{hint}",
+                    status=status,
+                    retry_after=wait if hint else None,
                 )
             if status >= 400:
                 raise self._fail(url, f"HTTP {status} {rsp.reason_phrase}", status=status)

@@ -767,8 +767,10 @@ class Library:
     # -- bookmarks -------------------------------------------------------------------
 
     def bookmarks(self) -> list[Bookmark]:
-        """Newest first."""
-        return sorted(self.store.bookmarks(), key=lambda b: (b.created_at, b.id), reverse=True)
+        """Newest first; made in the same second, the later one first (not by random id)."""
+        stored = self.store.bookmarks()  # in the order they were made
+        order = sorted(range(len(stored)), key=lambda n: (stored[n].created_at, n), reverse=True)
+        return [stored[n] for n in order]
 
     def bookmark(
         self,
@@ -871,7 +873,7 @@ class Library:
         if fmt == "md":
             return bookmark_formats.to_markdown(items, group_by=group_by or "tag")  # type: ignore[arg-type]
         if fmt == "json":
-            return bookmark_formats.to_json(items)
+            return bookmark_formats.to_json(items, self.now_iso())
         if fmt == "csv":
             return bookmark_formats.to_csv(items)
         raise ReaderError(f"unknown export format {clean_line(fmt)!r} (html, md, json, csv)")
@@ -898,7 +900,8 @@ class Library:
             raise SourceError(f"{clean_line(source) or 'bookmarks'}: {error}") from None
         known = {b.id for b in self.store.bookmarks()}
         new = [b for b in incoming if b.id not in known]
-        for bookmark in new:
+        # Exports list the newest first; stored oldest first, so same-second ties keep order.
+        for bookmark in reversed(new):
             self.store.put_bookmark(bookmark)
         self.store.flush()
         return len(new)
@@ -942,13 +945,14 @@ class Library:
 
     def _ingest_fetched(self, fetched: Fetched) -> RefreshOutcome:
         """Store one feed's refresh: new entries, or the error and when it happened."""
+        from reader.core.fetch import parse_retry_after
         from reader.core.refresh import retry_until
 
         feed, result = fetched.feed, fetched.result
         now = self.clock()
         stamp = now.isoformat(timespec="seconds")
         if fetched.error is not None:
-            wait = fetched.retry_after
+            wait = parse_retry_after(fetched.retry_after, now)
             feed.error, feed.error_at = str(fetched.error), stamp
             feed.retry_after = retry_until(now, wait) if wait else None
             self.store.save_feed(feed)
@@ -1036,7 +1040,8 @@ class Library:
                 OpmlFeed(f.url, f.title, f.folder, f.site_url)
                 for f in self.store.feeds()
                 if f.kind == "http"
-            ]
+            ],
+            self.clock(),
         )
 
     # -- full-text search ------------------------------------------------------------

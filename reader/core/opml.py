@@ -116,15 +116,17 @@ def _attrs(**values: str) -> str:
     return " ".join(f"{key}={quoteattr(value)}" for key, value in values.items() if value)
 
 
-def write_opml(feeds: list[OpmlFeed], *, title: str = "reader-tui subscriptions") -> str:
+def write_opml(
+    feeds: list[OpmlFeed], now: datetime, *, title: str = "reader-tui subscriptions"
+) -> str:
     """OPML 2.0, each folder path as nested outlines, feeds sorted by folder then title."""
-    now = format_datetime(datetime.now(UTC), usegmt=True)
+    created = format_datetime(now.astimezone(UTC), usegmt=True)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<opml version="2.0">',
         "  <head>",
         f"    <title>{_escape(title)}</title>",
-        f"    <dateCreated>{now}</dateCreated>",
+        f"    <dateCreated>{created}</dateCreated>",
         "  </head>",
         "  <body>",
     ]

@@ -51,8 +51,8 @@ class Fetched:
     error: ReaderError | None = None
 
     @property
-    def retry_after(self) -> float | None:
-        """Seconds the server asked us to wait (429/503 with Retry-After)."""
+    def retry_after(self) -> str | None:
+        """The Retry-After header of a 429/503, as the server sent it."""
         return self.error.retry_after if isinstance(self.error, FetchError) else None
 
 
