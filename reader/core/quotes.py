@@ -20,6 +20,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from reader.core.models import Block, Document, Quote
 
@@ -191,6 +193,9 @@ _PARTICLES = frozenset(
     }
 )
 _CONNECTORS = frozenset({"of", "for", "on", "and"})
+_HONORIFICS = {"mr": "he", "sir": "he", "lord": "he", "king": "he", "prince": "he",
+               "mrs": "she", "ms": "she", "miss": "she", "dame": "she", "lady": "she",
+               "queen": "she", "princess": "she"}  # fmt: skip
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 # Directly before a quote these make it a title or a name, never speech.
 _NAMING = frozenset(
@@ -635,7 +640,7 @@ def _sentence_starts(masked: str, spans: Sequence[_Span], block: int) -> list[in
     for span in spans:
         if span.depth or span.last_block != block:
             continue
-        if span.text.rstrip()[-1:] in (".", "!", "?", "\u2026"):
+        if _final_mark(span.text) in (".", "!", "?", "\u2026"):
             rest = masked[span.end : span.end + 3]
             stripped = rest.lstrip()
             if (
@@ -646,6 +651,11 @@ def _sentence_starts(masked: str, spans: Sequence[_Span], block: int) -> list[in
                 starts.append(span.end + (len(rest) - len(stripped)))
     starts.sort()
     return starts
+
+
+def _final_mark(text: str) -> str:
+    """The quotation's last punctuation, looking past the closing marks of nested quotes."""
+    return text.rstrip().rstrip("'\"\u2019\u201d\u00bb\u203a")[-1:]
 
 
 def _tokens(text: str, start: int = 0, end: int | None = None) -> tuple[list[int], list[str]]:
@@ -673,6 +683,36 @@ def _is_verb(words: Sequence[str], i: int) -> bool:
         return True
     follow = _PHRASAL.get(word)
     return follow is not None and i + 1 < len(words) and words[i + 1] == follow
+
+
+@cache
+def first_name_gender(name: str) -> str | None:
+    """'he' or 'she' for a first name most people with it use, else None.
+
+    The table (gender-guesser's, ~40k names from many countries) loads on first use.
+    """
+    global _GENDER_TABLE
+    if not name[:1].isupper() or len(name) < 2 or "." in name:
+        return None
+    if _GENDER_TABLE is None:
+        try:
+            from gender_guesser.detector import Detector  # ~0.15 s, once
+        except ImportError:  # pragma: no cover - a dependency; stay usable without it
+            return None
+        _GENDER_TABLE = Detector(case_sensitive=False)
+    found = _GENDER_TABLE.get_gender(name)
+    return {"male": "he", "mostly_male": "he", "female": "she", "mostly_female": "she"}.get(found)
+
+
+_GENDER_TABLE: Any = None
+
+
+def _abbreviated(words: Sequence[str], i: int) -> bool:
+    """The full stop at ``i`` ends an abbreviation or initial ('U.S.', 'Corp.', 'J.')."""
+    if i == 0:
+        return False
+    before = words[i - 1]
+    return len(before) == 1 or "." in before or before.lower() in _ABBREVIATIONS
 
 
 def _is_modifier(word: str) -> bool:
@@ -708,6 +748,14 @@ class _Names:
         self.firsts: dict[str, str | None] = {}  # None: ambiguous
         self.roles: dict[str, str] = {}
         self.orgs: dict[str, str] = {}
+        self.genders: dict[str, str] = {}  # full name -> "he" | "she", from 'Mr', 'Ms'
+
+    def may_be(self, pronoun: str, entity: _Entity) -> bool:
+        """Whether ``he`` or ``she`` can stand for this person (an unknown gender can)."""
+        if pronoun not in ("he", "she") or entity.kind != "person" or not entity.name:
+            return True
+        gender = self.genders.get(entity.name) or first_name_gender(entity.name.split()[0])
+        return gender is None or gender == pronoun
 
     # -- chunking --------------------------------------------------------
 
@@ -758,7 +806,9 @@ class _Names:
                         break
                     run.append(word)
                     if i + 1 < n and words[i + 1] == "." and (len(word) == 1 or low in _TITLES):
-                        i += 1  # "J." or "Dr."
+                        i += 1  # "J." or "Dr.": an initial keeps its period, as written
+                        if len(word) == 1:
+                            run[-1] = word + "."
                 else:
                     break
                 i += 1
@@ -783,7 +833,12 @@ class _Names:
     def _classify(chunk: _Chunk) -> None:
         words = chunk.words
         lows = [w.lower().rstrip(".") for w in words]
-        title_at = max((k for k, low in enumerate(lows) if _is_title(low)), default=-1)
+        # A title word last, after a name, is a surname: 'Ken Doctor', 'Anna King'.
+        titled = [
+            _is_title(low) and not (0 < k == len(lows) - 1 and not _is_title(lows[k - 1]))
+            for k, low in enumerate(lows)
+        ]
+        title_at = max((k for k, t in enumerate(titled) if t), default=-1)
         tail = lows[title_at + 1 :]
         if 0 <= title_at < len(words) - 1 and not any(low in _ORG_NOUNS for low in tail):
             chunk.kind = "person"
@@ -797,13 +852,13 @@ class _Names:
         elif (
             len(words) >= 2
             and lows[0] not in _NATIONALITIES
-            and not any(low in _PLACE_WORDS or low in _TITLES for low in lows)
+            and not any(low in _PLACE_WORDS or t for low, t in zip(lows, titled, strict=True))
         ):
             chunk.kind = "person"
             chunk.name = " ".join(words)
         else:
             chunk.name = " ".join(
-                w for w, low in zip(words, lows, strict=True) if low not in _TITLES
+                w for w, t in zip(words, titled, strict=True) if not t
             ) or " ".join(words)
 
     # -- tables ----------------------------------------------------------
@@ -811,6 +866,7 @@ class _Names:
     def learn(self, chunk: _Chunk, role_before: str | None) -> None:
         """Record a full name or organisation the first time the article uses it."""
         if chunk.kind == "person":
+            honorific = _HONORIFICS.get(chunk.words[0].lower().rstrip("."))
             parts = chunk.name.split()
             surname = parts[-1]
             if surname.lower().rstrip(".") in _SUFFIXES and len(parts) > 2:
@@ -824,6 +880,8 @@ class _Names:
                     self.firsts[first] = chunk.name
             for role in (*chunk.roles, *([role_before] if role_before else [])):
                 self.roles.setdefault(role, self.surnames.get(surname, chunk.name))
+            if honorific:
+                self.genders.setdefault(self.surnames.get(surname, chunk.name), honorific)
         elif chunk.kind == "org":
             for low in reversed([w.lower() for w in chunk.words]):
                 if low in _ORG_NOUNS:
@@ -962,7 +1020,17 @@ class _Window:
     words: list[str]
     names: _Names
     initial: int  # index of a sentence-initial token, or -1
+    where: tuple[int, list[int]] = (0, [])  # the block, and each token's offset in it
     _chunks: list[_Chunk] | None = None
+
+    def pronoun_at(self, pronoun: str, last: bool) -> tuple[int, int] | None:
+        """Where the window says ``pronoun`` (its last or first use): what it refers back from."""
+        block, positions = self.where
+        order = range(len(self.words) - 1, -1, -1) if last else range(len(self.words))
+        for k in order:
+            if self.words[k].lower() == pronoun and k < len(positions):
+                return block, positions[k]
+        return None
 
     @property
     def chunks(self) -> list[_Chunk]:
@@ -1115,7 +1183,8 @@ def _subject_right(win: _Window, v: int) -> _Found:
     if j < len(words) and _PHRASAL.get(words[v]) == words[j]:
         j += 1
     first = j
-    stop = min(len(words), j + 8)
+    stop = min(len(words), j + 12)
+    described = 0  # lower-case words of a job description: 'veteran industry analyst'
     while j < stop:
         word = words[j]
         low = word.lower()
@@ -1126,15 +1195,31 @@ def _subject_right(win: _Window, v: int) -> _Found:
             if not chunk.possessive:
                 best = win.names.entity(chunk)
             j = chunk.last + 1
+            described = 0
             continue
         if word.islower() and (low in _ROLES or low in _ORG_NOUNS):
             best = win.names.common_noun(words, j) or best or _UNNAMED
         elif low in _DETERMINERS or (word.islower() and j + 1 < stop and words[j + 1] in _ROLES):
             best = best or (_UNNAMED if low != "the" else None)
+        elif _describes(word) and described < 4:
+            described += 1
         elif not (word == "." and j > 0 and len(words[j - 1]) == 1):
             break
         j += 1
     return best
+
+
+def _describes(word: str) -> bool:
+    """A lower-case word that may stand in a job description before a name."""
+    return (
+        word.isalpha()
+        and word.islower()
+        and word not in _COMMON
+        and word not in _PREPOSITIONS
+        and word not in _SPEECH_VERBS
+        and word not in _PARTICIPLES
+        and not word.endswith("ly")
+    )
 
 
 def _sentence_subject(win: _Window, before: int) -> _Found:
@@ -1204,7 +1289,9 @@ def _attribute_after(win: _Window) -> _Found:
         if chunk is not None and all(not _is_word(w) for w in words[chunk.last + 1 :]):
             return win.names.entity(chunk)
     for v in range(i, min(len(words), i + 30)):
-        if words[v][0] == _SENTINEL or words[v] in (".", "!", "?", ";"):
+        if words[v][0] == _SENTINEL or words[v] in ("!", "?", ";"):
+            break
+        if words[v] == "." and not _abbreviated(words, v):
             break
         if _is_verb(words, v):
             subject, start = _subject_left(win, v)
@@ -1266,6 +1353,19 @@ def _names_it(win: _Window) -> bool:
     return bool(tail) and tail[-1] in _TITLE_NOUNS
 
 
+def _first_person_lead(words: Sequence[str]) -> bool:
+    """The words leading into a nested quote make 'I' its speaker: 'I told myself:'."""
+    for k in range(len(words) - 1, max(-1, len(words) - 25), -1):
+        word = words[k]
+        if word in (".", "!", "?") or word[0] == _SENTINEL:
+            return False
+        if word == "I":
+            return True
+        if word.lower() in _PRONOUNS or word.lower() in ("we", "you") or _is_cap(word):
+            return False
+    return False
+
+
 class _Attributor:
     """Walks the quotations in order, remembering the last speaker for follow-ons."""
 
@@ -1299,7 +1399,7 @@ class _Attributor:
                 a, initial = b - _WINDOW_WORDS, False
             else:
                 b = a + _WINDOW_WORDS
-        return _Window(words[a:b], self.names, 0 if initial else -1)
+        return _Window(words[a:b], self.names, 0 if initial else -1, (bi, positions[a:b]))
 
     def _before(self, span: _Span) -> _Window:
         starts = self.article.starts[span.block]
@@ -1315,7 +1415,7 @@ class _Attributor:
         if (
             k < len(starts)
             and not masked[span.end : starts[k]].strip()
-            and span.text.rstrip()[-1:] in ("?", "!")
+            and _final_mark(span.text) in ("?", "!")
         ):
             k += 1  # '“Why now?” Smith asked.' (after a full stop a new sentence starts)
         hi = starts[k] if k < len(starts) else len(masked)
@@ -1328,6 +1428,7 @@ class _Attributor:
         if _names_it(before):
             return None
         subject = _attribute_after(after)
+        said_after = subject is not None
         if subject is None:
             subject = _attribute_before(before)
         if _is_title_text(span.text) and not isinstance(subject, _Entity):
@@ -1337,7 +1438,11 @@ class _Attributor:
             # someone we cannot name spoke: a later 'she said' must not reach past them
             self.speaker_events.append(_Event(where, _Entity("", "person")))
             return None
-        entity = self._resolve(subject, where)
+        # A pronoun refers back from where it stands: 'He said Thomas ... “…”' is not Thomas.
+        said_at = None
+        if isinstance(subject, str) and subject in _PRONOUNS:
+            said_at = (after if said_after else before).pronoun_at(subject, not said_after)
+        entity = self._resolve(subject, min(said_at or where, where))
         if entity is None:
             entity = self._follow_on(span, before, after)
         if entity is None:
@@ -1357,15 +1462,17 @@ class _Attributor:
         }.get(subject)
         if wanted is None:
             return None
+        names = self.names
         k = bisect_left(self.event_keys, where)
         topic = None
         for n in range(k - 1, max(-1, k - 40), -1):
-            if self.article.events[n].entity.kind in wanted:
+            entity = self.article.events[n].entity
+            if entity.kind in wanted and names.may_be(subject, entity):
                 topic = self.article.events[n]
                 break
         spoken = None
         for event in reversed(self.speaker_events[-10:]):
-            if event.entity.kind in wanted:
+            if event.entity.kind in wanted and names.may_be(subject, event.entity):
                 spoken = event
                 break
         if topic is None or (spoken is not None and spoken.where >= topic.where):
@@ -1447,7 +1554,11 @@ class _Attributor:
         if _names_it(pre):
             return None
         subject = _attribute_after(post) or _attribute_before(pre)
-        return subject.name if isinstance(subject, _Entity) else None  # no pronouns in here
+        if isinstance(subject, _Entity):
+            return subject.name
+        if outer.speaker and _first_person_lead(pre.words):
+            return outer.speaker  # '“… and I said, ‘I want more.’”': the speaker's own words
+        return None  # no pronouns in here
 
     def _blockquote_attribution(self, bi: int) -> str | None:
         """A <blockquote> whose <footer> names its author."""
