@@ -53,7 +53,7 @@ _SPEECH_VERBS = _words(
     objected protested demanded pleaded begged exclaimed wondered continued cautioned
     cautions mentioned described describes called labelled labeled termed branded texted
     emailed yelled screamed murmured muttered snapped retorted opined affirmed alleged
-    alleges ordered
+    alleges ordered comments testified testifies written
     dismissed denounced hailed slammed blasted criticized criticised condemned praised
     accused blamed
     """
@@ -240,6 +240,8 @@ _TOKEN = re.compile(r"\ufffc+|\d{1,3}(?:,\d{3})+\b|[^\W_]+(?:[-'\u2019.][^\W_]+)
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[)\]'\"\u2019\u201d]*\s+")
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _WORDISH = re.compile(r"[^\W_]")
+_QUOTED = re.compile("[\"\u201c\u2018'][^\"\u201d\u2019']*[\"\u201d\u2019']")
+_LABEL = re.compile(r"[^\W_][\w-]*")
 _AGED = re.compile(r"\d{1,3}-year-old")  # 'the 19-year-old said': the person just named
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 
@@ -593,6 +595,7 @@ class _Entity:
 _Found = _Entity | str | None
 _COORD = "<coordinated>"  # 'but emphasized': the subject is an earlier verb's
 _UNNAMED = "<unnamed>"  # 'a spokesperson said': someone spoke, we cannot name them
+_DEFINITE = "<the-noun>"  # 'said the actor': the one last in view, if they were last quoted
 _DETERMINERS = frozenset({"the", "a", "an", "one", "another", "some", "several", "many", "two"})
 
 
@@ -686,22 +689,33 @@ def _is_verb(words: Sequence[str], i: int) -> bool:
 
 
 @cache
-def first_name_gender(name: str) -> str | None:
-    """'he' or 'she' for a first name most people with it use, else None.
+def _given_name(name: str) -> str:
+    """gender-guesser's word on a first name: 'male', 'mostly_female', 'andy', 'unknown'.
 
-    The table (gender-guesser's, ~40k names from many countries) loads on first use.
+    Its table (~40k first names from many countries) loads on first use.
     """
     global _GENDER_TABLE
     if not name[:1].isupper() or len(name) < 2 or "." in name:
-        return None
+        return "unknown"
     if _GENDER_TABLE is None:
         try:
             from gender_guesser.detector import Detector  # ~0.15 s, once
         except ImportError:  # pragma: no cover - a dependency; stay usable without it
-            return None
+            return "unknown"
         _GENDER_TABLE = Detector(case_sensitive=False)
-    found = _GENDER_TABLE.get_gender(name)
+    return str(_GENDER_TABLE.get_gender(name))
+
+
+def first_name_gender(name: str) -> str | None:
+    """'he' or 'she' for a first name most people with it use, else None."""
+    found = _given_name(name)
     return {"male": "he", "mostly_male": "he", "female": "she", "mostly_female": "she"}.get(found)
+
+
+def _looks_like_a_person(words: Sequence[str]) -> bool:
+    """'Mary Steenburgen', 'C. J. Mbeki' are people; 'Iceberg Passages' is not known to be."""
+    first = words[0]
+    return (len(first) == 2 and first.endswith(".")) or _given_name(first) != "unknown"
 
 
 _GENDER_TABLE: Any = None
@@ -818,7 +832,12 @@ class _Names:
             if run:
                 chunk = _Chunk(start, last, run, possessive)
                 self._classify(chunk)
-                if start == initial_at and len(run) >= 3 and run[0] not in self.known_caps:
+                if (
+                    start == initial_at
+                    and len(run) >= 3
+                    and run[0] not in self.known_caps
+                    and first_name_gender(run[0]) is None
+                ):
                     # "Harbourmaster Idris Fenwick-Lowe": an unknown first word is a label
                     chunk.words, chunk.name = run[1:], " ".join(run[1:])
                     self._classify(chunk)
@@ -854,7 +873,8 @@ class _Names:
             and lows[0] not in _NATIONALITIES
             and not any(low in _PLACE_WORDS or t for low, t in zip(lows, titled, strict=True))
         ):
-            chunk.kind = "person"
+            # Two capitalised words may be a person or a thing; a known first name decides.
+            chunk.kind = "person" if _looks_like_a_person(words) else "name"
             chunk.name = " ".join(words)
         else:
             chunk.name = " ".join(
@@ -871,6 +891,8 @@ class _Names:
             surname = parts[-1]
             if surname.lower().rstrip(".") in _SUFFIXES and len(parts) > 2:
                 surname = parts[-2]
+            if len(parts) == 1:
+                self.surnames.setdefault(surname, chunk.name)  # 'Prince Andrew' -> 'Andrew'
             if len(parts) >= 2:
                 self.surnames.setdefault(surname, chunk.name)
                 first = parts[0]
@@ -887,6 +909,9 @@ class _Names:
                 if low in _ORG_NOUNS:
                     self.orgs.setdefault(low, chunk.name)
                     break
+        elif 2 <= len(chunk.words) <= 3 and all(_is_cap(w) for w in chunk.words):
+            # Perhaps a person whose first name the table lacks: 'Figgins' -> 'Montell Figgins'
+            self.surnames.setdefault(chunk.words[-1], chunk.name)
 
     def entity(self, chunk: _Chunk) -> _Entity:
         """The chunk as a speaker: short names expanded to the full first mention."""
@@ -901,16 +926,18 @@ class _Names:
             if first:
                 return _Entity(first, "person")
             return _Entity(word, "person" if chunk.kind == "person" else "name")
-        if chunk.kind == "person" and parts[-1] in self.surnames:
+        if parts[-1] in self.surnames:
             full = self.surnames[parts[-1]]
-            if full.endswith(chunk.name):  # "Mr Putin" -> "Vladimir Putin"
+            if full.endswith(" " + chunk.name):  # "Mr Putin" -> "Vladimir Putin"
                 return _Entity(full, "person")
         return _Entity(chunk.name, chunk.kind)
 
     def common_noun(self, words: Sequence[str], j: int) -> _Entity | None:
         """'the institute' / 'the Russian president' -> the one the article introduced."""
         low = words[j].lower()
-        if not words[j].islower() or (low not in _ORG_NOUNS and low not in _ROLES):
+        if not words[j].islower() or (
+            low not in _ORG_NOUNS and low not in _ROLES and low not in self.roles
+        ):
             return None
         for k in range(j - 1, max(-1, j - 5), -1):
             det = words[k].lower()
@@ -922,7 +949,7 @@ class _Names:
                 if low in self.roles:
                     return _Entity(self.roles[low], "person")
                 return None
-            if not _is_cap(words[k]) and not words[k].islower():
+            if not _is_cap(words[k]) and not words[k].islower() and words[k][0] != _SENTINEL:
                 return None
         return None
 
@@ -950,6 +977,7 @@ class _Article:
         self.events: list[_Event] = []
         self._raw: dict[int, tuple[list[int], list[str]]] = {}
         self._learn()
+        self._learn_headline(doc.title)
 
     def raw_tokens(self, bi: int) -> tuple[list[int], list[str]]:
         """Tokens of the unmasked text, for quotes nested inside quotes."""
@@ -988,10 +1016,25 @@ class _Article:
                 chunks = names.chunks(sentence)
                 for chunk in chunks:
                     before = sentence[chunk.first - 1].lower() if chunk.first else ""
-                    names.learn(chunk, before if before in _ROLES else None)
+                    described = before in _ROLES or (_describes(before) and chunk.kind == "person")
+                    names.learn(chunk, before if described else None)  # 'actor James Van Der Beek' 
                 found.append((bi, lo, sentence, chunks))
         for bi, lo, sentence, chunks in found:
             self._topics(bi, lo, sentence, chunks)
+
+    def _learn_headline(self, title: str) -> None:
+        """Full names the headline gives ('Clinton' in the body is its 'Hillary Clinton').
+
+        Learned after the body, which wins; a headline in Title Case is all capitals, so
+        its runs are not names.
+        """
+        words = _tokens(_QUOTED.sub(" ", title))[1]
+        longer = [w for w in words if len(w) > 3 and w.isalpha()]
+        if not longer or sum(_is_cap(w) for w in longer) > len(longer) / 2:
+            return
+        for chunk in self.names.chunks(words):
+            if chunk.kind == "person" and not chunk.possessive:
+                self.names.learn(chunk, None)
 
     def _topics(self, bi: int, lo: int, sentence: list[str], chunks: list[_Chunk]) -> None:
         """The first person and organisation a sentence is about (not 'with Putin')."""
@@ -1002,6 +1045,8 @@ class _Article:
             if chunk.possessive or before in _PREPOSITIONS:
                 continue
             entity = self.names.entity(chunk)
+            if entity.kind == "name" and chunk.first == 0 and " " in entity.name:
+                entity = _Entity(entity.name, "person")  # 'Montell Figgins, who …, said'
             kind = "person" if entity.kind == "person" else "org"
             if entity.kind == "name" or kind in seen:
                 continue
@@ -1143,8 +1188,20 @@ def _noun_phrase_ending(
             k -= 1
         return noun, k
     if words[j].isalpha() and words[j].islower() and words[j] not in _RELATIVES:
+        if _after_the(words, j):
+            return _DEFINITE, -1  # 'the “Pose” actor said'
         return _UNNAMED, -1  # 'a spokesperson said', 'police said'
     return None, -1
+
+
+def _after_the(words: Sequence[str], j: int) -> bool:
+    """Words ``..j`` are 'the' and a few describing words: 'the “Pose” actor'."""
+    for k in range(j - 1, max(-1, j - 4), -1):
+        if words[k].lower() == "the":
+            return k == 0 or not words[k - 1].isalpha()  # not 'of the actor'
+        if not (_describes(words[k]) or words[k][0] == _SENTINEL):
+            return False
+    return False
 
 
 def _appositive_subject(win: _Window, j: int) -> tuple[_Found, int]:
@@ -1185,6 +1242,7 @@ def _subject_right(win: _Window, v: int) -> _Found:
     first = j
     stop = min(len(words), j + 12)
     described = 0  # lower-case words of a job description: 'veteran industry analyst'
+    definite = False
     while j < stop:
         word = words[j]
         low = word.lower()
@@ -1197,16 +1255,17 @@ def _subject_right(win: _Window, v: int) -> _Found:
             j = chunk.last + 1
             described = 0
             continue
-        if word.islower() and (low in _ROLES or low in _ORG_NOUNS):
+        if word.islower() and (low in _ROLES or low in _ORG_NOUNS or low in win.names.roles):
             best = win.names.common_noun(words, j) or best or _UNNAMED
         elif low in _DETERMINERS or (word.islower() and j + 1 < stop and words[j + 1] in _ROLES):
             best = best or (_UNNAMED if low != "the" else None)
+            definite = definite or (low == "the" and j == first)
         elif _describes(word) and described < 4:
             described += 1
         elif not (word == "." and j > 0 and len(words[j - 1]) == 1):
             break
         j += 1
-    return best
+    return _DEFINITE if best is None and definite and described else best
 
 
 def _describes(word: str) -> bool:
@@ -1262,12 +1321,17 @@ def _verb_subject(win: _Window, v: int) -> _Found:
 
 def _only_labels(words: Sequence[str], i: int, start: int) -> bool:
     """Between the quote and its subject only labels: 'the', 'board member', 'club coach'."""
-    if start < i or start - i > 3:
+    if start < i or start - i > 5:
         return False
     return all(
-        w.isalpha() and w.islower() and w not in _COORDINATORS and w not in _SPEECH_VERBS
+        _LABEL.fullmatch(w) is not None
+        and w.lower() not in _COORDINATORS
+        and w.lower() not in _SPEECH_VERBS
+        and w.lower() not in _PRONOUNS
         for w in words[i:start]
-    )
+    )  # 'the 14th-ranked', 'Oklahoma City coach'
+
+
 
 
 def _attribute_after(win: _Window) -> _Found:
@@ -1295,8 +1359,8 @@ def _attribute_after(win: _Window) -> _Found:
             break
         if _is_verb(words, v):
             subject, start = _subject_left(win, v)
-            if subject == _UNNAMED and v - i <= 5:
-                return _UNNAMED
+            if subject in (_UNNAMED, _DEFINITE) and v - i <= 5:
+                return subject
             if subject not in (None, _COORD, _UNNAMED) and _only_labels(words, i, start):
                 return subject
             break
@@ -1431,9 +1495,11 @@ class _Attributor:
         said_after = subject is not None
         if subject is None:
             subject = _attribute_before(before)
-        if _is_title_text(span.text) and not isinstance(subject, _Entity):
-            return None
+        if _is_title_text(span.text) and not (said_after and isinstance(subject, _Entity)):
+            return None  # 'According to LN, expect “Black Water,” …': a song, not speech
         where = (span.block, span.start)
+        if subject == _DEFINITE:
+            subject = self._the_last_speaker(where)
         if subject == _UNNAMED:
             # someone we cannot name spoke: a later 'she said' must not reach past them
             self.speaker_events.append(_Event(where, _Entity("", "person")))
@@ -1447,8 +1513,18 @@ class _Attributor:
             entity = self._follow_on(span, before, after)
         if entity is None:
             return None
+        if entity.kind == "name" and " " in entity.name:
+            entity = _Entity(entity.name, "person")  # it speaks: a pronoun may stand for it now
         self.speaker_events.append(_Event(where, entity))
         return entity.name
+
+    def _the_last_speaker(self, where: tuple[int, int]) -> _Found:
+        """'said the actor': the last speaker, when they are also the one last in view."""
+        last = self.speaker_events[-1].entity if self.speaker_events else None
+        if last is None or not last.name:
+            return _UNNAMED
+        in_view = self._resolve("they", where)
+        return last if in_view is not None and in_view.name == last.name else _UNNAMED
 
     def _resolve(self, subject: _Found, where: tuple[int, int]) -> _Entity | None:
         """A pronoun is whoever the article was last about (or last quoted)."""
