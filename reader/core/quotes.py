@@ -53,7 +53,8 @@ _SPEECH_VERBS = _words(
     objected protested demanded pleaded begged exclaimed wondered continued cautioned
     cautions mentioned described describes called labelled labeled termed branded texted
     emailed yelled screamed murmured muttered snapped retorted opined affirmed alleged
-    alleges ordered comments testified testifies written
+    alleges ordered comments testified testifies written sings sang respond responded
+    bemoans bemoaned
     dismissed denounced hailed slammed blasted criticized criticised condemned praised
     accused blamed
     """
@@ -75,6 +76,7 @@ _MODIFIERS = _words(
     """
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it"})
+_POSSESSIVES = frozenset({"his", "her", "their", "its"})
 _RELATIVES = frozenset({"who", "which", "that"})
 _COORDINATORS = frozenset({"and", "but", "then", "or", "while", "before", "after"})
 _PREPOSITIONS = _words(
@@ -1262,6 +1264,16 @@ def _subject_right(win: _Window, v: int) -> _Found:
             definite = definite or (low == "the" and j == first)
         elif _describes(word) and described < 4:
             described += 1
+        elif low in _POSSESSIVES and j == first:
+            definite = False  # 'according to his aunt, Jane Starner'
+        elif word == "," and described and best is None and win.chunk_starting(j + 1):
+            chunk = win.chunk_starting(j + 1)
+            assert chunk is not None
+            if chunk.possessive:
+                break
+            return win.names.entity(chunk)  # '…, said her editor, Teresa Nielsen Hayden'
+        elif word == "," and best is not None:
+            break
         elif not (word == "." and j > 0 and len(words[j - 1]) == 1):
             break
         j += 1
@@ -1334,6 +1346,12 @@ def _only_labels(words: Sequence[str], i: int, start: int) -> bool:
 
 
 
+def _ends_sentence(words: Sequence[str], v: int) -> bool:
+    """Nothing but a few words of circumstance follow verb ``v``: '…, she said on Tuesday.'"""
+    rest = [w for w in words[v + 1 :] if _is_word(w)]
+    return len(rest) <= 6 and not any(w[0] == _SENTINEL for w in words[v + 1 :])
+
+
 def _attribute_after(win: _Window) -> _Found:
     """'“…,” Putin said' / '“…,” said Putin' / '“…,” according to Peskov' / '“…” — Putin'."""
     words = win.words
@@ -1361,8 +1379,11 @@ def _attribute_after(win: _Window) -> _Found:
             subject, start = _subject_left(win, v)
             if subject in (_UNNAMED, _DEFINITE) and v - i <= 5:
                 return subject
-            if subject not in (None, _COORD, _UNNAMED) and _only_labels(words, i, start):
-                return subject
+            if subject not in (None, _COORD, _UNNAMED, _DEFINITE) and (
+                _only_labels(words, i, start)
+                or (start > i and words[start - 1] == "," and _ends_sentence(words, v))
+            ):
+                return subject  # '“We acted within the rules” of the charter, Ruiz said.'
             break
     return None
 
@@ -1558,16 +1579,26 @@ class _Attributor:
         return found if found is not None and found.name else None
 
     def _follow_on(self, span: _Span, before: _Window, after: _Window) -> _Entity | None:
-        """A bare quote right after an attributed one is the same speaker's."""
-        if any(_is_word(w) for w in before.words) or any(_is_word(w) for w in after.words):
-            return None
-        cited = self._blockquote_attribution(span.block)
-        if cited:
-            return _Entity(cited, "person")  # <blockquote>…<footer>Jane Jacobs</footer>
-        if span.start == self._sentence_start(span) and not before.words:
-            intro = self._colon_intro(span.block)
-            if intro is not None:
-                return intro
+        """A quote with no attribution of its own, right after an attributed one, is the
+        same speaker's: bare ('“…”'), or a sentence of speech inside narrative that names
+        no one else ('That process led to a realization: “…”').
+        """
+        worded = any(_is_word(w) for w in before.words) or any(_is_word(w) for w in after.words)
+        if worded:
+            if (
+                len(span.text.split()) < 4  # 'a “historic” deal' is the writer's word
+                or _is_title_text(span.text)
+                or any(_is_verb(w.words, k) for w in (before, after) for k in range(len(w.words)))
+            ):
+                return None
+        else:
+            cited = self._blockquote_attribution(span.block)
+            if cited:
+                return _Entity(cited, "person")  # <blockquote>…<footer>Jane Jacobs</footer>
+            if span.start == self._sentence_start(span) and not before.words:
+                intro = self._colon_intro(span.block)
+                if intro is not None:
+                    return intro
         prev = self.previous
         if prev is None or prev.speaker is None or prev.last_block < span.block - 1:
             return None
@@ -1652,6 +1683,23 @@ class _Attributor:
 # Public API.
 
 
+def _pull_quotes(spans: Sequence[_Span], texts: Sequence[str]) -> None:
+    """A quotation repeated from an attributed one (a pull quote, a subheading) is theirs.
+
+    Only a whole paragraph or a long quotation counts: a slogan is repeated by many.
+    """
+    said = [(" ".join(_TITLE_WORD.findall(s.text.lower())), s.speaker) for s in spans if s.speaker]
+    for span in spans:
+        if span.speaker is None and span.depth == 0:
+            words = _TITLE_WORD.findall(span.text.lower())
+            whole = span.last_block == span.block and not (
+                texts[span.block][: span.start] + texts[span.block][span.end :]
+            ).strip()
+            if len(words) >= 6 or (whole and len(words) >= 3):
+                text = " ".join(words)
+                span.speaker = next((who for whole, who in said if text in whole), None)
+
+
 def find_quotes(doc: Document) -> list[Quote]:
     """Every quotation of ``doc`` in reading order, each with its speaker if known."""
     kinds = [block.kind for block in doc.blocks]
@@ -1665,6 +1713,7 @@ def find_quotes(doc: Document) -> list[Quote]:
         return []
     article = _Article(doc, spans)
     _Attributor(article, spans).run()
+    _pull_quotes(spans, texts)
     return [
         Quote(
             paragraph=span.block,
