@@ -1413,14 +1413,18 @@ def _attribute_before(win: _Window) -> _Found:
 
 
 def _is_title_text(text: str) -> bool:
-    """“Broken Promises”: short, every long word capitalised, not shouted, not a sentence."""
-    if text.rstrip()[-1:] in (".", "!", "?") or text.isupper():
+    """“Broken Promises”, “War & Peace”: short, every long word capitalised, not shouted."""
+    if text.rstrip()[-1:] in ("!", "?") or text.isupper():
         return False
-    words = [w for w in _TITLE_WORD.findall(text) if "'" not in w and "\u2019" not in w]
-    if len(words) > 8:
+    words = _TITLE_WORD.findall(text)
+    if len(words) > 8 or len(words) < 2:
         return False
     long_words = [w for w in words if len(w) > 3]
-    return len(long_words) >= 2 and all(w[0].isupper() for w in long_words)
+    return (
+        bool(long_words)
+        and all(w[0].isupper() for w in long_words)
+        and sum(w[0].isupper() for w in words) >= 2
+    )
 
 
 def _names_it(win: _Window) -> bool:
@@ -1532,12 +1536,34 @@ class _Attributor:
         entity = self._resolve(subject, min(said_at or where, where))
         if entity is None:
             entity = self._follow_on(span, before, after)
+        if entity is None and subject is None:
+            entity = self._subject_of_sentence(span, before)
         if entity is None:
             return None
         if entity.kind == "name" and " " in entity.name:
             entity = _Entity(entity.name, "person")  # it speaks: a pronoun may stand for it now
         self.speaker_events.append(_Event(where, entity))
         return entity.name
+
+    def _subject_of_sentence(self, span: _Span, before: _Window) -> _Entity | None:
+        """'The Pentagon rejected these accusations as “patently false”': words quoted in a
+        sentence whose subject is a named person or organisation are theirs.
+        """
+        words = before.words
+        if before.initial != 0 or "as" not in [w.lower() for w in words[-4:]]:
+            return None  # only 'rejected X as “…”', 'sees X as its “…”', 'described as “…”'
+        if not any(_is_word(w) for w in words):
+            return None
+        if len(span.text.split()) < 2 or _is_title_text(span.text):
+            return None  # 'an “irregular” channel': one word is the writer's emphasis
+        k = 1 if words and words[0].lower() == "the" else 0
+        if k < len(words) and words[k].lower() in ("he", "she") and k == 0:
+            return self._resolve(words[0].lower(), (span.block, self._sentence_start(span)))
+        chunk = before.chunk_starting(k)
+        if chunk is None or chunk.possessive:
+            return None
+        entity = self.names.entity(chunk)
+        return entity if entity.kind in ("person", "org") else None
 
     def _the_last_speaker(self, where: tuple[int, int]) -> _Found:
         """'said the actor': the last speaker, when they are also the one last in view."""
