@@ -714,6 +714,20 @@ def first_name_gender(name: str) -> str | None:
     return {"male": "he", "mostly_male": "he", "female": "she", "mostly_female": "she"}.get(found)
 
 
+def _given_name_at(words: Sequence[str]) -> int:
+    """Where a person's name starts inside a run of capitals led by a place or a thing
+    ('Ukraine Kurt Volker', 'Britain Liu Xiaming'); 0 when it does not."""
+    if len(words) < 3 or _given_name(words[0]) != "unknown":
+        return 0
+    for k in range(1, len(words) - 1):
+        low = words[k - 1].lower().rstrip(".")
+        if _is_title(low) or low in _PARTICLES or low in _CONNECTORS or low in _ORG_NOUNS:
+            return 0
+        if _given_name(words[k]) != "unknown":
+            return k
+    return 0
+
+
 def _looks_like_a_person(words: Sequence[str]) -> bool:
     """'Mary Steenburgen', 'C. J. Mbeki' are people; 'Iceberg Passages' is not known to be."""
     first = words[0]
@@ -842,6 +856,11 @@ class _Names:
                 ):
                     # "Harbourmaster Idris Fenwick-Lowe": an unknown first word is a label
                     chunk.words, chunk.name = run[1:], " ".join(run[1:])
+                    self._classify(chunk)
+                given = _given_name_at(chunk.words)
+                if given:  # 'envoy to Ukraine Kurt Volker': the name starts at 'Kurt'
+                    chunk.words = chunk.words[given:]
+                    chunk.name = " ".join(chunk.words)
                     self._classify(chunk)
                 found.append(chunk)
         for before, after in zip(found, found[1:], strict=False):
@@ -1283,7 +1302,7 @@ def _subject_right(win: _Window, v: int) -> _Found:
 def _describes(word: str) -> bool:
     """A lower-case word that may stand in a job description before a name."""
     return (
-        word.isalpha()
+        (word.isalpha() or _AGED.fullmatch(word) is not None or _LABEL.fullmatch(word) is not None)
         and word.islower()
         and word not in _COMMON
         and word not in _PREPOSITIONS
@@ -1366,10 +1385,16 @@ def _attribute_after(win: _Window) -> _Found:
         return _subject_right(win, i)
     if words[i].lower() == "according" and i + 1 < len(words) and words[i + 1] == "to":
         return _subject_right(win, i + 1)
-    if dash:
-        chunk = win.chunk_starting(i)
-        if chunk is not None and all(not _is_word(w) for w in words[chunk.last + 1 :]):
-            return win.names.entity(chunk)
+    named = win.chunk_starting(i)
+    if dash and named is not None and all(not _is_word(w) for w in words[named.last + 1 :]):
+        return win.names.entity(named)
+    appositive = (
+        named is not None
+        and not named.possessive
+        and named.kind != "org"
+        and named.last + 1 < len(words)
+        and words[named.last + 1] == ","
+    )
     for v in range(i, min(len(words), i + 30)):
         if words[v][0] == _SENTINEL or words[v] in ("!", "?", ";"):
             break
@@ -1377,6 +1402,8 @@ def _attribute_after(win: _Window) -> _Found:
             break
         if _is_verb(words, v):
             subject, start = _subject_left(win, v)
+            if appositive and named is not None and not isinstance(subject, _Entity):
+                return win.names.entity(named)  # '“…” Ana Ruiz, a research analyst at X told'
             if subject in (_UNNAMED, _DEFINITE) and v - i <= 5:
                 return subject
             if subject not in (None, _COORD, _UNNAMED, _DEFINITE) and (
