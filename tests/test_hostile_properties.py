@@ -71,16 +71,17 @@ _HOSTILE = st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=40).map("
 
 
 def _check_quotes(doc: Document) -> None:
-    texts = ["".join(span.text for span in block.spans) for block in doc.blocks]
+    # texts[0] is the headline (paragraph HEADLINE, -1), then the body's blocks
+    texts = [doc.title] + ["".join(span.text for span in block.spans) for block in doc.blocks]
     for quote in find_quotes(doc):
-        assert 0 <= quote.paragraph < len(texts)
-        last = quote.final_paragraph
-        assert quote.paragraph <= last < len(texts)
-        assert 0 <= quote.start <= len(texts[quote.paragraph])
+        first, last = quote.paragraph + 1, quote.final_paragraph + 1
+        assert 0 <= first <= last < len(texts)
+        assert first > 0 or last == 0, "a headline quotation stays in the headline"
+        assert 0 <= quote.start <= len(texts[first])
         assert 0 <= quote.end <= len(texts[last])
-        if last == quote.paragraph:
+        if last == first:
             assert quote.start < quote.end
-            assert quote.text.strip() in texts[quote.paragraph][quote.start : quote.end]
+            assert quote.text.strip() in texts[first][quote.start : quote.end]
         assert not CONTROL.search(quote.text)
         assert quote.speaker is None or not CONTROL.search(quote.speaker)
 

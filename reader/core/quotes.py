@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from reader.core.models import Block, Document, Quote
+from reader.core.models import Block, Document, Quote, Span
 
-__all__ = ["find_quotes", "speakers"]
+HEADLINE = -1  # the ``paragraph`` of a quotation in the headline
+
+__all__ = ["HEADLINE", "find_quotes", "speakers"]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -986,8 +988,7 @@ class _Event:
 class _Article:
     """Narrative of a document with everything attribution needs, built once."""
 
-    def __init__(self, doc: Document, spans: list[_Span]) -> None:
-        blocks: Sequence[Block] = doc.blocks
+    def __init__(self, doc: Document, spans: list[_Span], blocks: Sequence[Block]) -> None:
         self.kinds = [block.kind for block in blocks]
         self.attributions = [block.attribution for block in blocks]
         self.texts = [block.text for block in blocks]
@@ -1458,7 +1459,8 @@ def _names_it(win: _Window) -> bool:
     """The quote is a title or a name: 'a report titled “…”', 'the film “…”'."""
     if win.words[-1:] == [":"]:
         return False  # 'he wrote in the guest book: “…”' introduces speech
-    if win.words and len(win.words[-1]) > 2 and _POSSESSIVE.search(win.words[-1]):
+    last = win.words[-1] if win.words else ""
+    if len(last) > 2 and _is_cap(last) and _POSSESSIVE.search(last):
         return True  # 'CNN's “State of the Union”', 'Putin's “special operation”'
     words = [w for w in win.words[-4:] if _is_word(w)]
     tail = [w.lower() for w in words[-3:]]
@@ -1754,29 +1756,40 @@ def _pull_quotes(spans: Sequence[_Span], texts: Sequence[str]) -> None:
 
 
 def find_quotes(doc: Document) -> list[Quote]:
-    """Every quotation of ``doc`` in reading order, each with its speaker if known."""
-    kinds = [block.kind for block in doc.blocks]
+    """Every quotation of ``doc`` in reading order, each with its speaker if known.
+
+    Quotations in the headline come first, with ``paragraph`` :data:`HEADLINE` (-1).
+    """
+    blocks: Sequence[Block] = doc.blocks
+    shift = 0
+    if doc.title and (_DOUBLE_MARK.search(doc.title) or _SINGLE_MARK.search(doc.title)):
+        # The headline is read as a heading before the body: its quotes are found and
+        # attributed with the rest, and nothing follows on from a heading.
+        blocks = (Block("heading", (Span(doc.title),)), *blocks)
+        shift = 1
+    kinds = [block.kind for block in blocks]
     # a "string" in a code sample is not a quotation
     texts = [
         "" if kind == "preformatted" else block.text
-        for kind, block in zip(kinds, doc.blocks, strict=True)
+        for kind, block in zip(kinds, blocks, strict=True)
     ]
     spans = _pair_marks(texts, kinds)
     if not spans:
         return []
-    article = _Article(doc, spans)
+    article = _Article(doc, spans, blocks)
     _Attributor(article, spans).run()
     _pull_quotes(spans, texts)
     return [
         Quote(
-            paragraph=span.block,
+            paragraph=span.block - shift,
             start=span.start,
             end=span.end,
             text=span.text,
             speaker=span.speaker,
-            last_paragraph=span.last_block if span.last_block != span.block else None,
+            last_paragraph=span.last_block - shift if span.last_block != span.block else None,
         )
         for span in spans
+        if not (shift and span.block == 0 and span.last_block != 0)  # never into the body
     ]
 
 
