@@ -414,6 +414,8 @@ class _DoublePairer:
             k = self._find(("curly", "low", "swedish"))
             if k >= 0:
                 self._close(k, bi, i)
+            elif top == "straight" and can_close and not can_open:
+                self._close(len(self.stack) - 1, bi, i)  # mixed "…”
             elif can_open and not can_close:
                 self._push("swedish", bi, i)  # Swedish ”…”
         else:  # straight "
