@@ -79,6 +79,8 @@ _MODIFIERS = _words(
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it"})
 _POSSESSIVES = frozenset({"his", "her", "their", "its"})
+_HE_WORDS = frozenset({"he", "his", "him", "himself"})
+_SHE_WORDS = frozenset({"she", "her", "hers", "herself"})
 _RELATIVES = frozenset({"who", "which", "that"})
 _COORDINATORS = frozenset({"and", "but", "then", "or", "while", "before", "after"})
 _PREPOSITIONS = _words(
@@ -783,12 +785,19 @@ class _Names:
         self.roles: dict[str, str] = {}
         self.orgs: dict[str, str] = {}
         self.genders: dict[str, str] = {}  # full name -> "he" | "she", from 'Mr', 'Ms'
+        self.pronoun_genders: dict[str, str] = {}  # from the article's own pronouns
 
     def may_be(self, pronoun: str, entity: _Entity) -> bool:
         """Whether ``he`` or ``she`` can stand for this person (an unknown gender can)."""
         if pronoun not in ("he", "she") or entity.kind != "person" or not entity.name:
             return True
-        gender = self.genders.get(entity.name) or first_name_gender(entity.name.split()[0])
+        first = entity.name.split()[0]
+        gender = (
+            self.genders.get(entity.name)  # 'Ms Ruiz'
+            or {"male": "he", "female": "she"}.get(_given_name(first))  # 'Mary'
+            or self.pronoun_genders.get(entity.name)  # 'Swift said her …'
+            or first_name_gender(first)  # 'Taylor' (mostly male)
+        )
         return gender is None or gender == pronoun
 
     # -- chunking --------------------------------------------------------
@@ -1045,6 +1054,30 @@ class _Article:
                 found.append((bi, lo, sentence, chunks))
         for bi, lo, sentence, chunks in found:
             self._topics(bi, lo, sentence, chunks)
+        self._learn_genders(found)
+
+    def _learn_genders(self, found: list[tuple[int, int, list[str], list[_Chunk]]]) -> None:
+        """'he' or 'she' for a person from the article's own pronouns: sentences naming
+        only them ('Swift said her label …'). Outweighs the first-name table, not 'Ms'."""
+        tally: dict[str, list[int]] = {}
+        for _, _, sentence, chunks in found:
+            people = {
+                self.names.entity(c).name
+                for c in chunks
+                if c.kind == "person" or self.names.entity(c).kind == "person"
+            }
+            if len(people) != 1:
+                continue
+            he = sum(w.lower() in _HE_WORDS for w in sentence)
+            she = sum(w.lower() in _SHE_WORDS for w in sentence)
+            counts = tally.setdefault(people.pop(), [0, 0])
+            counts[0] += he
+            counts[1] += she
+        for name, (he, she) in tally.items():
+            if he > 2 * she:
+                self.names.pronoun_genders[name] = "he"
+            elif she > 2 * he:
+                self.names.pronoun_genders[name] = "she"
 
     def _learn_headline(self, title: str) -> None:
         """Full names the headline gives ('Clinton' in the body is its 'Hillary Clinton').
@@ -1371,7 +1404,7 @@ def _only_labels(words: Sequence[str], i: int, start: int) -> bool:
 def _ends_sentence(words: Sequence[str], v: int) -> bool:
     """Nothing but a few words of circumstance follow verb ``v``: '…, she said on Tuesday.'"""
     rest = [w for w in words[v + 1 :] if _is_word(w)]
-    return len(rest) <= 6 and not any(w[0] == _SENTINEL for w in words[v + 1 :])
+    return len(rest) <= 8 and not any(w[0] == _SENTINEL for w in words[v + 1 :])
 
 
 def _attribute_after(win: _Window) -> _Found:
