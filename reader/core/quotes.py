@@ -1379,6 +1379,17 @@ def _verb_subject(win: _Window, v: int) -> _Found:
             return subject
         return _earlier_verb_subject(win, v)
     subject, _ = _subject_left(win, v)
+    opener = win.chunk_starting(0) if win.initial == 0 else None
+    if (
+        not isinstance(subject, _Entity)
+        and subject not in _PRONOUNS
+        and opener is not None
+        and opener.kind == "person"
+        and not opener.possessive
+        and opener.last + 1 < v
+        and win.words[opener.last + 1] == ","
+    ):
+        return win.names.entity(opener)  # 'Omar Lamrani, a senior analyst at X, told …'
     if subject == _COORD:
         return _earlier_verb_subject(win, v)
     if subject is None and all(not _is_word(w) for w in words[:v]):
@@ -1438,7 +1449,9 @@ def _attribute_after(win: _Window) -> _Found:
             break
         if _is_verb(words, v):
             subject, start = _subject_left(win, v)
-            if appositive and named is not None and not isinstance(subject, _Entity):
+            if appositive and named is not None and (
+                named.kind == "person" or not isinstance(subject, _Entity)
+            ):
                 return win.names.entity(named)  # '“…” Ana Ruiz, a research analyst at X told'
             if subject in (_UNNAMED, _DEFINITE) and v - i <= 5:
                 return subject
@@ -1512,9 +1525,9 @@ def _first_person_lead(words: Sequence[str]) -> bool:
         word = words[k]
         if word in (".", "!", "?") or word[0] == _SENTINEL:
             return False
-        if word == "I":
-            return True
-        if word.lower() in _PRONOUNS or word.lower() in ("we", "you") or _is_cap(word):
+        if word in ("I", "we", "We"):
+            return True  # 'I told myself: ‘…’', 'we wound up with lines like: ‘…’'
+        if word.lower() in ("he", "she", "they", "you") or (_is_cap(word) and k > 0):
             return False
     return False
 
@@ -1601,7 +1614,7 @@ class _Attributor:
         if entity is None:
             entity = self._follow_on(span, before, after)
         if entity is None and subject is None:
-            entity = self._subject_of_sentence(span, before)
+            entity = self._subject_of_sentence(span, before) or self._led_in(span, before, after)
         if entity is None:
             return None
         if entity.kind == "name" and " " in entity.name:
@@ -1628,6 +1641,28 @@ class _Attributor:
             return None
         entity = self.names.entity(chunk)
         return entity if entity.kind in ("person", "org") else None
+
+    def _led_in(self, span: _Span, before: _Window, after: _Window) -> _Entity | None:
+        """'Aderholt returned to the issue. “What launch vehicles exist?”': a quotation
+        standing alone after a sentence about one person, in the same paragraph, is theirs."""
+        if any(_is_word(w) for w in before.words) or any(_is_word(w) for w in after.words):
+            return None
+        starts = self.article.starts[span.block]
+        k = bisect_right(starts, span.start) - 1
+        if k <= 0 or starts[k] != self._sentence_start(span):
+            return None
+        lead = self._window(span.block, starts[k - 1], starts[k], True)
+        if not lead.words or any(w[0] == _SENTINEL for w in lead.words):
+            return None  # a sentence holding a quote of its own is not a lead-in
+        said = _attribute_before(lead)
+        if said is not None:
+            return self._resolve(said, (span.block, starts[k - 1]))
+        first = 1 if lead.words[0].lower() == "the" else 0
+        chunk = lead.chunk_starting(first)
+        if chunk is None or chunk.possessive:
+            return None
+        entity = self.names.entity(chunk)
+        return entity if entity.kind == "person" else None
 
     def _the_last_speaker(self, where: tuple[int, int]) -> _Found:
         """'said the actor': the last speaker, when they are also the one last in view."""
