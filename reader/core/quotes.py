@@ -1104,6 +1104,8 @@ class _Article:
             entity = self.names.entity(chunk)
             if entity.kind == "name" and chunk.first == 0 and " " in entity.name:
                 entity = _Entity(entity.name, "person")  # 'Montell Figgins, who …, said'
+            elif entity.kind == "name" and " " in entity.name and before != "the":
+                entity = _Entity(entity.name, "org")  # 'Big Machine': what 'it said' may be
             kind = "person" if entity.kind == "person" else "org"
             if entity.kind == "name" or kind in seen:
                 continue
