@@ -55,7 +55,7 @@ _SPEECH_VERBS = _words(
     objected protested demanded pleaded begged exclaimed wondered continued cautioned
     cautions mentioned described describes called labelled labeled termed branded texted
     emailed yelled screamed murmured muttered snapped retorted opined affirmed alleged
-    alleges ordered comments testified testifies written sings sang respond responded
+    alleges ordered comments testified testifies written sings sang respond responded read
     bemoans bemoaned
     dismissed denounced hailed slammed blasted criticized criticised condemned praised
     accused blamed
@@ -79,6 +79,8 @@ _MODIFIERS = _words(
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it"})
 _POSSESSIVES = frozenset({"his", "her", "their", "its"})
+# After these verbs comes who was addressed, not who spoke: 'told NBC News'.
+_TOLD = frozenset({"told", "tells", "tell", "asked", "asks", "urged", "urges", "reminded"})
 _HE_WORDS = frozenset({"he", "his", "him", "himself"})
 _SHE_WORDS = frozenset({"she", "her", "hers", "herself"})
 _RELATIVES = frozenset({"who", "which", "that"})
@@ -1455,6 +1457,10 @@ def _attribute_after(win: _Window) -> _Found:
                 named.kind == "person" or not isinstance(subject, _Entity)
             ):
                 return win.names.entity(named)  # '“…” Ana Ruiz, a research analyst at X told'
+            if v > i and words[v - 1] == "," and words[v] not in _TOLD:
+                named_after = _subject_right(win, v)
+                if isinstance(named_after, _Entity) and named_after.kind == "person":
+                    return named_after  # '“…” despite being an envoy, said Fiona Hill.'
             if subject in (_UNNAMED, _DEFINITE) and v - i <= 5:
                 return subject
             if subject not in (None, _COORD, _UNNAMED, _DEFINITE) and (
@@ -1639,6 +1645,8 @@ class _Attributor:
         if k < len(words) and words[k].lower() in ("he", "she") and k == 0:
             return self._resolve(words[0].lower(), (span.block, self._sentence_start(span)))
         chunk = before.chunk_starting(k)
+        if chunk is not None and chunk.possessive:
+            chunk = before.chunk_starting(chunk.last + 1)  # 'Delhi’s Chief Minister X'
         if chunk is None or chunk.possessive:
             return None
         entity = self.names.entity(chunk)
@@ -1790,7 +1798,7 @@ class _Attributor:
         subject = _attribute_after(post) or _attribute_before(pre)
         if isinstance(subject, _Entity):
             return subject.name
-        if outer.speaker and _first_person_lead(pre.words):
+        if outer.speaker and len(span.text.split()) > 1 and _first_person_lead(pre.words):
             return outer.speaker  # '“… and I said, ‘I want more.’”': the speaker's own words
         return None  # no pronouns in here
 
