@@ -79,6 +79,7 @@ _MODIFIERS = _words(
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it"})
 _POSSESSIVES = frozenset({"his", "her", "their", "its"})
+_TO_VERBS = frozenset({"continued", "continues", "promised", "vowed", "vows", "agreed", "ordered"})
 # After these verbs comes who was addressed, not who spoke: 'told NBC News'.
 _TOLD = frozenset({"told", "tells", "tell", "asked", "asks", "urged", "urges", "reminded"})
 _HE_WORDS = frozenset({"he", "his", "him", "himself"})
@@ -693,7 +694,8 @@ def _is_verb(words: Sequence[str], i: int) -> bool:
     if not word.islower():
         return False
     if word in _SPEECH_VERBS:
-        return True
+        # 'continued to sign up', 'promised to act': an intention, not speech
+        return not (word in _TO_VERBS and i + 1 < len(words) and words[i + 1] == "to")
     follow = _PHRASAL.get(word)
     return follow is not None and i + 1 < len(words) and words[i + 1] == follow
 
@@ -789,17 +791,26 @@ class _Names:
         self.genders: dict[str, str] = {}  # full name -> "he" | "she", from 'Mr', 'Ms'
         self.pronoun_genders: dict[str, str] = {}  # from the article's own pronouns
 
-    def may_be(self, pronoun: str, entity: _Entity) -> bool:
-        """Whether ``he`` or ``she`` can stand for this person (an unknown gender can)."""
-        if pronoun not in ("he", "she") or entity.kind != "person" or not entity.name:
-            return True
+    def is_surely(self, pronoun: str, entity: _Entity) -> bool:
+        """Whether ``he``/``she`` is known to fit this person (unknown does not count)."""
+        return pronoun in ("he", "she") and self.gender(entity) == pronoun
+
+    def gender(self, entity: _Entity) -> str | None:
+        if entity.kind != "person" or not entity.name:
+            return None
         first = entity.name.split()[0]
-        gender = (
+        return (
             self.genders.get(entity.name)  # 'Ms Ruiz'
             or {"male": "he", "female": "she"}.get(_given_name(first))  # 'Mary'
             or self.pronoun_genders.get(entity.name)  # 'Swift said her …'
             or first_name_gender(first)  # 'Taylor' (mostly male)
         )
+
+    def may_be(self, pronoun: str, entity: _Entity) -> bool:
+        """Whether ``he`` or ``she`` can stand for this person (an unknown gender can)."""
+        if pronoun not in ("he", "she"):
+            return True
+        gender = self.gender(entity)
         return gender is None or gender == pronoun
 
     # -- chunking --------------------------------------------------------
@@ -996,6 +1007,7 @@ class _Event:
 
     where: tuple[int, int]
     entity: _Entity
+    others: list[_Entity] = field(default_factory=list)  # later people of the sentence
 
 
 class _Article:
@@ -1099,8 +1111,13 @@ class _Article:
         """The first person and organisation a sentence is about (not 'with Putin')."""
         seen: set[str] = set()
         positions = self.tokens[bi][0]
+        first_person: _Event | None = None
         for chunk in chunks:
             before = sentence[chunk.first - 1].lower() if chunk.first else ""
+            if first_person is not None and not chunk.possessive:
+                other = self.names.entity(chunk)
+                if other.kind == "person" and other.name != first_person.entity.name:
+                    first_person.others.append(other)  # 'his editor Teresa …' for a 'she'
             if chunk.possessive or before in _PREPOSITIONS:
                 continue
             entity = self.names.entity(chunk)
@@ -1113,6 +1130,8 @@ class _Article:
                 continue
             seen.add(kind)
             self.events.append(_Event((bi, positions[lo + chunk.first]), entity))
+            if kind == "person":
+                first_person = self.events[-1]
 
 
 # --------------------------------------------------------------------------
@@ -1698,9 +1717,16 @@ class _Attributor:
         k = bisect_left(self.event_keys, where)
         topic = None
         for n in range(k - 1, max(-1, k - 40), -1):
-            entity = self.article.events[n].entity
-            if entity.kind in wanted and names.may_be(subject, entity):
-                topic = self.article.events[n]
+            event = self.article.events[n]
+            if event.entity.kind in wanted and names.may_be(subject, event.entity):
+                topic = event
+                break
+            # the sentence's subject is of the other gender: someone else it names
+            other = next(
+                (o for o in reversed(event.others) if names.is_surely(subject, o)), None
+            )
+            if other is not None:
+                topic = _Event(event.where, other)
                 break
         spoken = None
         for event in reversed(self.speaker_events[-10:]):
