@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -84,6 +85,7 @@ _TO_VERBS = frozenset({"continued", "continues", "promised", "vowed", "vows", "a
 _TOLD = frozenset({"told", "tells", "tell", "asked", "asks", "urged", "urges", "reminded"})
 _HE_WORDS = frozenset({"he", "his", "him", "himself"})
 _SHE_WORDS = frozenset({"she", "her", "hers", "herself"})
+_GENDERED = frozenset(w for w in _HE_WORDS | _SHE_WORDS for w in (w, w.capitalize()))
 _RELATIVES = frozenset({"who", "which", "that"})
 _COORDINATORS = frozenset({"and", "but", "then", "or", "while", "before", "after"})
 _PREPOSITIONS = _words(
@@ -269,6 +271,7 @@ _CONTINUE_MARK = {
 }
 _MAX_DEPTH = 4
 _WINDOW = 320  # characters of narrative looked at on each side of a quote
+_PULL_QUOTES = 64  # speakerless quotations looked up among the attributed ones, at most
 _WINDOW_WORDS = 48  # and at most this many tokens, so dense text stays linear
 
 
@@ -1075,6 +1078,10 @@ class _Article:
         only them ('Swift said her label …'). Outweighs the first-name table, not 'Ms'."""
         tally: dict[str, list[int]] = {}
         for _, _, sentence, chunks in found:
+            if not chunks or _GENDERED.isdisjoint(sentence):
+                continue
+            he = sum(w.lower() in _HE_WORDS for w in sentence)
+            she = sum(w.lower() in _SHE_WORDS for w in sentence)
             people = {
                 self.names.entity(c).name
                 for c in chunks
@@ -1082,8 +1089,6 @@ class _Article:
             }
             if len(people) != 1:
                 continue
-            he = sum(w.lower() in _HE_WORDS for w in sentence)
-            she = sum(w.lower() in _SHE_WORDS for w in sentence)
             counts = tally.setdefault(people.pop(), [0, 0])
             counts[0] += he
             counts[1] += she
@@ -1455,7 +1460,7 @@ def _attribute_after(win: _Window) -> _Found:
         return _subject_right(win, i)
     if words[i].lower() == "according" and i + 1 < len(words) and words[i + 1] == "to":
         return _subject_right(win, i + 1)
-    named = win.chunk_starting(i)
+    named = win.chunk_starting(i) if _is_cap(words[i]) else None
     if dash and named is not None and all(not _is_word(w) for w in words[named.last + 1 :]):
         return win.names.entity(named)
     appositive = (
@@ -1849,16 +1854,23 @@ def _pull_quotes(spans: Sequence[_Span], texts: Sequence[str]) -> None:
 
     Only a whole paragraph or a long quotation counts: a slogan is repeated by many.
     """
-    said = [(" ".join(_TITLE_WORD.findall(s.text.lower())), s.speaker) for s in spans if s.speaker]
+    said = [s for s in spans if s.speaker and s.depth == 0]
+    if not said:
+        return
+    joined = "\n".join(" ".join(_TITLE_WORD.findall(s.text.lower())) for s in said)
+    ends = list(accumulate(len(" ".join(_TITLE_WORD.findall(s.text.lower()))) + 1 for s in said))
+    looked = 0
     for span in spans:
-        if span.speaker is None and span.depth == 0:
+        if span.speaker is None and span.depth == 0 and looked < _PULL_QUOTES:
             words = _TITLE_WORD.findall(span.text.lower())
             whole = span.last_block == span.block and not (
                 texts[span.block][: span.start] + texts[span.block][span.end :]
             ).strip()
             if len(words) >= 6 or (whole and len(words) >= 3):
-                text = " ".join(words)
-                span.speaker = next((who for whole, who in said if text in whole), None)
+                looked += 1  # a bounded number of searches: hostile text has thousands
+                at = joined.find(" ".join(words))
+                if at >= 0:
+                    span.speaker = said[bisect_right(ends, at)].speaker
 
 
 def find_quotes(doc: Document) -> list[Quote]:
