@@ -12,6 +12,7 @@ from textual.worker import WorkerCancelled
 
 from reader.core.library import open_library
 from reader.ui.app import OPEN_DELAY, ReaderApp
+from reader.ui.article_text import SPEAKER_MARK
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.key_bar import KeyBar
 from tests.conftest import frozen_clock
@@ -186,8 +187,10 @@ async def test_quotations_are_highlighted_named_and_jumped_to(db_path: Path) -> 
         await open_seed(app, pilot)
         view = app.article_view
         rendered = view.plain_text()
-        assert "“nuances”" in rendered and "— Vladimir Putin" in rendered
-        assert "— Yuri Ushakov" in rendered and "— Alexander Lukashenko" in rendered
+        labels = [line for line in rendered.splitlines() if line.startswith(SPEAKER_MARK)]
+        assert "“nuances”" in rendered and f"{SPEAKER_MARK} Vladimir Putin" in labels
+        named = {name for line in labels for name in line[2:].split(" · ")}
+        assert {"Yuri Ushakov", "Alexander Lukashenko"} <= named
         await pilot.press("enter", "right_square_bracket", "right_square_bracket")
         assert view.current_quote == 1
         await pilot.press("left_square_bracket")

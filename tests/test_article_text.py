@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reader.core.document import parse_text
 from reader.core.quotes import find_quotes
-from reader.ui.article_text import block_text
+from reader.ui.article_text import SPEAKER_MARK, block_text
 
 
 def rendered(text: str) -> list[str]:
@@ -13,25 +13,30 @@ def rendered(text: str) -> list[str]:
     return [block_text(block, i, quotes).plain for i, block in enumerate(doc.blocks)]
 
 
-def test_the_speaker_is_named_once_at_the_end_of_the_sentence() -> None:
-    (line,) = rendered(
-        "“The ones that last are the town hall,” she said, according to Ada Brook's notes. "
-        "Then the meeting ended."
-    )
-    assert line.count("—") <= 1
+def test_the_speaker_is_named_on_a_line_of_their_own_below_the_paragraph() -> None:
+    source = "Ada Brook spoke first. “We won,” she said. The crowd cheered."
+    (block,) = rendered(source)
+    words, label = block.split("\n")
+    assert words == source, "the paragraph stays the article's own words"
+    assert label == f"{SPEAKER_MARK} Ada Brook"
 
 
-def test_label_follows_the_attribution_not_the_quote() -> None:
-    (line,) = rendered("Ada Brook spoke first. “We won,” she said. The crowd cheered.")
-    assert "“We won,” she said. — Ada Brook The crowd cheered." in line
+def test_an_interrupted_quotation_names_its_speaker_once() -> None:
+    (block,) = rendered("“We played well,” Idris Okafor said, “but not well enough.” Then he left.")
+    assert block.count("Idris Okafor") == 2  # once in the text, once on the label line
+    assert block.endswith(f"Then he left.\n{SPEAKER_MARK} Idris Okafor")
 
 
-def test_interrupted_quotation_is_labelled_once_after_its_last_part() -> None:
-    (line,) = rendered("“We played well,” Idris Okafor said, “but not well enough.” Then he left.")
-    assert line.endswith("“but not well enough.” — Idris Okafor Then he left.")
-    assert line.count("— Idris Okafor") == 1
+def test_each_speaker_of_a_paragraph_is_named_in_order() -> None:
+    (block,) = rendered("“Yes,” said Ada Brook. “No,” said Idris Okafor. “Maybe,” Brook said.")
+    assert block.split("\n")[1] == f"{SPEAKER_MARK} Ada Brook · Idris Okafor"
+
+
+def test_a_paragraph_without_a_named_speaker_has_no_label_line() -> None:
+    (block,) = rendered("The council called it a “mistake” and moved on.")
+    assert "\n" not in block and SPEAKER_MARK not in block
 
 
 def test_markup_in_a_speaker_or_quote_is_shown_as_written() -> None:
     (line,) = rendered("“[bold]x[/] is fine,” said Ada Brook.")
-    assert "“[bold]x[/] is fine,” said Ada Brook. — Ada Brook" in line
+    assert line == f"“[bold]x[/] is fine,” said Ada Brook.\n{SPEAKER_MARK} Ada Brook"

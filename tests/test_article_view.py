@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 
 from reader.core.config import styles_path
 from reader.core.models import Article, Block, Document, Quote, Span
+from reader.ui.article_text import SPEAKER_MARK
 from reader.ui.widgets.article_view import ArticleView
 
 LONG = "word " * 40
@@ -80,7 +81,10 @@ async def test_layout_by_block_kind() -> None:
         assert lines[pre + 1] == "     indented two"  # not reflowed
         assert all(len(line) <= width for line in lines)
         # The first block comes after the header's rule and one blank line.
-        assert lines[6].startswith("First “quoted words,” she said. — Ann")
+        assert lines[6].startswith("First “quoted words,” she said.")
+        assert "— Ann" not in lines[6], "the speaker is named on a line of its own"
+        end = lines.index("", 6)  # the paragraph, then its label line, then a blank line
+        assert lines[end - 1] == f"{SPEAKER_MARK} Ann", lines[6 : end + 1]
 
 
 async def test_styles_come_from_the_theme() -> None:
@@ -114,7 +118,9 @@ async def test_go_to_quote_restyles_and_scrolls() -> None:
         assert view.current_quote == 1
         assert view.scroll_offset.y > 0
         shown = screen_lines(view)
-        assert any("“second quote” here. — Bob" in line for line in shown)
+        said = next(n for n, line in enumerate(shown) if "“second quote” here." in line)
+        end = shown.index("", said)
+        assert shown[end - 1] == f"{SPEAKER_MARK} Bob", shown[said : end + 1]
         row = next(y for y in range(len(shown)) if "second quote" in shown[y])
         current = next(s for s in view.render_line(row) if "second" in s.text)
         assert current.style is not None and current.style.reverse

@@ -87,22 +87,7 @@ def _spans_text(block: Block, styles: ArticleStyles) -> Text:
     return text
 
 
-_SENTENCE_END = re.compile(r"[.!?…][”’\"')\]]*(?=\s|$)")
-
-
-def _sentence_end(text: str, start: int, limit: int) -> int:
-    """Where the sentence holding a quotation ends, so its speaker label reads last.
-
-    “We won,” she said. — Ada Brook  rather than  “We won,” — Ada Brook she said.
-    A quotation that itself ends the sentence keeps its label right after it.
-    """
-    before = start - 1
-    while before >= 0 and text[before] in "”’\"'»":
-        before -= 1
-    if before >= 0 and text[before] in ".!?…" or start >= limit:
-        return start
-    match = _SENTENCE_END.search(text, start, limit)
-    return match.end() if match else limit
+SPEAKER_MARK = "\u2015"  # ― before the names of who spoke in the paragraph above
 
 
 def _link_suffixes(block: Block) -> list[tuple[int, str]]:
@@ -124,10 +109,12 @@ def block_text(
     current: Quote | None = None,
     styles: ArticleStyles = DEFAULT_STYLES,
 ) -> Text:
-    """One block with its quotations highlighted and each speaker named after it.
+    """One block with its quotations highlighted, and who spoke on a dim line below it.
 
     ``quotes`` are all of the article's quotations; those touching block
-    ``index`` are drawn (a quotation may run over several blocks).
+    ``index`` are drawn (a quotation may run over several blocks). The speakers of
+    the quotations that end in this block are named on their own line, so the
+    paragraph itself stays the article's own words (and copies as them).
     """
     text = _spans_text(block, styles)
     if block.kind == "heading":
@@ -135,33 +122,30 @@ def block_text(
     elif block.kind == "caption":
         text.stylize(styles.caption)
     length = len(text)
-    inserts: list[tuple[int, Text]] = []
-    here = [q for q in quotes if q.paragraph <= index <= q.final_paragraph]
-    for position, quote in enumerate(here):
+    speakers: dict[str, None] = {}
+    for quote in quotes:
+        if not quote.paragraph <= index <= quote.final_paragraph:
+            continue
         start = quote.start if quote.paragraph == index else 0
         end = quote.end if quote.final_paragraph == index else length
         start, end = max(0, min(start, length)), max(0, min(end, length))
         text.stylize(styles.current_quote if quote == current else styles.quote, start, end)
-        following = here[position + 1] if position + 1 < len(here) else None
-        same_run = following is not None and following.speaker == quote.speaker
-        if quote.final_paragraph == index and quote.speaker and not same_run:
-            limit = following.start if following is not None else length
-            where = _sentence_end(text.plain, end, limit)
-            label = Text(f" — {clean_line(quote.speaker)}", style=styles.speaker)
-            inserts.append((where, label))
-    inserts.extend(
+        if quote.final_paragraph == index and quote.speaker:
+            speakers.setdefault(clean_line(quote.speaker), None)
+    inserts = [
         (offset, Text(label, style=styles.link_number)) for offset, label in _link_suffixes(block)
-    )
-    if not inserts:
-        return text
-    inserts.sort(key=lambda item: item[0])
-    pieces = text.divide(offset for offset, _ in inserts)
-    result = Text()
-    for position, piece in enumerate(pieces):
-        result.append_text(piece)
-        if position < len(inserts):
-            result.append_text(inserts[position][1])
-    return result
+    ]
+    if inserts:
+        pieces = text.divide(offset for offset, _ in inserts)
+        text = Text()
+        for position, piece in enumerate(pieces):
+            text.append_text(piece)
+            if position < len(inserts):
+                text.append_text(inserts[position][1])
+    if speakers:
+        text.append("\n")
+        text.append(f"{SPEAKER_MARK} " + " · ".join(speakers), style=styles.speaker)
+    return text
 
 
 def _prefix(block: Block) -> str:
