@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from itertools import accumulate
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 from typing import Any
 
 from reader.core.models import Block, Document, Quote, Span
@@ -1067,7 +1067,7 @@ class _Article:
                 for chunk in chunks:
                     before = sentence[chunk.first - 1].lower() if chunk.first else ""
                     described = before in _ROLES or (_describes(before) and chunk.kind == "person")
-                    names.learn(chunk, before if described else None)  # 'actor James Van Der Beek' 
+                    names.learn(chunk, before if described else None)  # 'actor James Van Der Beek'
                 found.append((bi, lo, sentence, chunks))
         for bi, lo, sentence, chunks in found:
             self._topics(bi, lo, sentence, chunks)
@@ -1355,8 +1355,6 @@ def _subject_right(win: _Window, v: int) -> _Found:
             if chunk.possessive:
                 break
             return win.names.entity(chunk)  # '…, said her editor, Teresa Nielsen Hayden'
-        elif word == "," and best is not None:
-            break
         elif not (word == "." and j > 0 and len(words[j - 1]) == 1):
             break
         j += 1
@@ -1438,8 +1436,6 @@ def _only_labels(words: Sequence[str], i: int, start: int) -> bool:
     )  # 'the 14th-ranked', 'Oklahoma City coach'
 
 
-
-
 def _ends_sentence(words: Sequence[str], v: int) -> bool:
     """Nothing but a few words of circumstance follow verb ``v``: '…, she said on Tuesday.'"""
     rest = [w for w in words[v + 1 :] if _is_word(w)]
@@ -1477,8 +1473,10 @@ def _attribute_after(win: _Window) -> _Found:
             break
         if _is_verb(words, v):
             subject, start = _subject_left(win, v)
-            if appositive and named is not None and (
-                named.kind == "person" or not isinstance(subject, _Entity)
+            if (
+                appositive
+                and named is not None
+                and (named.kind == "person" or not isinstance(subject, _Entity))
             ):
                 return win.names.entity(named)  # '“…” Ana Ruiz, a research analyst at X told'
             if v > i and words[v - 1] == "," and words[v] not in _TOLD:
@@ -1727,9 +1725,7 @@ class _Attributor:
                 topic = event
                 break
             # the sentence's subject is of the other gender: someone else it names
-            other = next(
-                (o for o in reversed(event.others) if names.is_surely(subject, o)), None
-            )
+            other = next((o for o in reversed(event.others) if names.is_surely(subject, o)), None)
             if other is not None:
                 topic = _Event(event.where, other)
                 break
@@ -1863,9 +1859,10 @@ def _pull_quotes(spans: Sequence[_Span], texts: Sequence[str]) -> None:
     for span in spans:
         if span.speaker is None and span.depth == 0 and looked < _PULL_QUOTES:
             words = _TITLE_WORD.findall(span.text.lower())
-            whole = span.last_block == span.block and not (
-                texts[span.block][: span.start] + texts[span.block][span.end :]
-            ).strip()
+            whole = (
+                span.last_block == span.block
+                and not (texts[span.block][: span.start] + texts[span.block][span.end :]).strip()
+            )
             if len(words) >= 6 or (whole and len(words) >= 3):
                 looked += 1  # a bounded number of searches: hostile text has thousands
                 at = joined.find(" ".join(words))

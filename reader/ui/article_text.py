@@ -6,7 +6,6 @@ and control characters are removed again here (defence in depth).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
