@@ -56,7 +56,7 @@ _SPEECH_VERBS = _words(
     objected protested demanded pleaded begged exclaimed wondered continued cautioned
     cautions mentioned described describes called labelled labeled termed branded texted
     emailed yelled screamed murmured muttered snapped retorted opined affirmed alleged
-    alleges ordered comments testified testifies written sings sang respond responded read
+    alleges ordered comments testified testifies written sings sang respond responded
     bemoans bemoaned
     dismissed denounced hailed slammed blasted criticized criticised condemned praised
     accused blamed
@@ -1520,8 +1520,8 @@ def _attribute_before(win: _Window) -> _Found:
 
 def _is_title_text(text: str) -> bool:
     """“Broken Promises”, “War & Peace”: short, every long word capitalised, not shouted."""
-    if text.rstrip()[-1:] in ("!", "?") or text.isupper():
-        return False
+    if text.rstrip()[-1:] in ("!", "?") or text.isupper() or ". " in text.strip():
+        return False  # 'Fog. Always fog.' is two sentences, not a title
     words = _TITLE_WORD.findall(text)
     if len(words) > 8 or len(words) < 2:
         return False
