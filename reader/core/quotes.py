@@ -80,6 +80,7 @@ _MODIFIERS = _words(
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it"})
 _POSSESSIVES = frozenset({"his", "her", "their", "its"})
+_BE = frozenset({"is", "are", "was", "were", "be", "been", "being", "often", "also"})
 _TO_VERBS = frozenset({"continued", "continues", "promised", "vowed", "vows", "agreed", "ordered"})
 # After these verbs comes who was addressed, not who spoke: 'told NBC News'.
 _TOLD = frozenset({"told", "tells", "tell", "asked", "asks", "urged", "urges", "reminded"})
@@ -1519,7 +1520,9 @@ def _attribute_before(win: _Window) -> _Found:
 
 
 def _is_title_text(text: str) -> bool:
-    """“Broken Promises”, “War & Peace”: short, every long word capitalised, not shouted."""
+    """“Broken Promises”, “War & Peace”, “factcheckUK”: short, capitalised, not shouted."""
+    if " " not in text.strip() and any(c.isupper() for c in text.strip()[1:]):
+        return True  # one word with capitals inside: a handle, a brand
     if text.rstrip()[-1:] in ("!", "?") or text.isupper() or ". " in text.strip():
         return False  # 'Fog. Always fog.' is two sentences, not a title
     words = _TITLE_WORD.findall(text)
@@ -1546,6 +1549,8 @@ def _names_it(win: _Window) -> bool:
         return True
     if len(tail) >= 2 and tail[-2:] == ["known", "as"]:
         return True
+    if any(w in _BE for w in tail[:-1]) and tail[-1] in ("called", "termed", "used"):
+        return True  # 'HP is called “feather duvet lung”', 'the term often used is'
     return bool(tail) and tail[-1] in _TITLE_NOUNS
 
 
@@ -1863,7 +1868,7 @@ def _pull_quotes(spans: Sequence[_Span], texts: Sequence[str]) -> None:
                 span.last_block == span.block
                 and not (texts[span.block][: span.start] + texts[span.block][span.end :]).strip()
             )
-            if len(words) >= 6 or (whole and len(words) >= 3):
+            if len(words) >= 6 or (whole and len(words) >= 5):
                 looked += 1  # a bounded number of searches: hostile text has thousands
                 at = joined.find(" ".join(words))
                 if at >= 0:
