@@ -852,6 +852,17 @@ class _Names:
                 low = word.lower()
                 if run and _joins(run[-1], low, words[i + 1] if i + 1 < n else ""):
                     run.append(word)
+                elif (
+                    run
+                    and word == "("
+                    and i + 3 < n
+                    and words[i + 2] == ")"
+                    and _is_cap(words[i + 1])
+                    and _is_cap(words[i + 3])
+                ):
+                    run.append(words[i + 1])  # 'Coach (Frank) Vogel': the name, unbracketed
+                    i += 3
+                    continue
                 elif self._name_word(words, i, i == initial_at) or (
                     run
                     and _is_cap(word)
@@ -1028,6 +1039,7 @@ class _Article:
         self.events: list[_Event] = []
         self._raw: dict[int, tuple[list[int], list[str]]] = {}
         self._learn()
+        self._learn_quoted(spans)
         self._learn_headline(doc.title)
 
     def raw_tokens(self, bi: int) -> tuple[list[int], list[str]]:
@@ -1098,6 +1110,15 @@ class _Article:
                 self.names.pronoun_genders[name] = "he"
             elif she > 2 * he:
                 self.names.pronoun_genders[name] = "she"
+
+    def _learn_quoted(self, spans: Sequence[_Span]) -> None:
+        """Full names the quotations give ('Coach (Frank) Vogel came in'): for expanding
+        a 'Vogel said' later, never as speakers. The narrative's own mentions win."""
+        for span in spans:
+            if span.depth == 0 and any(c.isupper() for c in span.text[1:]):
+                for chunk in self.names.chunks(_tokens(span.text)[1], -1):
+                    if chunk.kind == "person" and len(chunk.name.split()) >= 2:
+                        self.names.learn(chunk, None)
 
     def _learn_headline(self, title: str) -> None:
         """Full names the headline gives ('Clinton' in the body is its 'Hillary Clinton').
