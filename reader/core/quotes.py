@@ -607,10 +607,19 @@ class _Entity:
 
 # Who a rule found: an entity, a pronoun ("he", "she", "they", "it") to resolve by
 # position, one of the two markers below, or None.
-_Found = _Entity | str | None
 _COORD = "<coordinated>"  # 'but emphasized': the subject is an earlier verb's
 _UNNAMED = "<unnamed>"  # 'a spokesperson said': someone spoke, we cannot name them
-_DEFINITE = "<the-noun>"  # 'said the actor': the one last in view, if they were last quoted
+
+
+@dataclass(frozen=True, slots=True)
+class _The:
+    """'said the production company', 'the “Pose” actor said': a description to match."""
+
+    words: tuple[str, ...]
+
+
+_Found = _Entity | _The | str | None
+
 _DETERMINERS = frozenset({"the", "a", "an", "one", "another", "some", "several", "many", "two"})
 
 
@@ -777,8 +786,8 @@ def _joins(previous: str, low: str, following: str) -> bool:
         return True
     if not _is_cap(following):
         return False
-    if low in _PARTICLES:
-        return True  # 'van der Berg': the next word may be a particle too
+    if low in _PARTICLES or (low == "for" and _is_cap(previous)):
+        return True  # 'van der Berg'; 'Doctors for Camp Closure' (people are 'of' places)
     return low in _CONNECTORS and (previous.lower() in _ORG_NOUNS or previous.lower() in _TITLES)
 
 
@@ -1037,6 +1046,7 @@ class _Article:
         self.tokens = [_tokens(m) for m in self.masked]
         self.names = _Names()
         self.events: list[_Event] = []
+        self.mentions: list[tuple[tuple[int, int], _Entity]] = []  # organisations, in order
         self._raw: dict[int, tuple[list[int], list[str]]] = {}
         self._learn()
         self._learn_quoted(spans)
@@ -1084,6 +1094,7 @@ class _Article:
                 found.append((bi, lo, sentence, chunks))
         for bi, lo, sentence, chunks in found:
             self._topics(bi, lo, sentence, chunks)
+        self.mention_keys = [where for where, _ in self.mentions]
         self._learn_genders(found)
 
     def _learn_genders(self, found: list[tuple[int, int, list[str], list[_Chunk]]]) -> None:
@@ -1141,6 +1152,9 @@ class _Article:
         first_person: _Event | None = None
         for chunk in chunks:
             before = sentence[chunk.first - 1].lower() if chunk.first else ""
+            if chunk.kind != "person" and " " in chunk.name:
+                where = (bi, positions[lo + chunk.first])
+                self.mentions.append((where, _Entity(chunk.name, "org")))
             if first_person is not None and not chunk.possessive:
                 other = self.names.entity(chunk)
                 if other.kind == "person" and other.name != first_person.entity.name:
@@ -1295,20 +1309,26 @@ def _noun_phrase_ending(
             k -= 1
         return noun, k
     if words[j].isalpha() and words[j].islower() and words[j] not in _RELATIVES:
-        if _after_the(words, j):
-            return _DEFINITE, -1  # 'the “Pose” actor said'
+        the = _after_the(words, j)
+        if the >= 0:
+            return _The(_described(words[the + 1 : j + 1])), -1  # 'the “Pose” actor said'
         return _UNNAMED, -1  # 'a spokesperson said', 'police said'
     return None, -1
 
 
-def _after_the(words: Sequence[str], j: int) -> bool:
-    """Words ``..j`` are 'the' and a few describing words: 'the “Pose” actor'."""
+def _after_the(words: Sequence[str], j: int) -> int:
+    """Where 'the' is when words ``..j`` are it and a few describing words ('the “Pose”
+    actor'); -1 when they are not."""
     for k in range(j - 1, max(-1, j - 4), -1):
         if words[k].lower() == "the":
-            return k == 0 or not words[k - 1].isalpha()  # not 'of the actor'
+            return k if k == 0 or not words[k - 1].isalpha() else -1  # not 'of the actor'
         if not (_describes(words[k]) or words[k][0] == _SENTINEL):
-            return False
-    return False
+            return -1
+    return -1
+
+
+def _described(words: Sequence[str]) -> tuple[str, ...]:
+    return tuple(w.lower() for w in words if w.isalpha())
 
 
 def _appositive_subject(win: _Window, j: int) -> tuple[_Found, int]:
@@ -1363,7 +1383,8 @@ def _subject_right(win: _Window, v: int) -> _Found:
             described = 0
             continue
         if word.islower() and (low in _ROLES or low in _ORG_NOUNS or low in win.names.roles):
-            best = win.names.common_noun(words, j) or best or _UNNAMED
+            best = win.names.common_noun(words, j) or best or (None if definite else _UNNAMED)
+            described += best is None
         elif low in _DETERMINERS or (word.islower() and j + 1 < stop and words[j + 1] in _ROLES):
             best = best or (_UNNAMED if low != "the" else None)
             definite = definite or (low == "the" and j == first)
@@ -1380,7 +1401,20 @@ def _subject_right(win: _Window, v: int) -> _Found:
         elif not (word == "." and j > 0 and len(words[j - 1]) == 1):
             break
         j += 1
-    return _DEFINITE if best is None and definite and described else best
+    if best is None and definite and described:
+        return _The(_described(words[first + 1 : j]))  # 'said the production company'
+    return best
+
+
+def _shares_a_stem(words: Sequence[str], name: str) -> bool:
+    """'production' and 'Productions', 'doctors' and 'Doctors for Camp Closure'."""
+    named = [w.lower() for w in name.split() if len(w) >= 4]
+    return any(
+        w[:5] == n[:5] and (w.startswith(n) or n.startswith(w))
+        for w in words
+        if len(w) >= 4
+        for n in named
+    )
 
 
 def _describes(word: str) -> bool:
@@ -1505,11 +1539,15 @@ def _attribute_after(win: _Window) -> _Found:
                 named_after = _subject_right(win, v)
                 if isinstance(named_after, _Entity) and named_after.kind == "person":
                     return named_after  # '“…” despite being an envoy, said Fiona Hill.'
-            if subject in (_UNNAMED, _DEFINITE) and v - i <= 5:
+            if (subject == _UNNAMED or isinstance(subject, _The)) and v - i <= 5:
                 return subject
-            if subject not in (None, _COORD, _UNNAMED, _DEFINITE) and (
-                _only_labels(words, i, start)
-                or (start > i and words[start - 1] == "," and _ends_sentence(words, v))
+            if (
+                subject not in (None, _COORD, _UNNAMED)
+                and not isinstance(subject, _The)
+                and (
+                    _only_labels(words, i, start)
+                    or (start > i and words[start - 1] == "," and _ends_sentence(words, v))
+                )
             ):
                 return subject  # '“We acted within the rules” of the charter, Ruiz said.'
             break
@@ -1656,8 +1694,8 @@ class _Attributor:
         if _is_title_text(span.text) and not (said_after and isinstance(subject, _Entity)):
             return None  # 'According to LN, expect “Black Water,” …': a song, not speech
         where = (span.block, span.start)
-        if subject == _DEFINITE:
-            subject = self._the_last_speaker(where)
+        if isinstance(subject, _The):
+            subject = self._described_as(subject, where)
         if subject == _UNNAMED:
             # someone we cannot name spoke: a later 'she said' must not reach past them
             self.speaker_events.append(_Event(where, _Entity("", "person")))
@@ -1722,8 +1760,14 @@ class _Attributor:
         entity = self.names.entity(chunk)
         return entity if entity.kind == "person" else None
 
-    def _the_last_speaker(self, where: tuple[int, int]) -> _Found:
-        """'said the actor': the last speaker, when they are also the one last in view."""
+    def _described_as(self, the: _The, where: tuple[int, int]) -> _Found:
+        """'the production company' is the Dick Clark Productions the article named; 'the
+        actor' is the last speaker, when they are also the one last in view."""
+        k = bisect_left(self.article.mention_keys, where)
+        for n in range(k - 1, max(-1, k - 60), -1):
+            entity = self.article.mentions[n][1]
+            if _shares_a_stem(the.words, entity.name):
+                return entity
         last = self.speaker_events[-1].entity if self.speaker_events else None
         if last is None or not last.name:
             return _UNNAMED
