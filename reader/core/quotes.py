@@ -1778,6 +1778,8 @@ class _Attributor:
         """A pronoun is whoever the article was last about (or last quoted)."""
         if subject is None or isinstance(subject, _Entity):
             return subject
+        if isinstance(subject, _The):
+            return None  # described speakers are matched before pronouns are resolved
         wanted = {
             "he": ("person",),
             "she": ("person",),
