@@ -69,7 +69,10 @@ _PARTICIPLES = _words(
     emphasizing emphasising calling describing recalling stating asking declaring citing
     """
 )
-_PHRASAL = {"pointed": "out", "points": "out", "went": "on", "goes": "on", "put": "it"}
+_PHRASAL = {
+    "pointed": "out", "points": "out", "went": "on", "goes": "on", "put": "it",
+    "weighed": "in", "chimed": "in",
+}  # fmt: skip
 # Words that may sit between a subject and its verb: "Putin also said".
 _MODIFIERS = _words(
     """
@@ -942,7 +945,16 @@ class _Names:
         elif (
             len(words) >= 2
             and lows[0] not in _NATIONALITIES
-            and not any(low in _PLACE_WORDS or t for low, t in zip(lows, titled, strict=True))
+            and not any(t for t in titled)
+            and (
+                not any(low in _PLACE_WORDS for low in lows)
+                # 'Fiona Hill', 'Linda Park': a first name makes the place word a surname
+                or (
+                    _given_name(words[0]) != "unknown"
+                    and lows[-1] in _PLACE_WORDS
+                    and not any(low in _PLACE_WORDS for low in lows[:-1])
+                )
+            )
         ):
             # Two capitalised words may be a person or a thing; a known first name decides.
             chunk.kind = "person" if _looks_like_a_person(words) else "name"
@@ -1392,12 +1404,13 @@ def _subject_right(win: _Window, v: int) -> _Found:
             described += 1
         elif low in _POSSESSIVES and j == first:
             definite = False  # 'according to his aunt, Jane Starner'
-        elif word == "," and described and best is None and win.chunk_starting(j + 1):
-            chunk = win.chunk_starting(j + 1)
-            assert chunk is not None
-            if chunk.possessive:
-                break
-            return win.names.entity(chunk)  # '…, said her editor, Teresa Nielsen Hayden'
+        elif low in _PREPOSITIONS and described and best in (None, _UNNAMED) and described < 8:
+            described += 1  # 'said another witness in the impeachment probe, …'
+        elif word == "," and described and best in (None, _UNNAMED):
+            named = _appositive_name(win, j + 1)
+            if named is not None:
+                return named  # '…, said her editor, Teresa Nielsen Hayden'
+            break
         elif not (word == "." and j > 0 and len(words[j - 1]) == 1):
             break
         j += 1
@@ -1417,6 +1430,26 @@ def _shares_a_stem(words: Sequence[str], name: str) -> bool:
     )
 
 
+def _appositive_name(win: _Window, k: int) -> _Entity | None:
+    """The person named after a description's comma: ', former White House adviser
+    Fiona Hill' (the last name before the phrase ends)."""
+    words = win.words
+    found: _Entity | None = None
+    stop = min(len(words), k + 10)
+    while k < stop:
+        chunk = win.chunk_starting(k)
+        if chunk is not None:
+            if chunk.possessive:
+                return None
+            found = win.names.entity(chunk)
+            k = chunk.last + 1
+        elif _describes(words[k]):
+            k += 1
+        else:
+            break
+    return found if found is not None and found.kind == "person" else None
+
+
 def _describes(word: str) -> bool:
     """A lower-case word that may stand in a job description before a name."""
     return (
@@ -1432,11 +1465,15 @@ def _describes(word: str) -> bool:
 
 def _sentence_subject(win: _Window, before: int) -> _Found:
     """First named, non-possessive chunk not governed by a preposition."""
+    words = win.words
+    start = 0
+    if win.initial == 0 and words and words[0].lower() in _PREPOSITIONS and "," in words[:before]:
+        start = words.index(",") + 1  # 'In his initial Instagram announcement, Van Der Beek …'
     for chunk in win.chunks:
         if chunk.first >= before:
             break
-        prev = win.words[chunk.first - 1].lower() if chunk.first else ""
-        if not chunk.possessive and prev not in _PREPOSITIONS:
+        prev = words[chunk.first - 1].lower() if chunk.first else ""
+        if chunk.first >= start and not chunk.possessive and prev not in _PREPOSITIONS:
             return win.names.entity(chunk)
     for j in range(min(before, len(win.words))):
         if win.words[j].lower() in _PRONOUNS:
@@ -1771,7 +1808,7 @@ class _Attributor:
         last = self.speaker_events[-1].entity if self.speaker_events else None
         if last is None or not last.name:
             return _UNNAMED
-        in_view = self._resolve("they", where)
+        in_view = self._resolve("someone", where)
         return last if in_view is not None and in_view.name == last.name else _UNNAMED
 
     def _resolve(self, subject: _Found, where: tuple[int, int]) -> _Entity | None:
@@ -1785,6 +1822,7 @@ class _Attributor:
             "she": ("person",),
             "it": ("org",),
             "they": ("person", "org"),
+            "someone": ("person",),
         }.get(subject)
         if wanted is None:
             return None
