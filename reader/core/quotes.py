@@ -155,7 +155,8 @@ _ORG_NOUNS = _words(
     motors holdings laboratory laboratories observatory kremlin pentagon vatican government
     cabinet rovers wanderers athletic fc
     confederation industry industries chamber consortium cooperative tribunal
-    staff
+    staff productions records studios entertainment pictures partners ventures capital
+    labs systems technologies solutions brands pharmaceuticals therapeutics
     """
 )
 _PLACE_WORDS = _words(
@@ -804,6 +805,7 @@ class _Names:
         self.firsts: dict[str, str | None] = {}  # None: ambiguous
         self.roles: dict[str, str] = {}
         self.orgs: dict[str, str] = {}
+        self.org_heads: dict[str, str] = {}  # first word -> the organisation's whole name
         self.genders: dict[str, str] = {}  # full name -> "he" | "she", from 'Mr', 'Ms'
         self.pronoun_genders: dict[str, str] = {}  # from the article's own pronouns
 
@@ -909,9 +911,11 @@ class _Names:
                 ):
                     # "Harbourmaster Idris Fenwick-Lowe": an unknown first word is a label
                     chunk.words, chunk.name = run[1:], " ".join(run[1:])
+                    chunk.first += 1
                     self._classify(chunk)
                 given = _given_name_at(chunk.words)
                 if given:  # 'envoy to Ukraine Kurt Volker': the name starts at 'Kurt'
+                    chunk.first += given
                     chunk.words = chunk.words[given:]
                     chunk.name = " ".join(chunk.words)
                     self._classify(chunk)
@@ -992,6 +996,8 @@ class _Names:
                 if low in _ORG_NOUNS:
                     self.orgs.setdefault(low, chunk.name)
                     break
+            if len(chunk.words) >= 2 and chunk.words[0].lower() not in _ORG_NOUNS:
+                self.org_heads.setdefault(chunk.words[0], chunk.name)  # 'GateHouse' 
         elif 2 <= len(chunk.words) <= 3 and all(_is_cap(w) for w in chunk.words):
             # Perhaps a person whose first name the table lacks: 'Figgins' -> 'Montell Figgins'
             self.surnames.setdefault(chunk.words[-1], chunk.name)
@@ -1008,6 +1014,8 @@ class _Names:
             first = self.firsts.get(word)
             if first:
                 return _Entity(first, "person")
+            if word in self.org_heads:
+                return _Entity(self.org_heads[word], "org")
             return _Entity(word, "person" if chunk.kind == "person" else "name")
         if parts[-1] in self.surnames:
             full = self.surnames[parts[-1]]
