@@ -66,6 +66,7 @@ _SPEECH_VERBS = _words(
 _PARTICIPLES = _words(
     """
     saying adding noting explaining insisting warning telling writing arguing stressing
+    concluding
     emphasizing emphasising calling describing recalling stating asking declaring citing
     """
 )
@@ -1658,6 +1659,17 @@ def _names_it(win: _Window) -> bool:
     return bool(tail) and tail[-1] in _TITLE_NOUNS
 
 
+def _modifies_a_noun(before: Sequence[str], after: Sequence[str]) -> bool:
+    """'the “…” formula': between an article and its noun the quote names or labels."""
+    return (
+        bool(before)
+        and before[-1].lower() in ("the", "a", "an")
+        and bool(after)
+        and _describes(after[0])
+        and after[0] not in _COORDINATORS
+    )
+
+
 def _first_person_lead(words: Sequence[str]) -> bool:
     """The words leading into a nested quote make 'I' its speaker: 'I told myself:'."""
     for k in range(len(words) - 1, max(-1, len(words) - 25), -1):
@@ -1736,6 +1748,8 @@ class _Attributor:
         said_after = subject is not None
         if subject is None:
             subject = _attribute_before(before)
+        if _modifies_a_noun(before.words, after.words) and not said_after:
+            return None  # 'the “one country, two systems” formula', 'an “irregular” channel'
         if _is_title_text(span.text) and not (said_after and isinstance(subject, _Entity)):
             return None  # 'According to LN, expect “Black Water,” …': a song, not speech
         where = (span.block, span.start)
