@@ -56,7 +56,7 @@ _SPEECH_VERBS = _words(
     objected protested demanded pleaded begged exclaimed wondered continued cautioned
     cautions mentioned described describes called labelled labeled termed branded texted
     emailed yelled screamed murmured muttered snapped retorted opined affirmed alleged
-    alleges ordered comments testified testifies written sings sang respond responded
+    alleges ordered testified testifies written sings sang respond responded
     bemoans bemoaned
     dismissed denounced hailed slammed blasted criticized criticised condemned praised
     accused blamed
@@ -84,6 +84,8 @@ _MODIFIERS = _words(
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it"})
 _POSSESSIVES = frozenset({"his", "her", "their", "its"})
+# Verbs only right after a quotation ('“…,” comments Johnston'); elsewhere mostly nouns.
+_VERB_AFTER_A_QUOTE = frozenset({"comments", "notes", "quips"})
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "being", "often", "also"})
 _TO_VERBS = frozenset({"continued", "continues", "promised", "vowed", "vows", "agreed", "ordered"})
 # After these verbs comes who was addressed, not who spoke: 'told NBC News'.
@@ -113,7 +115,7 @@ _COMMON = _words(
     observers residents people sources others last next first second new yes mr mrs ms dr
     once even only just what's it's there's monday tuesday wednesday thursday friday
     saturday sunday january february march april june july august september october november
-    december
+    december maybe perhaps
     """
 )
 _NOT_NAMES = _words(
@@ -1554,7 +1556,7 @@ def _attribute_after(win: _Window) -> _Found:
         i += 1
     if i >= len(words) or words[i][0] == _SENTINEL:
         return None
-    if _is_verb(words, i):
+    if _is_verb(words, i) or words[i] in _VERB_AFTER_A_QUOTE:
         return _subject_right(win, i)
     if words[i].lower() == "according" and i + 1 < len(words) and words[i + 1] == "to":
         return _subject_right(win, i + 1)
