@@ -248,7 +248,8 @@ _ABBREVIATIONS = _words(
 # --------------------------------------------------------------------------
 # Compiled patterns.
 
-_DOUBLE_MARK = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')
+# ’’ (two right single marks) is how some wire copy closes a double quotation.
+_DOUBLE_MARK = re.compile('\u2019\u2019|["\u201c\u201d\u201e\u00ab\u00bb]')
 _SINGLE_MARK = re.compile("['\u2018\u2019\u201a\u2039\u203a]")
 # After an opening single mark: '90s, 'n', 'tis ... are apostrophes, not quotes.
 _ELISION = re.compile(
@@ -383,7 +384,7 @@ class _DoublePairer:
         outer = self.stack[-1] if self.stack else None
         self.stack.append(_Open(family, bi, pos, outer, [(bi, pos + 1)]))
 
-    def _close(self, k: int, bi: int, pos: int) -> None:
+    def _close(self, k: int, bi: int, pos: int, width: int = 1) -> None:
         entry = self.stack[k]
         del self.stack[k:]
         pieces: list[str] = []
@@ -392,19 +393,23 @@ class _DoublePairer:
             stop = pos if block == bi else len(self.texts[block])
             pieces.append(self.texts[block][inner:stop])
             first = entry.pos if n == 0 else inner - 1
-            extents.append((block, first, pos + 1 if block == bi else stop))
+            extents.append((block, first, pos + width if block == bi else stop))
         body = "\n".join(piece.strip() for piece in pieces) if len(pieces) > 1 else pieces[0]
         if not _WORDISH.search(body):
             return
         entry.span = len(self.spans)
         self.spans.append(
-            _Span(entry.block, entry.pos, bi, pos + 1, body, k, extents, outer=entry.outer)
+            _Span(entry.block, entry.pos, bi, pos + width, body, k, extents, outer=entry.outer)
         )
 
     def _mark(self, bi: int, text: str, i: int, ch: str) -> None:  # noqa: C901 - a flat table
         can_open, can_close = _flanks(text, i)
         top = self.stack[-1].family if self.stack else ""
-        if ch == "\u201e":
+        if ch == "\u2019\u2019":
+            k = self._find(("curly", "low", "straight"))
+            if k >= 0 and can_close:
+                self._close(k, bi, i, 2)
+        elif ch == "\u201e":
             self._push("low", bi, i)
         elif ch == "\u00ab":
             k = self._find(("guil_rev",))
@@ -445,8 +450,8 @@ class _DoublePairer:
                     self._close(k, bi, i)
             elif top in ("curly", "low") and can_close and not can_open:
                 self._close(len(self.stack) - 1, bi, i)  # mixed “…"
-            elif can_open:
-                self._push("straight", bi, i)
+            elif can_open or (text[i - 1 : i] == " " and text[i + 1 : i + 2] == " "):
+                self._push("straight", bi, i)  # '" You guys …"': nothing open, so it opens
 
 
 def _pair_singles(texts: Sequence[str], doubles: list[_Span]) -> list[_Span]:
@@ -470,6 +475,8 @@ def _pair_singles(texts: Sequence[str], doubles: list[_Span]) -> list[_Span]:
         ri = 0
         for match in _SINGLE_MARK.finditer(text):
             i = match.start()
+            if text[i : i + 2] == "\u2019\u2019" or text[i - 1 : i + 1] == "\u2019\u2019":
+                continue  # a double closing mark, paired in pass 1
             while ri < len(regions) and regions[ri][0] < i:
                 active.append(regions[ri])
                 ri += 1
@@ -1463,6 +1470,8 @@ def _appositive_name(win: _Window, k: int) -> _Entity | None:
 
 def _describes(word: str) -> bool:
     """A lower-case word that may stand in a job description before a name."""
+    if word.isdigit() and len(word) == 4:
+        return True  # 'a 2018 survey by …'
     return (
         (word.isalpha() or _AGED.fullmatch(word) is not None or _LABEL.fullmatch(word) is not None)
         and word.islower()
