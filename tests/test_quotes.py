@@ -333,7 +333,10 @@ def _check(doc: Document) -> list[Quote]:
         assert 0 < quote.end <= len(last)
         if quote.last_paragraph is None:
             assert quote.start < quote.end
-            assert first[quote.start + 1 : quote.end - 1] == quote.text
+            inner_end = quote.start + 1 + len(quote.text)
+            assert first[quote.start + 1 : inner_end] == quote.text
+            closing = first[inner_end : quote.end]  # one mark, or ’’ in wire copy
+            assert closing == "\u2019\u2019" or len(closing) == 1, closing
         else:
             assert quote.last_paragraph > quote.paragraph
     keys = [(q.paragraph, q.start) for q in quotes]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -618,7 +619,8 @@ def _prepare_html(html: str) -> str:
     The stdlib rescans to the end of the input for every such '<' when it
     closes, which turns a 1 MiB run of "</" into minutes of work.
     """
-    html = html.replace("\r\n", "\n").replace("\r", "\n")
+    # NFC: a letter and a combining accent become one character, so names stay whole.
+    html = unicodedata.normalize("NFC", html.replace("\r\n", "\n").replace("\r", "\n"))
     last = html.rfind(">")
     if html.find("<", last + 1) >= 0:
         html = html[: last + 1] + html[last + 1 :].replace("<", "&lt;")
@@ -630,7 +632,7 @@ def parse_html(html: str, title: str = "", base_url: str = "") -> Document:
     builder = _HtmlBuilder(clean_url(base_url))
     raws = builder.run(_prepare_html(html))
     own_title = clean_line("".join(builder.title_parts))
-    given = clean_line(title)
+    given = clean_line(unicodedata.normalize("NFC", title))
     if raws and raws[0].kind == "heading" and raws[0].level == 1:
         first = clean_line(raws[0].text)
         if not own_title or _same(first, own_title) or _same(first, given):
@@ -767,7 +769,8 @@ def parse_text(text: str, title: str = "") -> Document:
     With ``title`` given, the first line is the title only when it repeats it.
     """
     anchors = itertools.count(1)
-    text = clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = clean_text(unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")))
+    title = unicodedata.normalize("NFC", title)
     paragraphs: list[list[str]] = []
     current: list[str] = []
     for line in text.split("\n"):

@@ -268,6 +268,7 @@ _TITLE_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 _OPEN_CONTEXT = frozenset("([{<\u2014\u2013-/'\"\u2018\u2019\u201c\u201d\u201e\u00ab\u00bb:\u201a")
 _CLOSE_CONTEXT = frozenset(".,;:!?)]}>\u2014\u2013-/\u2026'\"\u2018\u2019\u201c\u201d\u00bb\u00ab")
 _CONTINUE_BLOCKS = frozenset({"paragraph", "blockquote", "list_item"})
+_ASIDES = frozenset({"caption", "heading"})
 
 # Double-mark families: how a quotation opened decides what may close it.
 _CONTINUE_MARK = {
@@ -794,14 +795,17 @@ def _is_title(low: str) -> bool:
     return len(parts) > 1 and all(part in _TITLES or part in _ROLES for part in parts)
 
 
-def _joins(previous: str, low: str, following: str) -> bool:
-    """A lower-case word inside a name: 'van Gogh', 'Bank of England', 'Secretary of State'."""
+def _joins(previous: str, low: str, following: str, in_org: bool = False) -> bool:
+    """A lower-case word inside a name: 'van Gogh', 'Bank of England', 'Secretary of State',
+    'Joint Committee on Transport and Housing' (inside an organisation's name)."""
     if low in _PARTICLES and following.lower() in _PARTICLES:
         return True
     if not _is_cap(following):
         return False
     if low in _PARTICLES or (low == "for" and _is_cap(previous)):
         return True  # 'van der Berg'; 'Doctors for Camp Closure' (people are 'of' places)
+    if in_org and low in _CONNECTORS:
+        return _given_name(following) == "unknown"  # not 'the Ministry and Ana Ruiz'
     return low in _CONNECTORS and (previous.lower() in _ORG_NOUNS or previous.lower() in _TITLES)
 
 
@@ -874,7 +878,12 @@ class _Names:
             while i < n:
                 word = words[i]
                 low = word.lower()
-                if run and _joins(run[-1], low, words[i + 1] if i + 1 < n else ""):
+                if run and _joins(
+                    run[-1],
+                    low,
+                    words[i + 1] if i + 1 < n else "",
+                    any(w.lower() in _ORG_NOUNS for w in run),
+                ):
                     run.append(word)
                 elif (
                     run
@@ -929,6 +938,11 @@ class _Names:
                     chunk.words = chunk.words[given:]
                     chunk.name = " ".join(chunk.words)
                     self._classify(chunk)
+                elif chunk.kind == "person":
+                    parts = chunk.name.split()
+                    given = _given_name_at(parts)
+                    if given:  # 'Miss Universe Ana Ruiz': the title's tail is not her name
+                        chunk.name = " ".join(parts[given:])
                 found.append(chunk)
         for before, after in zip(found, found[1:], strict=False):
             # "Kremlin spokesman Dmitry Peskov": the first name is who they work for
@@ -1007,7 +1021,7 @@ class _Names:
                     self.orgs.setdefault(low, chunk.name)
                     break
             if len(chunk.words) >= 2 and chunk.words[0].lower() not in _ORG_NOUNS:
-                self.org_heads.setdefault(chunk.words[0], chunk.name)  # 'GateHouse' 
+                self.org_heads.setdefault(chunk.words[0], chunk.name)  # 'GateHouse'
         elif 2 <= len(chunk.words) <= 3 and all(_is_cap(w) for w in chunk.words):
             # Perhaps a person whose first name the table lacks: 'Figgins' -> 'Montell Figgins'
             self.surnames.setdefault(chunk.words[-1], chunk.name)
@@ -1905,10 +1919,11 @@ class _Attributor:
                 if intro is not None:
                     return intro
         prev = self.previous
-        if prev is None or prev.speaker is None or prev.last_block < span.block - 1:
+        if prev is None or prev.speaker is None:
             return None
-        if prev.last_block < span.block and self.article.kinds[span.block - 1] == "heading":
-            return None
+        between = range(prev.last_block + 1, span.block)
+        if len(between) > 2 or any(self.article.kinds[b] not in _ASIDES for b in between):
+            return None  # only a photo caption or a subheading may stand in between
         speaker = self.speaker_events[-1].entity if self.speaker_events else None
         if speaker is None or speaker.name != prev.speaker:
             return None

@@ -1,0 +1,145 @@
+"""The attribution patterns of issue 16, one small article each (our own examples).
+
+The real-news set (test_quotes_real.py) measures; these pin each pattern down so a
+change that breaks one says which.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from reader.core.document import parse_html, parse_text
+from reader.core.quotes import HEADLINE, find_quotes
+
+CASES: list[tuple[str, str, dict[str, str | None]]] = [
+    (
+        "surname after Mr.",
+        "Idris Okafor runs the port.\n\n“We are ready,” Mr. Okafor said.",
+        {"We are ready,": "Idris Okafor"},
+    ),
+    (
+        "job title before the name, after the quote",
+        "“The rents are too high,” city housing director Ana Ruiz told reporters on Tuesday.",
+        {"The rents are too high,": "Ana Ruiz"},
+    ),
+    (
+        "a quote followed by more words before its attribution",
+        "“We acted within the rules” of the charter, Ana Ruiz said on Friday.",
+        {"We acted within the rules": "Ana Ruiz"},
+    ),
+    (
+        "a pronoun goes to the person of its gender",
+        "Idris Okafor met Ana Ruiz at the quay. “We will see,” she said.",
+        {"We will see,": "Ana Ruiz"},
+    ),
+    (
+        "fragments after a speech verb belong to its subject",
+        "Idris Okafor called the plan a “blank cheque” and a “mistake.”",
+        {"blank cheque": "Idris Okafor", "mistake.": "Idris Okafor"},
+    ),
+    (
+        "according to an organisation",
+        "According to the Ministry of Health, “the clinics stay open.”",
+        {"the clinics stay open.": "Ministry of Health"},
+    ),
+    (
+        "an organisation keeps its whole name",
+        "“We object,” said the Joint Committee on Transport and Housing.",
+        {"We object,": "Joint Committee on Transport and Housing"},
+    ),
+    (
+        "initials keep their periods",
+        "“It is done,” C. J. Mbeki said.",
+        {"It is done,": "C. J. Mbeki"},
+    ),
+    (
+        "a title's tail is not part of the name",
+        "“I am grateful,” said Miss Universe Ana Ruiz.",
+        {"I am grateful,": "Ana Ruiz"},
+    ),
+    (
+        "a clause about the speaker does not name someone else",
+        "Ana Ruiz, who is Catholic, said “faith is private.”",
+        {"faith is private.": "Ana Ruiz"},
+    ),
+    (
+        "present-tense wire style",
+        "Idris Okafor says the plan is “reckless” and “unfunded.”",
+        {"reckless": "Idris Okafor", "unfunded.": "Idris Okafor"},
+    ),
+    (
+        "a mention is not speech",
+        "The senator has used the phrase “fiscal cliff” before.",
+        {"fiscal cliff": None},
+    ),
+    (
+        "an attributed quote continues into a bare paragraph",
+        "“The quay opens in May,” Ana Ruiz said.\n\n“Then the ferries come back.”",
+        {"The quay opens in May,": "Ana Ruiz", "Then the ferries come back.": "Ana Ruiz"},
+    ),
+    (
+        "speech inside narrative continues the last speaker",
+        "“The quay opens in May,” Ana Ruiz said. That led to a promise: “The ferries come back.”",
+        {"The ferries come back.": "Ana Ruiz"},
+    ),
+    (
+        "a lone quote after a sentence about one person",
+        "Idris Okafor returned to the point later. “What will it cost the harbour?”",
+        {"What will it cost the harbour?": "Idris Okafor"},
+    ),
+    (
+        "a nested quote led by 'I said' is the speaker's own",
+        "“I told them, ‘Not this year,’ and they agreed,” Ana Ruiz said.",
+        {"Not this year,": "Ana Ruiz"},
+    ),
+    (
+        "‘X is called “…”’ names a thing",
+        "Ana Ruiz studies the disease. In birds it is called “fancier’s lung.”",
+        {"fancier’s lung.": None},
+    ),
+    (
+        "’’ closes a double quotation (wire copy)",
+        "“It was an attempt to mislead voters,’’ Ana Ruiz told the BBC.",
+        {"It was an attempt to mislead voters,": "Ana Ruiz"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_pattern(name: str, text: str, expected: dict[str, str | None]) -> None:
+    found = {q.text: q.speaker for q in find_quotes(parse_text("Title\n\n" + text))}
+    assert {t: found.get(t, "(not found)") for t in expected} == expected
+
+
+def test_a_headline_quotation_is_found_and_its_short_name_expands() -> None:
+    doc = parse_text(
+        "Mayor Ana Ruiz: harbour plan ‘went too far’\n\n"
+        "The mayor spoke on Monday. “We listened,” Ruiz said."
+    )
+    quotes = find_quotes(doc)
+    assert quotes[0].paragraph == HEADLINE and quotes[0].text == "went too far"
+    assert doc.title[quotes[0].start : quotes[0].end] == "‘went too far’"
+    assert quotes[1].speaker == "Ana Ruiz"
+
+
+def test_a_short_name_expands_to_the_headline_s_full_name() -> None:
+    doc = parse_text("Hillary Clinton returns to the campaign\n\n“We start today,” Clinton said.")
+    assert [q.speaker for q in find_quotes(doc)] == ["Hillary Clinton"]
+
+
+def test_decomposed_accents_do_not_split_a_name() -> None:
+    decomposed = "Jose\u0301 Pe\u0301rez"  # each é written as e + a combining accent
+    for doc in (
+        parse_text(f"Title\n\n“We will win,” said {decomposed}."),
+        parse_html(f"<p>&ldquo;We will win,&rdquo; said {decomposed}.</p>"),
+    ):
+        assert [q.speaker for q in find_quotes(doc)] == ["José Pérez"]
+
+
+def test_the_speaker_of_a_quote_after_a_subheading_or_caption_carries_on() -> None:
+    doc = parse_html(
+        "<p>&ldquo;The quay opens in May,&rdquo; Ana Ruiz said.</p>"
+        "<figure><figcaption>The quay at dawn. Photo: Getty Images</figcaption></figure>"
+        "<p>&ldquo;Then the ferries come back.&rdquo;</p>"
+    )
+    assert [q.speaker for q in find_quotes(doc)] == ["Ana Ruiz", "Ana Ruiz"]
