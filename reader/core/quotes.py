@@ -281,6 +281,7 @@ _CONTINUE_MARK = {
 }
 _MAX_DEPTH = 4
 _WINDOW = 320  # characters of narrative looked at on each side of a quote
+_QUOTED_NAMES_BUDGET = 20_000  # characters of quotations read for full names
 _PULL_QUOTES = 64  # speakerless quotations looked up among the attributed ones, at most
 _WINDOW_WORDS = 48  # and at most this many tokens, so dense text stays linear
 
@@ -1169,8 +1170,12 @@ class _Article:
     def _learn_quoted(self, spans: Sequence[_Span]) -> None:
         """Full names the quotations give ('Coach (Frank) Vogel came in'): for expanding
         a 'Vogel said' later, never as speakers. The narrative's own mentions win."""
+        budget = _QUOTED_NAMES_BUDGET  # characters read: hostile text holds thousands
         for span in spans:
-            if span.depth == 0 and any(c.isupper() for c in span.text[1:]):
+            if budget <= 0:
+                break
+            if span.depth == 0 and span.text[1:] != span.text[1:].lower():
+                budget -= len(span.text)
                 for chunk in self.names.chunks(_tokens(span.text)[1], -1):
                     if chunk.kind == "person" and len(chunk.name.split()) >= 2:
                         self.names.learn(chunk, None)
