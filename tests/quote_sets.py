@@ -90,12 +90,13 @@ def measure(folder: Path) -> Figures:
     figures.lines.append(
         f"{'article':<28} {'exp':>4} {'found':>5} {'match':>5} {'spk ok':>6}  misses"
     )
-    for path in cases(folder):
+    found_cases = cases(folder)
+    for path in found_cases:
         want, got = expected(path), found(path)
         pairs = match(got, want)
         right = sum(g[1] == w[1] for g, w in pairs)
-        matched_want = [id(w) for _, w in pairs]
-        matched_got = [id(g) for g, _ in pairs]
+        matched_want = {id(w) for _, w in pairs}
+        matched_got = {id(g) for g, _ in pairs}
         notes = [f"missed {w[0][:40]!r}" for w in want if id(w) not in matched_want]
         notes += [f"extra {g[0][:40]!r}" for g in got if id(g) not in matched_got]
         notes += [
@@ -109,5 +110,5 @@ def measure(folder: Path) -> Figures:
         figures.found += len(got)
         figures.matched += len(pairs)
         figures.right += right
-    figures.lines.append(f"{len(cases(folder))} articles. " + figures.total())
+    figures.lines.append(f"{len(found_cases)} articles. " + figures.total())
     return figures

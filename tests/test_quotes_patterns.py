@@ -98,6 +98,16 @@ CASES: list[tuple[str, str, dict[str, str | None]]] = [
         {"fancier’s lung.": None},
     ),
     (
+        "a name inside a quotation never becomes a described speaker",
+        "“We owe it all to Coach Frank Vogel and the fans,” the coach said.",
+        {"We owe it all to Coach Frank Vogel and the fans,": None},
+    ),
+    (
+        "a shouted word keeps its speaker",
+        "Ana Ruiz was asked about a second term. “NO!” she said.",
+        {"NO!": "Ana Ruiz"},
+    ),
+    (
         "’’ closes a double quotation (wire copy)",
         "“It was an attempt to mislead voters,’’ Ana Ruiz told the BBC.",
         {"It was an attempt to mislead voters,": "Ana Ruiz"},
@@ -143,3 +153,11 @@ def test_the_speaker_of_a_quote_after_a_subheading_or_caption_carries_on() -> No
         "<p>&ldquo;Then the ferries come back.&rdquo;</p>"
     )
     assert [q.speaker for q in find_quotes(doc)] == ["Ana Ruiz", "Ana Ruiz"]
+
+
+def test_the_headline_s_speaker_does_not_carry_into_the_body() -> None:
+    doc = parse_text("Ana Ruiz: ‘We won’\n\n“Then the ferries come back.”")
+    assert [(q.text, q.speaker) for q in find_quotes(doc)][1] == (
+        "Then the ferries come back.",
+        None,
+    )

@@ -1,15 +1,18 @@
 """Find the quotations in an article and name who said each one.
 
-Two passes keep this fast and predictable on hostile input:
+Three passes keep this fast and predictable on hostile input:
 
 1. A linear scanner pairs quote marks (double marks first, then single marks
    inside each region), so a text full of unbalanced marks stays O(n) and no
    regex can backtrack.
-2. Each quotation is attributed from the narrative around it, with every
-   quotation masked out first, so a name *inside* a quote can never become its
-   speaker. Attribution is sentence-local (a speech verb and its subject next
-   to the quote), then follow-on (a bare quote continues the last speaker).
-   Short names are expanded through a person table built from the article.
+2. The narrative (every quotation masked out, so a name *inside* a quote can
+   never become its speaker) is read for its people and organisations: full
+   names (headline and quotations included, for expansion only), genders from
+   honorifics, the article's own pronouns and a first-name table, and who each
+   sentence is about.
+3. Each quotation is attributed: sentence-local (a speech verb and its subject
+   next to the quote), then follow-on (a quote with no attribution continues
+   the last speaker), then the sentence or lead-in it stands in.
 
 When no rule fires the quote keeps no speaker: better none than wrong.
 """
@@ -20,7 +23,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -85,11 +88,11 @@ _MODIFIERS = _words(
 _PRONOUNS = frozenset({"he", "she", "they", "it"})
 _POSSESSIVES = frozenset({"his", "her", "their", "its"})
 # Verbs only right after a quotation ('“…,” comments Johnston'); elsewhere mostly nouns.
-_VERB_AFTER_A_QUOTE = frozenset({"comments", "notes", "quips"})
+_VERB_AFTER_A_QUOTE = frozenset({"comments", "quips"})
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "being", "often", "also"})
-_TO_VERBS = frozenset({"continued", "continues", "promised", "vowed", "vows", "agreed", "ordered"})
+_TO_VERBS = frozenset({"continued", "promised", "vowed", "vows", "agreed", "ordered"})
 # After these verbs comes who was addressed, not who spoke: 'told NBC News'.
-_TOLD = frozenset({"told", "tells", "tell", "asked", "asks", "urged", "urges", "reminded"})
+_TOLD = frozenset({"told", "tells", "asked", "asks", "urged", "urges"})
 _HE_WORDS = frozenset({"he", "his", "him", "himself"})
 _SHE_WORDS = frozenset({"she", "her", "hers", "herself"})
 _GENDERED = frozenset(w for w in _HE_WORDS | _SHE_WORDS for w in (w, w.capitalize()))
@@ -729,19 +732,20 @@ def _is_verb(words: Sequence[str], i: int) -> bool:
     return follow is not None and i + 1 < len(words) and words[i + 1] == follow
 
 
-@cache
+@lru_cache(maxsize=65_536)
 def _given_name(name: str) -> str:
     """gender-guesser's word on a first name: 'male', 'mostly_female', 'andy', 'unknown'.
 
     Its table (~40k first names from many countries) loads on first use.
     """
     global _GENDER_TABLE
-    if not name[:1].isupper() or len(name) < 2 or "." in name:
+    if not name[:1].isupper() or len(name) < 2 or "." in name or _GENDER_TABLE is False:
         return "unknown"
     if _GENDER_TABLE is None:
         try:
             from gender_guesser.detector import Detector  # ~0.15 s, once
         except ImportError:  # pragma: no cover - a dependency; stay usable without it
+            _GENDER_TABLE = False
             return "unknown"
         _GENDER_TABLE = Detector(case_sensitive=False)
     return str(_GENDER_TABLE.get_gender(name))
@@ -750,7 +754,7 @@ def _given_name(name: str) -> str:
 def first_name_gender(name: str) -> str | None:
     """'he' or 'she' for a first name most people with it use, else None."""
     found = _given_name(name)
-    return {"male": "he", "mostly_male": "he", "female": "she", "mostly_female": "she"}.get(found)
+    return _PRONOUN_OF.get(found)
 
 
 def _given_name_at(words: Sequence[str]) -> int:
@@ -773,7 +777,8 @@ def _looks_like_a_person(words: Sequence[str]) -> bool:
     return (len(first) == 2 and first.endswith(".")) or _given_name(first) != "unknown"
 
 
-_GENDER_TABLE: Any = None
+_GENDER_TABLE: Any = None  # the Detector; False once it is known to be missing
+_PRONOUN_OF = {"male": "he", "mostly_male": "he", "female": "she", "mostly_female": "she"}
 
 
 def _abbreviated(words: Sequence[str], i: int) -> bool:
@@ -829,14 +834,15 @@ class _Names:
         return pronoun in ("he", "she") and self.gender(entity) == pronoun
 
     def gender(self, entity: _Entity) -> str | None:
-        if entity.kind != "person" or not entity.name:
+        parts = entity.name.split()
+        if entity.kind != "person" or not parts:
             return None
-        first = entity.name.split()[0]
+        found = _given_name(parts[0])
         return (
             self.genders.get(entity.name)  # 'Ms Ruiz'
-            or {"male": "he", "female": "she"}.get(_given_name(first))  # 'Mary'
+            or (_PRONOUN_OF.get(found) if not found.startswith("mostly") else None)  # 'Mary'
             or self.pronoun_genders.get(entity.name)  # 'Swift said her …'
-            or first_name_gender(first)  # 'Taylor' (mostly male)
+            or _PRONOUN_OF.get(found)  # 'Taylor' (mostly male)
         )
 
     def may_be(self, pronoun: str, entity: _Entity) -> bool:
@@ -876,16 +882,15 @@ class _Names:
                 continue
             start, possessive = i, False
             run: list[str] = []
+            at: list[int] = []  # the token index of each word of ``run``
+            in_org = False
             while i < n:
                 word = words[i]
                 low = word.lower()
-                if run and _joins(
-                    run[-1],
-                    low,
-                    words[i + 1] if i + 1 < n else "",
-                    any(w.lower() in _ORG_NOUNS for w in run),
-                ):
+                in_org = in_org or (bool(run) and run[-1].lower() in _ORG_NOUNS)
+                if run and _joins(run[-1], low, words[i + 1] if i + 1 < n else "", in_org):
                     run.append(word)
+                    at.append(i)
                 elif (
                     run
                     and word == "("
@@ -895,6 +900,7 @@ class _Names:
                     and _is_cap(words[i + 3])
                 ):
                     run.append(words[i + 1])  # 'Coach (Frank) Vogel': the name, unbracketed
+                    at.append(i + 1)
                     i += 3
                     continue
                 elif self._name_word(words, i, i == initial_at) or (
@@ -906,10 +912,12 @@ class _Names:
                 ):
                     if _POSSESSIVE.search(word) and len(word) > 2:
                         run.append(_POSSESSIVE.sub("", word))
+                        at.append(i)
                         possessive = True
                         i += 1
                         break
                     run.append(word)
+                    at.append(i)
                     if i + 1 < n and words[i + 1] == "." and (len(word) == 1 or low in _TITLES):
                         i += 1  # "J." or "Dr.": an initial keeps its period, as written
                         if len(word) == 1:
@@ -920,6 +928,7 @@ class _Names:
             last = i - 1
             while run and run[-1].lower() in _CONNECTORS | _PARTICLES:
                 run.pop()
+                at.pop()
             if run:
                 chunk = _Chunk(start, last, run, possessive)
                 self._classify(chunk)
@@ -931,11 +940,11 @@ class _Names:
                 ):
                     # "Harbourmaster Idris Fenwick-Lowe": an unknown first word is a label
                     chunk.words, chunk.name = run[1:], " ".join(run[1:])
-                    chunk.first += 1
+                    chunk.first = at[1]
                     self._classify(chunk)
                 given = _given_name_at(chunk.words)
                 if given:  # 'envoy to Ukraine Kurt Volker': the name starts at 'Kurt'
-                    chunk.first += given
+                    chunk.first = at[len(run) - len(chunk.words) + given]
                     chunk.words = chunk.words[given:]
                     chunk.name = " ".join(chunk.words)
                     self._classify(chunk)
@@ -1175,9 +1184,11 @@ class _Article:
             if budget <= 0:
                 break
             if span.depth == 0 and span.text[1:] != span.text[1:].lower():
-                budget -= len(span.text)
-                for chunk in self.names.chunks(_tokens(span.text)[1], -1):
+                text = span.text[:budget]
+                budget -= len(text)
+                for chunk in self.names.chunks(_tokens(text)[1], -1):
                     if chunk.kind == "person" and len(chunk.name.split()) >= 2:
+                        chunk.roles = ()  # 'the coach said' must not find a name quoted
                         self.names.learn(chunk, None)
 
     def _learn_headline(self, title: str) -> None:
@@ -1656,10 +1667,10 @@ def _attribute_before(win: _Window) -> _Found:
 
 def _is_title_text(text: str) -> bool:
     """“Broken Promises”, “War & Peace”, “factcheckUK”: short, capitalised, not shouted."""
+    if text.rstrip()[-1:] in ("!", "?") or text.isupper() or ". " in text.strip():
+        return False  # 'NO!' is shouted; 'Fog. Always fog.' is two sentences
     if " " not in text.strip() and any(c.isupper() for c in text.strip()[1:]):
         return True  # one word with capitals inside: a handle, a brand
-    if text.rstrip()[-1:] in ("!", "?") or text.isupper() or ". " in text.strip():
-        return False  # 'Fog. Always fog.' is two sentences, not a title
     words = _TITLE_WORD.findall(text)
     if len(words) > 8 or len(words) < 2:
         return False
@@ -1790,10 +1801,10 @@ class _Attributor:
             self.speaker_events.append(_Event(where, _Entity("", "person")))
             return None
         # A pronoun refers back from where it stands: 'He said Thomas ... “…”' is not Thomas.
-        said_at = None
-        if isinstance(subject, str) and subject in _PRONOUNS:
-            said_at = (after if said_after else before).pronoun_at(subject, not said_after)
-        entity = self._resolve(subject, min(said_at or where, where))
+        said_at = None  # after the quote, a pronoun refers back from the quote itself
+        if not said_after and isinstance(subject, str) and subject in _PRONOUNS:
+            said_at = before.pronoun_at(subject, True)
+        entity = self._resolve(subject, said_at or where)
         if entity is None:
             entity = self._follow_on(span, before, after)
         if entity is None and subject is None:
@@ -1868,7 +1879,8 @@ class _Attributor:
         if subject is None or isinstance(subject, _Entity):
             return subject
         if isinstance(subject, _The):
-            return None  # described speakers are matched before pronouns are resolved
+            described = self._described_as(subject, where)
+            return described if isinstance(described, _Entity) else None
         wanted = {
             "he": ("person",),
             "she": ("person",),
@@ -1924,8 +1936,8 @@ class _Attributor:
                 if intro is not None:
                     return intro
         prev = self.previous
-        if prev is None or prev.speaker is None:
-            return None
+        if prev is None or prev.speaker is None or self.article.kinds[prev.last_block] == "heading":
+            return None  # nothing follows on from a heading or the headline
         between = range(prev.last_block + 1, span.block)
         if len(between) > 2 or any(self.article.kinds[b] not in _ASIDES for b in between):
             return None  # only a photo caption or a subheading may stand in between
@@ -2008,6 +2020,12 @@ class _Attributor:
 # Public API.
 
 
+def _whole_block(span: _Span, texts: Sequence[str]) -> bool:
+    """The quotation is all its paragraph holds (a subheading, a pull quote)."""
+    text = texts[span.block]
+    return span.last_block == span.block and not (text[: span.start] + text[span.end :]).strip()
+
+
 def _pull_quotes(spans: Sequence[_Span], texts: Sequence[str]) -> None:
     """A quotation repeated from an attributed one (a pull quote, a subheading) is theirs.
 
@@ -2022,11 +2040,7 @@ def _pull_quotes(spans: Sequence[_Span], texts: Sequence[str]) -> None:
     for span in spans:
         if span.speaker is None and span.depth == 0 and looked < _PULL_QUOTES:
             words = _TITLE_WORD.findall(span.text.lower())
-            whole = (
-                span.last_block == span.block
-                and not (texts[span.block][: span.start] + texts[span.block][span.end :]).strip()
-            )
-            if len(words) >= 6 or (whole and len(words) >= 5):
+            if len(words) >= 6 or (len(words) == 5 and _whole_block(span, texts)):
                 looked += 1  # a bounded number of searches: hostile text has thousands
                 at = joined.find(" ".join(words))
                 if at >= 0:
@@ -2067,7 +2081,6 @@ def find_quotes(doc: Document) -> list[Quote]:
             last_paragraph=span.last_block - shift if span.last_block != span.block else None,
         )
         for span in spans
-        if not (shift and span.block == 0 and span.last_block != 0)  # never into the body
     ]
 
 

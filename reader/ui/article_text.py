@@ -129,8 +129,9 @@ def block_text(
         end = quote.end if quote.final_paragraph == index else length
         start, end = max(0, min(start, length)), max(0, min(end, length))
         text.stylize(styles.current_quote if quote == current else styles.quote, start, end)
-        if quote.final_paragraph == index and quote.speaker:
-            speakers.setdefault(clean_line(quote.speaker), None)
+        name = clean_line(quote.speaker or "")
+        if quote.final_paragraph == index and name:
+            speakers.setdefault(name, None)
     inserts = [
         (offset, Text(label, style=styles.link_number)) for offset, label in _link_suffixes(block)
     ]
