@@ -1,4 +1,4 @@
-"""Benchmark reader.core.quotes: throughput on ordinary articles and a worst case.
+"""Benchmark reader.core.analysis.quotes: throughput on ordinary articles and a worst case.
 
 Run: python bench/quotes.py  (goals: >= 500 articles/s on one core; the
 100,000-unbalanced-marks article in < 1 s).
@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from reader.core.analysis.quotes import find_quotes  # noqa: E402
 from reader.core.models import Block, Document, Span  # noqa: E402
-from reader.core.quotes import find_quotes  # noqa: E402
 
 FIRST = ["Ana", "Bram", "Celia", "Dario", "Elin", "Femi", "Greta", "Hugo", "Ines", "Jonas"]
 LAST = ["Petrov", "Okafor", "Lindqvist", "Marsh", "Tallis", "Varnholt", "Quist", "Brandt"]

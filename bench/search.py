@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reader.core import search as fulltext  # noqa: E402
+from reader.core.analysis import search as fulltext  # noqa: E402
 from reader.core.library import Library  # noqa: E402
 from reader.core.models import Article, Body, Feed  # noqa: E402
-from reader.core.store import Store  # noqa: E402
+from reader.core.storage.store import Store  # noqa: E402
 
 _SYLLABLE_TEXT = "ka lo mi ren tas vor bel dun fi gar hol jen kri mus nor pel quo sar tin ul"
 SYLLABLES = _SYLLABLE_TEXT.split()

@@ -19,8 +19,9 @@ from typing import Any
 from reader import __version__
 from reader.core import bookmarks as bookmark_formats
 from reader.core import config
-from reader.core.discover import AmbiguousFeeds
+from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import ReaderError, SourceError, StoreCorrupt, StoreLocked
+from reader.core.ingest.discover import AmbiguousFeeds
 from reader.core.library import (
     Library,
     RefreshOutcome,
@@ -29,7 +30,6 @@ from reader.core.library import (
     write_export,
 )
 from reader.core.models import Bookmark, Quote
-from reader.core.quotes import find_quotes
 from reader.core.sanitize import clean_line
 from reader.core.settings import load_settings
 
@@ -539,7 +539,7 @@ def cmd_bindings() -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from reader.core.store import check_database, restore_database
+    from reader.core.storage.store import check_database, restore_database
 
     path = config.db_dir(args.db)
     if args.verb == "check":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reader.core.document import parse_text
-from reader.core.quotes import find_quotes
+from reader.core.analysis.document import parse_text
+from reader.core.analysis.quotes import find_quotes
 from reader.ui.article_text import SPEAKER_MARK, block_text
 
 

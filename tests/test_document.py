@@ -1,4 +1,4 @@
-"""Tests for reader.core.document: HTML, plain text and Markdown into Documents.
+"""Tests for reader.core.analysis.document: HTML, plain text and Markdown into Documents.
 
 Lifting test set (tests/data/lifting): 16 fictional articles, 8 plain text and 8
 HTML; 11 carry a trailing related block, 9 have decoy "related"/"see also"/"read
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.core.document import build_document, parse_html, parse_markdown, parse_text
+from reader.core.analysis.document import build_document, parse_html, parse_markdown, parse_text
 from reader.core.models import Body, Document, RelatedItem
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ import pytest
 
 from reader.cli import main
 from reader.core.library import open_library
-from reader.core.store import Store, check_database
+from reader.core.storage.store import Store, check_database
 from tests.conftest import frozen_clock
 from tests.hostile_corpus import many_entries_json
 

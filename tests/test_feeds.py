@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from reader.core import feeds
-from reader.core.feeds import ParsedFeed, parse_feed
+from reader.core.ingest import feeds, records
+from reader.core.ingest.feeds import parse_feed
+from reader.core.ingest.records import ParsedFeed
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -74,7 +75,7 @@ def test_the_fast_path_reads_a_feed_as_feedparser_does(
     )
     assert len(fast.entries) == len(expected.entries)
     for got, want in zip(fast.entries, expected.entries, strict=True):
-        assert feeds.article_id_for("f", got) == feeds.article_id_for("f", want)
+        assert records.article_id_for("f", got) == records.article_id_for("f", want)
         assert (got.title, got.link, got.author, got.published) == (
             want.title,
             want.link,

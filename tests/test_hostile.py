@@ -22,7 +22,7 @@ import orjson
 import pytest
 
 from reader.cli import main
-from reader.core.feeds import parse_feed
+from reader.core.ingest.feeds import parse_feed
 from reader.core.library import Library, open_library
 from reader.core.sanitize import url_scheme
 from tests.conftest import FeedServer, frozen_clock
@@ -240,7 +240,7 @@ def test_every_corpus_file_through_http(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Durability is the fault test's business; here fsync only costs time.
-    monkeypatch.setattr("reader.core.store.os.fsync", lambda fd: None)
+    monkeypatch.setattr("reader.core.storage.store.os.fsync", lambda fd: None)
     db = tmp_path / "db"
     before = prepare(db)
     accepted: dict[str, str] = {}
@@ -343,7 +343,7 @@ def test_a_byte_order_mark_outranks_the_servers_charset() -> None:
 def test_index_terms_of_a_huge_text_is_bounded() -> None:
     import time
 
-    from reader.core.related import index_terms
+    from reader.core.analysis.related import index_terms
 
     started = time.monotonic()
     terms = index_terms("Big [b] " * 131072, "Word Ann Lee said. " * 60000)

@@ -14,10 +14,10 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.core.document import parse_html, parse_text
+from reader.core.analysis.document import parse_html, parse_text
+from reader.core.analysis.quotes import find_quotes
+from reader.core.analysis.related import index_terms, inline_links, normalise_url, related_links
 from reader.core.models import Article, Document, EntryLink
-from reader.core.quotes import find_quotes
-from reader.core.related import index_terms, inline_links, normalise_url, related_links
 from tests.hostile_corpus import CONTROL
 
 _PIECES = st.sampled_from(

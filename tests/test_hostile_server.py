@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.fetch import Fetcher
+from reader.core.ingest.fetch import Fetcher
 from reader.core.library import Library, open_library
 from tests.conftest import FROZEN_NOW, frozen_clock, rss
 

@@ -8,8 +8,8 @@ import pytest
 
 from reader.cli import main
 from reader.core.errors import SourceError
+from reader.core.ingest.opml import OpmlFeed, parse_opml, write_opml
 from reader.core.library import open_library
-from reader.core.opml import OpmlFeed, parse_opml, write_opml
 from tests.conftest import FROZEN_NOW, FeedServer, rss
 
 NESTED = b"""<?xml version="1.0" encoding="UTF-8"?>

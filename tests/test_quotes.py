@@ -1,4 +1,4 @@
-"""Quotation finding and attribution (reader.core.quotes).
+"""Quotation finding and attribution (reader.core.analysis.quotes).
 
 The hand-written articles under tests/data/quotes are invented (people, places
 and outlets); each has a ``.expected.json`` table of quotations and speakers.
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reader.core.analysis.quotes import find_quotes, speakers
 from reader.core.models import Block, Document, Quote, Span
-from reader.core.quotes import find_quotes, speakers
 
 DATA = Path(__file__).parent / "data" / "quotes"
 SEED = Path(__file__).parent.parent / "seeds" / "000_f9c39cc6b21bc300.txt"
@@ -150,7 +150,7 @@ SEED_EXPECTED = [
 
 
 def test_seed_golden() -> None:
-    from reader.core.document import parse_text
+    from reader.core.analysis.document import parse_text
 
     doc = parse_text(SEED.read_text(encoding="utf-8"))
     assert pairs(doc) == SEED_EXPECTED
@@ -394,7 +394,7 @@ def test_possessive_before_a_quote_names_a_show() -> None:
 
 
 def test_html_through_the_real_parser() -> None:
-    from reader.core.document import parse_html
+    from reader.core.analysis.document import parse_html
 
     html = (
         "<p>Mayor <a href='/p/1'>Lena Corvo</a> said the plan was "
@@ -413,7 +413,7 @@ def test_html_through_the_real_parser() -> None:
 
 
 def test_a_councillors_title_is_not_part_of_her_name() -> None:
-    from reader.core.document import parse_text
+    from reader.core.analysis.document import parse_text
 
     doc = parse_text(
         "Title\n\n“We asked what it would cost,” said Councillor Odile Frankopan-Reyes. "

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from reader.core.document import parse_html, parse_text
-from reader.core.quotes import HEADLINE, find_quotes
+from reader.core.analysis.document import parse_html, parse_text
+from reader.core.analysis.quotes import HEADLINE, find_quotes
 
 CASES: list[tuple[str, str, dict[str, str | None]]] = [
     (

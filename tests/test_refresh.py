@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from reader.cli import main
-from reader.core.discover import AmbiguousFeeds, discover_feeds
 from reader.core.errors import SourceError
-from reader.core.feeds import parse_feed
-from reader.core.fetch import USER_AGENT, Fetcher, FetchError, parse_retry_after
+from reader.core.ingest.discover import AmbiguousFeeds, discover_feeds
+from reader.core.ingest.feeds import parse_feed
+from reader.core.ingest.fetch import USER_AGENT, Fetcher, FetchError, parse_retry_after
 from reader.core.library import Library, open_library
 from tests.conftest import FROZEN_NOW, FeedServer, rss
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.models import Article, Document, EntryLink, Link, RelatedItem
-from reader.core.related import (
+from reader.core.analysis.related import (
     MAX_TERMS,
     BacklinkIndex,
     KeyIndex,
@@ -25,6 +24,7 @@ from reader.core.related import (
     outbound_urls,
     related_links,
 )
+from reader.core.models import Article, Document, EntryLink, Link, RelatedItem
 
 # --------------------------------------------------------------------------- index_terms
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from reader.cli import main
-from reader.core import search as fulltext
+from reader.core.analysis import search as fulltext
 from reader.core.errors import StoreCorrupt
 from reader.core.library import Library, open_library
 from reader.core.models import Quote
-from reader.core.store import StoredArray
+from reader.core.storage.store import StoredArray
 from tests.conftest import frozen_clock, rss
 
 HARBOUR = (

@@ -21,14 +21,14 @@ import pytest
 from reader.core.errors import StoreCorrupt, StoreLocked
 from reader.core.library import Library, open_library
 from reader.core.models import Article, Body
-from reader.core.store import Store
+from reader.core.storage.store import Store
 from tests.conftest import frozen_clock, rss
 
 WRITER = textwrap.dedent(
     """
     import sys
     from reader.core.models import Article, Body
-    from reader.core.store import Store
+    from reader.core.storage.store import Store
     from reader.core.models import Feed
 
     store = Store(sys.argv[1])
@@ -143,7 +143,7 @@ def test_bodies_live_apart_and_load_on_demand(db_path: Path) -> None:
 def test_one_write_per_action_not_per_article(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reader.core.store as store_module
+    import reader.core.storage.store as store_module
 
     writes: list[Path] = []
     real = store_module.atomic_write
@@ -362,7 +362,7 @@ def test_derived_files_from_before_compression_are_rewritten_compressed(db_path:
 
 def test_records_from_older_versions_still_load() -> None:
     """A record missing fields added later loads with their defaults."""
-    from reader.core.store import article_from_doc, article_to_doc
+    from reader.core.storage.store import article_from_doc, article_to_doc
 
     old = article_from_doc({"id": "a1", "feed_id": "f1", "title": "Old", "summary": "s"})
     assert (old.id, old.title, old.link, old.entry_links, old.pending) == (

@@ -18,21 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from reader.core import config
-from reader.core import search as fulltext
-from reader.core.document import build_document
-from reader.core.errors import NotFound, ReaderError, SourceError
-from reader.core.feeds import (
-    ParsedEntry,
-    ParsedFeed,
-    article_id_for,
-    content_hash,
-    feed_id_for,
-    parse_feed,
-    read_document,
-)
-from reader.core.models import Article, Bookmark, Document, Feed, Quote
-from reader.core.quotes import find_quotes
-from reader.core.related import (
+from reader.core.analysis import search as fulltext
+from reader.core.analysis.document import build_document
+from reader.core.analysis.quotes import find_quotes
+from reader.core.analysis.related import (
     BacklinkIndex,
     KeyIndex,
     RelatedLink,
@@ -44,8 +33,19 @@ from reader.core.related import (
     outbound_urls,
     related_links,
 )
+from reader.core.errors import NotFound, ReaderError, SourceError
+from reader.core.ingest.feeds import parse_feed
+from reader.core.ingest.local import read_document
+from reader.core.ingest.records import (
+    ParsedEntry,
+    ParsedFeed,
+    article_id_for,
+    content_hash,
+    feed_id_for,
+)
+from reader.core.models import Article, Bookmark, Document, Feed, Quote
 from reader.core.sanitize import clean_line, url_scheme
-from reader.core.store import (
+from reader.core.storage.store import (
     LINKS_KIND,
     QUOTES_KIND,
     Store,
@@ -57,8 +57,8 @@ from reader.core.store import (
 _T = TypeVar("_T")
 
 if TYPE_CHECKING:
-    from reader.core.fetch import FetchResult
-    from reader.core.refresh import Fetched
+    from reader.core.ingest.fetch import FetchResult
+    from reader.core.ingest.refresh import Fetched
 
 # Fetching, parsing, OPML and bookmark formats are imported where they are used:
 # the app's first screen needs none of them (~90 ms of imports).
@@ -185,7 +185,7 @@ class Library:
     ) -> None:
         self.store = store
         self.concurrency = concurrency  # feeds fetched at once
-        self.fetcher = fetcher  # None: reader.core.fetch, over the network
+        self.fetcher = fetcher  # None: reader.core.ingest.fetch, over the network
         self.clock = clock
         self.retention = retention  # most articles kept per feed; 0 keeps everything
         self._documents: OrderedDict[str, Document] = OrderedDict()
@@ -238,8 +238,8 @@ class Library:
         rel="alternate">``): one is taken, several need ``pick`` (from 1) or
         raise AmbiguousFeeds with the list. Nothing is stored when it fails.
         """
-        from reader.core.discover import choose, discover_feeds
-        from reader.core.refresh import read_local
+        from reader.core.ingest.discover import choose, discover_feeds
+        from reader.core.ingest.refresh import read_local
 
         kind = source_kind(source)
         url = normalise_source(source)
@@ -300,13 +300,13 @@ class Library:
     ) -> list[RefreshOutcome]:
         """Fetch and ingest feeds; a failure is recorded on its feed and loses nothing.
 
-        Feeds are fetched and parsed concurrently (reader.core.refresh) and
+        Feeds are fetched and parsed concurrently (reader.core.ingest.refresh) and
         ingested here one at a time as each completes; the store is written
         once, at the end. A feed whose server asked to wait (Retry-After) is
         not requested before then. ``progress(done, total, outcome)`` is called
         after each feed; outcomes come back in the order of the feeds.
         """
-        from reader.core.refresh import due, refresh_feeds
+        from reader.core.ingest.refresh import due, refresh_feeds
 
         chosen = self.store.feeds() if feed_ids is None else [self.feed(f) for f in feed_ids]
         feeds = list({feed.id: feed for feed in chosen}.values())
@@ -922,7 +922,7 @@ class Library:
         used as it is.
         """
         if self.fetcher is None:
-            from reader.core.fetch import Fetcher as HttpFetcher
+            from reader.core.ingest.fetch import Fetcher as HttpFetcher
 
             shared = HttpFetcher(concurrency=self.concurrency)
             return shared, shared.close
@@ -931,7 +931,7 @@ class Library:
     @staticmethod
     def _feed_or_page(url: str, result: FetchResult) -> ParsedFeed | None:
         """The parsed feed, or None when the URL is a web page (to look for feed links in)."""
-        from reader.core.discover import looks_like_html
+        from reader.core.ingest.discover import looks_like_html
 
         content_type = result.headers.get("content-type", "")
         if looks_like_html(result.content):
@@ -945,8 +945,8 @@ class Library:
 
     def _ingest_fetched(self, fetched: Fetched) -> RefreshOutcome:
         """Store one feed's refresh: new entries, or the error and when it happened."""
-        from reader.core.fetch import parse_retry_after
-        from reader.core.refresh import retry_until
+        from reader.core.ingest.fetch import parse_retry_after
+        from reader.core.ingest.refresh import retry_until
 
         feed, result = fetched.feed, fetched.result
         now = self.clock()
@@ -1008,7 +1008,7 @@ class Library:
         A broken file raises SourceError before anything is stored. Returns the
         feeds added (ones already subscribed are left as they are).
         """
-        from reader.core.opml import parse_opml
+        from reader.core.ingest.opml import parse_opml
 
         items = parse_opml(data, source)
         added: list[Feed] = []
@@ -1033,7 +1033,7 @@ class Library:
 
     def export_opml(self) -> str:
         """Every http(s) subscription as OPML 2.0, folders as nested outlines."""
-        from reader.core.opml import OpmlFeed, write_opml
+        from reader.core.ingest.opml import OpmlFeed, write_opml
 
         return write_opml(
             [

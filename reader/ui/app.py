@@ -25,11 +25,11 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, OptionList
 from textual.worker import get_current_worker
 
+from reader.core.analysis.related import inline_links
 from reader.core.config import styles_path
 from reader.core.errors import Interrupted, ReaderError
 from reader.core.library import Library, RefreshOutcome, write_export
 from reader.core.models import Article, Bookmark
-from reader.core.related import inline_links
 from reader.core.sanitize import OPENABLE_SCHEMES, clean_line, clean_url
 from reader.core.settings import Settings, chosen_theme, save_theme
 from reader.ui.commands import EXPORT_FORMATS, ReaderCommands

@@ -20,9 +20,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from reader.core.analysis.search import match_spans
 from reader.core.models import Article, Bookmark
 from reader.core.sanitize import clean_line
-from reader.core.search import match_spans
 from reader.ui.article_text import format_date
 
 ROW_HEIGHT = 2

@@ -26,12 +26,13 @@ from urllib.parse import urlsplit
 
 from reader.core.config import DEFAULT_CONCURRENCY
 from reader.core.errors import ReaderError, SourceError
-from reader.core.feeds import ParsedFeed, parse_feed, read_document, read_folder
-from reader.core.fetch import FetchError, FetchResult
+from reader.core.ingest.feeds import parse_feed
+from reader.core.ingest.fetch import FetchError, FetchResult
+from reader.core.ingest.local import DOCUMENT_SUFFIXES, read_document, read_folder
+from reader.core.ingest.records import ParsedFeed
 from reader.core.models import Feed
 
 Fetcher = Callable[..., FetchResult]
-DOCUMENT_SUFFIXES = (".txt", ".html", ".htm", ".md")
 
 
 @dataclass

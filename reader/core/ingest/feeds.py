@@ -1,69 +1,23 @@
-"""Sources -> parsed feeds: feed bytes through feedparser, or a folder of documents.
+"""Feed bytes -> ParsedFeed: RSS and Atom (a strict fast path, else feedparser), JSON Feed.
 
-Nothing here touches the network or the store; ids are derived here so that a
-re-ingest of the same entry always lands on the same article.
+Nothing here touches the network or the store.
 """
 
 from __future__ import annotations
 
 import calendar
 import functools
-import hashlib
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lxml import etree
 
 from reader.core.errors import SourceError
+from reader.core.ingest.records import MAX_TITLE_CHARS, ParsedEntry, ParsedFeed
 from reader.core.models import Body, EntryLink
 from reader.core.sanitize import clean_line, clean_text, clean_url
-
-DOCUMENT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html", ".md": "markdown"}
-MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
-MAX_TITLE_CHARS = 1000  # a 1 MiB headline is an attack, not a headline
-
-
-@dataclass
-class ParsedEntry:
-    guid: str
-    title: str
-    body: Body
-    link: str = ""
-    author: str = ""
-    published: str | None = None
-    entry_links: tuple[EntryLink, ...] = ()
-
-
-@dataclass
-class ParsedFeed:
-    title: str
-    description: str = ""
-    site_url: str = ""
-    entries: list[ParsedEntry] = field(default_factory=list)
-    recovered: bool = False  # feedparser repaired a malformed document
-
-
-def _digest(*parts: str, size: int = 16) -> str:
-    return hashlib.sha1("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:size]
-
-
-def feed_id_for(source: str) -> str:
-    """A short stable id for a source URL or absolute path."""
-    return _digest(source, size=10)
-
-
-def article_id_for(feed_id: str, entry: ParsedEntry) -> str:
-    """Feed id + guid, else link, else title and date: stable across refreshes."""
-    key = entry.guid or entry.link or f"{entry.title}\x00{entry.published or ''}"
-    return _digest(feed_id, key)
-
-
-def content_hash(entry: ParsedEntry) -> str:
-    return _digest(entry.title, entry.body.content_type, entry.body.content, size=20)
 
 
 def iso_from_struct(value: Any) -> str | None:
@@ -283,7 +237,7 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
     """Parse feed bytes (never a URL: feedparser's own fetching has no timeout).
 
     RSS, Atom and RDF go through feedparser; JSON Feed 1.0/1.1 through
-    :mod:`reader.core.jsonfeed`. A malformed document feedparser can repair
+    :mod:`reader.core.ingest.jsonfeed`. A malformed document feedparser can repair
     keeps its entries and is marked ``recovered``; an empty document or one
     that is no feed at all (an HTML page, say) is a SourceError.
     """
@@ -291,7 +245,7 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
         raise SourceError(f"{clean_line(source)}: empty document")
     headers = headers or {}
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    from reader.core.jsonfeed import looks_like_json_feed, parse_json_feed
+    from reader.core.ingest.jsonfeed import looks_like_json_feed, parse_json_feed
 
     if looks_like_json_feed(data, content_type):
         return parse_json_feed(data, source)
@@ -343,36 +297,4 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
                 entry_links=_entry_links(entry),
             )
         )
-    return feed
-
-
-def read_document(path: Path) -> ParsedEntry:
-    """One .txt/.html/.md file as an article; the title comes from its content."""
-    from reader.core.document import build_document
-
-    kind = DOCUMENT_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise SourceError(f"{path}: not a .txt, .html or .md document")
-    try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise SourceError(f"{path}: larger than {MAX_DOCUMENT_BYTES // 1048576} MiB")
-        raw = path.read_bytes()
-    except OSError as error:
-        raise SourceError(f"{path}: {error.strerror}") from None
-    text = clean_text(raw.decode("utf-8", errors="replace"))
-    body = Body(text, kind)  # type: ignore[arg-type]
-    title = build_document(body).title or path.stem
-    return ParsedEntry(guid=path.name, title=clean_line(title)[:MAX_TITLE_CHARS], body=body)
-
-
-def read_folder(path: Path) -> ParsedFeed:
-    """A folder of documents as a feed, one article a file, in name order."""
-    if not path.is_dir():
-        raise SourceError(f"{path}: not a folder")
-    feed = ParsedFeed(title=path.name, description=f"Documents in {path}")
-    for item in sorted(path.iterdir()):
-        if item.is_file() and item.suffix.lower() in DOCUMENT_SUFFIXES:
-            feed.entries.append(read_document(item))
-    if not feed.entries:
-        raise SourceError(f"{path}: no .txt, .html or .md documents in this folder")
     return feed

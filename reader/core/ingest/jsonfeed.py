@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from reader.core.errors import SourceError
-from reader.core.feeds import MAX_TITLE_CHARS, ParsedEntry, ParsedFeed
+from reader.core.ingest.records import MAX_TITLE_CHARS, ParsedEntry, ParsedFeed
 from reader.core.models import Body, EntryLink
 from reader.core.sanitize import clean_line, clean_text, clean_url
 

@@ -1,0 +1,3 @@
+"""Understanding an article: its document, quotations, related terms and search terms.
+
+Nothing here reads or writes storage or the network."""

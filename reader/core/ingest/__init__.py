@@ -1,0 +1,1 @@
+"""Getting feeds and documents in: fetch, discover, parse, and decide what changes."""

@@ -1,0 +1,49 @@
+"""What a parsed feed is, and the ids that make a re-ingested entry the same article."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from reader.core.models import Body, EntryLink
+
+MAX_TITLE_CHARS = 1000  # a 1 MiB headline is an attack, not a headline
+
+
+@dataclass
+class ParsedEntry:
+    guid: str
+    title: str
+    body: Body
+    link: str = ""
+    author: str = ""
+    published: str | None = None
+    entry_links: tuple[EntryLink, ...] = ()
+
+
+@dataclass
+class ParsedFeed:
+    title: str
+    description: str = ""
+    site_url: str = ""
+    entries: list[ParsedEntry] = field(default_factory=list)
+    recovered: bool = False  # feedparser repaired a malformed document
+
+
+def _digest(*parts: str, size: int = 16) -> str:
+    return hashlib.sha1("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:size]
+
+
+def feed_id_for(source: str) -> str:
+    """A short stable id for a source URL or absolute path."""
+    return _digest(source, size=10)
+
+
+def article_id_for(feed_id: str, entry: ParsedEntry) -> str:
+    """Feed id + guid, else link, else title and date: stable across refreshes."""
+    key = entry.guid or entry.link or f"{entry.title}\x00{entry.published or ''}"
+    return _digest(feed_id, key)
+
+
+def content_hash(entry: ParsedEntry) -> str:
+    return _digest(entry.title, entry.body.content_type, entry.body.content, size=20)

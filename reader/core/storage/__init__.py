@@ -1,0 +1,1 @@
+"""Keeping the database: atomic files, codecs, sidecar arrays, schema, lock and recovery."""
