@@ -539,7 +539,7 @@ def cmd_bindings() -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from reader.core.storage.store import check_database, restore_database
+    from reader.core.storage.recovery import check_database, restore_database
 
     path = config.db_dir(args.db)
     if args.verb == "check":

@@ -24,7 +24,8 @@ import pytest
 
 from reader.cli import main
 from reader.core.library import open_library
-from reader.core.storage.store import Store, check_database
+from reader.core.storage.recovery import check_database
+from reader.core.storage.store import Store
 from tests.conftest import frozen_clock
 from tests.hostile_corpus import many_entries_json
 

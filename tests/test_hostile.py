@@ -240,7 +240,7 @@ def test_every_corpus_file_through_http(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Durability is the fault test's business; here fsync only costs time.
-    monkeypatch.setattr("reader.core.storage.store.os.fsync", lambda fd: None)
+    monkeypatch.setattr("reader.core.storage.atomic.os.fsync", lambda fd: None)
     db = tmp_path / "db"
     before = prepare(db)
     accepted: dict[str, str] = {}

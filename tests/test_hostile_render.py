@@ -19,7 +19,8 @@ import pytest
 
 from reader.core.library import Library, open_library
 from reader.core.models import Article, Body, Bookmark, EntryLink, Feed, Quote
-from reader.core.storage.store import QUOTES_KIND, quotes_to_aux
+from reader.core.storage.codecs import quotes_to_aux
+from reader.core.storage.schema import QUOTES_KIND
 from reader.ui.app import ReaderApp
 from tests.conftest import frozen_clock
 from tests.hostile_corpus import CONTROL, CORPUS_DIR

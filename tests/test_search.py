@@ -13,7 +13,7 @@ from reader.core.analysis import search as fulltext
 from reader.core.errors import StoreCorrupt
 from reader.core.library import Library, open_library
 from reader.core.models import Quote
-from reader.core.storage.store import StoredArray
+from reader.core.storage.sidecar import StoredArray
 from tests.conftest import frozen_clock, rss
 
 HARBOUR = (

@@ -143,15 +143,17 @@ def test_bodies_live_apart_and_load_on_demand(db_path: Path) -> None:
 def test_one_write_per_action_not_per_article(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import reader.core.storage.atomic as atomic_module
     import reader.core.storage.store as store_module
 
     writes: list[Path] = []
-    real = store_module.atomic_write
-    monkeypatch.setattr(
-        store_module,
-        "atomic_write",
-        lambda path, data, **kw: (writes.append(path), real(path, data, **kw)),
-    )
+    real = atomic_module.atomic_write
+    for module in (atomic_module, store_module):  # TinyDB files, and derived files
+        monkeypatch.setattr(
+            module,
+            "atomic_write",
+            lambda path, data, **kw: (writes.append(path), real(path, data, **kw)),
+        )
     store = Store(db_path)
     from reader.core.models import Feed
 
@@ -362,7 +364,7 @@ def test_derived_files_from_before_compression_are_rewritten_compressed(db_path:
 
 def test_records_from_older_versions_still_load() -> None:
     """A record missing fields added later loads with their defaults."""
-    from reader.core.storage.store import article_from_doc, article_to_doc
+    from reader.core.storage.codecs import article_from_doc, article_to_doc
 
     old = article_from_doc({"id": "a1", "feed_id": "f1", "title": "Old", "summary": "s"})
     assert (old.id, old.title, old.link, old.entry_links, old.pending) == (

@@ -45,14 +45,10 @@ from reader.core.ingest.records import (
 )
 from reader.core.models import Article, Bookmark, Document, Feed, Quote
 from reader.core.sanitize import clean_line, url_scheme
-from reader.core.storage.store import (
-    LINKS_KIND,
-    QUOTES_KIND,
-    Store,
-    atomic_write,
-    quotes_from_aux,
-    quotes_to_aux,
-)
+from reader.core.storage.atomic import atomic_write
+from reader.core.storage.codecs import quotes_from_aux, quotes_to_aux
+from reader.core.storage.schema import LINKS_KIND, QUOTES_KIND
+from reader.core.storage.store import Store
 
 _T = TypeVar("_T")
 

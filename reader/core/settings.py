@@ -21,7 +21,7 @@ import orjson
 from reader.core import config
 from reader.core.config import DEFAULT_CONCURRENCY
 from reader.core.sanitize import clean_line
-from reader.core.storage.store import atomic_write
+from reader.core.storage.atomic import atomic_write
 
 UI_STATE_FILE = "ui-state.json"
 DEFAULT_THEME = "textual-dark"

@@ -19,508 +19,55 @@ fsync, ``os.replace``). A kill at any moment leaves the old or the new file.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import fcntl
 import gc
-import hashlib
-import os
-import resource
-import shutil
-import sys
 import threading
-import zlib
-from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
 from tinydb import TinyDB
-from tinydb.storages import Storage
 
-from reader.core.errors import StoreCorrupt, StoreError, StoreLocked
-from reader.core.models import Article, Body, Bookmark, EntryLink, Feed, Quote
-
-# 2: summaries and quotations left article metadata for quotes/<id>.json
-# 3: the URLs an article links to left it for links/<id>.json
-SCHEMA_VERSION = 3
-QUOTES_KIND = "quotes"  # aux files: each article's summary and quotations
-LINKS_KIND = "links"  # aux files: the web URLs each article links to ("Linked from")
-TMP_SUFFIX = ".tmp"
-BACKUP_SUFFIX = ".bak"
-CORRUPT_SUFFIX = ".corrupt-"
-_BODY_CACHE_FEEDS = 8
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make the renames in ``folder`` durable."""
-    directory = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves the old or the new file.
-
-    ``sync_dir=False`` leaves the folder's fsync to the caller, who batches it.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}{TMP_SUFFIX}")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    if sync_dir:
-        fsync_dir(path.parent)
-
-
-_PACKED = "z:"
-_PACK_OVER = 512  # shorter texts are not worth compressing
-
-
-def pack_text(text: str) -> str:
-    """Article bodies compress about 3x; stored as "z:" + base64 of zlib data."""
-    if len(text) < _PACK_OVER:
-        return text if not text.startswith(_PACKED) else _PACKED + _b64(text)
-    return _PACKED + _b64(text)
-
-
-def _b64(text: str) -> str:
-    packed = zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
-    return base64.b64encode(packed).decode("ascii")
-
-
-def unpack_text(stored: str) -> str:
-    if not stored.startswith(_PACKED):
-        return stored  # written before bodies were compressed, or short
-    try:
-        raw = zlib.decompress(base64.b64decode(stored[len(_PACKED) :]))
-    except (ValueError, zlib.error) as error:
-        raise StoreCorrupt(f"a stored article body is damaged ({error})") from None
-    return raw.decode("utf-8", "surrogatepass")
-
-
-_PACKED_AUX = "zjson"
-
-
-def _aux_file(mapping: dict[str, Any]) -> bytes:
-    """A TinyDB-shaped file of one document, its JSON compressed: derived data
-    is read back only to build an index, and is ~40% of the disk."""
-    packed = base64.b64encode(zlib.compress(orjson.dumps(mapping), 6)).decode("ascii")
-    return orjson.dumps({"aux": {"1": {_PACKED_AUX: packed}}})
-
-
-def _unpack_aux(packed: str, path: Path) -> Any:
-    try:
-        return orjson.loads(zlib.decompress(base64.b64decode(packed)))
-    except (ValueError, zlib.error, orjson.JSONDecodeError) as error:
-        raise StoreCorrupt(f"database file {path} is damaged ({error})") from None
-
-
-_ARRAY = "$array"  # an array's place in its sidecar: [typecode, byte offset, length]
-_SIDECAR = "$arrays"  # the sidecar's file name
-_TYPECODES = frozenset("BHIfd")
-
-
-def _split_arrays(mapping: dict[str, Any], feed_id: str) -> tuple[dict[str, Any], bytes, str]:
-    """The mapping with its top-level arrays replaced by places in one sidecar's bytes.
-
-    The sidecar's name carries a hash of its bytes: a new one never overwrites
-    the file an older JSON (or a running reader's open file) points to.
-    """
-    if not any(isinstance(v, array) for v in mapping.values()):
-        return mapping, b"", ""
-    chunks: list[bytes] = []
-    offset = 0
-    plain: dict[str, Any] = {}
-    for key, value in mapping.items():
-        if not isinstance(value, array):
-            plain[key] = value
-            continue
-        if sys.byteorder == "big":
-            value = array(value.typecode, value)
-            value.byteswap()
-        raw = value.tobytes()
-        plain[key] = {_ARRAY: [value.typecode, offset, len(value)]}
-        chunks.append(raw)
-        offset += len(raw)
-    data = b"".join(chunks)
-    name = f"{feed_id}.{hashlib.blake2b(data, digest_size=8).hexdigest()}.bin"
-    plain[_SIDECAR] = name
-    return plain, data, name
-
-
-class StoredArray:
-    """A read-only array in a sidecar file, read a slice at a time with ``pread``.
-
-    Not memory-mapped: the kernel maps whole page-cache folios (~200 KiB here)
-    on a touch, so a few searches would map most of the index into the
-    process. Read this way, the postings stay in the page cache and never count
-    toward the reader's memory; a slice costs a system call (~2 µs). The file
-    stays open, so a sidecar replaced and unlinked by a flush is still readable.
-    """
-
-    __slots__ = ("typecode", "itemsize", "_file", "_offset", "_length")
-
-    def __init__(self, file: IO[bytes], typecode: str, offset: int, length: int) -> None:
-        self.typecode = typecode
-        self.itemsize = array(typecode).itemsize
-        self._file, self._offset, self._length = file, offset, length
-
-    def __len__(self) -> int:
-        return self._length
-
-    def __getitem__(self, where: slice) -> array[Any]:
-        start, stop, step = where.indices(self._length)
-        if step != 1:
-            raise ValueError("StoredArray slices are contiguous")
-        values = array(self.typecode)
-        if stop > start:
-            size = self.itemsize
-            raw = os.pread(self._file.fileno(), (stop - start) * size, self._offset + start * size)
-            if len(raw) != (stop - start) * size:
-                raise StoreCorrupt(f"database file {self._file.name} is truncated")
-            values.frombytes(raw)
-            if sys.byteorder == "big":
-                values.byteswap()
-        return values
-
-
-def _join_arrays(document: dict[str, Any], named_in: Path) -> dict[str, Any]:
-    """Arrays back in place, as :class:`StoredArray` views of the sidecar."""
-    name = str(document.pop(_SIDECAR))
-    path = named_in.parent / name
-    if Path(name).name != name or not name.endswith(".bin"):
-        raise StoreCorrupt(f"database file {named_in} is damaged (sidecar {name!r})")
-    places = {k: v[_ARRAY] for k, v in document.items() if isinstance(v, dict) and _ARRAY in v}
-    try:
-        file = open(path, "rb")  # noqa: SIM115 - owned by the arrays, closed when they go
-        size = os.fstat(file.fileno()).st_size
-    except OSError as error:
-        raise StoreCorrupt(f"database file {path} cannot be read ({error.strerror})") from None
-    for key, place in places.items():
-        try:
-            typecode, offset, length = place
-            end = offset + length * array(typecode).itemsize
-            if typecode not in _TYPECODES or not 0 <= offset <= end <= size:
-                raise ValueError(place)
-        except (TypeError, ValueError) as error:
-            file.close()
-            raise StoreCorrupt(f"database file {path} is damaged ({error!r})") from None
-        document[key] = StoredArray(file, typecode, offset, length)
-    return document
-
-
-def backup_path(path: Path) -> Path:
-    """Where the last good copy of a database file is kept: ``<name>.bak`` beside it."""
-    return path.with_name(path.name + BACKUP_SUFFIX)
-
-
-def keep_good_copy(path: Path, *, link: bool = True) -> None:
-    """Make ``<name>.bak`` the file as it is now (it parsed), before it is replaced.
-
-    A hard link costs no copy: we only ever replace the file (``os.replace``),
-    never write it in place, so the link keeps the old contents. ``link=False``
-    copies, for a file that stays live (damage in place would reach a link).
-    """
-    tmp = path.with_name(f".{path.name}{BACKUP_SUFFIX}.{os.getpid()}{TMP_SUFFIX}")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    try:
-        if not link:
-            raise OSError("copy")
-        os.link(path, tmp)
-    except FileNotFoundError:
-        return
-    except OSError:  # asked to copy, or a file system without hard links
-        try:
-            shutil.copyfile(path, tmp)
-        except FileNotFoundError:
-            return
-    os.replace(tmp, backup_path(path))
-
-
-class AtomicStorage(Storage):
-    """TinyDB storage that holds the file in memory and persists it on :meth:`flush`."""
-
-    def __init__(self, path: str, readonly: bool = False, backups: bool = True) -> None:
-        self.path = Path(path)
-        self.readonly = readonly
-        self.backups = backups  # keep <file>.bak; off for bodies and derived indexes
-        self.dirty = False
-        self._data: dict[str, dict[str, Any]] | None = None
-        self._read_from_disk = False  # the file on disk parsed: a good copy to keep
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        if self._data is None:
-            self._data = self._load()
-        return self._data
-
-    def _load(self) -> dict[str, dict[str, Any]]:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return {}
-        except OSError as error:
-            raise StoreCorrupt(f"cannot read database file {self.path}: {error.strerror}") from None
-        if not raw.strip():
-            raise StoreCorrupt(f"database file {self.path} is empty; it was left as it is")
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as error:
-            raise StoreCorrupt(
-                f"database file {self.path} is not valid JSON ({error}); it was left as it is"
-            ) from None
-        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
-            raise StoreCorrupt(f"database file {self.path} is not a TinyDB file; left as it is")
-        self._read_from_disk = True
-        return data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        if self.readonly:
-            raise StoreError(f"database {self.path.parent} is open read-only")
-        self._data = data
-        self.dirty = True
-
-    def flush(self, *, sync_dir: bool = True) -> None:
-        if self.dirty and self._data is not None:
-            if self._read_from_disk and self.backups:
-                keep_good_copy(self.path)
-            atomic_write(self.path, orjson.dumps(self._data), sync_dir=sync_dir)
-            self.dirty = False
-            self._read_from_disk = True
-
-    def release(self) -> None:
-        """Forget the parsed file once its records live elsewhere in memory."""
-        if not self.dirty:
-            self._data = None
-
-    def replace_table(self, name: str, documents: Iterable[dict[str, Any]]) -> None:
-        """Write one whole table without reading the file back first."""
-        self.write({name: {str(i): doc for i, doc in enumerate(documents, 1)}})
-
-    def close(self) -> None:
-        pass
-
-
-def _open_db(path: Path, readonly: bool, backups: bool = True) -> tuple[TinyDB, AtomicStorage]:
-    db = TinyDB(str(path), storage=AtomicStorage, readonly=readonly, backups=backups)
-    storage = db.storage
-    assert isinstance(storage, AtomicStorage)
-    storage.read()  # load now, so an unreadable file is reported at open
-    if backups and not readonly and storage._read_from_disk and not backup_path(path).exists():
-        keep_good_copy(path, link=False)  # a first good copy, before any write
-    return db, storage
-
-
-def _replace_table(db: TinyDB, name: str, documents: Iterable[dict[str, Any]]) -> None:
-    table = db.table(name)
-    table.truncate()
-    table.insert_multiple(documents)
-
-
-# -- record <-> document ------------------------------------------------------
-
-
-def article_to_doc(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "feed_id": article.feed_id,
-        "title": article.title,
-        "link": article.link,
-        "author": article.author,
-        "published": article.published,
-        "guid": article.guid,
-        "content_hash": article.content_hash,
-        "entry_links": [[e.url, e.rel, e.title, e.type] for e in article.entry_links],
-        "added_at": article.added_at,
-        **({"out_links": list(article.out_links)} if article.out_links else {}),
-        **({"pending": True} if article.pending else {}),
-    }
-
-
-def article_from_doc(doc: dict[str, Any]) -> Article:
-    """A stored record as an Article; strings many records repeat are kept once.
-
-    (Every article of a feed names the same feed and often the same refresh
-    time, and a guid is often the link: at 100,000 articles this is ~25 MiB.)
-    Runs once per article at start-up, so the record's keys are read directly;
-    a record missing one (written by an older version) takes the careful path.
-    """
-    try:
-        link, guid, links = doc["link"], doc["guid"], doc["entry_links"]
-        return Article(
-            doc["id"],
-            sys.intern(doc["feed_id"]),
-            doc["title"],
-            link,
-            sys.intern(doc["author"]),
-            doc["published"],
-            link if guid == link else guid,
-            doc["content_hash"],
-            tuple(EntryLink(*e) for e in links) if links else (),
-            sys.intern(doc["added_at"]),
-            doc.get("terms") or _NO_TERMS,
-            tuple(doc["out_links"]) if "out_links" in doc else (),
-            "pending" in doc and bool(doc["pending"]),
-        )
-    except KeyError:
-        return _article_from_old_doc(doc)
-
-
-def _article_from_old_doc(doc: dict[str, Any]) -> Article:
-    link = doc.get("link", "")
-    guid = doc.get("guid", "")
-    return Article(
-        id=doc["id"],
-        feed_id=sys.intern(doc["feed_id"]),
-        title=doc["title"],
-        link=link,
-        author=sys.intern(doc.get("author", "")),
-        published=doc.get("published"),
-        guid=link if guid == link else guid,
-        content_hash=doc.get("content_hash", ""),
-        entry_links=tuple(EntryLink(*e) for e in doc.get("entry_links", ())),
-        added_at=sys.intern(doc.get("added_at", "")),
-        terms=doc.get("terms") or _NO_TERMS,
-        out_links=tuple(doc.get("out_links", ())),
-        pending=bool(doc.get("pending", False)),
-    )
-
-
-_NO_TERMS: dict[str, float] = {}  # shared and never mutated: Article.terms is only replaced
-
-
-def quotes_to_aux(found: dict[str, tuple[str, tuple[Quote, ...]]]) -> dict[str, Any]:
-    """{article id: (summary, quotations)} as stored in ``quotes/<feed id>.json``."""
-    return {
-        article_id: [
-            summary,
-            [[q.paragraph, q.start, q.end, q.text, q.speaker, q.last_paragraph] for q in quotes],
-        ]
-        for article_id, (summary, quotes) in found.items()
-    }
-
-
-def quotes_from_aux(stored: dict[str, Any] | None) -> dict[str, tuple[str, tuple[Quote, ...]]]:
-    """The inverse of :func:`quotes_to_aux`; malformed entries are skipped (derived data)."""
-    found: dict[str, tuple[str, tuple[Quote, ...]]] = {}
-    for article_id, value in (stored or {}).items():
-        try:
-            summary, quotes = value
-            found[article_id] = (str(summary), tuple(Quote(*q) for q in quotes))
-        except (TypeError, ValueError):
-            continue
-    return found
-
-
-def _feed_to_doc(feed: Feed) -> dict[str, Any]:
-    return {name: getattr(feed, name) for name in Feed.__slots__}
-
-
-def _bookmark_to_doc(bookmark: Bookmark) -> dict[str, Any]:
-    doc = {name: getattr(bookmark, name) for name in Bookmark.__slots__}
-    doc["tags"] = list(bookmark.tags)
-    return doc
-
-
-def _bookmark_from_doc(doc: dict[str, Any]) -> Bookmark:
-    return Bookmark(**{**doc, "tags": tuple(doc.get("tags", ()))})
-
-
-# -- the lock, and the way out of an unreadable file ------------------------------
-
-
-def lock_database(path: Path) -> IO[str]:
-    """Take the one-writer lock of the database at ``path``; the handle holds it."""
-    handle = open(path / "lock", "a+", encoding="utf-8")  # noqa: SIM115 - held open
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise StoreLocked(
-            f"database {path} is in use by process {holder}; close it first"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
-
-
-def database_files(path: Path) -> list[Path]:
-    """Every data file of the database at ``path`` (not backups, temporary or set-aside files)."""
-    return sorted(
-        file
-        for file in path.rglob("*.json")
-        if file.is_file() and not any(part.startswith(".") for part in file.relative_to(path).parts)
-    )
-
-
-def check_database(path: Path) -> list[str]:
-    """One line per database file that cannot be read (each names its path); [] when all can."""
-    if not (path / "library.json").exists():
-        return [f"no database at {path}"]
-    problems = []
-    for file in database_files(path):
-        try:
-            AtomicStorage(str(file), readonly=True).read()
-        except StoreCorrupt as error:
-            kept = backup_path(file)
-            hint = "; `reader db restore` puts back its last good copy" if kept.exists() else ""
-            problems.append(f"{error}{hint}")
-    return problems
-
-
-def restore_database(path: Path, now: str) -> list[str]:
-    """Put back the last good copy of every unreadable file; readable files are not touched.
-
-    The unreadable file is moved aside as ``<name>.corrupt-<now>``, never deleted.
-    Returns one line per file, saying what was done. Holds the writer lock.
-    """
-    if not path.is_dir():
-        raise StoreError(f"no database at {path}")
-    lock = lock_database(path)
-    try:
-        done = []
-        for file in database_files(path):
-            try:
-                AtomicStorage(str(file), readonly=True).read()
-                continue
-            except StoreCorrupt:
-                pass
-            kept = backup_path(file)
-            try:
-                AtomicStorage(str(kept), readonly=True).read()
-                good = kept.read_bytes()
-            except (StoreCorrupt, OSError):
-                done.append(f"{file}: unreadable, and no readable copy to restore; left as it is")
-                continue
-            aside = file.with_name(f"{file.name}{CORRUPT_SUFFIX}{now}")
-            os.replace(file, aside)
-            atomic_write(file, good)
-            done.append(f"{file}: restored its last good copy; the unreadable file is {aside}")
-        return done
-    finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
-
-
-def _allow_open_files(wanted: int = 65536) -> None:
-    """Each sidecar in use stays open (one per feed and kind, see StoredArray):
-    lift the soft limit (often 1024) toward the hard one, as far as allowed."""
-    with contextlib.suppress(ValueError, OSError):
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        if soft != resource.RLIM_INFINITY and soft < target:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-
+from reader.core.errors import StoreCorrupt, StoreError
+from reader.core.models import Article, Body, Bookmark, Feed
+from reader.core.storage.atomic import (
+    AtomicStorage,
+    _open_db,
+    _replace_table,
+    atomic_write,
+    backup_path,
+    fsync_dir,
+)
+from reader.core.storage.codecs import (
+    _PACKED_AUX,
+    _aux_file,
+    _bookmark_from_doc,
+    _bookmark_to_doc,
+    _feed_to_doc,
+    _unpack_aux,
+    article_from_doc,
+    article_to_doc,
+    pack_text,
+    unpack_text,
+)
+from reader.core.storage.recovery import (
+    _allow_open_files,
+    lock_database,
+)
+from reader.core.storage.schema import (
+    _BODY_CACHE_FEEDS,
+    LINKS_KIND,
+    QUOTES_KIND,
+    SCHEMA_VERSION,
+    TMP_SUFFIX,
+)
+from reader.core.storage.sidecar import (
+    _SIDECAR,
+    _join_arrays,
+    _split_arrays,
+)
 
 # -- the store ----------------------------------------------------------------
 

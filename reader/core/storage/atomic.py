@@ -1,0 +1,154 @@
+"""Atomic files: write a temporary file, fsync, rename; keep the last good copy; the
+TinyDB storage that writes that way, once per flush."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from reader.core.errors import StoreCorrupt, StoreError
+from reader.core.storage.schema import (
+    BACKUP_SUFFIX,
+    TMP_SUFFIX,
+)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` durable."""
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def atomic_write(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old or the new file.
+
+    ``sync_dir=False`` leaves the folder's fsync to the caller, who batches it.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}{TMP_SUFFIX}")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    if sync_dir:
+        fsync_dir(path.parent)
+
+
+def backup_path(path: Path) -> Path:
+    """Where the last good copy of a database file is kept: ``<name>.bak`` beside it."""
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def keep_good_copy(path: Path, *, link: bool = True) -> None:
+    """Make ``<name>.bak`` the file as it is now (it parsed), before it is replaced.
+
+    A hard link costs no copy: we only ever replace the file (``os.replace``),
+    never write it in place, so the link keeps the old contents. ``link=False``
+    copies, for a file that stays live (damage in place would reach a link).
+    """
+    tmp = path.with_name(f".{path.name}{BACKUP_SUFFIX}.{os.getpid()}{TMP_SUFFIX}")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    try:
+        if not link:
+            raise OSError("copy")
+        os.link(path, tmp)
+    except FileNotFoundError:
+        return
+    except OSError:  # asked to copy, or a file system without hard links
+        try:
+            shutil.copyfile(path, tmp)
+        except FileNotFoundError:
+            return
+    os.replace(tmp, backup_path(path))
+
+
+class AtomicStorage(Storage):
+    """TinyDB storage that holds the file in memory and persists it on :meth:`flush`."""
+
+    def __init__(self, path: str, readonly: bool = False, backups: bool = True) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self.backups = backups  # keep <file>.bak; off for bodies and derived indexes
+        self.dirty = False
+        self._data: dict[str, dict[str, Any]] | None = None
+        self._read_from_disk = False  # the file on disk parsed: a good copy to keep
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            raise StoreCorrupt(f"cannot read database file {self.path}: {error.strerror}") from None
+        if not raw.strip():
+            raise StoreCorrupt(f"database file {self.path} is empty; it was left as it is")
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            raise StoreCorrupt(
+                f"database file {self.path} is not valid JSON ({error}); it was left as it is"
+            ) from None
+        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+            raise StoreCorrupt(f"database file {self.path} is not a TinyDB file; left as it is")
+        self._read_from_disk = True
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self.readonly:
+            raise StoreError(f"database {self.path.parent} is open read-only")
+        self._data = data
+        self.dirty = True
+
+    def flush(self, *, sync_dir: bool = True) -> None:
+        if self.dirty and self._data is not None:
+            if self._read_from_disk and self.backups:
+                keep_good_copy(self.path)
+            atomic_write(self.path, orjson.dumps(self._data), sync_dir=sync_dir)
+            self.dirty = False
+            self._read_from_disk = True
+
+    def release(self) -> None:
+        """Forget the parsed file once its records live elsewhere in memory."""
+        if not self.dirty:
+            self._data = None
+
+    def replace_table(self, name: str, documents: Iterable[dict[str, Any]]) -> None:
+        """Write one whole table without reading the file back first."""
+        self.write({name: {str(i): doc for i, doc in enumerate(documents, 1)}})
+
+    def close(self) -> None:
+        pass
+
+
+def _open_db(path: Path, readonly: bool, backups: bool = True) -> tuple[TinyDB, AtomicStorage]:
+    db = TinyDB(str(path), storage=AtomicStorage, readonly=readonly, backups=backups)
+    storage = db.storage
+    assert isinstance(storage, AtomicStorage)
+    storage.read()  # load now, so an unreadable file is reported at open
+    if backups and not readonly and storage._read_from_disk and not backup_path(path).exists():
+        keep_good_copy(path, link=False)  # a first good copy, before any write
+    return db, storage
+
+
+def _replace_table(db: TinyDB, name: str, documents: Iterable[dict[str, Any]]) -> None:
+    table = db.table(name)
+    table.truncate()
+    table.insert_multiple(documents)
