@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reader.core.analysis.related import SimilarityIndex, index_terms  # noqa: E402
+from reader.core.analysis.similarity import SimilarityIndex, index_terms  # noqa: E402
 
 _SYLLABLE_TEXT = "ka lo mi ren tas vor bel dun fi gar hol jen kri mus nor pel quo sar tin ul"
 SYLLABLES = _SYLLABLE_TEXT.split()

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reader.core.analysis.document import parse_html, parse_text
+from reader.core.analysis.links import inline_links, normalise_url, related_links
 from reader.core.analysis.quotes import find_quotes
-from reader.core.analysis.related import index_terms, inline_links, normalise_url, related_links
+from reader.core.analysis.similarity import index_terms
 from reader.core.models import Article, Document, EntryLink
 from tests.hostile_corpus import CONTROL
 

@@ -26,6 +26,7 @@ def test_wheel_carries_styles_and_seeds_and_finds_them(tmp_path: Path) -> None:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "site")
     assert "reader/_data/styles.tcss" in names
+    assert "reader/core/analysis/quotes/first_names.tsv.gz" in names  # who is a person
     assert "reader/_data/seeds/000_f9c39cc6b21bc300.txt" in names
     assert any(n.startswith("reader/_data/seeds/") and n.endswith(".rss") for n in names)
     assert any(n.startswith("reader/_data/seeds/") and n.endswith(".atom") for n in names)
@@ -37,7 +38,8 @@ def test_wheel_carries_styles_and_seeds_and_finds_them(tmp_path: Path) -> None:
     # Run from the unpacked wheel, not the checkout: resources resolve inside it.
     code = (
         "from reader.core.config import seeds_dir, styles_path;"
-        "print(seeds_dir()); print(styles_path())"
+        "from reader.core.analysis.quotes.names import first_name_gender as g;"
+        "print(seeds_dir()); print(styles_path()); assert g('Mary') == 'she'"
     )
     done = subprocess.run(
         [

@@ -8,22 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.analysis.related import (
-    MAX_TERMS,
+from reader.core.analysis.links import (
     BacklinkIndex,
     KeyIndex,
     RelatedLink,
-    SimilarityIndex,
     archive_links,
     backlink_links,
     entry_links,
-    index_terms,
     inline_links,
-    is_entity,
     normalise_url,
     outbound_urls,
     related_links,
 )
+from reader.core.analysis.similarity import MAX_TERMS, SimilarityIndex, index_terms, is_entity
 from reader.core.models import Article, Document, EntryLink, Link, RelatedItem
 
 # --------------------------------------------------------------------------- index_terms

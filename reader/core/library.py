@@ -20,19 +20,18 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 from reader.core import config
 from reader.core.analysis import search as fulltext
 from reader.core.analysis.document import build_document
-from reader.core.analysis.quotes import find_quotes
-from reader.core.analysis.related import (
+from reader.core.analysis.links import (
     BacklinkIndex,
     KeyIndex,
     RelatedLink,
-    SimilarityIndex,
     archive_links,
     backlink_links,
-    index_terms,
     normalise_url,
     outbound_urls,
     related_links,
 )
+from reader.core.analysis.quotes import find_quotes
+from reader.core.analysis.similarity import SimilarityIndex, index_terms
 from reader.core.errors import NotFound, ReaderError, SourceError
 from reader.core.ingest.feeds import parse_feed
 from reader.core.ingest.local import read_document
@@ -677,8 +676,7 @@ class Library:
             if self._indexes is None:
                 with _long_lived():
                     # Built a few milliseconds at a time: the UI thread waits for
-                    # the interpreter lock while a worker holds it (frames stalled
-                    # 20-30 ms when the app paused only between feeds).
+                    # the interpreter lock while a worker holds it.
                     paced = self._paced
                     lookup = KeyIndex(paced((a.id, _lookup_keys(a)) for a in self.store.articles()))
 

@@ -25,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, OptionList
 from textual.worker import get_current_worker
 
-from reader.core.analysis.related import inline_links
+from reader.core.analysis.links import inline_links
 from reader.core.config import styles_path
 from reader.core.errors import Interrupted, ReaderError
 from reader.core.library import Library, RefreshOutcome, write_export

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from reader.core.analysis.related import RelatedLink
+from reader.core.analysis.links import RelatedLink
 from reader.core.analysis.search import SearchHit
 from reader.core.library import RefreshOutcome
 from reader.core.models import Article, Document, Quote

@@ -1,10 +1,8 @@
 """Full-text search over the whole archive: titles, authors, bodies and quotations.
 
-Bodies stay on disk (the store reads them only when an article opens), so a
-query cannot scan text. Each article's terms are counted once, at ingest, when
-its Document is at hand (:func:`article_terms`), and kept per feed in a
-:class:`FeedPostings` that the store persists as ``<db>/search/<feed_id>.json``.
-A query then reads only in-memory posting arrays.
+Bodies stay on disk, so a query cannot scan text. Each article's terms are
+counted once, when it is analysed (:func:`article_terms`), and kept per feed in
+a :class:`FeedPostings` (its arrays in the store's sidecar, read a slice at a time).
 
 Terms are case- and diacritic-folded words (``Zürich`` -> ``zurich``). A posting
 packs the term's count with the fields it occurs in, so one small integer per
@@ -612,9 +610,8 @@ class SearchIndex:
                 return []
             groups.append(completions)
         matches: list[dict[int, int]] = []
-        # The first group's keys as they are (no copy): a common word matches
-        # most of a 100k archive, and every set and dict of those keys made here
-        # was ~5 MiB that the allocator then kept.
+        # The first group's keys as they are: a common word matches most of the
+        # archive, and a copy of its keys would stay with the allocator.
         candidates: Collection[int] | None = None
         for group in groups:
             if candidates is None:

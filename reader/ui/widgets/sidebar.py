@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.core.analysis.related import RelatedLink
+from reader.core.analysis.links import RelatedLink
 from reader.core.models import Quote
 from reader.core.sanitize import clean_line
 

@@ -211,12 +211,17 @@ class _Attributor:
         topic = None
         for n in range(k - 1, max(-1, k - 40), -1):
             event = self.article.events[n]
-            if event.entity.kind in wanted and names.may_be(subject, event.entity):
-                topic = event
-                break
-            # the sentence's subject is of the other gender: someone else it names
+            # someone else the sentence names, known to be a 'she' (or 'he')
             other = next((o for o in reversed(event.others) if names.is_surely(subject, o)), None)
-            if other is not None:
+            if event.entity.kind in wanted and names.may_be(subject, event.entity):
+                unsure = (
+                    names.gender(event.entity) is None
+                    and subject in ("he", "she")
+                    and not event.opens
+                )
+                topic = _Event(event.where, other) if unsure and other else event
+                break
+            if other is not None:  # the sentence's subject is of the other gender
                 topic = _Event(event.where, other)
                 break
         spoken = None
@@ -266,6 +271,8 @@ class _Attributor:
         lo = bisect_right(self.event_keys, (prev.last_block, prev.end))
         hi = bisect_left(self.event_keys, (span.block, span.start))
         for event in self.article.events[lo:hi]:
+            if self.article.kinds[event.where[0]] in _ASIDES:
+                continue  # a photo credit in a caption is nobody the story turned to
             if event.entity.kind == "person" and event.entity.name != speaker.name:
                 return None
         return speaker
