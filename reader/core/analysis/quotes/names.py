@@ -4,12 +4,11 @@ organisations it names (full names, genders, who each sentence is about)."""
 from __future__ import annotations
 
 import gzip
-import sys
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
+from pathlib import Path
 
 from reader.core.analysis.quotes.marks import (
     _Span,
@@ -186,10 +185,9 @@ def _given_name(name: str) -> str:
 @lru_cache(maxsize=1)
 def _first_names() -> dict[str, str]:
     words = {"M": "male", "m": "mostly_male", "F": "female", "f": "mostly_female", "A": "andy"}
-    text = gzip.decompress(files(__package__).joinpath(_FIRST_NAMES).read_bytes()).decode()
+    text = gzip.decompress(Path(__file__).with_name(_FIRST_NAMES).read_bytes()).decode()
     return {
-        sys.intern(name): words[code]
-        for name, _, code in (line.partition("\t") for line in text.splitlines())
+        name: words[code] for name, _, code in (line.partition("\t") for line in text.splitlines())
     }
 
 

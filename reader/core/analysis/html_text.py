@@ -1,0 +1,344 @@
+"""HTML -> Document, through the stdlib's event-based ``HTMLParser`` with an explicit tag
+stack, so hostile nesting cannot exhaust Python's recursion limit."""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+if TYPE_CHECKING:
+    pass
+
+from reader.core.analysis.layout import (
+    _CONTROL_ALL,
+    _WS,
+    _finish,
+    _lift,
+    _Piece,
+    _Raw,
+    _same,
+)
+from reader.core.models import (
+    BlockKind,
+    Document,
+    SpanKind,
+)
+from reader.core.sanitize import clean_line, clean_text, clean_url
+
+# --------------------------------------------------------------------------- HTML
+
+
+def _tags(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+_BLOCK_TAGS = _tags(
+    "address article aside blockquote body caption center details dialog dd dir div dl dt"
+    " fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend"
+    " li main menu nav ol p pre section summary table tbody td tfoot th thead tr ul"
+)
+_VOID_TAGS = _tags("area base br col embed hr img input keygen link meta param source track wbr")
+_SKIP_TAGS = _tags(
+    "script style template iframe object noscript svg math select textarea button canvas"
+    " audio video"
+)
+_CONTEXT_TAGS = _tags("h1 h2 h3 h4 h5 h6 pre figcaption caption li blockquote")
+_FORMAT: dict[str, str] = {
+    **dict.fromkeys(("em", "i", "dfn", "var", "cite"), "emphasis"),
+    **dict.fromkeys(("strong", "b"), "strong"),
+    **dict.fromkeys(("code", "kbd", "samp", "tt"), "code"),
+}
+_MAX_LIST_LEVEL = 10
+# Past this many blocks the rest of a (hostile or runaway) body goes into the last
+# block: each block costs a few microseconds, and nobody pages through 5,000.
+_MAX_BLOCKS = 5_000
+
+
+class _HtmlBuilder(HTMLParser):
+    """Collects raw blocks from parser events; nesting lives in ``_stack``, not recursion."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base_url = base_url
+        self.blocks: list[_Raw] = []
+        self.title_parts: list[str] = []
+        self._stack: list[tuple[str, bool]] = []  # (tag, active: opened outside skipped content)
+        self._open: dict[str, int] = {}
+        self._format = {"emphasis": 0, "strong": 0, "code": 0}
+        self._context: list[str] = []
+        self._buffer: list[_Piece] = []
+        self._space = True  # last text emitted was whitespace (or the block is empty)
+        self._skip = 0
+        self._in_title = 0
+        self._pre = 0
+        self._pre_fresh = False
+        self._quotes = 0
+        self._anchor: tuple[str, int] | None = None
+        self._anchors = itertools.count(1)
+        self._lists = 0
+        self._quote_starts: list[int] = []  # block index where each open blockquote began
+        self._quote_credits: list[list[str]] = []
+        self._capture: list[str] | None = None  # attribution text being collected
+        self._capture_depth = 0
+
+    def run(self, html: str) -> list[_Raw]:
+        try:
+            self.feed(html)
+            self.close()
+        except (AssertionError, ValueError, IndexError):
+            pass  # malformed markup past what the stdlib tolerates: keep what was read
+        self._flush()
+        while self._stack:
+            self._close(*self._stack.pop())
+        return self.blocks
+
+    # The stdlib raises AssertionError on some bogus declarations ("<![foo"); read
+    # them as comments instead, as browsers do.
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            return self.parse_bogus_comment(i)
+
+    def parse_declaration(self, i: int) -> int:
+        try:
+            return super().parse_declaration(i)
+        except AssertionError:
+            return self.parse_bogus_comment(i)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID_TAGS:
+            if not self._skip:
+                self._void(tag, attrs)
+            return
+        if tag in _BLOCK_TAGS and not self._skip:
+            self._flush()
+        active = not self._skip
+        self._stack.append((tag, active))
+        self._open[tag] = self._open.get(tag, 0) + 1
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        if not active:
+            return
+        if tag in _FORMAT:
+            self._format[_FORMAT[tag]] += 1
+        if tag == "title":
+            self._in_title += 1
+        elif tag in _CONTEXT_TAGS:
+            self._context.append(tag)
+            if tag == "pre":
+                self._pre += 1
+                self._pre_fresh = True
+            elif tag == "blockquote":
+                self._quote_starts.append(len(self.blocks))
+                self._quote_credits.append([])
+        elif tag in ("ul", "ol", "menu", "dir"):
+            self._lists += 1
+        elif tag == "a":
+            url = self._resolve(dict(attrs).get("href") or "")
+            self._anchor = (url, next(self._anchors)) if url else None
+        elif tag == "q":
+            self._quotes += 1
+            self._add("“" if self._quotes % 2 else "‘")
+        if tag in ("footer", "cite") and self._quote_credits and self._capture is None:
+            self._capture = self._quote_credits[-1]
+            self._capture_depth = len(self._stack)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID_TAGS:
+            if tag == "br" and not self._skip:
+                self._void(tag, [])
+            return
+        if not self._open.get(tag):
+            return
+        while self._stack:
+            name, active = self._stack.pop()
+            self._close(name, active)
+            if name == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in_title:
+            self.title_parts.append(data)
+            return
+        data = clean_text(data)  # entities are decoded by now: "&#27;" is an ESC here
+        if self._capture is not None:
+            self._capture.append(data)
+        else:
+            self._add(data)
+
+    def _close(self, tag: str, active: bool) -> None:
+        self._open[tag] -= 1
+        if tag in _SKIP_TAGS:
+            self._skip -= 1
+        if not active:
+            return
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag in _FORMAT:
+            self._format[_FORMAT[tag]] -= 1
+        if tag == "title":
+            self._in_title -= 1
+        elif tag in _CONTEXT_TAGS:
+            self._context.pop()
+            if tag == "pre":
+                self._pre -= 1
+            elif tag == "blockquote":
+                self._credit_quote()
+        elif tag in ("ul", "ol", "menu", "dir"):
+            self._lists -= 1
+        elif tag == "a":
+            self._anchor = None
+        elif tag == "q":
+            self._add("”" if self._quotes % 2 else "’")
+            self._quotes -= 1
+        if self._capture is not None and len(self._stack) < self._capture_depth:
+            self._capture = None
+
+    def _void(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            if self._buffer and not self._pre:
+                parts = self._buffer[-1].parts
+                parts[-1] = parts[-1].rstrip(" ")
+            self._append("\n")
+            self._space = True
+        elif tag == "img":
+            alt = clean_line(dict(attrs).get("alt") or "")
+            if alt:
+                self._add(f" [image: {alt}] ")
+        elif tag == "hr":
+            self._flush()
+
+    def _resolve(self, href: str) -> str:
+        href = _CONTROL_ALL.sub("", href)  # browsers drop tabs/newlines: "java\tscript:"
+        if not href:
+            return ""
+        try:
+            if self.base_url:
+                href = urljoin(self.base_url, href)
+        except ValueError:
+            return ""
+        if href.startswith("//"):
+            href = "https:" + href
+        return clean_url(href)
+
+    def _style(self) -> SpanKind:
+        if self._format["code"] and not self._pre:
+            return "code"
+        if self._format["strong"]:
+            return "strong"
+        return "emphasis" if self._format["emphasis"] else "text"
+
+    def _add(self, text: str) -> None:
+        if self._pre:
+            if self._pre_fresh and text:
+                self._pre_fresh = False
+                text = text.removeprefix("\n")
+            if text:
+                self._append(text)
+            return
+        text = _WS.sub(" ", text)
+        if self._space:
+            text = text.lstrip(" ")
+        if text:
+            self._space = text.endswith(" ")
+            self._append(text)
+
+    def _append(self, text: str) -> None:
+        href, anchor = self._anchor if self._anchor else (None, 0)
+        kind: SpanKind = "link" if href else self._style()
+        if self._buffer:
+            last = self._buffer[-1]
+            if last.kind == kind and last.href == href and last.anchor == anchor:
+                last.parts.append(text)
+                return
+        self._buffer.append(_Piece(kind, href, anchor, [text]))
+
+    def _flush(self) -> None:
+        """Close the running block: its kind comes from the innermost context tag."""
+        pieces, self._buffer, self._space = self._buffer, [], True
+        if not pieces:
+            return
+        tag = self._context[-1] if self._context else "p"
+        kind: BlockKind
+        level = 0
+        if tag == "pre":
+            kind = "preformatted"
+            strip = " \t\n"
+            while pieces and not pieces[-1].text.rstrip(strip):
+                pieces.pop()
+            if pieces:
+                pieces[-1].parts[:] = [pieces[-1].text.rstrip(strip)]
+        else:
+            if tag[0] == "h":
+                kind, level = "heading", int(tag[1])
+            elif tag == "li":
+                kind, level = "list_item", min(max(self._lists, 1), _MAX_LIST_LEVEL)
+            elif tag == "blockquote":
+                kind = "blockquote"
+            elif tag in ("figcaption", "caption"):
+                kind = "caption"
+            else:
+                kind = "paragraph"
+            while pieces and not pieces[0].text.lstrip(" \n"):
+                pieces.pop(0)
+            while pieces and not pieces[-1].text.rstrip(" \n"):
+                pieces.pop()
+            if pieces:
+                pieces[0].parts[:] = [pieces[0].text.lstrip(" \n")]
+                pieces[-1].parts[:] = [pieces[-1].text.rstrip(" \n")]
+        if not pieces:
+            return
+        if len(self.blocks) >= _MAX_BLOCKS:
+            self.blocks[-1].pieces.extend([_Piece("text", None, 0, ["\n\n"]), *pieces])
+        else:
+            self.blocks.append(_Raw(kind, pieces, level))
+
+    def _credit_quote(self) -> None:
+        """Give a closing blockquote its <footer>/<cite> text as attribution."""
+        start = self._quote_starts.pop()
+        credit = clean_line("".join(self._quote_credits.pop())).lstrip("—–―-~ ")
+        if not credit:
+            return
+        for raw in reversed(self.blocks[start:]):
+            if raw.kind == "blockquote":
+                raw.attribution = credit
+                last = raw.pieces[-1]
+                last.parts[:] = [last.text.rstrip("—–―-~ ")]
+                return
+        # A quotation with a credit and no words: keep the text rather than lose it.
+        self.blocks.append(_Raw("blockquote", [_Piece("text", None, 0, [credit])]))
+
+
+def _prepare_html(html: str) -> str:
+    """Normalise newlines, and escape a '<' that no '>' follows.
+
+    The stdlib rescans to the end of the input for every such '<' when it
+    closes, which turns a 1 MiB run of "</" into minutes of work.
+    """
+    # NFC: a letter and a combining accent become one character, so names stay whole.
+    html = unicodedata.normalize("NFC", html.replace("\r\n", "\n").replace("\r", "\n"))
+    last = html.rfind(">")
+    if html.find("<", last + 1) >= 0:
+        html = html[: last + 1] + html[last + 1 :].replace("<", "&lt;")
+    return html
+
+
+def parse_html(html: str, title: str = "", base_url: str = "") -> Document:
+    """Read article HTML into a Document; ``title`` is used when the HTML has none."""
+    builder = _HtmlBuilder(clean_url(base_url))
+    raws = builder.run(_prepare_html(html))
+    own_title = clean_line("".join(builder.title_parts))
+    given = clean_line(unicodedata.normalize("NFC", title))
+    if raws and raws[0].kind == "heading" and raws[0].level == 1:
+        first = clean_line(raws[0].text)
+        if not own_title or _same(first, own_title) or _same(first, given):
+            own_title = own_title or first
+            raws = raws[1:]  # the headline would otherwise show twice
+    raws, heading, related = _lift(raws)
+    return _finish(own_title or given, raws, related=(heading, related))
