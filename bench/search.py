@@ -205,11 +205,12 @@ def main() -> None:
 
         feed_id = "feed000"
         batch = [a for a in store.articles(feed_id)][:50]
+        counted: dict[str, fulltext.ArticleTerms] = {}
         t0 = time.perf_counter()
         for article in batch:
             found_terms = fulltext.article_terms(article.title, article.author, article.summary)
-            library._search_terms[article.id] = found_terms  # as _analyse leaves them
-        library._index_for_search(feed_id, batch)
+            counted[article.id] = found_terms  # as analysis leaves them
+        library.finder.index(feed_id, batch, counted)
         update = time.perf_counter() - t0
         library.close()
 

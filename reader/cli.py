@@ -22,16 +22,12 @@ from reader.core import config
 from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import ReaderError, SourceError, StoreCorrupt, StoreLocked
 from reader.core.ingest.discover import AmbiguousFeeds
-from reader.core.library import (
-    Library,
-    RefreshOutcome,
-    documents_of_file,
-    open_library,
-    write_export,
-)
-from reader.core.models import Bookmark, Quote
+from reader.core.ingest.local import documents_of_file
+from reader.core.library import Library, open_library
+from reader.core.models import Bookmark, Quote, RefreshOutcome
 from reader.core.sanitize import clean_line
 from reader.core.settings import load_settings
+from reader.core.storage.atomic import write_export
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

@@ -644,8 +644,8 @@ async def test_articles_open_while_the_archive_index_is_still_building(db_path: 
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        library._indexes = None
-        library._index_lock.acquire()  # a build that takes its time
+        library.archive.forget()
+        library.archive.lock.acquire()  # a build that takes its time
         try:
             for _ in range(10):
                 await pilot.press("j")
@@ -657,7 +657,7 @@ async def test_articles_open_while_the_archive_index_is_still_building(db_path: 
                 await pilot.pause(0.02)
             assert app.article_view.article is wanted
         finally:
-            library._index_lock.release()
+            library.archive.lock.release()
         await settle(app, pilot)
     library.close()
 

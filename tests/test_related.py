@@ -462,13 +462,13 @@ def test_related_links_do_not_wait_for_an_index_build_in_progress(tmp_path: Path
     try:
         seed = next(a for a in library.articles() if a.title.startswith("Putin Does Not"))
         doc = library.document(seed.id)
-        library._index_lock.acquire()  # another thread is building the indexes
+        library.archive.lock.acquire()  # another thread is building the indexes
         try:
             partial = library.related_for(doc, seed, wait=False)
             assert partial and not [link for link in partial if link.kind == "archive"]
             assert not library.archive_ready()
         finally:
-            library._index_lock.release()
+            library.archive.lock.release()
         full = library.related_for(doc, seed, wait=False)  # free: this call builds them
         assert [link for link in full if link.kind == "archive"]
         assert library.archive_ready()

@@ -287,7 +287,7 @@ def test_postings_written_inline_by_older_versions_are_read_and_written_back(
     assert not list((store.path / fulltext.AUX_KIND).glob(f"{feed_id}.*.bin"))
     inline = fulltext.FeedPostings.from_aux(store.aux(fulltext.AUX_KIND, feed_id))
     assert inline.inline and inline.live
-    news._search = None  # as at the next start
+    news.finder.forget()  # as at the next start
     assert news.search("ferry "), "still found"
     (sidecar,) = (store.path / fulltext.AUX_KIND).glob(f"{feed_id}.*.bin")
     assert not fulltext.FeedPostings.from_aux(store.aux(fulltext.AUX_KIND, feed_id)).inline
@@ -355,7 +355,7 @@ def test_articles_removed_by_retention_leave_the_postings(news: Library) -> None
     news.store.remove_articles([hit.article.id])
     assert news.search("ferry ") == [], "filtered at once"
     feed_id = hit.article.feed_id
-    news._index_for_search(feed_id, [news.search("quay ")[0].article])
+    news.finder.index(feed_id, [news.search("quay ")[0].article])
     postings = fulltext.FeedPostings.from_aux(news.store.aux(fulltext.AUX_KIND, feed_id))
     assert hit.article.id not in postings.live
 
@@ -378,9 +378,9 @@ def test_long_analysis_is_flushed_as_it_goes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What is analysed reaches the disk feed by feed, not only at the end."""
-    from reader.core import library as library_module
+    from reader.core.services import analysis as analysis_module
 
-    monkeypatch.setattr(library_module, "_ANALYSIS_FLUSH_EVERY", 0.0)
+    monkeypatch.setattr(analysis_module, "_FLUSH_EVERY", 0.0)
     lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
     try:
         lib.add(str(_feed_file(tmp_path, "a.xml", [("a1", "Bakery wins award", BAKERY)])))

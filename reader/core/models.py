@@ -6,7 +6,9 @@ the UI can receive them ready to show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 BlockKind = Literal["heading", "paragraph", "blockquote", "list_item", "caption", "preformatted"]
@@ -170,3 +172,39 @@ class Bookmark:
     tags: tuple[str, ...] = ()
     note: str = ""
     created_at: str = ""
+
+
+Clock = Callable[[], datetime]  # the one source of "now" a library and its services share
+
+
+@dataclass(frozen=True)
+class FeedSummary:
+    """A feed with its counts, as the feed list and ``reader feeds`` show it."""
+
+    feed: Feed
+    unread: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SpeakerQuote:
+    """A stored quotation with where it came from, for the Speakers view."""
+
+    article: Article
+    position: int  # index into the article's quotations
+    quote: Quote
+    feed_title: str
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    """What one feed's refresh (or subscription) did."""
+
+    feed_id: str
+    title: str
+    new: int = 0
+    not_modified: bool = False  # a 304, or the same bytes as last time (nothing parsed)
+    error: str | None = None
+    retry_after: str | None = None  # ISO time before which the feed will not be fetched
+    recovered: bool = False  # the document was malformed; feedparser repaired it
+    moved_to: str | None = None  # the new URL after a permanent redirect

@@ -28,10 +28,11 @@ from textual.worker import get_current_worker
 from reader.core.analysis.links import inline_links
 from reader.core.config import styles_path
 from reader.core.errors import Interrupted, ReaderError
-from reader.core.library import Library, RefreshOutcome, write_export
-from reader.core.models import Article, Bookmark
+from reader.core.library import Library
+from reader.core.models import Article, Bookmark, RefreshOutcome
 from reader.core.sanitize import OPENABLE_SCHEMES, clean_line, clean_url
 from reader.core.settings import Settings, chosen_theme, save_theme
+from reader.core.storage.atomic import write_export
 from reader.ui.commands import EXPORT_FORMATS, ReaderCommands
 from reader.ui.messages import (
     ArticleLoaded,

@@ -8,8 +8,7 @@ from textual.message import Message
 
 from reader.core.analysis.links import RelatedLink
 from reader.core.analysis.search import SearchHit
-from reader.core.library import RefreshOutcome
-from reader.core.models import Article, Document, Quote
+from reader.core.models import Article, Document, Quote, RefreshOutcome
 
 
 @dataclass

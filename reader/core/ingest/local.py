@@ -6,7 +6,7 @@ from pathlib import Path
 
 from reader.core.errors import SourceError
 from reader.core.ingest.records import MAX_TITLE_CHARS, ParsedEntry, ParsedFeed
-from reader.core.models import Body
+from reader.core.models import Body, Document
 from reader.core.sanitize import clean_line, clean_text
 
 DOCUMENT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html", ".md": "markdown"}
@@ -43,3 +43,22 @@ def read_folder(path: Path) -> ParsedFeed:
     if not feed.entries:
         raise SourceError(f"{path}: no .txt, .html or .md documents in this folder")
     return feed
+
+
+def documents_of_file(path: Path) -> list[tuple[str, Document]]:
+    """A document file or feed file as (title, Document) pairs, without storing it."""
+    from reader.core.analysis.document import build_document
+    from reader.core.ingest.feeds import parse_feed
+
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        entries = [read_document(path)]
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise SourceError(f"{path}: {error.strerror}") from None
+        entries = parse_feed(data, str(path)).entries
+    return [
+        (entry.title, build_document(entry.body, title=entry.title, base_url=entry.link))
+        for entry in entries
+    ]

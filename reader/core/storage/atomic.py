@@ -15,7 +15,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from reader.core.errors import StoreCorrupt, StoreError
+from reader.core.errors import ReaderError, StoreCorrupt, StoreError
 from reader.core.storage.schema import (
     BACKUP_SUFFIX,
     TMP_SUFFIX,
@@ -152,3 +152,17 @@ def _replace_table(db: TinyDB, name: str, documents: Iterable[dict[str, Any]]) -
     table = db.table(name)
     table.truncate()
     table.insert_multiple(documents)
+
+
+def write_export(path: Path, text: str, *, force: bool = False) -> Path:
+    """Write an export atomically; an existing file is kept unless ``force``."""
+    path = path.expanduser()
+    if path.exists() and not force:
+        raise ReaderError(f"{path} exists; use --force to overwrite it")
+    if path.is_dir():
+        raise ReaderError(f"{path} is a folder")
+    try:
+        atomic_write(path, text.encode("utf-8", "replace"))
+    except OSError as error:
+        raise ReaderError(f"{path}: {error.strerror}") from None
+    return path

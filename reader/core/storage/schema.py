@@ -6,6 +6,7 @@ from __future__ import annotations
 # 3: the URLs an article links to left it for links/<id>.json
 SCHEMA_VERSION = 3
 QUOTES_KIND = "quotes"  # aux files: each article's summary and quotations
+TERMS_KIND = "terms"  # aux files: the archive-similarity terms of each article
 LINKS_KIND = "links"  # aux files: the web URLs each article links to ("Linked from")
 TMP_SUFFIX = ".tmp"
 BACKUP_SUFFIX = ".bak"

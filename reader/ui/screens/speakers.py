@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from reader.core.library import SpeakerQuote
+from reader.core.models import SpeakerQuote
 from reader.core.sanitize import clean_line
 from reader.ui.article_text import format_date
 from reader.ui.widgets.key_bar import KeyBar

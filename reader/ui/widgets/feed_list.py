@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from reader.core.library import FeedSummary
+from reader.core.models import FeedSummary
 from reader.core.sanitize import clean_line
 
 ALL_FEEDS = "all"
