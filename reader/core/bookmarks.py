@@ -90,6 +90,8 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
 _REQUIRED = ("id", "kind", "article_id", "title")
 _CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
+EXPORT_FORMATS = {"html": "Netscape HTML", "md": "Markdown", "json": "JSON", "csv": "CSV"}
+
 
 # --------------------------------------------------------------------------- identity
 

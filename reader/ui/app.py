@@ -26,6 +26,7 @@ from textual.widgets import Header, Input, OptionList
 from textual.worker import get_current_worker
 
 from reader.core.analysis.links import inline_links
+from reader.core.bookmarks import EXPORT_FORMATS
 from reader.core.config import styles_path
 from reader.core.errors import Interrupted, ReaderError
 from reader.core.library import Library
@@ -33,7 +34,7 @@ from reader.core.models import Article, Bookmark, RefreshOutcome
 from reader.core.sanitize import OPENABLE_SCHEMES, clean_line, clean_url
 from reader.core.settings import Settings, chosen_theme, save_theme
 from reader.core.storage.atomic import write_export
-from reader.ui.commands import EXPORT_FORMATS, ReaderCommands
+from reader.ui.commands import ReaderCommands
 from reader.ui.messages import (
     ArticleLoaded,
     FeedsRefreshed,

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from reader.core.bookmarks import EXPORT_FORMATS
 from reader.core.sanitize import clean_line
 
 if TYPE_CHECKING:
     from reader.ui.app import ReaderApp
-
-EXPORT_FORMATS = {"html": "Netscape HTML", "md": "Markdown", "json": "JSON", "csv": "CSV"}
 
 
 class ReaderCommands(Provider):
