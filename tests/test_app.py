@@ -523,7 +523,7 @@ async def test_a_tag_that_looks_like_markup_is_shown_as_written(db_path: Path) -
 async def test_background_work_waits_while_keys_come_in(db_path: Path) -> None:
     import time
 
-    from reader.ui.app import KEY_QUIET
+    from reader.ui.pacer import KEY_QUIET
 
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -679,4 +679,25 @@ async def test_the_end_of_indexing_clears_only_its_own_progress(db_path: Path) -
         app.post_message(IndexProgressed(0, 0))
         await pilot.pause()
         assert app.sub_title == "last refresh failed: 404"
+    library.close()
+
+
+async def test_an_error_inside_a_worker_is_reported_and_the_app_goes_on(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise RuntimeError("the archive broke")
+
+    library.related_for = broken  # type: ignore[method-assign]
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)  # opening the first article asks for its related links
+        shown = [n.message for n in app._notifications]
+        assert any("related failed: RuntimeError: the archive broke" in m for m in shown), shown
+        assert app.is_running and app.return_code is None
+        second = library.articles()[1]
+        await pilot.press("j")
+        await settle(app, pilot)
+        assert app.article_view.article is not None
+        assert app.article_view.article.id == second.id, "keys still work after the failure"
     library.close()

@@ -89,6 +89,15 @@ class Library:
     def background_pause(self, hook: Callable[[], None]) -> None:
         self.pacer.hook = hook
 
+    @property
+    def path(self) -> Path:
+        """The database folder (the app keeps its own small state beside it)."""
+        return self.store.path
+
+    @property
+    def readonly(self) -> bool:
+        return self.store.readonly
+
     def close(self) -> None:
         self.store.flush()
         self.store.close()
@@ -109,6 +118,9 @@ class Library:
 
     def feed_titles(self) -> dict[str, str]:
         return self.subscriptions.titles()
+
+    def find_feed(self, feed_id: str) -> Feed | None:
+        return self.store.feed(feed_id)
 
     def feed_title(self, feed_id: str) -> str:
         feed = self.store.feed(feed_id)
@@ -155,6 +167,10 @@ class Library:
 
     def article(self, article_id: str) -> Article:
         return self.documents.article(article_id)
+
+    def find_stored(self, article_id: str) -> Article | None:
+        """The article, or None when it is gone (removed since, or never stored)."""
+        return self.store.article(article_id)
 
     def document(self, article_id: str) -> Document:
         return self.documents.document(article_id)
@@ -233,6 +249,9 @@ class Library:
 
     def bookmarks(self) -> list[Bookmark]:
         return self.saved.all()
+
+    def bookmark_count(self) -> int:
+        return len(self.store.bookmarks())
 
     def bookmark(
         self,

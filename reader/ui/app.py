@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
-import threading
 import time
+import traceback
 import webbrowser
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Header, Input, OptionList
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.core.analysis.links import inline_links
 from reader.core.bookmarks import EXPORT_FORMATS
@@ -43,6 +43,7 @@ from reader.ui.messages import (
     RelatedLoaded,
     SearchDone,
 )
+from reader.ui.pacer import KeyPacer
 from reader.ui.screens.bookmark_dialog import BookmarkDialog
 from reader.ui.screens.export_dialog import ExportDialog
 from reader.ui.screens.help import HelpScreen
@@ -59,7 +60,6 @@ OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
 WORKER_THREADS = 32  # see on_mount
 INDEXING = "indexing"  # the title bar's progress while the archive is analysed
 PROGRESS_EVERY = 0.5  # seconds between progress updates in the title bar
-KEY_QUIET = 0.3  # seconds without a key before background work goes on
 MAX_SIDEBAR_INLINE = 50
 SEARCH_WARMUP_DELAY = 2.0  # seconds after start-up
 
@@ -101,8 +101,7 @@ class ReaderApp(App[None]):
         self.settings = settings or Settings()
         self._theme_loaded = False
         self._open_timer: Timer | None = None
-        self._pauses = threading.local()  # per worker thread: when its last pause ended
-        self._last_activity = 0.0  # the last key or article open: background work waits
+        self.pacer = KeyPacer(lambda: bool(self._exit) or not self._running)
         self._shown_id: str | None = None
         self._pending_quote: int | str | None = None  # a quotation's position, or its text
         self._focus_on_load: str | None = None  # Enter: focus this article once it is shown
@@ -123,30 +122,8 @@ class ReaderApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self._last_activity = time.monotonic()
+            self.pacer.active()
         await super().on_event(event)
-
-    def _background_pause(self) -> None:
-        """Background work (indexing, index loads) waits while keys come in (worker threads).
-
-        On two cores it would otherwise halve the UI's share of the interpreter
-        lock, and a held ``j`` would lag. A pause lasts at most nine times the
-        work done since the last one (and half a second), so steady typing slows
-        the work to ~10% whether it pauses every few milliseconds or every feed.
-        """
-        now = time.monotonic()
-        worked = now - getattr(self._pauses, "resumed", now - 1.0)
-        give_up = now + min(0.5, max(0.05, 9 * worked))
-        try:
-            while True:
-                if self._exit or not self._running:  # quitting: stop, keep what is done
-                    raise Interrupted
-                now = time.monotonic()
-                if now - self._last_activity >= KEY_QUIET or now > give_up:
-                    return
-                time.sleep(min(0.05, give_up - now))
-        finally:
-            self._pauses.resumed = time.monotonic()
 
     def on_mount(self) -> None:
         # Workers (indexing, index builds) hold the interpreter lock for up to the
@@ -164,7 +141,7 @@ class ReaderApp(App[None]):
         # garbage collector's scans (at 100k articles a full scan took ~100 ms, a
         # stall in the middle of some keypress).
         gc.freeze()
-        self.library.background_pause = self._background_pause
+        self.library.background_pause = self.pacer.pause
         self._apply_settings()
         self.feed_list.border_title = "Feeds"
         self.article_list.border_title = "Articles"
@@ -183,7 +160,7 @@ class ReaderApp(App[None]):
         """Keymap overrides and the theme: the one last picked here, else config.toml's."""
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        theme = chosen_theme(self.library.store.path, self.settings)
+        theme = chosen_theme(self.library.path, self.settings)
         if theme not in self.available_themes:
             theme = self.settings.theme
         if theme in self.available_themes:
@@ -194,13 +171,13 @@ class ReaderApp(App[None]):
 
     def watch_theme(self, theme: str) -> None:
         """Remember a theme picked from the palette for the next start (off the UI thread)."""
-        if self._theme_loaded and not self.library.store.readonly:
+        if self._theme_loaded and not self.library.readonly:
             self._save_theme(theme)
 
-    @work(thread=True, group="settings")
+    @work(thread=True, exit_on_error=False, group="settings")
     def _save_theme(self, theme: str) -> None:
         try:
-            save_theme(self.library.store.path, theme, self.settings)
+            save_theme(self.library.path, theme, self.settings)
         except OSError as error:
             self.call_from_thread(
                 self.say, f"Could not remember the theme: {error.strerror}", severity="warning"
@@ -212,6 +189,16 @@ class ReaderApp(App[None]):
     def _apply_width(self, width: int) -> None:
         self.screen.set_class(width < NARROW_WIDTH, "-narrow")
         self.screen.set_class(width >= WIDE_WIDTH, "-wide")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed unexpectedly: one line on screen, the traceback in the
+        log (``textual console``), and the app goes on (its workers do not exit it)."""
+        error = event.worker.error
+        if event.state is not WorkerState.ERROR or error is None:
+            return
+        self.log.error("".join(traceback.format_exception(error)))
+        what = (event.worker.group or event.worker.name or "background work").replace("_", " ")
+        self.say(f"{what} failed: {type(error).__name__}: {error}", severity="error")
 
     def say(self, message: str, *, severity: str = "information", title: str = "") -> None:
         """A notification whose text is never read as markup."""
@@ -243,7 +230,7 @@ class ReaderApp(App[None]):
         """Redraw both lists from the library, keeping the highlights where they were."""
         feed_id = select_feed or self.feed_list.selected_id
         self.feed_list.show_feeds(
-            self.library.feeds(), feed_id, bookmarks=len(self.library.store.bookmarks())
+            self.library.feeds(), feed_id, bookmarks=self.library.bookmark_count()
         )
         self._show_articles(self.feed_list.selected_id, keep=self._shown_id)
 
@@ -256,7 +243,7 @@ class ReaderApp(App[None]):
                 for b in self.library.bookmarks()
                 if (tag is None or tag in b.tags) and (kind is None or b.kind == kind)
             ]
-            articles = {b.article_id: self.library.store.article(b.article_id) for b in marks}
+            articles = {b.article_id: self.library.find_stored(b.article_id) for b in marks}
             self.article_list.show_bookmarks(marks, articles, titles)
             shown = " · ".join(f for f in (kind, f"#{tag}" if tag else None) if f)
             # A Content, not a str: a border title string is read as markup.
@@ -274,7 +261,7 @@ class ReaderApp(App[None]):
     @on(OptionList.OptionHighlighted, "#feeds")
     def _feed_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_articles(event.option_id or ALL_FEEDS)
-        feed = self.library.store.feed(event.option_id or "")
+        feed = self.library.find_feed(event.option_id or "")
         self.sub_title = (
             f"last refresh failed: {clean_line(feed.error)}" if feed and feed.error else ""
         )
@@ -333,7 +320,7 @@ class ReaderApp(App[None]):
         """
         if self._exit or not self.screen_stack:  # a timer firing as the app quits
             return
-        self._last_activity = time.monotonic()
+        self.pacer.active()
         try:
             if not self.library.quick_to_open(article.id):
                 self._load_article(article)
@@ -345,9 +332,9 @@ class ReaderApp(App[None]):
             return
         self.on_article_loaded(loaded)
 
-    @work(thread=True, exclusive=True, group="open")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="open")
     def _load_article(self, article: Article) -> None:
-        self._last_activity = time.monotonic()  # background work gives way to this open
+        self.pacer.active()  # background work gives way to this open
         try:
             loaded = self._read_article(article)
         except ReaderError as error:
@@ -373,7 +360,7 @@ class ReaderApp(App[None]):
         title = self.library.feed_title(article.feed_id)
         return ArticleLoaded(article, doc, title, minutes, quotes)
 
-    @work(thread=True, exclusive=True, group="related")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="related")
     def _load_related(self, article: Article) -> None:
         """Related links come second: the first call builds the archive's indexes."""
         ready = self.library.archive_ready()
@@ -440,13 +427,13 @@ class ReaderApp(App[None]):
 
     def open_in_archive(self, article_id: str, quote: int | None = None) -> None:
         """Show a stored article from anywhere: All feeds, highlighted, opened."""
-        if self.library.store.article(article_id) is None:
+        if self.library.find_stored(article_id) is None:
             self.say("That article is no longer stored.", severity="warning")
             return
         self._pending_quote = quote
         self._shown_id = None
         self.feed_list.show_feeds(
-            self.library.feeds(), ALL_FEEDS, bookmarks=len(self.library.store.bookmarks())
+            self.library.feeds(), ALL_FEEDS, bookmarks=self.library.bookmark_count()
         )
         self._show_articles(ALL_FEEDS, keep=article_id)
         self._open_current(delay=0)
@@ -456,11 +443,11 @@ class ReaderApp(App[None]):
         if self.library.mark_later([article.id], read):
             self.article_list.update_row(article, read)
             self.feed_list.update_counts(
-                self.library.feeds(), bookmarks=len(self.library.store.bookmarks())
+                self.library.feeds(), bookmarks=self.library.bookmark_count()
             )
             self._flush_store()
 
-    @work(thread=True, group="flush")
+    @work(thread=True, exit_on_error=False, group="flush")
     def _flush_store(self) -> None:
         self.library.flush()
 
@@ -474,7 +461,7 @@ class ReaderApp(App[None]):
         self._launch_browser(safe)
         self.say(safe, title="Opening in the browser")
 
-    @work(thread=True, group="browser")
+    @work(thread=True, exit_on_error=False, group="browser")
     def _launch_browser(self, url: str) -> None:
         webbrowser.open(url)  # the URL is one argument; no shell is involved
 
@@ -498,7 +485,7 @@ class ReaderApp(App[None]):
             return
         self._follow(link.url)
 
-    @work(thread=True, exclusive=True, group="follow")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="follow")
     def _follow(self, url: str) -> None:
         """Open a stored copy of ``url`` if there is one; the first lookup reads indexes."""
         try:
@@ -632,7 +619,7 @@ class ReaderApp(App[None]):
 
         self.push_screen(ExportDialog(EXPORT_FORMATS[fmt], default), chosen)
 
-    @work(thread=True, group="export")
+    @work(thread=True, exit_on_error=False, group="export")
     def _write_export(self, fmt: str, path: Path) -> None:
         try:
             text = self.library.export_bookmarks(fmt)
@@ -640,12 +627,12 @@ class ReaderApp(App[None]):
         except ReaderError as error:
             self.say(str(error), severity="error")
             return
-        count = len(self.library.store.bookmarks())
+        count = self.library.bookmark_count()
         self.say(f"Wrote {count} bookmarks to {written}", title="Exported")
 
     def go_to_feed(self, feed_id: str) -> None:
         self.feed_list.show_feeds(
-            self.library.feeds(), feed_id, bookmarks=len(self.library.store.bookmarks())
+            self.library.feeds(), feed_id, bookmarks=self.library.bookmark_count()
         )
         self._show_articles(self.feed_list.selected_id)
         self._open_current(delay=0)
@@ -698,7 +685,7 @@ class ReaderApp(App[None]):
     def _search_submitted(self) -> None:
         self.article_list.focus()
 
-    @work(thread=True, exclusive=True, group="search")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="search")
     def _run_search(self, query: str) -> None:
         try:
             hits = self.library.search(query)
@@ -722,7 +709,7 @@ class ReaderApp(App[None]):
         self.article_list.border_subtitle = f"{len(message.hits)}"
         self._open_current()
 
-    @work(thread=True, exclusive=True, group="index")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="index")
     def _index_archive(self) -> None:
         """Derive what refreshes left pending (quotes, related terms), then load search."""
 
@@ -871,7 +858,7 @@ class ReaderApp(App[None]):
             self.screen.toggle_class("-sidebar-toggled")
         self.sidebar.active_list.focus()
 
-    @work(thread=True, exclusive=True, group="speakers")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="speakers")
     def action_speakers(self) -> None:
         """Off the UI thread: articles a refresh left pending are analysed first."""
         try:
@@ -892,7 +879,7 @@ class ReaderApp(App[None]):
     def action_refresh_all(self) -> None:
         self._refresh(None)
 
-    @work(thread=True, exclusive=True, group="refresh")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="refresh")
     def _refresh(self, feed_ids: list[str] | None) -> None:
         started = time.monotonic()
         self.post_message(RefreshProgressed(0, 0, RefreshOutcome("", "")))
