@@ -11,6 +11,7 @@ from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
 from reader.core.library import open_library
+from reader.core.models import RefreshOutcome
 from reader.ui.app import OPEN_DELAY, ReaderApp
 from reader.ui.article_text import SPEAKER_MARK
 from reader.ui.widgets.article_view import ArticleView
@@ -662,23 +663,35 @@ async def test_articles_open_while_the_archive_index_is_still_building(db_path: 
     library.close()
 
 
-async def test_the_end_of_indexing_clears_only_its_own_progress(db_path: Path) -> None:
-    from reader.ui.messages import IndexProgressed
+async def test_the_status_line_has_a_slot_per_source(db_path: Path) -> None:
+    from reader.ui.messages import (
+        FeedsRefreshed,
+        IndexingFinished,
+        IndexingProgressed,
+        RefreshProgressed,
+        RefreshStarted,
+    )
 
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        app.post_message(IndexProgressed(5, 10))
+        app.status.set("feed", "last refresh failed: 404")  # the selected feed's error
+        app.post_message(IndexingProgressed(5, 10))
         await pilot.pause()
         assert app.sub_title == "indexing 5/10"
-        app.post_message(IndexProgressed(0, 0))
+        app.post_message(RefreshStarted())
         await pilot.pause()
-        assert app.sub_title == ""
-        app.sub_title = "last refresh failed: 404"  # a feed's error, on its own line
-        app.post_message(IndexProgressed(0, 0))
+        assert app.sub_title == "refreshing…", "a refresh outranks indexing"
+        app.post_message(RefreshProgressed(2, 4, RefreshOutcome("f", "F")))
         await pilot.pause()
-        assert app.sub_title == "last refresh failed: 404"
+        assert app.sub_title == "refreshing 2/4"
+        app.post_message(FeedsRefreshed([], 0.1))
+        await pilot.pause()
+        assert app.sub_title == "indexing 5/10", "the end of a refresh clears only its own"
+        app.post_message(IndexingFinished(0))
+        await pilot.pause()
+        assert app.sub_title == "last refresh failed: 404", "the feed's error was kept"
     library.close()
 
 

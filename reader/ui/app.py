@@ -38,8 +38,10 @@ from reader.ui.commands import ReaderCommands
 from reader.ui.messages import (
     ArticleLoaded,
     FeedsRefreshed,
-    IndexProgressed,
+    IndexingFinished,
+    IndexingProgressed,
     RefreshProgressed,
+    RefreshStarted,
     RelatedLoaded,
     SearchDone,
 )
@@ -48,6 +50,7 @@ from reader.ui.screens.bookmark_dialog import BookmarkDialog
 from reader.ui.screens.export_dialog import ExportDialog
 from reader.ui.screens.help import HelpScreen
 from reader.ui.screens.speakers import SpeakersScreen
+from reader.ui.status import Status
 from reader.ui.widgets.article_list import ArticleList
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.feed_list import ALL_FEEDS, BOOKMARKS, FeedList
@@ -58,7 +61,6 @@ NARROW_WIDTH = 100
 WIDE_WIDTH = 150
 OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
 WORKER_THREADS = 32  # see on_mount
-INDEXING = "indexing"  # the title bar's progress while the archive is analysed
 PROGRESS_EVERY = 0.5  # seconds between progress updates in the title bar
 MAX_SIDEBAR_INLINE = 50
 SEARCH_WARMUP_DELAY = 2.0  # seconds after start-up
@@ -102,6 +104,7 @@ class ReaderApp(App[None]):
         self._theme_loaded = False
         self._open_timer: Timer | None = None
         self.pacer = KeyPacer(lambda: bool(self._exit) or not self._running)
+        self.status = Status(lambda text: setattr(self, "sub_title", text))
         self._shown_id: str | None = None
         self._pending_quote: int | str | None = None  # a quotation's position, or its text
         self._focus_on_load: str | None = None  # Enter: focus this article once it is shown
@@ -262,8 +265,8 @@ class ReaderApp(App[None]):
     def _feed_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_articles(event.option_id or ALL_FEEDS)
         feed = self.library.find_feed(event.option_id or "")
-        self.sub_title = (
-            f"last refresh failed: {clean_line(feed.error)}" if feed and feed.error else ""
+        self.status.set(
+            "feed", f"last refresh failed: {clean_line(feed.error)}" if feed and feed.error else ""
         )
         self._open_current()
 
@@ -721,7 +724,7 @@ class ReaderApp(App[None]):
             # A title change repaints the whole screen (~15 ms): twice a second is enough.
             if time.monotonic() - shown[0] >= PROGRESS_EVERY or done == total:
                 shown[0] = time.monotonic()
-                self.post_message(IndexProgressed(done, total))
+                self.post_message(IndexingProgressed(done, total))
 
         analysed = 0
         try:
@@ -731,16 +734,14 @@ class ReaderApp(App[None]):
             return
         except ReaderError as error:
             self.say(str(error), severity="error")
-        self.post_message(IndexProgressed(0, 0, analysed))
+        self.post_message(IndexingFinished(analysed))
 
-    def on_index_progressed(self, message: IndexProgressed) -> None:
+    def on_indexing_progressed(self, message: IndexingProgressed) -> None:
         done, total = message.done, message.total
-        refreshing = any(w.group == "refresh" and w.is_running for w in self.workers)
-        if total and done < total:
-            if not refreshing:  # else the refresh's progress has the title bar
-                self.sub_title = f"{INDEXING} {done:,}/{total:,}"
-        elif self.sub_title.startswith(INDEXING):  # not a feed's "last refresh failed"
-            self.sub_title = ""
+        self.status.set("indexing", f"indexing {done:,}/{total:,}" if done < total else "")
+
+    def on_indexing_finished(self, message: IndexingFinished) -> None:
+        self.status.clear("indexing")
         current = self.article_list.current
         if message.analysed and current is not None and current.id == self._shown_id:
             self._load_related(current)  # the archive now has more stories to relate
@@ -882,7 +883,7 @@ class ReaderApp(App[None]):
     @work(thread=True, exit_on_error=False, exclusive=True, group="refresh")
     def _refresh(self, feed_ids: list[str] | None) -> None:
         started = time.monotonic()
-        self.post_message(RefreshProgressed(0, 0, RefreshOutcome("", "")))
+        self.post_message(RefreshStarted())
 
         def progress(done: int, total: int, outcome: RefreshOutcome) -> None:
             self.post_message(RefreshProgressed(done, total, outcome))
@@ -894,14 +895,14 @@ class ReaderApp(App[None]):
             outcomes = []
         self.post_message(FeedsRefreshed(outcomes, time.monotonic() - started))
 
+    def on_refresh_started(self, message: RefreshStarted) -> None:
+        self.status.set("refresh", "refreshing…")
+
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
-        if message.total:
-            self.sub_title = f"refreshing {message.done}/{message.total}"
-        else:
-            self.sub_title = "refreshing…"
+        self.status.set("refresh", f"refreshing {message.done}/{message.total}")
 
     def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
-        self.sub_title = ""
+        self.status.clear("refresh")
         new = sum(o.new for o in message.outcomes)
         failed = [o for o in message.outcomes if o.error]
         summary = f"{len(message.outcomes)} feeds: {new} new, {len(failed)} failed"

@@ -32,18 +32,35 @@ class RelatedLoaded(Message):
 
 
 @dataclass
+class RefreshStarted(Message):
+    """A refresh worker has begun fetching."""
+
+
+@dataclass
 class RefreshProgressed(Message):
     done: int
     total: int
     outcome: RefreshOutcome
 
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RefreshProgressed)  # only the newest count matters
+
 
 @dataclass
-class IndexProgressed(Message):
-    """Pending articles analysed so far; (0, 0, analysed) when indexing is over."""
+class IndexingProgressed(Message):
+    """Pending articles analysed so far."""
 
     done: int
     total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, IndexingProgressed)
+
+
+@dataclass
+class IndexingFinished(Message):
+    """Indexing is over; ``analysed`` articles joined the archive."""
+
     analysed: int = 0
 
 
