@@ -37,6 +37,8 @@ from reader.core.storage.atomic import write_export
 from reader.ui.commands import ReaderCommands
 from reader.ui.messages import (
     ArticleLoaded,
+    ExportRequested,
+    FeedRequested,
     FeedsRefreshed,
     IndexingFinished,
     IndexingProgressed,
@@ -611,6 +613,12 @@ class ReaderApp(App[None]):
 
         self._push_undo("bookmark removed", undo)
         self.reload()
+
+    def on_export_requested(self, message: ExportRequested) -> None:
+        self.export_bookmarks(message.fmt)
+
+    def on_feed_requested(self, message: FeedRequested) -> None:
+        self.go_to_feed(message.feed_id)
 
     def export_bookmarks(self, fmt: str) -> None:
         """Ask for a path, then write the export off the UI thread."""

@@ -15,13 +15,14 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from reader.core.bookmarks import EXPORT_FORMATS
 from reader.core.sanitize import clean_line
+from reader.ui.messages import ExportRequested, FeedRequested
 
 if TYPE_CHECKING:
     from reader.ui.app import ReaderApp
 
 
 class ReaderCommands(Provider):
-    """Offers the app's own actions and its feeds."""
+    """Offers the app's own actions and its feeds; what it asks for it asks by message."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app: ReaderApp = self.app  # type: ignore[assignment]
@@ -37,7 +38,11 @@ class ReaderCommands(Provider):
             )
         for fmt, label in EXPORT_FORMATS.items():
             found.append(
-                (f"Export bookmarks as {label}", "write a file", partial(app.export_bookmarks, fmt))
+                (
+                    f"Export bookmarks as {label}",
+                    "write a file",
+                    partial(app.post_message, ExportRequested(fmt)),
+                )
             )
         for summary in app.library.feeds():
             title = clean_line(summary.feed.title)
@@ -45,7 +50,7 @@ class ReaderCommands(Provider):
                 (
                     f"Go to feed: {title}",
                     f"{summary.unread} unread",
-                    partial(app.go_to_feed, summary.feed.id),
+                    partial(app.post_message, FeedRequested(summary.feed.id)),
                 )
             )
         return found

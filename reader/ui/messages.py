@@ -76,3 +76,17 @@ class SearchDone(Message):
 
     query: str
     hits: list[SearchHit]
+
+
+@dataclass
+class ExportRequested(Message):
+    """Export the bookmarks in ``fmt`` (html, md, json, csv): ask where, then write."""
+
+    fmt: str
+
+
+@dataclass
+class FeedRequested(Message):
+    """Show feed ``feed_id`` and its articles."""
+
+    feed_id: str
