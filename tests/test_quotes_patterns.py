@@ -161,3 +161,13 @@ def test_the_headline_s_speaker_does_not_carry_into_the_body() -> None:
         "Then the ferries come back.",
         None,
     )
+
+
+def test_an_abbreviation_leads_into_a_title_and_a_name() -> None:
+    doc = parse_text("Title\n\n“Justice was served,” said U.S. Attorney Nealy Cox.")
+    assert [q.speaker for q in find_quotes(doc)] == ["Nealy Cox"]
+
+
+def test_a_job_alone_is_not_a_speaker() -> None:
+    doc = parse_text("Title\n\nThey focus on “financial health,” as one neo-bank CEO told me.")
+    assert [q.speaker for q in find_quotes(doc)] == [None]

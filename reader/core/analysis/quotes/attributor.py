@@ -14,6 +14,7 @@ from reader.core.analysis.quotes.names import (
     _Event,
     _final_mark,
     _Found,
+    _is_title,
     _is_verb,
     _is_word,
     _The,
@@ -38,6 +39,12 @@ from reader.core.analysis.quotes.words import (
     _WINDOW,
     _WINDOW_WORDS,
 )
+
+
+def _names_someone(name: str) -> bool:
+    """Not only titles and abbreviations of them ('CEO', 'Senator', 'U.S.')."""
+    words = [w.lower().rstrip(".") for w in name.split()]
+    return bool(words) and not all(_is_title(w) or "." in w for w in words)
 
 
 class _Attributor:
@@ -112,6 +119,8 @@ class _Attributor:
         where = (span.block, span.start)
         if isinstance(subject, _The):
             subject = self._described_as(subject, where)
+        if isinstance(subject, _Entity) and not _names_someone(subject.name):
+            subject = _UNNAMED  # 'as one neo-bank CEO told me': a job, not a name
         if subject == _UNNAMED:
             # someone we cannot name spoke: a later 'she said' must not reach past them
             self.speaker_events.append(_Event(where, _Entity("", "person")))

@@ -358,9 +358,14 @@ class _Names:
                         break
                     run.append(word)
                     at.append(i)
-                    if i + 1 < n and words[i + 1] == "." and (len(word) == 1 or low in _TITLES):
+                    dotted = "." in word and len(word) <= 5  # 'U.S', 'U.K': 'U.S. Attorney …'
+                    if (
+                        i + 1 < n
+                        and words[i + 1] == "."
+                        and (len(word) == 1 or low in _TITLES or dotted)
+                    ):
                         i += 1  # "J." or "Dr.": an initial keeps its period, as written
-                        if len(word) == 1:
+                        if len(word) == 1 or dotted:
                             run[-1] = word + "."
                 else:
                     break
