@@ -12,6 +12,7 @@ from textual.worker import WorkerCancelled
 
 from reader.core.library import open_library
 from reader.core.models import RefreshOutcome
+from reader.core.settings import Settings
 from reader.ui.app import OPEN_DELAY, ReaderApp
 from reader.ui.article_text import SPEAKER_MARK
 from reader.ui.widgets.article_view import ArticleView
@@ -46,7 +47,10 @@ async def test_first_screen_shows_all_with_the_newest_article_open(db_path: Path
         view = app.query_one(ArticleView)
         assert view.article is not None and view.article.id == newest.id
         assert view.article.title == SEED_TITLE
-        assert library.is_read(newest.id)
+        assert not library.is_read(newest.id), "starting the app marks nothing read"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert library.is_read(newest.id), "Enter opens it: now it is read"
     library.close()
 
 
@@ -133,17 +137,21 @@ async def test_read_state_survives_a_restart(db_path: Path) -> None:
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
+        passed_over = app.article_list.articles[1]
         await pilot.press("j", "j")
         await settle(app, pilot)
         opened = app.article_view.article
         assert opened is not None
+        assert not library.is_read(opened.id), "a preview is not a read"
+        await pilot.press("enter")
+        await settle(app, pilot)
         await pilot.press("q")
     library.close()
 
     again = open_library(db_path, clock=frozen_clock)
-    assert again.is_read(opened.id)
+    assert again.is_read(opened.id) and not again.is_read(passed_over.id)
     unread = {a.id for a in again.articles(unread_only=True)}
-    assert opened.id not in unread and len(unread) == len(again.articles()) - 2
+    assert opened.id not in unread and len(unread) == len(again.articles()) - 1
     again.close()
 
 
@@ -153,11 +161,11 @@ async def test_m_toggles_read(db_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         current = app.article_list.current
-        assert current is not None and library.is_read(current.id)
-        await pilot.press("m")
-        assert not library.is_read(current.id)
+        assert current is not None and not library.is_read(current.id)
         await pilot.press("m")
         assert library.is_read(current.id)
+        await pilot.press("m")
+        assert not library.is_read(current.id)
     library.close()
 
 
@@ -375,11 +383,15 @@ async def test_unread_navigation_mark_feed_read_and_undo(db_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         first = app.article_view.article
-        assert first is not None and library.is_read(first.id)
-        await pilot.press("n")
+        assert first is not None and not library.is_read(first.id)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert library.is_read(first.id)
+        await pilot.press("escape", "n")
         await settle(app, pilot)
         second = app.article_view.article
         assert second is not None and second.id != first.id
+        assert library.is_read(second.id), "n opens the next unread, as Enter would"
         await pilot.press("N")  # no unread before it: crosses to another feed or says so
         await settle(app, pilot)
         unread_before = len(library.articles(unread_only=True))
@@ -713,4 +725,23 @@ async def test_an_error_inside_a_worker_is_reported_and_the_app_goes_on(db_path:
         await settle(app, pilot)
         assert app.article_view.article is not None
         assert app.article_view.article.id == second.id, "keys still work after the failure"
+    library.close()
+
+
+async def test_an_article_left_in_the_preview_is_read_after_the_chosen_time(
+    db_path: Path,
+) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library, settings=Settings(mark_read_after=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        shown = app.article_view.article
+        assert shown is not None and not library.is_read(shown.id)
+        await pilot.press("j")  # moved on before the second passed: still unread
+        await settle(app, pilot)
+        assert not library.is_read(shown.id)
+        now_shown = app.article_view.article
+        assert now_shown is not None
+        await pilot.pause(1.3)
+        assert library.is_read(now_shown.id), "it stayed in the preview for a second"
     library.close()

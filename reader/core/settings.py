@@ -36,6 +36,7 @@ class Settings:
     refresh_interval: int = 30  # minutes between automatic refreshes; 0 = off
     fetch_concurrency: int = DEFAULT_CONCURRENCY  # feeds fetched at once, 1..64
     retention: int = 0  # articles kept per feed; 0 = keep all
+    mark_read_after: int = 0  # seconds in the preview before an article counts as read; 0 = on open
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -63,6 +64,7 @@ _CHECKS = {
     "refresh_interval": _check_int(0, None),
     "fetch_concurrency": _check_int(1, MAX_CONCURRENCY),
     "retention": _check_int(0, None),
+    "mark_read_after": _check_int(0, None),
 }
 
 

@@ -110,6 +110,7 @@ class ReaderApp(App[None]):
         self._shown_id: str | None = None
         self._pending_quote: int | str | None = None  # a quotation's position, or its text
         self._focus_on_load: str | None = None  # Enter: focus this article once it is shown
+        self._opened: str | None = None  # the article last opened (not only previewed)
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self._bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
         self.unread_only = False
@@ -291,12 +292,16 @@ class ReaderApp(App[None]):
             self._pending_quote = bookmark.title  # found in the quotations the open brings
             self._shown_id = None
         current = self.article_list.current
+        if current is not None:
+            self._opened = current.id  # opened, not only previewed: it counts as read
         if current is not None and current.id != self._shown_id:
             # Focus moves once the article is on screen (see on_article_loaded).
             self._focus_on_load = current.id
             self._open_current(delay=0)
         else:
             self.article_view.focus()
+            if current is not None:
+                self._set_read(current, True)
 
     # -- opening an article ------------------------------------------------------
 
@@ -426,8 +431,18 @@ class ReaderApp(App[None]):
             self.article_view.focus()
 
     def _after_shown(self, article: Article) -> None:
+        """Related links follow the article; it counts as read only when it was opened
+        (Enter, a jump to it), or after ``mark_read_after`` seconds in the preview."""
+        if self._shown_id != article.id:
+            return
+        self._load_related(article)
+        if self._opened == article.id:
+            self._set_read(article, True)
+        elif self.settings.mark_read_after > 0:
+            self.set_timer(self.settings.mark_read_after, lambda: self._read_if_still(article))
+
+    def _read_if_still(self, article: Article) -> None:
         if self._shown_id == article.id:
-            self._load_related(article)
             self._set_read(article, True)
 
     def open_in_archive(self, article_id: str, quote: int | None = None) -> None:
@@ -437,6 +452,7 @@ class ReaderApp(App[None]):
             return
         self._pending_quote = quote
         self._shown_id = None
+        self._opened = article_id
         self.feed_list.show_feeds(
             self.library.feeds(), ALL_FEEDS, bookmarks=self.library.bookmark_count()
         )
@@ -766,6 +782,7 @@ class ReaderApp(App[None]):
         while 0 <= index < len(rows):
             if rows[index].id not in read:
                 self.article_list.highlighted = index
+                self._opened = rows[index].id  # n/N open the next unread, as Enter would
                 self._open_current(delay=0)
                 return
             index += step
@@ -783,6 +800,8 @@ class ReaderApp(App[None]):
         unread = [i for i, a in enumerate(self.article_list.articles) if a.id not in read]
         if unread:
             self.article_list.highlighted = unread[0] if step > 0 else unread[-1]
+            current = self.article_list.current
+            self._opened = current.id if current is not None else None
             self._open_current(delay=0)
 
     def action_next_unread(self) -> None:
