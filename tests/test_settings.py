@@ -58,6 +58,7 @@ def test_an_unknown_key_warns_and_the_rest_applies(tmp_path: Path) -> None:
         ("fetch_concurrency = 65", "fetch_concurrency"),
         ("retention = true", "retention"),
         ("retention = 1.5", "retention"),
+        ("mark_read_after = -1", "mark_read_after"),
         ("theme = 3", "theme"),
         ('theme = ""', "theme"),
     ],
