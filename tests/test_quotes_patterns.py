@@ -171,3 +171,16 @@ def test_an_abbreviation_leads_into_a_title_and_a_name() -> None:
 def test_a_job_alone_is_not_a_speaker() -> None:
     doc = parse_text("Title\n\nThey focus on “financial health,” as one neo-bank CEO told me.")
     assert [q.speaker for q in find_quotes(doc)] == [None]
+
+
+def test_an_office_is_not_a_name_and_the_name_after_it_is() -> None:
+    doc = parse_text(
+        "Title\n\n“We will appeal,” said Director of Public Prosecution Eva-Marie Persson.\n\n"
+        "“Sales grew,” said Senior Vice President of Sales for Dräger."
+    )
+    assert [q.speaker for q in find_quotes(doc)] == ["Eva-Marie Persson", None]
+
+
+def test_a_suffix_keeps_its_period() -> None:
+    doc = parse_text("Title\n\n“I did it,” said James P. Kennedy Jr. on Monday.")
+    assert [q.speaker for q in find_quotes(doc)] == ["James P. Kennedy Jr."]

@@ -44,7 +44,9 @@ from reader.core.analysis.quotes.words import (
 def _names_someone(name: str) -> bool:
     """Not only titles and abbreviations of them ('CEO', 'Senator', 'U.S.')."""
     words = [w.lower().rstrip(".") for w in name.split()]
-    return bool(words) and not all(_is_title(w) or "." in w for w in words)
+    if not words or not name[:1].isupper() or _is_title(words[0]):
+        return False  # 'for Human Rights', 'Senior Vice President of Sales for …': an office
+    return not all(_is_title(w) or "." in w for w in words)
 
 
 class _Attributor:

@@ -178,8 +178,13 @@ def _given_name(name: str) -> str:
     The table (first_names.tsv.gz, ~55k names from names-dataset, see
     scripts/build_first_names.py) loads on first use, in ~20 ms.
     """
+    if not name[:1].isupper() or len(name) < 2:
+        return "unknown"
     table = _first_names()
-    return table.get(name, "unknown") if name[:1].isupper() and len(name) > 1 else "unknown"
+    found = table.get(name, "unknown")
+    if found == "unknown" and "-" in name:  # 'Eva-Marie', 'Jean-Luc': the first part
+        found = table.get(name.partition("-")[0], "unknown")
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -358,7 +363,7 @@ class _Names:
                         break
                     run.append(word)
                     at.append(i)
-                    dotted = "." in word and len(word) <= 5  # 'U.S', 'U.K': 'U.S. Attorney …'
+                    dotted = ("." in word and len(word) <= 5) or low in _SUFFIXES  # 'U.S', 'Jr'
                     if (
                         i + 1 < n
                         and words[i + 1] == "."
@@ -427,7 +432,16 @@ class _Names:
         tail = lows[title_at + 1 :]
         if 0 <= title_at < len(words) - 1 and not any(low in _ORG_NOUNS for low in tail):
             chunk.kind = "person"
-            chunk.name = " ".join(words[title_at + 1 :])
+            named = words[title_at + 1 :]
+            cut = max((k + 1 for k, w in enumerate(named) if w in _CONNECTORS), default=0)
+            if cut:  # 'Director of Public Prosecution Eva-Marie Persson': after the office
+                named = named[cut:]
+                given = _given_name_at(["", *named]) - 1 if len(named) > 1 else -1
+                if given < 0:
+                    chunk.kind, named = "name", words  # 'Vice President of Sales for X'
+                else:
+                    named = named[given:]
+            chunk.name = " ".join(named)
             chunk.roles = tuple(low for low in lows[: title_at + 1] if low in _ROLES)
         elif any(low in _ORG_NOUNS for low in lows) or (
             len(words) == 1 and len(words[0]) > 1 and words[0].replace(".", "").isupper()
