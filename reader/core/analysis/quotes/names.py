@@ -207,6 +207,8 @@ def _given_name_at(words: Sequence[str]) -> int:
     ('Ukraine Kurt Volker', 'Britain Liu Xiaming'); 0 when it does not."""
     if len(words) < 3 or _given_name(words[0]) != "unknown":
         return 0
+    if any(w.lower() in _ORG_NOUNS for w in words):
+        return 0  # 'Hollis Marine Institute' is an institute, not Marine's
     for k in range(1, len(words) - 1):
         low = words[k - 1].lower().rstrip(".")
         if _is_title(low) or low in _PARTICLES or low in _CONNECTORS or low in _ORG_NOUNS:
@@ -387,6 +389,7 @@ class _Names:
                     and len(run) >= 3
                     and run[0] not in self.known_caps
                     and first_name_gender(run[0]) is None
+                    and not any(w.lower() in _ORG_NOUNS for w in run)  # 'Hollis Marine Institute'
                 ):
                     # "Harbourmaster Idris Fenwick-Lowe": an unknown first word is a label
                     chunk.words, chunk.name = run[1:], " ".join(run[1:])
@@ -414,7 +417,15 @@ class _Names:
                 chunk.kind == "name"
                 and len(chunk.words) >= 2
                 and chunk.first > 0
-                and words[chunk.first - 1] in _ROLES
+                and (
+                    words[chunk.first - 1] in _ROLES
+                    # 'The shop's new owner, Caitríona O'Neill, is …'
+                    or (
+                        chunk.first > 1
+                        and words[chunk.first - 1] == ","
+                        and words[chunk.first - 2] in _ROLES
+                    )
+                )
             ):
                 chunk.kind = "person"
         return found
