@@ -745,3 +745,35 @@ async def test_an_article_left_in_the_preview_is_read_after_the_chosen_time(
         await pilot.pause(1.3)
         assert library.is_read(now_shown.id), "it stayed in the preview for a second"
     library.close()
+
+
+async def test_help_shows_keys_as_typed_and_scrolls_with_the_list_keys(db_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+    from textual.containers import VerticalScroll
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        console = Console(width=80, record=True, file=io.StringIO())
+        for widget in app.screen.query(Static):
+            console.print(widget.content)
+        text = console.export_text()
+        assert "quotation_mark" not in text and "slash" not in text and "question_mark" not in text
+        assert '"' in text and "/" in text
+        body = app.screen.query_one("#help-body", VerticalScroll)
+        assert body.max_scroll_y > 0, "taller than 24 rows: it must scroll"
+        await pilot.press("G")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("k")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y - 1
+        await pilot.press("g")
+        await pilot.pause()
+        assert body.scroll_y == 0
+    library.close()

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -16,6 +17,10 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("j,down", "scroll(1)", "Down", show=False, id="help.down"),
+        Binding("k,up", "scroll(-1)", "Up", show=False, id="help.up"),
+        Binding("g,home", "scroll_to(0)", "First", show=False, id="help.first"),
+        Binding("G,end", "scroll_to(-1)", "Last", show=False, id="help.last"),
     ]
 
     def __init__(self, groups: dict[str, list[Binding]]) -> None:
@@ -36,17 +41,22 @@ class HelpScreen(ModalScreen[None]):
                 keys = ", ".join(_key_label(key) for key in binding.key.split(","))
                 table.add_row(keys, binding.description)
             table.add_row("", "")
-        with VerticalScroll(id="help-body"):
+        with VerticalScroll(id="help-body", can_focus=False):
             yield Static(Text("Keys", style="bold"), id="help-title")
             yield Static(table)
 
+    def action_scroll(self, rows: int) -> None:
+        self.query_one("#help-body", VerticalScroll).scroll_relative(y=rows, animate=False)
+
+    def action_scroll_to(self, where: int) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        body.scroll_to(y=0 if where >= 0 else body.max_scroll_y, animate=False)
+
 
 def _key_label(key: str) -> str:
-    names = {
-        "question_mark": "?",
-        "right_square_bracket": "]",
-        "left_square_bracket": "[",
-        "space": "space",
-        "shift+tab": "shift+tab",
-    }
-    return names.get(key.strip(), key.strip())
+    """A key as it is typed: '"' not 'quotation_mark', '/' not 'slash'."""
+    key = key.strip()
+    char = key_to_character(key)
+    if char and char.isprintable() and not char.isspace():
+        return char
+    return {"slash": "/", "backslash": "\\"}.get(key, key)
