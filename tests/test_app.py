@@ -777,3 +777,26 @@ async def test_help_shows_keys_as_typed_and_scrolls_with_the_list_keys(db_path: 
         await pilot.pause()
         assert body.scroll_y == 0
     library.close()
+
+
+async def test_the_palette_offers_each_command_once(db_path: Path) -> None:
+    from textual.command import CommandList
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        for query, wanted in (("quit", "Quit"), ("keys", "Keys")):
+            await pilot.press("ctrl+p", *query)
+            for _ in range(50):  # the palette searches as it goes
+                await pilot.pause(0.05)
+                found = app.screen.query_one(CommandList)
+                prompts = [
+                    str(found.get_option_at_index(i).prompt) for i in range(found.option_count)
+                ]
+                if prompts:
+                    break
+            assert sum(p.startswith(wanted) for p in prompts) == 1, prompts
+            await pilot.press("escape")
+            await pilot.pause()
+    library.close()

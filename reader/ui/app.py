@@ -12,15 +12,16 @@ import sys
 import time
 import traceback
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from textual import events, on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Input, OptionList
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -195,6 +196,12 @@ class ReaderApp(App[None]):
     def _apply_width(self, width: int) -> None:
         self.screen.set_class(width < NARROW_WIDTH, "-narrow")
         self.screen.set_class(width >= WIDE_WIDTH, "-wide")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own, without the two this app offers itself (Quit, Keys)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed unexpectedly: one line on screen, the traceback in the
@@ -932,7 +939,8 @@ class ReaderApp(App[None]):
         self.status.clear("refresh")
         new = sum(o.new for o in message.outcomes)
         failed = [o for o in message.outcomes if o.error]
-        summary = f"{len(message.outcomes)} feeds: {new} new, {len(failed)} failed"
+        count = len(message.outcomes)
+        summary = f"{count} feed{'' if count == 1 else 's'}: {new} new, {len(failed)} failed"
         self.say(summary, title="Refreshed")
         for outcome in failed[:3]:
             self.say(outcome.error or "", severity="warning")
