@@ -133,3 +133,22 @@ def test_an_xhtml_title_is_not_lost() -> None:
         XHTML_TITLE,
     )
     assert "review" in parse_feed(data, "test").entries[0].title
+
+
+@pytest.mark.parametrize("broken", [False, True])  # the fast path, and feedparser's
+def test_an_author_s_name_is_kept_and_the_address_dropped(broken: bool) -> None:
+    items = "".join(
+        f"<item><guid>{n}</guid><title>T{n}</title><author>{author}</author></item>"
+        for n, author in enumerate(
+            [
+                "news@example.com (Pat Lowell)",
+                "Pat Lowell &lt;pat@example.com&gt;",
+                "pat@example.com",
+            ]
+        )
+    )
+    data = f"<rss version='2.0'><channel><title>F</title>{items}</channel></rss>"
+    if broken:
+        data = data.replace("</channel>", "<channel>")  # malformed: feedparser repairs it
+    parsed = parse_feed(data.encode(), "https://example.com/feed")
+    assert [e.author for e in parsed.entries] == ["Pat Lowell", "Pat Lowell", "pat@example.com"]

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from lxml import etree
 
 from reader.core.errors import SourceError
-from reader.core.ingest.records import MAX_TITLE_CHARS, ParsedEntry, ParsedFeed
+from reader.core.ingest.records import MAX_TITLE_CHARS, ParsedEntry, ParsedFeed, author_name
 from reader.core.models import Body, EntryLink
 from reader.core.sanitize import clean_line, clean_text, clean_url
 
@@ -225,7 +225,7 @@ def _parse_well_formed(data: bytes, source: str, content_type: str) -> ParsedFee
                 title=clean_line(str(entry.get("title") or ""))[:MAX_TITLE_CHARS] or "(untitled)",
                 body=_entry_body(entry),
                 link=clean_url(entry.get("link")),
-                author=clean_line(str(entry.get("author") or ""))[:MAX_AUTHOR_CHARS],
+                author=author_name(str(entry.get("author") or "")[:MAX_AUTHOR_CHARS]),
                 published=_iso_utc(entry.get("published")) or _iso_utc(entry.get("updated")),
                 entry_links=_entry_links(entry),
             )
@@ -290,7 +290,7 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
                 title=clean_line(entry.get("title", ""))[:MAX_TITLE_CHARS] or "(untitled)",
                 body=_entry_body(entry),
                 link=link,
-                author=clean_line(entry.get("author", "")),
+                author=author_name(str(entry.get("author", ""))),
                 published=iso_from_struct(
                     entry.get("published_parsed") or entry.get("updated_parsed")
                 ),

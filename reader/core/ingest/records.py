@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from dataclasses import dataclass, field
 
 from reader.core.models import Body, EntryLink
+from reader.core.sanitize import clean_line
 
 MAX_TITLE_CHARS = 1000  # a 1 MiB headline is an attack, not a headline
 
@@ -47,3 +50,20 @@ def article_id_for(feed_id: str, entry: ParsedEntry) -> str:
 
 def content_hash(entry: ParsedEntry) -> str:
     return _digest(entry.title, entry.body.content_type, entry.body.content, size=20)
+
+
+_MAILBOX = re.compile(
+    r"^\s*\S+@\S+\s*\((?P<paren>[^()]+)\)\s*$|^\s*(?P<angle>[^<>]+?)\s*<\S+@\S+>\s*$"
+)
+
+
+def author_name(author: str) -> str:
+    """'news@example.com (Pat Lowell)' and 'Pat Lowell <pat@example.com>' -> 'Pat Lowell'.
+
+    RSS puts an e-mail address in <author>, often with the name beside it; a
+    reader wants the name. A bare address stays as it is.
+    """
+    author = html.unescape(author[:1000]) if "&" in author else author[:1000]
+    found = _MAILBOX.match(author)
+    name = (found.group("paren") or found.group("angle")) if found else author
+    return clean_line(name)
