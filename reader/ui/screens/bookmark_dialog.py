@@ -31,12 +31,10 @@ class BookmarkDialog(ModalScreen[tuple[list[str], str] | None]):
             yield Input(", ".join(self.tags), id="bookmark-tags", placeholder="e.g. ukraine, later")
             yield Label("Note")
             yield Input(self.note, id="bookmark-note", placeholder="optional")
-            yield Static(Text("enter saves · escape cancels", style="dim"))
+            yield Static(Text("enter saves · tab: next field · escape cancels", style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "bookmark-tags":
-            self.query_one("#bookmark-note", Input).focus()
-            return
+        """Enter saves from either field (tab moves between them)."""
         tags = self.query_one("#bookmark-tags", Input).value
         note = self.query_one("#bookmark-note", Input).value
         self.dismiss(([t.strip() for t in tags.split(",") if t.strip()], note.strip()))
