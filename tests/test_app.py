@@ -241,11 +241,22 @@ async def test_sidebar_opens_a_story_from_the_archive(db_path: Path) -> None:
     library.close()
 
 
+class FakeBrowser:
+    """A desktop browser that records what it was asked to open."""
+
+    def __init__(self, opened: list[str]) -> None:
+        self.opened = opened
+
+    def open(self, url: str) -> bool:
+        self.opened.append(url)
+        return True
+
+
 async def test_digit_follows_inline_link_in_the_browser(db_path: Path, monkeypatch: object) -> None:
     opened: list[str] = []
     import webbrowser
 
-    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url))  # type: ignore[attr-defined]
+    monkeypatch.setattr(webbrowser, "get", lambda: FakeBrowser(opened))  # type: ignore[attr-defined]
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -376,6 +387,33 @@ async def test_bookmarks_filter_by_tag_and_kind(db_path: Path) -> None:
     library.close()
 
 
+def list_text(app: ReaderApp) -> str:
+    """What the article list shows, line by line, as the terminal would."""
+    widget = app.article_list
+    return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
+
+
+async def test_bookmark_rows_show_tags_and_notes_and_a_filter_that_hides_all_says_so(
+    db_path: Path,
+) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    seed = next(a for a in library.articles() if a.title == SEED_TITLE)
+    library.bookmark(seed.id, tags=["kremlin"], note="ask Dana")
+    app = ReaderApp(library)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        app.go_to_feed("bookmarks")
+        await settle(app, pilot)
+        shown = list_text(app)
+        assert "#kremlin" in shown and "“ask Dana”" in shown, shown
+        await pilot.press("c", "c")  # kind: article, then link; there is no link bookmark
+        await pilot.pause()
+        shown = " ".join(list_text(app).split())  # the message wraps in the narrow list
+        assert "No bookmarks match link" in shown and "press t or c" in shown, shown
+        assert "No bookmarks yet" not in shown
+    library.close()
+
+
 @pytest.mark.slow  # a long walk through the app
 async def test_unread_navigation_mark_feed_read_and_undo(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
@@ -420,7 +458,7 @@ async def test_y_copies_the_link_and_o_opens_only_web_links(
     import webbrowser
 
     opened: list[str] = []
-    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url))  # type: ignore[attr-defined]
+    monkeypatch.setattr(webbrowser, "get", lambda: FakeBrowser(opened))  # type: ignore[attr-defined]
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
     copied: list[str] = []
@@ -800,3 +838,41 @@ async def test_the_palette_offers_each_command_once(db_path: Path) -> None:
             await pilot.press("escape")
             await pilot.pause()
     library.close()
+
+
+async def test_without_a_browser_o_copies_the_link_and_says_so(
+    db_path: Path, monkeypatch: object
+) -> None:
+    import webbrowser
+
+    def no_browser() -> None:
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", no_browser)  # type: ignore[attr-defined]
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)  # type: ignore[attr-defined]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        link = app.article_view.article.link  # type: ignore[union-attr]
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+        assert copied == [link]
+        assert any("No browser found" in m and link in m for m in shown), shown
+        assert not any(n.title == "Opening in the browser" for n in app._notifications)
+    library.close()
+
+
+def test_text_browsers_take_the_terminal_and_desktop_ones_do_not() -> None:
+    import webbrowser
+
+    from reader.ui.browser import takes_terminal
+
+    assert takes_terminal(webbrowser.GenericBrowser("w3m"))
+    assert not takes_terminal(webbrowser.BackgroundBrowser("firefox"))
+    assert not takes_terminal(webbrowser.Mozilla("firefox"))

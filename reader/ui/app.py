@@ -11,13 +11,13 @@ import gc
 import sys
 import time
 import traceback
-import webbrowser
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -35,6 +35,7 @@ from reader.core.models import Article, Bookmark, RefreshOutcome
 from reader.core.sanitize import OPENABLE_SCHEMES, clean_line, clean_url
 from reader.core.settings import Settings, chosen_theme, save_theme
 from reader.core.storage.atomic import write_export
+from reader.ui.browser import find_browser, takes_terminal
 from reader.ui.commands import ReaderCommands
 from reader.ui.messages import (
     ArticleLoaded,
@@ -59,6 +60,9 @@ from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.feed_list import ALL_FEEDS, BOOKMARKS, FeedList
 from reader.ui.widgets.key_bar import KeyBar
 from reader.ui.widgets.sidebar import QuoteList, RelatedList, Sidebar
+
+if TYPE_CHECKING:
+    import webbrowser
 
 NARROW_WIDTH = 100
 WIDE_WIDTH = 150
@@ -257,8 +261,8 @@ class ReaderApp(App[None]):
                 if (tag is None or tag in b.tags) and (kind is None or b.kind == kind)
             ]
             articles = {b.article_id: self.library.find_stored(b.article_id) for b in marks}
-            self.article_list.show_bookmarks(marks, articles, titles)
             shown = " · ".join(f for f in (kind, f"#{tag}" if tag else None) if f)
+            self.article_list.show_bookmarks(marks, articles, titles, filtered_by=shown)
             # A Content, not a str: a border title string is read as markup.
             self.article_list.border_title = Content(f"Bookmarks {shown}".strip())
             self.article_list.border_subtitle = f"{len(marks)}"
@@ -487,11 +491,34 @@ class ReaderApp(App[None]):
             self.say("Only http(s) and mailto links open in the browser.", severity="warning")
             return
         self._launch_browser(safe)
-        self.say(safe, title="Opening in the browser")
 
     @work(thread=True, exit_on_error=False, group="browser")
     def _launch_browser(self, url: str) -> None:
-        webbrowser.open(url)  # the URL is one argument; no shell is involved
+        """Finding a browser can be slow, so it happens here; a text browser is run
+        with the app suspended, as newsboat does. The URL is one argument, never a shell's."""
+        browser = find_browser()
+        if browser is None:
+            self.call_from_thread(self._no_browser, url)
+        elif takes_terminal(browser):
+            self.call_from_thread(self._open_in_terminal, browser, url)
+        elif browser.open(url):
+            self.call_from_thread(self.say, url, title="Opening in the browser")
+        else:
+            self.call_from_thread(self._no_browser, url)
+
+    def _no_browser(self, url: str) -> None:
+        self.copy_to_clipboard(url)
+        self.say(
+            f"No browser found (set $BROWSER); the link is copied: {url}",
+            severity="warning",
+        )
+
+    def _open_in_terminal(self, browser: webbrowser.BaseBrowser, url: str) -> None:
+        try:
+            with self.suspend():
+                browser.open(url)
+        except SuspendNotSupported:
+            self._no_browser(url)
 
     @on(RelatedList.Chosen)
     def _related_chosen(self, event: RelatedList.Chosen) -> None:

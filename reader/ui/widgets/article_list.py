@@ -7,6 +7,7 @@ measures every row's height by rendering it, which took seconds at 10,000.)
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -173,23 +174,34 @@ class ArticleList(ScrollView, can_focus=True):
         bookmarks: Sequence[Bookmark],
         articles: Mapping[str, Article | None],
         feed_titles: Mapping[str, str],
+        filtered_by: str = "",
     ) -> None:
-        """Bookmarks newest first; a row whose article is gone is left out."""
+        """Bookmarks newest first; a row whose article is gone is left out.
+
+        ``filtered_by`` names the tag or kind filter (t, c) that chose them.
+        """
         listed = [(b, a) for b in bookmarks if (a := articles.get(b.article_id)) is not None]
         kept = [b for b, _ in listed]
         self.bookmarks = kept
         self.showing_bookmarks = True
         self.highlight_terms = ()
-        self.empty_message = "No bookmarks yet: press b on an article."
+        self.empty_message = (
+            f"No bookmarks match {filtered_by}: press t or c to change the filter."
+            if filtered_by
+            else "No bookmarks yet: press b on an article."
+        )
         rows: list[_Row | None] = []
         for bookmark in kept:
             speaker = clean_line(bookmark.speaker or "") if bookmark.kind == "quote" else ""
+            tags = " ".join(f"#{clean_line(tag)}" for tag in bookmark.tags)
+            note = f"“{clean_line(bookmark.note)}”" if bookmark.note.strip() else ""
+            title = clean_line(bookmark.title)
+            source = clean_line(bookmark.article_title)
+            # Tags and the note first: the list is narrow and the source is often the title.
             detail = " · ".join(
-                part
-                for part in (speaker, clean_line(bookmark.article_title), ", ".join(bookmark.tags))
-                if part
+                part for part in (speaker, tags, note, source if source != title else "") if part
             )
-            rows.append(_Row(clean_line(bookmark.title), detail, icon=_KIND_ICONS[bookmark.kind]))
+            rows.append(_Row(title, detail, icon=_KIND_ICONS[bookmark.kind]))
         self._set_rows(rows, [a for _, a in listed], None)
 
     def _position(self, article_id: str) -> int | None:
@@ -401,9 +413,11 @@ class ArticleList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         line = round(self.scroll_offset.y) + y
         if not self._rows:
-            if y == 0:
+            # The message wraps: the list is narrow and the message says what to do.
+            lines = textwrap.wrap(self.empty_message, max(width, 8))
+            if y < len(lines):
                 style = self.get_component_rich_style("article-list--empty")
-                return self._line(Text(self.empty_message, style=style), width, self.rich_style)
+                return self._line(Text(lines[y], style=style), width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         index, part = divmod(line, ROW_HEIGHT)
         if index >= len(self._rows):
