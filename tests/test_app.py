@@ -10,6 +10,7 @@ from textual import events
 from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
+from reader.core.config import export_dir
 from reader.core.library import open_library
 from reader.core.models import RefreshOutcome
 from reader.core.settings import Settings
@@ -346,6 +347,8 @@ async def test_palette_goes_to_a_feed_and_exports_bookmarks(db_path: Path, tmp_p
         await pilot.press("enter")
         await pilot.pause()
         path_input = app.screen.query_one("#export-path")
+        offered = Path(path_input.value)  # type: ignore[attr-defined]
+        assert offered == export_dir() / "reader-bookmarks.html"
         path_input.value = str(target)  # type: ignore[attr-defined]
         await pilot.press("enter")  # the file exists: asks first
         assert target.read_text() == "keep me"

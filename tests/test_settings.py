@@ -159,3 +159,19 @@ async def test_an_unknown_theme_falls_back_with_a_notice(db_path: Path) -> None:
         assert app.theme in app.available_themes
         assert any("no-such-theme" in str(n.message) for n in app._notifications)
     library.close()
+
+
+def test_exports_go_to_the_downloads_folder_or_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
+    assert config.export_dir() == tmp_path  # no downloads folder: home
+    (tmp_path / "Downloads").mkdir()
+    assert config.export_dir() == tmp_path / "Downloads"
+    (tmp_path / ".config").mkdir()
+    (tmp_path / ".config" / "user-dirs.dirs").write_text(
+        'XDG_DOWNLOAD_DIR="$HOME/Téléchargements"\n'
+    )
+    (tmp_path / "Téléchargements").mkdir()
+    assert config.export_dir() == tmp_path / "Téléchargements"

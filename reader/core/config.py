@@ -55,3 +55,10 @@ def seeds_dir() -> Path:
 
 def styles_path() -> Path:
     return _resource("styles.tcss")
+
+
+def export_dir() -> Path:
+    """Where exports go unless the user says otherwise: the downloads folder
+    (XDG's, macOS's or Windows's), or home when there is none."""
+    downloads = Path(platformdirs.user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.home()

@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.core.analysis.links import inline_links
 from reader.core.bookmarks import EXPORT_FORMATS
-from reader.core.config import styles_path
+from reader.core.config import export_dir, styles_path
 from reader.core.errors import Interrupted, ReaderError
 from reader.core.library import Library
 from reader.core.models import Article, Bookmark, RefreshOutcome
@@ -672,7 +672,7 @@ class ReaderApp(App[None]):
 
     def export_bookmarks(self, fmt: str) -> None:
         """Ask for a path, then write the export off the UI thread."""
-        default = Path.home() / f"reader-bookmarks.{fmt}"
+        default = export_dir() / f"reader-bookmarks.{fmt}"
 
         def chosen(path: Path | None) -> None:
             if path is not None:
