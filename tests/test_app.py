@@ -18,7 +18,7 @@ from reader.ui.app import OPEN_DELAY, ReaderApp
 from reader.ui.article_text import SPEAKER_MARK
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.key_bar import KeyBar
-from tests.conftest import frozen_clock
+from tests.conftest import FeedServer, frozen_clock
 
 SEED_TITLE = "Putin Does Not Fully Support U.S. Ceasefire Proposal for Ukraine"
 
@@ -733,18 +733,60 @@ async def test_the_status_line_has_a_slot_per_source(db_path: Path) -> None:
         app.post_message(IndexingProgressed(5, 10))
         await pilot.pause()
         assert app.sub_title == "indexing 5/10"
-        app.post_message(RefreshStarted())
+        app.post_message(RefreshStarted(("Harbour", "Quillon", "Slow", "Last")))
         await pilot.pause()
-        assert app.sub_title == "refreshing…", "a refresh outranks indexing"
-        app.post_message(RefreshProgressed(2, 4, RefreshOutcome("f", "F")))
+        assert app.sub_title == "refreshing… · Harbour +3", "a refresh outranks indexing"
+        app.post_message(RefreshProgressed(2, 4, RefreshOutcome("f", "F"), ("Slow", "Last")))
         await pilot.pause()
-        assert app.sub_title == "refreshing 2/4"
+        assert app.sub_title == "refreshing 2/4 · Slow +1", "names the feed it waits for"
+        app.post_message(RefreshProgressed(3, 4, RefreshOutcome("f", "F"), ("Slow",)))
+        await pilot.pause()
+        assert app.sub_title == "refreshing 3/4 · Slow"
         app.post_message(FeedsRefreshed([], 0.1))
         await pilot.pause()
         assert app.sub_title == "indexing 5/10", "the end of a refresh clears only its own"
         app.post_message(IndexingFinished(0))
         await pilot.pause()
         assert app.sub_title == "last refresh failed: 404", "the feed's error was kept"
+    library.close()
+
+
+async def test_refresh_progress_names_the_feed_it_waits_for(
+    db_path: Path, feed_server: FeedServer
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.conftest import rss
+
+    feed_server.serve("/fast.xml", rss("Fast News", [("a", "A", "x")]))
+    feed_server.serve("/slow.xml", rss("Slow Gazette", [("b", "B", "y")]))
+    library = open_library(db_path, clock=frozen_clock)
+    fast = library.add(feed_server.url("/fast.xml")).feed_id
+    slow = library.add(feed_server.url("/slow.xml")).feed_id
+    release = threading.Event()
+    served = feed_server.routes["/slow.xml"]
+
+    def held(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        release.wait(10)
+        return served(handler)
+
+    feed_server.routes["/slow.xml"] = held
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app._refresh([fast, slow])
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.sub_title.startswith("refreshing 1/2"):
+                break
+        try:
+            assert app.sub_title == "refreshing 1/2 · Slow Gazette"
+        finally:
+            release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.sub_title.startswith("refreshing")
     library.close()
 
 

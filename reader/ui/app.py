@@ -944,10 +944,15 @@ class ReaderApp(App[None]):
     @work(thread=True, exit_on_error=False, exclusive=True, group="refresh")
     def _refresh(self, feed_ids: list[str] | None) -> None:
         started = time.monotonic()
-        self.post_message(RefreshStarted())
+        titles = self.library.feed_titles()
+        # Tracked here, not in the handler: progress messages replace one another.
+        waiting = dict.fromkeys(feed_ids if feed_ids is not None else titles)
+        self.post_message(RefreshStarted(tuple(titles.get(f, f) for f in waiting)))
 
         def progress(done: int, total: int, outcome: RefreshOutcome) -> None:
-            self.post_message(RefreshProgressed(done, total, outcome))
+            waiting.pop(outcome.feed_id, None)
+            left = tuple(titles.get(f, f) for f in waiting)
+            self.post_message(RefreshProgressed(done, total, outcome, left))
 
         try:
             outcomes = self.library.refresh(feed_ids, progress=progress)
@@ -957,10 +962,11 @@ class ReaderApp(App[None]):
         self.post_message(FeedsRefreshed(outcomes, time.monotonic() - started))
 
     def on_refresh_started(self, message: RefreshStarted) -> None:
-        self.status.set("refresh", "refreshing…")
+        self.status.set("refresh", f"refreshing…{_waiting_for(message.waiting)}")
 
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
-        self.status.set("refresh", f"refreshing {message.done}/{message.total}")
+        counted = f"refreshing {message.done}/{message.total}"
+        self.status.set("refresh", counted + _waiting_for(message.waiting))
 
     def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
         self.status.clear("refresh")
@@ -974,3 +980,12 @@ class ReaderApp(App[None]):
         self.reload()
         if new:
             self._index_archive()
+
+
+def _waiting_for(titles: tuple[str, ...]) -> str:
+    """' · The Quillon Review +2': the first feed still outstanding names the wait."""
+    if not titles:
+        return ""
+    first = clean_line(titles[0])
+    first = first if len(first) <= 32 else first[:31] + "…"
+    return f" · {first}" + (f" +{len(titles) - 1}" if len(titles) > 1 else "")

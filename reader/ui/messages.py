@@ -35,12 +35,15 @@ class RelatedLoaded(Message):
 class RefreshStarted(Message):
     """A refresh worker has begun fetching."""
 
+    waiting: tuple[str, ...] = ()  # titles of the feeds not yet fetched, in order
+
 
 @dataclass
 class RefreshProgressed(Message):
     done: int
     total: int
     outcome: RefreshOutcome
+    waiting: tuple[str, ...] = ()  # titles still outstanding: the slow ones show here
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RefreshProgressed)  # only the newest count matters
