@@ -142,7 +142,6 @@ def write_database(path: Path, archive: Archive, feeds: int) -> list[float]:
                 feed_id=feed.id,
                 title=title,
                 author=author,
-                summary=body[:280],
                 content_hash=article_id,
             )
             t0 = time.perf_counter()
@@ -208,7 +207,9 @@ def main() -> None:
         counted: dict[str, fulltext.ArticleTerms] = {}
         t0 = time.perf_counter()
         for article in batch:
-            found_terms = fulltext.article_terms(article.title, article.author, article.summary)
+            body = store.body(article.id)
+            text = body.content if body is not None else ""
+            found_terms = fulltext.article_terms(article.title, article.author, text)
             counted[article.id] = found_terms  # as analysis leaves them
         library.finder.index(feed_id, batch, counted)
         update = time.perf_counter() - t0

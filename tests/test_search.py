@@ -66,11 +66,34 @@ def test_case_and_diacritics_do_not_matter(news: Library) -> None:
 
 def test_last_word_is_a_prefix_while_typing(news: Library) -> None:
     assert titles(news.search("sourd")) == ["Bakery wins award"]
-    assert news.search("sourd ") == [], "a finished word must match whole"
+    assert news.search("sourd ") == [], "a finished word matches its forms, not any prefix"
     hit = news.search("harbour qu")[0]
     assert hit.article.title == "Harbour floods close the quay"
     assert set(hit.matched_terms) >= {"harbour", "quay"}
     assert news.search("s") == [], "a one-letter prefix is not expanded"
+
+
+def test_a_finished_word_finds_its_forms_but_not_other_words(tmp_path: Path) -> None:
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    items = [
+        ("a", "Flooding closes the coast road", "Water over the road."),
+        ("b", "Council flooded with letters", "Residents wrote in."),
+        ("c", "Floodwater pumps arrive", "New pumps for the quay."),
+        ("d", "University opens", "A new campus by the sea."),
+        ("e", "The universe, explained", "A talk at the library."),
+    ]
+    lib.add(str(_feed_file(tmp_path, "forms.xml", items)))
+    lib.analyse_pending()
+    found = lib.search("flood ")
+    assert sorted(titles(found)) == [
+        "Council flooded with letters",
+        "Flooding closes the coast road",
+    ]
+    assert {t for hit in found for t in hit.matched_terms} == {"flooding", "flooded"}
+    assert titles(lib.search("floods road ")) == ["Flooding closes the coast road"]
+    assert titles(lib.search("universe ")) == ["The universe, explained"]
+    assert titles(lib.search("harb")) == [], "no article has the prefix"
+    lib.close()
 
 
 def test_hits_name_matched_terms_and_where(news: Library) -> None:

@@ -6,7 +6,9 @@ a :class:`FeedPostings` (its arrays in the store's sidecar, read a slice at a ti
 
 Terms are case- and diacritic-folded words (``Zürich`` -> ``zurich``). A posting
 packs the term's count with the fields it occurs in, so one small integer per
-(article, term) gives both the BM25 count and what to highlight where.
+(article, term) gives both the BM25 count and what to highlight where. A
+finished word also matches the indexed words that share its English stem
+(found at query time, so the index stays one of plain words).
 Phrases in quotes are matched as all of their words; a phrase found verbatim
 in a title, summary or quotation ranks higher (positions are not indexed,
 which would triple the index for a rarely used feature).
@@ -18,6 +20,7 @@ import base64
 import functools
 import heapq
 import math
+import os
 import re
 import sys
 import unicodedata
@@ -40,6 +43,7 @@ _FIELD_MASK = (1 << _TF_SHIFT) - 1
 _MAX_TF = 0xFFF  # so a packed value fits 16 bits
 MIN_PREFIX = 2  # a last word shorter than this is not expanded (it would match everything)
 MAX_EXPANSIONS = 40  # the most frequent completions of a prefix that take part
+MIN_FORM_PREFIX = 3  # a stem shorter than this is matched only as the word itself
 PREFIX_BUDGET = 40_000  # postings a prefix alone may touch (see SearchIndex.completions)
 TITLE_RANK = 1000.0  # added per title hit while ranking, so title hits come first
 MAX_TERM_LENGTH = 40
@@ -76,6 +80,21 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     return _combining().sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(term: str) -> str:
+    """A folded word's English Snowball stem ('flooding' -> 'flood'); digits stay as they are."""
+    if term.isdigit() or len(term) < 3:
+        return term
+    return _stemmer().stemWord(term)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _stemmer() -> Any:
+    import snowballstemmer  # ~12 ms, only once someone searches
+
+    return snowballstemmer.stemmer("english")
 
 
 def words(text: str) -> list[str]:
@@ -508,6 +527,30 @@ class SearchIndex:
         once their postings would pass it (a two-letter prefix on its own would
         otherwise touch most of the index on every keystroke).
         """
+        df = self._df
+        found = self._starting_with(prefix)
+        found.sort(key=lambda term: (term != prefix, -df[term]))
+        chosen: list[str] = []
+        total = 0
+        for term in found[:MAX_EXPANSIONS]:
+            if budget is not None and chosen and total + df[term] > budget:
+                continue
+            chosen.append(term)
+            total += df[term]
+        return chosen
+
+    def forms(self, term: str) -> list[str]:
+        """The word and the indexed words that share its stem: 'flood' also finds
+        'flooding', 'floods' and 'flooded' (the word first, then the most frequent)."""
+        root = stem(term)
+        start = os.path.commonprefix([root, term])
+        if len(start) < MIN_FORM_PREFIX:
+            return [term]
+        found = [t for t in self._starting_with(start) if t != term and stem(t) == root]
+        found.sort(key=lambda t: -self._df[t])
+        return [term, *found[: MAX_EXPANSIONS - 1]]
+
+    def _starting_with(self, prefix: str) -> list[str]:
         if self._vocabulary_stale:
             self._vocabulary = sorted(self._df)
             self._vocabulary_stale = False
@@ -518,15 +561,7 @@ class SearchIndex:
             if vocabulary[at] in df:
                 found.append(vocabulary[at])
             at += 1
-        found.sort(key=lambda term: (term != prefix, -df[term]))
-        chosen: list[str] = []
-        total = 0
-        for term in found[:MAX_EXPANSIONS]:
-            if budget is not None and chosen and total + df[term] > budget:
-                continue
-            chosen.append(term)
-            total += df[term]
-        return chosen
+        return found
 
     def _norm_table(self) -> array[float]:
         """BM25's length normalisation per key; recomputed after the index changes."""
@@ -600,12 +635,15 @@ class SearchIndex:
         """The best ``limit`` hits: title hits first, then by BM25 score (plus ``boost``)."""
         if query.empty or not self._documents or limit <= 0:
             return []
-        exact = sorted(query.terms, key=self.df)
-        if exact and not self.df(exact[0]):
+        # Each finished word matches its forms, the rarest word's first.
+        groups = sorted(
+            (self.forms(term) for term in query.terms),
+            key=lambda group: sum(map(self.df, group)),
+        )
+        if groups and not sum(map(self.df, groups[0])):
             return []
-        groups = [[term] for term in exact]
         if query.prefix:
-            completions = self.completions(query.prefix, None if exact else PREFIX_BUDGET)
+            completions = self.completions(query.prefix, None if groups else PREFIX_BUDGET)
             if not completions:
                 return []
             groups.append(completions)
