@@ -9,6 +9,7 @@ from textual.app import App, ComposeResult
 from reader.core.config import styles_path
 from reader.core.models import Article, Block, Document, Quote, Span
 from reader.ui.article_text import SPEAKER_MARK
+from reader.ui.contrast import theme_colours
 from reader.ui.widgets.article_view import ArticleView
 
 LONG = "word " * 40
@@ -43,6 +44,10 @@ ARTICLE = Article(id="a", feed_id="f", title="Title [red]x[/red]")
 
 class ViewApp(App[None]):
     CSS_PATH = str(styles_path())
+
+    def get_css_variables(self) -> dict[str, str]:  # as ReaderApp's
+        variables = super().get_css_variables()
+        return {**variables, **theme_colours(variables)}
 
     def compose(self) -> ComposeResult:
         yield ArticleView(id="article")

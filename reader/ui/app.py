@@ -37,6 +37,7 @@ from reader.core.settings import Settings, chosen_theme, save_theme
 from reader.core.storage.atomic import write_export
 from reader.ui.browser import find_browser, takes_terminal
 from reader.ui.commands import ReaderCommands
+from reader.ui.contrast import theme_colours
 from reader.ui.messages import (
     ArticleLoaded,
     ExportRequested,
@@ -216,6 +217,11 @@ class ReaderApp(App[None]):
         self.log.error("".join(traceback.format_exception(error)))
         what = (event.worker.group or event.worker.name or "background work").replace("_", " ")
         self.say(f"{what} failed: {type(error).__name__}: {error}", severity="error")
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, its quotation, accent and border colours made readable."""
+        variables = super().get_css_variables()
+        return {**variables, **theme_colours(variables)}
 
     def say(self, message: str, *, severity: str = "information", title: str = "") -> None:
         """A notification whose text is never read as markup."""
