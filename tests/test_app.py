@@ -921,3 +921,37 @@ def test_text_browsers_take_the_terminal_and_desktop_ones_do_not() -> None:
     assert takes_terminal(webbrowser.GenericBrowser("w3m"))
     assert not takes_terminal(webbrowser.BackgroundBrowser("firefox"))
     assert not takes_terminal(webbrowser.Mozilla("firefox"))
+
+
+async def test_g_and_G_reach_both_ends_of_every_list(db_path: Path) -> None:
+    from textual.widgets import OptionList
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+
+    def ends(widget: OptionList) -> tuple[int, int]:
+        enabled = [i for i, option in enumerate(widget.options) if not option.disabled]
+        return enabled[0], enabled[-1]
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "quotation_mark")  # the seed article's Quotes panel
+        await pilot.pause()
+        quotes = app.sidebar.query_one("#quote-list", OptionList)
+        assert app.focused is quotes
+        first, last = ends(quotes)
+        await pilot.press("G")
+        assert quotes.highlighted == last
+        await pilot.press("g")
+        assert quotes.highlighted == first
+        await pilot.press("end")
+        assert quotes.highlighted == last
+        await pilot.press("escape", "escape", "S")
+        await pilot.pause()
+        names = app.screen.query_one("#speaker-names", OptionList)
+        assert app.focused is names and names.option_count > 2
+        await pilot.press("G")
+        assert names.highlighted == names.option_count - 1
+        await pilot.press("g")
+        assert names.highlighted == 0
+    library.close()

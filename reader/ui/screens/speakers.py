@@ -26,6 +26,8 @@ class SpeakersScreen(Screen[tuple[str, int] | None]):
         Binding("escape", "close", "Back", id="speakers.close"),
         Binding("j", "down", "Down", show=False, id="speakers.down"),
         Binding("k", "up", "Up", show=False, id="speakers.up"),
+        Binding("g,home", "first", "First", show=False, id="speakers.first"),
+        Binding("G,end", "last", "Last", show=False, id="speakers.last"),
     ]
 
     def __init__(self, speakers: Sequence[tuple[str, list[SpeakerQuote]]]) -> None:
@@ -104,3 +106,11 @@ class SpeakersScreen(Screen[tuple[str, int] | None]):
     def action_up(self) -> None:
         if isinstance(self.focused, OptionList):
             self.focused.action_cursor_up()
+
+    def action_first(self) -> None:
+        if isinstance(self.focused, OptionList):
+            self.focused.action_first()
+
+    def action_last(self) -> None:
+        if isinstance(self.focused, OptionList):
+            self.focused.action_last()

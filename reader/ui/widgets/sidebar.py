@@ -43,6 +43,8 @@ class RelatedList(OptionList):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="related.down"),
         Binding("k", "cursor_up", "Up", show=False, id="related.up"),
+        Binding("g,home", "first", "First", show=False, id="related.first"),
+        Binding("G,end", "last", "Last", show=False, id="related.last"),
         Binding("o", "browser", "Open in browser", id="related.browser"),
         Binding("b", "bookmark", "Bookmark link", id="related.bookmark"),
     ]
@@ -119,6 +121,8 @@ class QuoteList(OptionList):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="quotes.down"),
         Binding("k", "cursor_up", "Up", show=False, id="quotes.up"),
+        Binding("g,home", "first", "First", show=False, id="quotes.first"),
+        Binding("G,end", "last", "Last", show=False, id="quotes.last"),
         Binding("b", "bookmark", "Bookmark quote", id="quotes.bookmark"),
     ]
 
