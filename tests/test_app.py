@@ -955,3 +955,28 @@ async def test_g_and_G_reach_both_ends_of_every_list(db_path: Path) -> None:
         await pilot.press("g")
         assert names.highlighted == 0
     library.close()
+
+
+async def test_each_sidebar_panel_has_its_key_and_the_key_closes_it(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+
+        def showing() -> str | None:
+            return app.sidebar.mode if app._sidebar_visible() else None
+
+        tabs = str(app.sidebar.query_one("#sidebar-tabs", Static).render())
+        assert "Related s" in tabs and 'Quotes "' in tabs
+        assert showing() is None
+        await pilot.press("quotation_mark")
+        assert showing() == "quotes"
+        await pilot.press("quotation_mark")
+        assert showing() is None, "the Quotes key closes the Quotes panel"
+        await pilot.press("quotation_mark", "s")
+        assert showing() == "related", "s on the Quotes panel switches to Related"
+        await pilot.press("s")
+        assert showing() is None
+        await pilot.press("s", "quotation_mark")
+        assert showing() == "quotes"
+    library.close()

@@ -85,7 +85,7 @@ class ReaderApp(App[None]):
         Binding("escape", "back", "Back", id="app.back"),
         Binding("b", "bookmark", "Bookmark", id="app.bookmark"),
         Binding("quotation_mark", "show_quotes", "Quotes", id="app.quotes"),
-        Binding("s", "toggle_sidebar", "Sidebar", id="app.toggle_sidebar"),
+        Binding("s", "toggle_sidebar", "Related", id="app.toggle_sidebar"),
         Binding("S", "speakers", "Speakers", id="app.speakers"),
         Binding("r", "refresh_feed", "Refresh", id="app.refresh_feed"),
         Binding("R", "refresh_all", "Refresh all", show=False, id="app.refresh_all"),
@@ -914,15 +914,22 @@ class ReaderApp(App[None]):
             self._set_read(article, not self.library.is_read(article.id))
 
     def action_toggle_sidebar(self) -> None:
-        self.screen.toggle_class("-sidebar-toggled")
-        if not self._sidebar_visible() and self.focused in self.sidebar.query(OptionList):
-            self.article_view.focus()
+        """s: the Related panel; again (or from the Quotes panel's s) hides or switches."""
+        self._sidebar_panel("related")
 
     def action_show_quotes(self) -> None:
-        """Show the Quotes panel (or go back to related links when it is showing)."""
-        showing = self._sidebar_visible() and self.sidebar.mode == "quotes"
-        self.sidebar.set_mode("related" if showing else "quotes")
-        if not self._sidebar_visible():
+        """ ": the Quotes panel; pressed on it, the sidebar closes (as s does on Related)."""
+        self._sidebar_panel("quotes")
+
+    def _sidebar_panel(self, mode: str) -> None:
+        visible = self._sidebar_visible()
+        if visible and self.sidebar.mode == mode:
+            self.screen.toggle_class("-sidebar-toggled")  # its own key closes it
+            if self.focused in self.sidebar.query(OptionList):
+                self.article_view.focus()
+            return
+        self.sidebar.set_mode(mode)
+        if not visible:
             self.screen.toggle_class("-sidebar-toggled")
         self.sidebar.active_list.focus()
 

@@ -173,7 +173,8 @@ class QuoteList(OptionList):
 
 
 class Sidebar(Vertical):
-    """Two panels in one place: related links, or quotations (``"`` switches)."""
+    """Two panels in one place: related links (``s``) or quotations (``"``); each
+    tab names its key, and a panel's own key closes the sidebar."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="sidebar-tabs")
@@ -190,8 +191,8 @@ class Sidebar(Vertical):
     def set_mode(self, mode: str) -> None:
         self.set_class(mode == "quotes", "-quotes")
         tabs = Text()
-        for name, label in (("related", "Related"), ("quotes", "Quotes")):
-            tabs.append(f" {label} ", style="reverse bold" if name == mode else "dim")
+        for name, label, key in (("related", "Related", "s"), ("quotes", "Quotes", '"')):
+            tabs.append(f" {label} {key} ", style="reverse bold" if name == mode else "dim")
             tabs.append(" ")
         self.query_one("#sidebar-tabs", Static).update(tabs)
 
