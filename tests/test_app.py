@@ -980,3 +980,43 @@ async def test_each_sidebar_panel_has_its_key_and_the_key_closes_it(db_path: Pat
         await pilot.press("s", "quotation_mark")
         assert showing() == "quotes"
     library.close()
+
+
+def _plain(renderable: object) -> str:
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=60, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+async def test_a_sidebar_item_without_an_address_looks_different_and_enter_searches(
+    db_path: Path,
+) -> None:
+    from reader.core.analysis.links import RelatedLink
+    from reader.ui.widgets.sidebar import NO_ADDRESS, RelatedList
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        related = app.sidebar.query_one(RelatedList)
+        related.show_links(
+            [
+                RelatedLink("section", "Harbour flooding", None),
+                RelatedLink("section", "Ferry talks", "https://news.example/ferry"),
+            ]
+        )
+        await pilot.pause()
+        shown = [_plain(o.prompt) for o in related.options if not o.disabled]
+        assert shown[0].startswith("⌕ Harbour flooding") and NO_ADDRESS in shown[0]
+        assert not shown[1].startswith("⌕") and NO_ADDRESS not in shown[1]
+        related.focus()
+        related.highlighted = 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.search_input.value == "Harbour flooding"
+    library.close()

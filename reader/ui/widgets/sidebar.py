@@ -26,6 +26,7 @@ GROUP_TITLES = {
     "backlink": "Linked from",
 }
 NO_SPEAKER = "No speaker named"
+NO_ADDRESS = "not a link · enter searches"
 
 
 def _two_lines(first: Text, second: str) -> Table:
@@ -38,7 +39,11 @@ def _two_lines(first: Text, second: str) -> Table:
 
 
 class RelatedList(OptionList):
-    """Related links in groups; enter opens, o opens in the browser, b bookmarks."""
+    """Related links in groups; enter opens, o opens in the browser, b bookmarks.
+
+    ◆ marks a story in the archive (enter opens it here); ⌕ an item the article
+    names without an address (enter searches the archive for it).
+    """
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="related.down"),
@@ -75,13 +80,18 @@ class RelatedList(OptionList):
                 kind = link.kind
                 options.append(Option(Text(GROUP_TITLES[kind], style="bold"), disabled=True))
             title = Text(no_wrap=True, overflow="ellipsis")
+            searches = not link.url and not (link.in_archive and link.article_id)
             if link.in_archive:
                 title.append("◆ ", style="bold")
-            title.append(clean_line(link.title))
+            elif searches:
+                title.append("⌕ ", style="dim")  # not a link: it is looked for instead
+            title.append(clean_line(link.title), style="italic" if searches else "")
             second = clean_line(link.reason or "") if link.kind == "archive" else ""
             second = second or clean_line(link.blurb) or link.domain
             if link.kind == "backlink":
                 second = link.domain or "in your archive"
+            if searches:
+                second = NO_ADDRESS
             key = f"link-{position}"
             self.links[key] = link
             options.append(Option(_two_lines(title, second), id=key))
