@@ -170,7 +170,7 @@ async def test_m_toggles_read(db_path: Path) -> None:
     library.close()
 
 
-@pytest.mark.parametrize("size", [(120, 40), (80, 24), (160, 48)])
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (200, 60)])
 def test_first_screen_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     """The first screen on the seeds: frozen clock, nothing that blinks, fixed sizes."""
     library = open_library(tmp_path / "db", clock=frozen_clock)
@@ -1019,4 +1019,37 @@ async def test_a_sidebar_item_without_an_address_looks_different_and_enter_searc
         await pilot.press("enter")
         await pilot.pause()
         assert app.search_input.value == "Harbour flooding"
+    library.close()
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        ((200, 60), {"feeds", "middle", "article", "sidebar"}),  # shown from the start
+        ((145, 40), {"middle", "article", "sidebar"}),
+        ((120, 40), {"article", "sidebar"}),
+        ((80, 24), {"sidebar"}),
+    ],
+)
+async def test_the_sidebar_never_squeezes_the_article_below_60_columns(
+    db_path: Path, size: tuple[int, int], shown: set[str]
+) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        if size[0] < 150:
+            await pilot.press("s")
+            await pilot.pause()
+        panes = {"feeds", "middle", "article", "sidebar"}
+        visible = {p for p in panes if app.query_one(f"#{p}").display}
+        assert visible == shown
+        text = app.article_view.scrollable_content_region.width
+        if "article" in shown:
+            assert text >= 60, f"{text} columns of text at {size}"
+        else:
+            assert app.sidebar.outer_size.width == size[0], "the sidebar takes the whole width"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.query_one("#article").display and not app.query_one("#sidebar").display
     library.close()

@@ -65,8 +65,11 @@ from reader.ui.widgets.sidebar import QuoteList, RelatedList, Sidebar
 if TYPE_CHECKING:
     import webbrowser
 
-NARROW_WIDTH = 100
-WIDE_WIDTH = 150
+# Pane widths (as in styles.tcss): the article keeps MIN_ARTICLE columns (60 of
+# text, its border and padding) whenever the terminal has NARROW_WIDTH or more.
+FEEDS_WIDTH, LIST_WIDTH, SIDEBAR_WIDTH, MIN_ARTICLE = 24, 38, 34, 66
+NARROW_WIDTH = 100  # below this, a sidebar replaces the article
+WIDE_WIDTH = FEEDS_WIDTH + LIST_WIDTH + SIDEBAR_WIDTH + MIN_ARTICLE  # the sidebar stays shown
 OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
 WORKER_THREADS = 32  # see on_mount
 PROGRESS_EVERY = 0.5  # seconds between progress updates in the title bar
@@ -119,6 +122,7 @@ class ReaderApp(App[None]):
         self._opened: str | None = None  # the article last opened (not only previewed)
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self._bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
+        self._width = 0  # the terminal's, from the last resize
         self.unread_only = False
 
     def compose(self) -> ComposeResult:
@@ -158,7 +162,7 @@ class ReaderApp(App[None]):
         self.feed_list.border_title = "Feeds"
         self.article_list.border_title = "Articles"
         self.article_list.select_now = self._article_selected
-        self._apply_width(self.size.width)
+        self._arrange()
         self.reload(select_feed=ALL_FEEDS)
         self.article_list.focus()
         self._open_current(delay=0)
@@ -195,12 +199,21 @@ class ReaderApp(App[None]):
                 self.say, f"Could not remember the theme: {error.strerror}", severity="warning"
             )
 
-    def on_resize(self) -> None:
-        self._apply_width(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        self._width = event.size.width  # self.size may not have caught up yet
+        self._arrange()
 
-    def _apply_width(self, width: int) -> None:
-        self.screen.set_class(width < NARROW_WIDTH, "-narrow")
-        self.screen.set_class(width >= WIDE_WIDTH, "-wide")
+    def _arrange(self) -> None:
+        """Which panes show. The sidebar takes room from the feeds, then from the
+        list, never from the article's 60 columns; below NARROW_WIDTH it replaces
+        the article (escape brings the article back)."""
+        width, screen = self._width or self.size.width, self.main_screen
+        screen.set_class(width < NARROW_WIDTH, "-narrow")
+        screen.set_class(width >= WIDE_WIDTH, "-wide")
+        side = self._sidebar_visible() and width < WIDE_WIDTH
+        screen.set_class(side, "-side-no-feeds")
+        screen.set_class(side and width < LIST_WIDTH + SIDEBAR_WIDTH + MIN_ARTICLE, "-side-no-list")
+        screen.set_class(side and width < NARROW_WIDTH, "-side-full")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own, without the two this app offers itself (Quit, Keys)."""
@@ -245,9 +258,21 @@ class ReaderApp(App[None]):
     def sidebar(self) -> Sidebar:
         return self.query_one("#sidebar", Sidebar)
 
+    @property
+    def main_screen(self) -> Screen[None]:
+        """The panes' screen, also while a dialog or the help is on top of it."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
     def _sidebar_visible(self) -> bool:
-        wide = self.screen.has_class("-wide")
-        return wide != self.screen.has_class("-sidebar-toggled")
+        screen = self.main_screen
+        return screen.has_class("-wide") != screen.has_class("-sidebar-toggled")
+
+    def _close_sidebar_if_it_hides(self, pane: str) -> None:
+        """Before showing the list or the article, take away a sidebar that hides it."""
+        hides = {"list": "-side-no-list", "article": "-side-full"}[pane]
+        if self.screen.has_class(hides):
+            self.screen.toggle_class("-sidebar-toggled")
+            self._arrange()
 
     def reload(self, *, select_feed: str | None = None) -> None:
         """Redraw both lists from the library, keeping the highlights where they were."""
@@ -530,6 +555,7 @@ class ReaderApp(App[None]):
     def _related_chosen(self, event: RelatedList.Chosen) -> None:
         link = event.link
         if link.in_archive and not event.browser and link.article_id:
+            self._close_sidebar_if_it_hides("article")
             self.open_in_archive(link.article_id)
         elif link.url:
             self.open_url(link.url)
@@ -560,6 +586,7 @@ class ReaderApp(App[None]):
 
     @on(QuoteList.Chosen)
     def _quote_chosen(self, event: QuoteList.Chosen) -> None:
+        self._close_sidebar_if_it_hides("article")
         self.article_view.go_to_quote(event.position)
 
     def action_open_browser(self) -> None:
@@ -732,6 +759,7 @@ class ReaderApp(App[None]):
 
     def action_search(self, query: str | None = None) -> None:
         """/: search the whole archive as you type; escape ends the search."""
+        self._close_sidebar_if_it_hides("list")
         self.screen.add_class("-searching")
         if query is not None:
             self.search_input.value = query
@@ -874,6 +902,7 @@ class ReaderApp(App[None]):
         self._show_articles(self.feed_list.selected_id, keep=self._shown_id)
 
     def action_zoom(self) -> None:
+        self._close_sidebar_if_it_hides("article")
         self.screen.toggle_class("-zoom")
         if self.screen.has_class("-zoom"):
             self.article_view.focus()
@@ -894,7 +923,10 @@ class ReaderApp(App[None]):
         if self.searching and focused in (self.search_input, self.article_list):
             self.end_search()
             return
-        if focused is self.article_view or isinstance(focused, RelatedList | QuoteList):
+        if isinstance(focused, RelatedList | QuoteList) and self.screen.has_class("-side-no-list"):
+            self._close_sidebar_if_it_hides("list")
+            self.article_view.focus()
+        elif focused is self.article_view or isinstance(focused, RelatedList | QuoteList):
             self.article_list.focus()
         elif focused is self.article_list:
             self.feed_list.focus()
@@ -925,12 +957,14 @@ class ReaderApp(App[None]):
         visible = self._sidebar_visible()
         if visible and self.sidebar.mode == mode:
             self.screen.toggle_class("-sidebar-toggled")  # its own key closes it
+            self._arrange()
             if self.focused in self.sidebar.query(OptionList):
                 self.article_view.focus()
             return
         self.sidebar.set_mode(mode)
         if not visible:
             self.screen.toggle_class("-sidebar-toggled")
+            self._arrange()
         self.sidebar.active_list.focus()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="speakers")
