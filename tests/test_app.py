@@ -1053,3 +1053,22 @@ async def test_the_sidebar_never_squeezes_the_article_below_60_columns(
             await pilot.pause()
             assert app.query_one("#article").display and not app.query_one("#sidebar").display
     library.close()
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_the_key_bar_leaves_out_whole_hints_and_keeps_keys_help(
+    db_path: Path, width: int
+) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await settle(app, pilot)
+        for keys in ((), ("enter",)):  # the list's keys, then the article's
+            await pilot.press(*keys)
+            await pilot.pause()
+            line = str(app.query_one(KeyBar).render())
+            assert "…" not in line, line
+            assert line.rstrip().endswith("? Keys  ^p palette"), line
+            assert len(line) <= width
+        assert "] Next quote" in line, "the focused pane's keys come first"
+    library.close()
