@@ -15,7 +15,7 @@ from reader.core.library import open_library
 from reader.core.models import RefreshOutcome
 from reader.core.settings import Settings
 from reader.ui.app import OPEN_DELAY, ReaderApp
-from reader.ui.article_text import SPEAKER_MARK
+from reader.ui.article_text import SPEAKER_MARK, format_date
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.key_bar import KeyBar
 from tests.conftest import FeedServer, frozen_clock
@@ -1071,4 +1071,34 @@ async def test_the_key_bar_leaves_out_whole_hints_and_keeps_keys_help(
             assert line.rstrip().endswith("? Keys  ^p palette"), line
             assert len(line) <= width
         assert "] Next quote" in line, "the focused pane's keys come first"
+    library.close()
+
+
+async def test_the_list_grows_to_whole_titles_and_v_gives_one_line_rows(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(app, pilot)
+        lines = list_text(app).splitlines()
+        assert SEED_TITLE in lines[0] and "…" not in lines[0], lines[0]
+        assert app.article_view.scrollable_content_region.width >= 60
+        second = library.articles()[1]
+        await pilot.press("v")
+        await pilot.pause()
+        lines = list_text(app).splitlines()
+        assert second.title[:20] in lines[1], "one line a row: the second article is on line 2"
+        assert lines[1].rstrip().endswith(" ".join(format_date(second.published).split()[:2]))
+        await pilot.press("v")
+        await pilot.pause()
+        assert second.title[:20] in list_text(app).splitlines()[2]
+    library.close()
+
+
+async def test_at_120_columns_the_article_keeps_60_columns_of_text(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.article_view.scrollable_content_region.width >= 60
+        assert app.feed_list.display and app.query_one("#middle").display
     library.close()

@@ -59,6 +59,7 @@ def test_an_unknown_key_warns_and_the_rest_applies(tmp_path: Path) -> None:
         ("retention = true", "retention"),
         ("retention = 1.5", "retention"),
         ("mark_read_after = -1", "mark_read_after"),
+        ("list_rows = 3", "list_rows"),
         ("theme = 3", "theme"),
         ('theme = ""', "theme"),
     ],
@@ -175,3 +176,12 @@ def test_exports_go_to_the_downloads_folder_or_home(
     )
     (tmp_path / "Téléchargements").mkdir()
     assert config.export_dir() == tmp_path / "Téléchargements"
+
+
+async def test_list_rows_one_starts_the_list_in_one_line_rows(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library, settings=Settings(list_rows=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.article_list.row_height == 1
+    library.close()

@@ -37,6 +37,7 @@ class Settings:
     fetch_concurrency: int = DEFAULT_CONCURRENCY  # feeds fetched at once, 1..64
     retention: int = 0  # articles kept per feed; 0 = keep all
     mark_read_after: int = 0  # seconds in the preview before an article counts as read; 0 = on open
+    list_rows: int = 2  # lines per article in the list: 2 (title, then date and feed) or 1
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -65,6 +66,7 @@ _CHECKS = {
     "fetch_concurrency": _check_int(1, MAX_CONCURRENCY),
     "retention": _check_int(0, None),
     "mark_read_after": _check_int(0, None),
+    "list_rows": _check_int(1, 2),
 }
 
 

@@ -51,6 +51,7 @@ from reader.ui.messages import (
     SearchDone,
 )
 from reader.ui.pacer import KeyPacer
+from reader.ui.panes import arrange
 from reader.ui.screens.bookmark_dialog import BookmarkDialog
 from reader.ui.screens.export_dialog import ExportDialog
 from reader.ui.screens.help import HelpScreen
@@ -65,11 +66,6 @@ from reader.ui.widgets.sidebar import QuoteList, RelatedList, Sidebar
 if TYPE_CHECKING:
     import webbrowser
 
-# Pane widths (as in styles.tcss): the article keeps MIN_ARTICLE columns (60 of
-# text, its border and padding) whenever the terminal has NARROW_WIDTH or more.
-FEEDS_WIDTH, LIST_WIDTH, SIDEBAR_WIDTH, MIN_ARTICLE = 24, 38, 34, 66
-NARROW_WIDTH = 100  # below this, a sidebar replaces the article
-WIDE_WIDTH = FEEDS_WIDTH + LIST_WIDTH + SIDEBAR_WIDTH + MIN_ARTICLE  # the sidebar stays shown
 OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
 WORKER_THREADS = 32  # see on_mount
 PROGRESS_EVERY = 0.5  # seconds between progress updates in the title bar
@@ -176,6 +172,7 @@ class ReaderApp(App[None]):
         """Keymap overrides and the theme: the one last picked here, else config.toml's."""
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
+        self.article_list.set_row_height(self.settings.list_rows)
         theme = chosen_theme(self.library.path, self.settings)
         if theme not in self.available_themes:
             theme = self.settings.theme
@@ -204,16 +201,16 @@ class ReaderApp(App[None]):
         self._arrange()
 
     def _arrange(self) -> None:
-        """Which panes show. The sidebar takes room from the feeds, then from the
-        list, never from the article's 60 columns; below NARROW_WIDTH it replaces
-        the article (escape brings the article back)."""
-        width, screen = self._width or self.size.width, self.main_screen
-        screen.set_class(width < NARROW_WIDTH, "-narrow")
-        screen.set_class(width >= WIDE_WIDTH, "-wide")
-        side = self._sidebar_visible() and width < WIDE_WIDTH
-        screen.set_class(side, "-side-no-feeds")
-        screen.set_class(side and width < LIST_WIDTH + SIDEBAR_WIDTH + MIN_ARTICLE, "-side-no-list")
-        screen.set_class(side and width < NARROW_WIDTH, "-side-full")
+        """Which panes show and how wide (reader.ui.panes decides)."""
+        screen = self.main_screen
+        shape = arrange(self._width or self.size.width, screen.has_class("-sidebar-toggled"))
+        screen.set_class(shape.narrow, "-narrow")
+        screen.set_class(shape.wide, "-wide")
+        screen.set_class(shape.hide_feeds, "-side-no-feeds")
+        screen.set_class(shape.hide_list, "-side-no-list")
+        screen.set_class(shape.sidebar_full, "-side-full")
+        self.feed_list.styles.width = shape.feeds
+        self.query_one("#middle").styles.width = shape.listed
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own, without the two this app offers itself (Quit, Keys)."""

@@ -26,7 +26,7 @@ from reader.core.models import Article, Bookmark
 from reader.core.sanitize import clean_line
 from reader.ui.article_text import format_date
 
-ROW_HEIGHT = 2
+ROW_HEIGHT = 2  # a row's lines by default: the title, then date and feed
 
 
 def _foreground(style: Style) -> Style:
@@ -74,6 +74,7 @@ class ArticleList(ScrollView, can_focus=True):
         Binding("k,up", "cursor_up", "Up", show=False, id="articles.up"),
         Binding("g,home", "first", "First", show=False, id="articles.first"),
         Binding("G,end", "last", "Last", show=False, id="articles.last"),
+        Binding("v", "toggle_rows", "One/two-line rows", show=False, id="articles.rows"),
         Binding("pagedown", "page_down", "Page down", show=False, id="articles.page_down"),
         Binding("pageup", "page_up", "Page up", show=False, id="articles.page_up"),
         Binding("enter", "select", "Open", show=False, id="articles.open"),
@@ -117,9 +118,10 @@ class ArticleList(ScrollView, can_focus=True):
         self._rows: list[_Row | None] = []  # built when first drawn (100k rows cost 0.35 s)
         self._make_row: Callable[[int], _Row] = lambda index: _Row("", "")
         self._index: dict[str, int] | None = None  # article id -> row, built when first needed
+        self.row_height = ROW_HEIGHT  # 1: one line a row, the date at its right
         self._cursor: int | None = None
         # (row, cursor style if the cursor is on it, width) -> its two lines
-        self._cache: dict[tuple[int, Style | None, int], tuple[Strip, Strip]] = {}
+        self._cache: dict[tuple[int, Style | None, int], tuple[Strip, ...]] = {}
         self._drawn_with: tuple[Style, ...] = ()  # the styles the cached lines were drawn in
 
     # -- contents ----------------------------------------------------------------
@@ -263,18 +265,18 @@ class ArticleList(ScrollView, can_focus=True):
 
     def _virtual_height(self) -> int:
         """The rows' lines, plus what keeps the top row whole when scrolled to the end."""
-        lines = len(self._rows) * ROW_HEIGHT
+        lines = len(self._rows) * self.row_height
         visible = self.scrollable_content_region.height
-        return lines + (visible - lines) % ROW_HEIGHT if lines > visible > 0 else lines
+        return lines + (visible - lines) % self.row_height if lines > visible > 0 else lines
 
     def _scroll_to_row(self, index: int) -> None:
-        top = index * ROW_HEIGHT
-        height = max(ROW_HEIGHT, self.scrollable_content_region.height)
+        top = index * self.row_height
+        height = max(self.row_height, self.scrollable_content_region.height)
         if top < self.scroll_offset.y:
             self.scroll_to(y=top, animate=False, immediate=True)
-        elif top + ROW_HEIGHT > self.scroll_offset.y + height:
+        elif top + self.row_height > self.scroll_offset.y + height:
             # Rows stay whole at the top (a pane of odd height cuts the bottom one).
-            y = -(-(top + ROW_HEIGHT - height) // ROW_HEIGHT) * ROW_HEIGHT
+            y = -(-(top + self.row_height - height) // self.row_height) * self.row_height
             self.scroll_to(y=y, animate=False, immediate=True)
 
     def _move(self, delta: int) -> None:
@@ -286,7 +288,7 @@ class ArticleList(ScrollView, can_focus=True):
             self.highlighted = target
 
     def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height // ROW_HEIGHT - 1)
+        return max(1, self.scrollable_content_region.height // self.row_height - 1)
 
     def action_cursor_down(self) -> None:
         self._move(1)
@@ -314,7 +316,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         """A click moves the cursor there; a double click opens the article."""
-        index = (event.y + round(self.scroll_offset.y)) // ROW_HEIGHT
+        index = (event.y + round(self.scroll_offset.y)) // self.row_height
         if 0 <= index < len(self._rows):
             if index != self._cursor:
                 self.highlighted = index
@@ -348,8 +350,8 @@ class ArticleList(ScrollView, can_focus=True):
             del self._cache[key]
 
     def _refresh_row(self, index: int) -> None:
-        y = index * ROW_HEIGHT - round(self.scroll_offset.y)
-        self.refresh(Region(0, y, self.size.width, ROW_HEIGHT))
+        y = index * self.row_height - round(self.scroll_offset.y)
+        self.refresh(Region(0, y, self.size.width, self.row_height))
 
     def notify_style_update(self) -> None:
         """Cached lines stay when only focus changed: the cursor's style is in their key.
@@ -377,7 +379,20 @@ class ArticleList(ScrollView, can_focus=True):
         segments = [s for s in text.render(self.app.console) if s.text != "\n"]
         return Strip(segments).adjust_cell_length(width, base)
 
-    def _strips(self, index: int, width: int) -> tuple[Strip, Strip]:
+    def action_toggle_rows(self) -> None:
+        self.set_row_height(3 - self.row_height)
+
+    def set_row_height(self, lines: int) -> None:
+        """Two lines a row (title, then date and feed) or one (title, date at the right)."""
+        top = self._cursor
+        self.row_height = lines
+        self._cache.clear()
+        self.virtual_size = Size(0, self._virtual_height())
+        if top is not None:
+            self._scroll_to_row(top)
+        self.refresh()
+
+    def _strips(self, index: int, width: int) -> tuple[Strip, ...]:
         cursor = (
             self.get_component_rich_style("article-list--cursor") if index == self._cursor else None
         )
@@ -402,8 +417,16 @@ class ArticleList(ScrollView, can_focus=True):
             match = _foreground(self.get_component_rich_style("article-list--match"))
             for begin, end in match_spans(row.title, self.highlight_terms):
                 title.stylize(match, start + begin, start + end)
-        second = Text("  " + row.meta, style=base + meta)
-        strips = (self._line(title, width, base), self._line(second, width, base + meta))
+        strips: tuple[Strip, ...]
+        if self.row_height == 1:
+            # "16 Nov 2026" -> "16 Nov": a narrow list keeps more of the title.
+            date = " ".join(row.meta.split(" · ")[0].split()[:2])[:12]
+            title.truncate(max(1, width - len(date) - 1), overflow="ellipsis", pad=True)
+            title.append(" " + date, style=base + meta)
+            strips = (self._line(title, width, base),)
+        else:
+            second = Text("  " + row.meta, style=base + meta)
+            strips = (self._line(title, width, base), self._line(second, width, base + meta))
         if len(self._cache) > 2048:
             self._cache.clear()
         self._cache[key] = strips
@@ -419,7 +442,7 @@ class ArticleList(ScrollView, can_focus=True):
                 style = self.get_component_rich_style("article-list--empty")
                 return self._line(Text(lines[y], style=style), width, self.rich_style)
             return Strip.blank(width, self.rich_style)
-        index, part = divmod(line, ROW_HEIGHT)
+        index, part = divmod(line, self.row_height)
         if index >= len(self._rows):
             return Strip.blank(width, self.rich_style)
         return self._strips(index, width)[part]
