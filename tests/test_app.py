@@ -519,10 +519,11 @@ async def test_feeds_in_folders_are_grouped(db_path: Path, tmp_path: Path) -> No
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        prompts = [(str(o.prompt) if o.disabled else o.id) for o in app.feed_list.options]
-        header = prompts.index("▾ Local/Notes")
-        assert prompts[header + 1] == outcome.feed_id
-        assert header > prompts.index("all")
+        ids = [o.id for o in app.feed_list.options]
+        header = ids.index("folder:Local/Notes")
+        assert str(app.feed_list.options[header].prompt).startswith("▾ Local/Notes")
+        assert ids[header + 1] == outcome.feed_id
+        assert header > ids.index("all")
     library.close()
 
 
@@ -1101,4 +1102,47 @@ async def test_at_120_columns_the_article_keeps_60_columns_of_text(db_path: Path
         await settle(app, pilot)
         assert app.article_view.scrollable_content_region.width >= 60
         assert app.feed_list.display and app.query_one("#middle").display
+    library.close()
+
+
+async def test_folders_open_close_and_show_their_feeds_articles(
+    db_path: Path, tmp_path: Path
+) -> None:
+    from tests.conftest import rss
+
+    library = open_library(db_path, clock=frozen_clock)
+    for name, items in (
+        ("north", [("n1", "Northern ferry resumes", "x"), ("n2", "Quay reopens", "y")]),
+        ("south", [("s1", "Southern storm warning", "z")]),
+    ):
+        path = tmp_path / f"{name}.xml"
+        path.write_bytes(rss(name.title() + " Post", items))
+        library.add(str(path), folder="News")
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        feeds = app.feed_list
+        ids = [o.id for o in feeds.options]
+        assert "folder:News" in ids
+        row = str(feeds.get_option("folder:News").prompt)
+        assert row.startswith("▾ News") and row.rstrip().endswith("3"), row
+        member = str(feeds.get_option(ids[ids.index("folder:News") + 1]).prompt)
+        assert member.startswith("  North Post") or member.startswith("  South Post"), member
+        feeds.focus()
+        feeds.highlighted = ids.index("folder:News")
+        await settle(app, pilot)
+        titles = {a.title for a in app.article_list.articles}
+        assert titles == {"Northern ferry resumes", "Quay reopens", "Southern storm warning"}
+        await pilot.press("enter")  # closes the folder
+        await pilot.pause()
+        assert str(feeds.get_option("folder:News").prompt).startswith("▸ News")
+        assert len(feeds.options) == len(ids) - 2, "its two feeds are hidden"
+        assert feeds.selected_id == "folder:News"
+        await pilot.press("space")  # opens it again
+        await pilot.pause()
+        assert len(feeds.options) == len(ids)
+        await pilot.press("A")  # marks the folder's articles read
+        await settle(app, pilot)
+        assert not str(feeds.get_option("folder:News").prompt).rstrip().endswith("3")
+        assert all(library.is_read(a.id) for a in app.article_list.articles)
     library.close()

@@ -295,13 +295,23 @@ class ReaderApp(App[None]):
             self.article_list.border_title = Content(f"Bookmarks {shown}".strip())
             self.article_list.border_subtitle = f"{len(marks)}"
             return
-        articles_ = self.library.articles(None if feed_id == ALL_FEEDS else feed_id)
+        articles_ = self._articles_of(feed_id)
         read = self.library.read_ids()
         if self.unread_only:
             articles_ = [a for a in articles_ if a.id not in read or a.id == keep]
         self.article_list.show_articles(articles_, read, titles, keep=keep)
         self.article_list.border_title = "Unread" if self.unread_only else "Articles"
         self.article_list.border_subtitle = f"{len(articles_)}"
+
+    def _articles_of(self, selected: str) -> list[Article]:
+        """A feed's articles, a folder's (newest first across its feeds), or all."""
+        feed_ids = self.feed_list.feed_ids(selected)
+        if feed_ids is None:
+            return self.library.articles()
+        if len(feed_ids) == 1:
+            return self.library.articles(feed_ids[0])
+        chosen = set(feed_ids)
+        return [a for a in self.library.articles() if a.feed_id in chosen]
 
     @on(OptionList.OptionHighlighted, "#feeds")
     def _feed_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -880,8 +890,7 @@ class ReaderApp(App[None]):
         feed_id = self.feed_list.selected_id
         if feed_id == BOOKMARKS:
             return
-        articles = self.library.articles(None if feed_id == ALL_FEEDS else feed_id)
-        changed = self.library.mark_later([a.id for a in articles], True)
+        changed = self.library.mark_later([a.id for a in self._articles_of(feed_id)], True)
         if not changed:
             self.say("Nothing unread here.")
             return
@@ -979,8 +988,7 @@ class ReaderApp(App[None]):
         self.call_from_thread(self.push_screen, SpeakersScreen(speakers), chosen)
 
     def action_refresh_feed(self) -> None:
-        feed_id = self.feed_list.selected_id
-        self._refresh(None if feed_id in (ALL_FEEDS, BOOKMARKS) else [feed_id])
+        self._refresh(self.feed_list.feed_ids(self.feed_list.selected_id))
 
     def action_refresh_all(self) -> None:
         self._refresh(None)

@@ -1,4 +1,5 @@
-"""The left pane: All, then each feed with its unread count."""
+"""The left pane: All, Bookmarks, the top-level feeds, then folders of feeds
+(from OPML) that open and close; every row shows its unread count."""
 
 from __future__ import annotations
 
@@ -14,15 +15,29 @@ from reader.core.sanitize import clean_line
 
 ALL_FEEDS = "all"
 BOOKMARKS = "bookmarks"
+FOLDER = "folder:"  # a folder row's id is FOLDER + its name
 
 
-def _row(title: str, unread: int, width: int, *, error: bool = False, bold: bool = True) -> Text:
+def folder_of(selected: str) -> str | None:
+    """The folder a row id names, or None for a feed, All or Bookmarks."""
+    return selected[len(FOLDER) :] if selected.startswith(FOLDER) else None
+
+
+def _row(
+    title: str,
+    unread: int,
+    width: int,
+    *,
+    error: bool = False,
+    bold: bool = True,
+    indent: bool = False,
+) -> Text:
     """One line: the title cut to fit with an ellipsis, the unread count right-aligned.
 
     Plain Text, not a Table: an OptionList renders every prompt to measure it.
     """
     count = f"  {unread}" if unread else ""
-    name = Text(no_wrap=True, overflow="ellipsis")
+    name = Text("  " if indent else "", no_wrap=True, overflow="ellipsis")
     if error:
         name.append("! ", style="bold red")
     name.append(clean_line(title) or "(untitled)", style="bold" if unread and bold else "")
@@ -32,8 +47,8 @@ def _row(title: str, unread: int, width: int, *, error: bool = False, bold: bool
 
 
 def _feed_option(summary: FeedSummary, width: int, *, indent: bool = False) -> Option:
-    title = ("  " if indent else "") + summary.feed.title
-    row = _row(title, summary.unread, width, error=bool(summary.feed.error))
+    feed = summary.feed
+    row = _row(feed.title, summary.unread, width, error=bool(feed.error), indent=indent)
     return Option(row, id=summary.feed.id)
 
 
@@ -45,17 +60,42 @@ class FeedList(OptionList):
         Binding("k", "cursor_up", "Up", show=False, id="feeds.up"),
         Binding("g", "first", "First", show=False, id="feeds.first"),
         Binding("G", "last", "Last", show=False, id="feeds.last"),
+        Binding("space", "toggle_folder", "Open/close folder", show=False, id="feeds.folder"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._last: tuple[list[FeedSummary], int] | None = None
+        self.closed: set[str] = set()  # folders shown closed
+
+    def feed_ids(self, selected: str) -> list[str] | None:
+        """The feeds a row stands for: a folder's members, one feed, or None (All)."""
+        folder = folder_of(selected)
+        if folder is not None:
+            summaries = self._last[0] if self._last else []
+            return [s.feed.id for s in summaries if s.feed.folder == folder]
+        return None if selected in (ALL_FEEDS, BOOKMARKS) else [selected]
+
+    def action_toggle_folder(self) -> None:
+        """Open or close the highlighted folder (or the folder of the highlighted feed)."""
+        folder = folder_of(self.selected_id)
+        if folder is None and self._last is not None:
+            feed = next((s.feed for s in self._last[0] if s.feed.id == self.selected_id), None)
+            folder = feed.folder if feed is not None and feed.folder else None
+        if folder is None or self._last is None:
+            return
+        self.closed ^= {folder}
+        summaries, bookmarks = self._last
+        self.show_feeds(summaries, FOLDER + folder, bookmarks=bookmarks)
 
     def show_feeds(
         self, summaries: Sequence[FeedSummary], selected: str | None, *, bookmarks: int = 0
     ) -> None:
         """Replace the rows, keeping the highlight on ``selected`` when it still exists."""
         self._last = (list(summaries), bookmarks)
+        shown = next((s.feed for s in summaries if s.feed.id == selected), None)
+        if shown is not None:
+            self.closed.discard(shown.folder)  # a feed that is chosen is shown
         width = self.scrollable_content_region.width or 20
         unread = sum(s.unread for s in summaries)
         options = [
@@ -70,9 +110,12 @@ class FeedList(OptionList):
                 folders.setdefault(summary.feed.folder, []).append(summary)
         for folder in sorted(folders, key=str.casefold):
             members = folders[folder]
-            label = Text(f"▾ {clean_line(folder)}", style="bold dim", no_wrap=True)
-            options.append(Option(label, disabled=True))
-            options += [_feed_option(s, width, indent=True) for s in members]
+            closed = folder in self.closed
+            mark = "▸" if closed else "▾"
+            label = _row(f"{mark} {folder}", sum(s.unread for s in members), width)
+            options.append(Option(label, id=FOLDER + folder))
+            if not closed:
+                options += [_feed_option(s, width, indent=True) for s in members]
         with self.prevent(OptionList.OptionHighlighted):
             self.set_options(options)
             ids = [option.id for option in options]
@@ -87,13 +130,17 @@ class FeedList(OptionList):
             return
         width = self.scrollable_content_region.width or 20
         before = {s.feed.id: s for s in self._last[0]}
-        for summary in summaries:
-            old = before[summary.feed.id]
-            if (old.unread, old.feed.error) != (summary.unread, summary.feed.error):
-                indent = bool(summary.feed.folder)
-                self.replace_option_prompt(
-                    summary.feed.id, _feed_option(summary, width, indent=indent).prompt
-                )
+        changed = [
+            s
+            for s in summaries
+            if (before[s.feed.id].unread, before[s.feed.id].feed.error) != (s.unread, s.feed.error)
+        ]
+        if any(s.feed.folder for s in changed):  # the folder's count changes too
+            self.show_feeds(summaries, self.selected_id, bookmarks=bookmarks)
+            return
+        for summary in changed:
+            option = _feed_option(summary, width, indent=bool(summary.feed.folder))
+            self.replace_option_prompt(summary.feed.id, option.prompt)
         old_unread = sum(s.unread for s in self._last[0])
         new_unread = sum(s.unread for s in summaries)
         if old_unread != new_unread:
@@ -101,6 +148,12 @@ class FeedList(OptionList):
         if bookmarks != self._last[1]:
             self.replace_option_prompt(BOOKMARKS, _row("Bookmarks", bookmarks, width, bold=False))
         self._last = (list(summaries), bookmarks)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a folder opens or closes it; on a feed, the app takes it."""
+        if folder_of(event.option_id or "") is not None:
+            event.stop()
+            self.action_toggle_folder()
 
     def on_resize(self) -> None:
         """Counts are right-aligned by padding, so a new width redraws the rows."""
