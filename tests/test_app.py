@@ -1146,3 +1146,79 @@ async def test_folders_open_close_and_show_their_feeds_articles(
         assert not str(feeds.get_option("folder:News").prompt).rstrip().endswith("3")
         assert all(library.is_read(a.id) for a in app.article_list.articles)
     library.close()
+
+
+async def test_subscriptions_change_inside_the_app(
+    db_path: Path, tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reader.ui import subscribing
+    from tests.conftest import rss
+
+    monkeypatch.setattr(subscribing, "REMOVE_AFTER", 0.3)
+    feed_server.serve("/tide.xml", rss("Tide Times", [("t1", "Spring tide due", "x")]))
+    feed_server.serve("/gull.xml", rss("Gull Gazette", [("g1", "Gulls return", "y")]))
+    opml = tmp_path / "subs.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body><outline text="Birds">'
+        f'<outline type="rss" text="Gull Gazette" xmlUrl="{feed_server.url("/gull.xml")}"/>'
+        "</outline></body></opml>"
+    )
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+
+    def titles() -> list[str]:
+        return [s.feed.title for s in app.visible_feeds()]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.press(*feed_server.url("/tide.xml"), "enter")
+        await settle(app, pilot)
+        assert "Tide Times" in titles()
+        tide = next(s.feed.id for s in library.feeds() if s.feed.title == "Tide Times")
+        assert app.feed_list.selected_id == tide, "the new feed is shown"
+        assert [a.title for a in app.article_list.articles] == ["Spring tide due"]
+
+        app.feed_list.focus()
+        await pilot.press("E", "ctrl+u", *"Tides", "enter")
+        await settle(app, pilot)
+        assert library.feed_title(tide) == "Tides"
+        await pilot.press("M", *"Coast", "enter")
+        await settle(app, pilot)
+        assert library.find_feed(tide).folder == "Coast"  # type: ignore[union-attr]
+        assert "folder:Coast" in [o.id for o in app.feed_list.options]
+
+        await pilot.press("d")
+        await pilot.pause()
+        assert "Tides" not in titles() and library.find_feed(tide) is not None
+        await pilot.press("u")
+        await pilot.pause(0.5)
+        assert "Tides" in titles() and library.find_feed(tide) is not None, "undone in time"
+        app.go_to_feed(tide)
+        app.feed_list.focus()
+        await pilot.press("d")
+        await pilot.pause(0.6)
+        await app.workers.wait_for_complete()
+        assert library.find_feed(tide) is None, "removed once the undo window passed"
+
+        await pilot.press("i", *str(opml), "enter")
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        gull = next(s for s in library.feeds() if s.feed.title == "Gull Gazette")
+        assert gull.feed.folder == "Birds" and gull.unread == 1, "imported and fetched"
+    library.close()
+
+
+async def test_a_removal_waiting_for_its_undo_is_done_at_quit(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        feed_id = library.feeds()[0].feed.id
+        app.go_to_feed(feed_id)
+        app.feed_list.focus()
+        await pilot.press("d")
+        await pilot.pause()
+        assert library.find_feed(feed_id) is not None
+    assert library.find_feed(feed_id) is None
+    library.close()

@@ -31,7 +31,7 @@ from reader.core.bookmarks import EXPORT_FORMATS
 from reader.core.config import export_dir, styles_path
 from reader.core.errors import Interrupted, ReaderError
 from reader.core.library import Library
-from reader.core.models import Article, Bookmark, RefreshOutcome
+from reader.core.models import Article, Bookmark, FeedSummary, RefreshOutcome
 from reader.core.sanitize import OPENABLE_SCHEMES, clean_line, clean_url
 from reader.core.settings import Settings, chosen_theme, save_theme
 from reader.core.storage.atomic import write_export
@@ -57,6 +57,7 @@ from reader.ui.screens.export_dialog import ExportDialog
 from reader.ui.screens.help import HelpScreen
 from reader.ui.screens.speakers import SpeakersScreen
 from reader.ui.status import Status
+from reader.ui.subscribing import Subscribing
 from reader.ui.widgets.article_list import ArticleList
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.feed_list import ALL_FEEDS, BOOKMARKS, FeedList
@@ -73,7 +74,7 @@ MAX_SIDEBAR_INLINE = 50
 SEARCH_WARMUP_DELAY = 2.0  # seconds after start-up
 
 
-class ReaderApp(App[None]):
+class ReaderApp(Subscribing, App[None]):
     """A terminal news reader that shows who said what."""
 
     TITLE = "reader"
@@ -93,6 +94,11 @@ class ReaderApp(App[None]):
         Binding("N", "previous_unread", "Previous unread", show=False, id="app.previous_unread"),
         Binding("A", "mark_feed_read", "Mark feed read", show=False, id="app.mark_feed_read"),
         Binding("slash", "search", "Search", id="app.search"),
+        Binding("a", "add_feed", "Add feed", show=False, id="app.add_feed"),
+        Binding("d", "remove_feed", "Remove feed", show=False, id="app.remove_feed"),
+        Binding("E", "rename_feed", "Rename feed", show=False, id="app.rename_feed"),
+        Binding("M", "move_feed", "Move feed to a folder", show=False, id="app.move_feed"),
+        Binding("i", "import_opml", "Import OPML", show=False, id="app.import_opml"),
         Binding("f", "toggle_unread_only", "Unread only", show=False, id="app.unread_only"),
         Binding("z", "zoom", "Zoom article", show=False, id="app.zoom"),
         Binding("y", "copy_link", "Copy link", show=False, id="app.copy_link"),
@@ -119,6 +125,8 @@ class ReaderApp(App[None]):
         self._undo: list[tuple[str, Callable[[], None]]] = []
         self._bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
         self._width = 0  # the terminal's, from the last resize
+        self.hidden_feeds: set[str] = set()  # removed, while u can still bring them back
+        self._removals: dict[str, Timer] = {}
         self.unread_only = False
 
     def compose(self) -> ComposeResult:
@@ -136,6 +144,9 @@ class ReaderApp(App[None]):
         if isinstance(event, events.Key):
             self.pacer.active()
         await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self.finish_removals()
 
     def on_mount(self) -> None:
         # Workers (indexing, index builds) hold the interpreter lock for up to the
@@ -275,7 +286,7 @@ class ReaderApp(App[None]):
         """Redraw both lists from the library, keeping the highlights where they were."""
         feed_id = select_feed or self.feed_list.selected_id
         self.feed_list.show_feeds(
-            self.library.feeds(), feed_id, bookmarks=self.library.bookmark_count()
+            self.visible_feeds(), feed_id, bookmarks=self.library.bookmark_count()
         )
         self._show_articles(self.feed_list.selected_id, keep=self._shown_id)
 
@@ -303,11 +314,17 @@ class ReaderApp(App[None]):
         self.article_list.border_title = "Unread" if self.unread_only else "Articles"
         self.article_list.border_subtitle = f"{len(articles_)}"
 
+    def visible_feeds(self) -> list[FeedSummary]:
+        """The feeds, less those removed while their undo lasts."""
+        return [s for s in self.library.feeds() if s.feed.id not in self.hidden_feeds]
+
     def _articles_of(self, selected: str) -> list[Article]:
         """A feed's articles, a folder's (newest first across its feeds), or all."""
         feed_ids = self.feed_list.feed_ids(selected)
         if feed_ids is None:
-            return self.library.articles()
+            hidden = self.hidden_feeds
+            articles = self.library.articles()
+            return [a for a in articles if a.feed_id not in hidden] if hidden else articles
         if len(feed_ids) == 1:
             return self.library.articles(feed_ids[0])
         chosen = set(feed_ids)
@@ -503,7 +520,7 @@ class ReaderApp(App[None]):
         self._shown_id = None
         self._opened = article_id
         self.feed_list.show_feeds(
-            self.library.feeds(), ALL_FEEDS, bookmarks=self.library.bookmark_count()
+            self.visible_feeds(), ALL_FEEDS, bookmarks=self.library.bookmark_count()
         )
         self._show_articles(ALL_FEEDS, keep=article_id)
         self._open_current(delay=0)
@@ -513,7 +530,7 @@ class ReaderApp(App[None]):
         if self.library.mark_later([article.id], read):
             self.article_list.update_row(article, read)
             self.feed_list.update_counts(
-                self.library.feeds(), bookmarks=self.library.bookmark_count()
+                self.visible_feeds(), bookmarks=self.library.bookmark_count()
             )
             self._flush_store()
 
@@ -733,7 +750,7 @@ class ReaderApp(App[None]):
 
     def go_to_feed(self, feed_id: str) -> None:
         self.feed_list.show_feeds(
-            self.library.feeds(), feed_id, bookmarks=self.library.bookmark_count()
+            self.visible_feeds(), feed_id, bookmarks=self.library.bookmark_count()
         )
         self._show_articles(self.feed_list.selected_id)
         self._open_current(delay=0)
@@ -861,8 +878,8 @@ class ReaderApp(App[None]):
                 self._open_current(delay=0)
                 return
             index += step
-        feeds = [s for s in self.library.feeds() if s.unread]
-        ids = [s.feed.id for s in self.library.feeds()]
+        feeds = [s for s in self.visible_feeds() if s.unread]
+        ids = [s.feed.id for s in self.visible_feeds()]
         here = self.feed_list.selected_id
         position = ids.index(here) if here in ids else -1
         ordered = sorted(feeds, key=lambda s: ids.index(s.feed.id))

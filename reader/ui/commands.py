@@ -44,7 +44,7 @@ class ReaderCommands(Provider):
                     partial(app.post_message, ExportRequested(fmt)),
                 )
             )
-        for summary in app.library.feeds():
+        for summary in app.visible_feeds():
             title = clean_line(summary.feed.title)
             found.append(
                 (
