@@ -43,7 +43,7 @@ class Subscribing:
         self.push_screen(
             AskDialog(
                 "Add a feed",
-                "A web address (a feed or a page that names one), a feed file or a folder",
+                "A web address, a feed file or a folder of articles",
             ),
             chosen,
         )
@@ -54,7 +54,8 @@ class Subscribing:
         try:
             outcome = self.library.add(source)
         except ReaderError as error:
-            self.call_from_thread(self.say, f"{source}: {error}", severity="error")
+            told = str(error) if source in str(error) else f"{source}: {error}"  # name it once
+            self.call_from_thread(self.say, told, severity="error")
             return
         finally:
             self.call_from_thread(self.status.clear, "refresh")
