@@ -18,16 +18,18 @@ from reader.core.sanitize import clean_line
 from reader.ui.article_text import format_date
 from reader.ui.widgets.key_bar import KeyBar
 
+_MOVES = frozenset({"cursor_down", "cursor_up", "first", "last"})
+
 
 class SpeakersScreen(Screen[tuple[str, int] | None]):
     """Left: speakers with counts. Right: their quotations. Enter opens one in its article."""
 
     BINDINGS = [
         Binding("escape", "close", "Back", id="speakers.close"),
-        Binding("j", "down", "Down", show=False, id="speakers.down"),
-        Binding("k", "up", "Up", show=False, id="speakers.up"),
-        Binding("g,home", "first", "First", show=False, id="speakers.first"),
-        Binding("G,end", "last", "Last", show=False, id="speakers.last"),
+        Binding("j", "move('cursor_down')", "Down", show=False, id="speakers.down"),
+        Binding("k", "move('cursor_up')", "Up", show=False, id="speakers.up"),
+        Binding("g,home", "move('first')", "First", show=False, id="speakers.first"),
+        Binding("G,end", "move('last')", "Last", show=False, id="speakers.last"),
     ]
 
     def __init__(self, speakers: Sequence[tuple[str, list[SpeakerQuote]]]) -> None:
@@ -99,18 +101,7 @@ class SpeakersScreen(Screen[tuple[str, int] | None]):
         else:
             self.dismiss(None)
 
-    def action_down(self) -> None:
-        if isinstance(self.focused, OptionList):
-            self.focused.action_cursor_down()
-
-    def action_up(self) -> None:
-        if isinstance(self.focused, OptionList):
-            self.focused.action_cursor_up()
-
-    def action_first(self) -> None:
-        if isinstance(self.focused, OptionList):
-            self.focused.action_first()
-
-    def action_last(self) -> None:
-        if isinstance(self.focused, OptionList):
-            self.focused.action_last()
+    def action_move(self, how: str) -> None:
+        """j, k, g, G in whichever list has focus."""
+        if isinstance(self.focused, OptionList) and how in _MOVES:
+            getattr(self.focused, f"action_{how}")()
