@@ -33,6 +33,24 @@ async def settle(app: ReaderApp, pilot: object) -> None:
         await pilot.pause()  # type: ignore[attr-defined]
 
 
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database seeded once per module; each test gets its own copy."""
+    path = tmp_path_factory.mktemp("seeded") / "db"
+    open_library(path, clock=frozen_clock).close()
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, seeded_template: Path) -> Path:
+    """A freshly seeded database, as the first start makes (copied: seeding costs ~0.2 s)."""
+    import shutil
+
+    path = tmp_path / "db"
+    shutil.copytree(seeded_template, path)
+    return path
+
+
 def screen_text(app: ReaderApp) -> str:
     return "\n".join(str(widget.render()) for widget in app.screen.query(Static) if widget.display)
 
@@ -812,6 +830,7 @@ async def test_an_error_inside_a_worker_is_reported_and_the_app_goes_on(db_path:
     library.close()
 
 
+@pytest.mark.slow  # waits out a real timer
 async def test_an_article_left_in_the_preview_is_read_after_the_chosen_time(
     db_path: Path,
 ) -> None:
@@ -1148,6 +1167,7 @@ async def test_folders_open_close_and_show_their_feeds_articles(
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app, with fetches
 async def test_subscriptions_change_inside_the_app(
     db_path: Path, tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -394,6 +394,7 @@ def test_backlinks_with_url_normalisation() -> None:
     assert len(index) == 3
 
 
+@pytest.mark.slow  # thousands of random merges
 def test_key_index_keeps_order_through_merges_removals_and_compaction() -> None:
     """Later additions wait beside the sorted arrays, then merge; dead slots are renumbered."""
     index = KeyIndex([(f"old{i}", [f"k{i % 7}", "shared"]) for i in range(50)])
