@@ -868,6 +868,14 @@ async def test_help_shows_keys_as_typed_and_scrolls_with_the_list_keys(db_path: 
         text = console.export_text()
         assert "quotation_mark" not in text and "slash" not in text and "question_mark" not in text
         assert '"' in text and "/" in text
+        for shown in (
+            "ctrl+p",
+            "Command palette",
+            "Speakers view",
+            "Quotes (",
+            "Open/close folder",
+        ):
+            assert shown in text, shown
         body = app.screen.query_one("#help-body", VerticalScroll)
         assert body.max_scroll_y > 0, "taller than 24 rows: it must scroll"
         await pilot.press("G")

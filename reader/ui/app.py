@@ -955,11 +955,19 @@ class ReaderApp(Subscribing, App[None]):
             self.feed_list.focus()
 
     def action_help(self) -> None:
+        palette = Binding(
+            self.COMMAND_PALETTE_BINDING,
+            "command_palette",
+            "Command palette: every action, go to a feed, exports, themes",
+        )
         groups = {
-            "Everywhere": list(self.BINDINGS),
-            "Lists": list(ArticleList.BINDINGS) + list(OptionList.BINDINGS),
+            "Everywhere": [*self.BINDINGS, palette],
+            "Feeds": list(FeedList.BINDINGS),
+            "Articles and Bookmarks": list(ArticleList.BINDINGS) + list(OptionList.BINDINGS),
             "Article": list(ArticleView.BINDINGS),
-            "Sidebar": list(RelatedList.BINDINGS) + list(QuoteList.BINDINGS),
+            "Sidebar: Related (s)": list(RelatedList.BINDINGS),
+            'Sidebar: Quotes (")': list(QuoteList.BINDINGS),
+            "Speakers view (S)": list(SpeakersScreen.BINDINGS),
         }
         self.push_screen(HelpScreen(groups))  # type: ignore[arg-type]
 
