@@ -1168,6 +1168,11 @@ async def test_folders_open_close_and_show_their_feeds_articles(
         await pilot.press("space")  # opens it again
         await pilot.pause()
         assert len(feeds.options) == len(ids)
+        app.article_list.focus()
+        await pilot.press("enter")  # reading one article redraws the folder's count
+        await settle(app, pilot)
+        assert str(feeds.get_option("folder:News").prompt).rstrip().endswith("2")
+        feeds.focus()
         await pilot.press("A")  # marks the folder's articles read
         await settle(app, pilot)
         assert not str(feeds.get_option("folder:News").prompt).rstrip().endswith("3")

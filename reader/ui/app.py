@@ -327,8 +327,7 @@ class ReaderApp(Subscribing, App[None]):
             return [a for a in articles if a.feed_id not in hidden] if hidden else articles
         if len(feed_ids) == 1:
             return self.library.articles(feed_ids[0])
-        chosen = set(feed_ids)
-        return [a for a in self.library.articles() if a.feed_id in chosen]
+        return self.library.articles_in(feed_ids)
 
     @on(OptionList.OptionHighlighted, "#feeds")
     def _feed_highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -89,7 +89,7 @@ class Subscribing:
             self.library.remove(feed_id)
         except ReaderError as error:
             self.call_from_thread(self.say, str(error), severity="error")
-        self.hidden_feeds.discard(feed_id)
+        self.call_from_thread(self.hidden_feeds.discard, feed_id)  # UI state: the UI thread
 
     def finish_removals(self: ReaderApp) -> None:
         """At quit: removals still waiting for their undo window are done now."""

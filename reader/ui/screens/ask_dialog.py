@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from reader.core.sanitize import clean_line
+
 
 class AskDialog(ModalScreen[str | None]):
     """Returns what was typed (stripped; "" only when ``allow_empty``), or None."""
@@ -27,7 +29,7 @@ class AskDialog(ModalScreen[str | None]):
         with Vertical(id="ask-dialog"):
             yield Static(Text(self.title_text, style="bold"))  # Text: titles are never markup
             yield Label(Text(self.label))
-            yield Input(self.value, id="ask-value")
+            yield Input(clean_line(self.value), id="ask-value")  # a feed's title: one clean line
             yield Static(Text(self.hint, style="dim"), id="ask-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

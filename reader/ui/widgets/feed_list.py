@@ -52,6 +52,11 @@ def _feed_option(summary: FeedSummary, width: int, *, indent: bool = False) -> O
     return Option(row, id=summary.feed.id)
 
 
+def _folder_row(folder: str, members: Sequence[FeedSummary], closed: bool, width: int) -> Text:
+    mark = "▸" if closed else "▾"
+    return _row(f"{mark} {folder}", sum(s.unread for s in members), width)
+
+
 class FeedList(OptionList):
     """Feeds to choose from; highlighting one shows its articles."""
 
@@ -111,9 +116,7 @@ class FeedList(OptionList):
         for folder in sorted(folders, key=str.casefold):
             members = folders[folder]
             closed = folder in self.closed
-            mark = "▸" if closed else "▾"
-            label = _row(f"{mark} {folder}", sum(s.unread for s in members), width)
-            options.append(Option(label, id=FOLDER + folder))
+            options.append(Option(_folder_row(folder, members, closed, width), id=FOLDER + folder))
             if not closed:
                 options += [_feed_option(s, width, indent=True) for s in members]
         with self.prevent(OptionList.OptionHighlighted):
@@ -135,12 +138,16 @@ class FeedList(OptionList):
             for s in summaries
             if (before[s.feed.id].unread, before[s.feed.id].feed.error) != (s.unread, s.feed.error)
         ]
-        if any(s.feed.folder for s in changed):  # the folder's count changes too
-            self.show_feeds(summaries, self.selected_id, bookmarks=bookmarks)
-            return
         for summary in changed:
-            option = _feed_option(summary, width, indent=bool(summary.feed.folder))
+            folder = summary.feed.folder
+            if folder in self.closed:
+                continue  # its row is not listed; the folder's count is redrawn below
+            option = _feed_option(summary, width, indent=bool(folder))
             self.replace_option_prompt(summary.feed.id, option.prompt)
+        for folder in {s.feed.folder for s in changed if s.feed.folder}:
+            members = [s for s in summaries if s.feed.folder == folder]
+            row = _folder_row(folder, members, folder in self.closed, width)
+            self.replace_option_prompt(FOLDER + folder, row)
         old_unread = sum(s.unread for s in self._last[0])
         new_unread = sum(s.unread for s in summaries)
         if old_unread != new_unread:
