@@ -14,8 +14,9 @@ from reader.core.config import export_dir
 from reader.core.library import open_library
 from reader.core.models import RefreshOutcome
 from reader.core.settings import Settings
-from reader.ui.app import OPEN_DELAY, ReaderApp
+from reader.ui.app import ReaderApp
 from reader.ui.article_text import SPEAKER_MARK, format_date
+from reader.ui.flows.opening import OPEN_DELAY
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.key_bar import KeyBar
 from tests.conftest import FeedServer, frozen_clock
@@ -60,9 +61,9 @@ async def test_first_screen_shows_all_with_the_newest_article_open(db_path: Path
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert app.feed_list.selected_id == "all"
+        assert app.main_screen.feed_list.selected_id == "all"
         newest = library.articles()[0]
-        assert app.article_list.current == newest
+        assert app.main_screen.article_list.current == newest
         view = app.query_one(ArticleView)
         assert view.article is not None and view.article.id == newest.id
         assert view.article.title == SEED_TITLE
@@ -82,28 +83,28 @@ async def test_keys_move_open_and_go_back(db_path: Path) -> None:
         second = library.articles()[1]
         await pilot.press("j")
         await settle(app, pilot)
-        assert app.article_view.article is not None
-        assert app.article_view.article.id == second.id
+        assert app.main_screen.article_view.article is not None
+        assert app.main_screen.article_view.article.id == second.id
         keys = app.query_one(KeyBar)
         assert "Next quote" not in str(keys.render())
         await pilot.press("enter")
-        assert app.focused is app.article_view
+        assert app.focused is app.main_screen.article_view
         await pilot.pause()
         assert "Next quote" in str(keys.render()), "the key hints follow the focused pane"
         await pilot.press("space")
         await pilot.press("escape")
-        assert app.focused is app.article_list
+        assert app.focused is app.main_screen.article_list
         await pilot.pause()
         assert "Next quote" not in str(keys.render())
         await pilot.press("escape")
-        assert app.focused is app.feed_list
+        assert app.focused is app.main_screen.feed_list
         await pilot.press("down", "down")  # past Bookmarks to the first real feed
         await settle(app, pilot)
-        feed_id = app.feed_list.selected_id
+        feed_id = app.main_screen.feed_list.selected_id
         assert feed_id != "all"
-        assert {a.feed_id for a in app.article_list.articles} == {feed_id}
+        assert {a.feed_id for a in app.main_screen.article_list.articles} == {feed_id}
         await pilot.press("tab")
-        assert app.focused is app.article_list
+        assert app.focused is app.main_screen.article_list
         await pilot.press("question_mark")
         assert app.screen.__class__.__name__ == "HelpScreen"
         await pilot.press("escape")
@@ -124,13 +125,13 @@ async def test_an_unreadable_bodies_file_is_named_and_the_app_carries_on(db_path
         await pilot.press("j", "enter")
         await settle(app, pilot)
         assert app.is_running
-        assert app.article_view.article is None
-        view = app.article_view
+        assert app.main_screen.article_view.article is None
+        view = app.main_screen.article_view
         shown = "".join(view.render_line(y).text for y in range(view.size.height))
         assert str(bodies).replace(" ", "") in shown.replace(" ", ""), "names the file"
         await pilot.press("k")  # another feed's article still opens
         await settle(app, pilot)
-        assert app.article_view.article is not None
+        assert app.main_screen.article_view.article is not None
     library.close()
 
 
@@ -141,7 +142,7 @@ async def test_moving_past_the_bottom_keeps_whole_rows_at_the_top(db_path: Path)
     app = ReaderApp(library)
     async with app.run_test(size=(100, 15)) as pilot:  # room for a few rows, odd height
         await settle(app, pilot)
-        listed = app.article_list
+        listed = app.main_screen.article_list
         for _ in range(len(library.articles()) - 1):
             await pilot.press("j")
             assert listed.scroll_offset.y % ROW_HEIGHT == 0, "a row cut in half at the top"
@@ -156,10 +157,10 @@ async def test_read_state_survives_a_restart(db_path: Path) -> None:
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        passed_over = app.article_list.articles[1]
+        passed_over = app.main_screen.article_list.articles[1]
         await pilot.press("j", "j")
         await settle(app, pilot)
-        opened = app.article_view.article
+        opened = app.main_screen.article_view.article
         assert opened is not None
         assert not library.is_read(opened.id), "a preview is not a read"
         await pilot.press("enter")
@@ -179,7 +180,7 @@ async def test_m_toggles_read(db_path: Path) -> None:
     app = ReaderApp(library)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        current = app.article_list.current
+        current = app.main_screen.article_list.current
         assert current is not None and not library.is_read(current.id)
         await pilot.press("m")
         assert library.is_read(current.id)
@@ -204,8 +205,8 @@ def test_first_screen_snapshot(snap_compare, tmp_path: Path, size: tuple[int, in
 
 async def open_seed(app: ReaderApp, pilot: object) -> None:
     await settle(app, pilot)
-    assert app.article_view.article is not None
-    assert app.article_view.article.title == SEED_TITLE
+    assert app.main_screen.article_view.article is not None
+    assert app.main_screen.article_view.article.title == SEED_TITLE
 
 
 async def test_quotations_are_highlighted_named_and_jumped_to(db_path: Path) -> None:
@@ -213,7 +214,7 @@ async def test_quotations_are_highlighted_named_and_jumped_to(db_path: Path) -> 
     app = ReaderApp(library)
     async with app.run_test(size=(160, 48)) as pilot:
         await open_seed(app, pilot)
-        view = app.article_view
+        view = app.main_screen.article_view
         rendered = view.plain_text()
         labels = [line for line in rendered.splitlines() if line.startswith(SPEAKER_MARK)]
         assert "“nuances”" in rendered and f"{SPEAKER_MARK} Vladimir Putin" in labels
@@ -226,7 +227,7 @@ async def test_quotations_are_highlighted_named_and_jumped_to(db_path: Path) -> 
         # The Quotes panel lists them by speaker; choosing one moves the article to it.
         await pilot.press("quotation_mark")
         await pilot.pause()
-        quote_list = app.sidebar.query_one("#quote-list")
+        quote_list = app.main_screen.sidebar.query_one("#quote-list")
         assert app.focused is quote_list
         prompts = [str(o.prompt) for o in quote_list.options if o.disabled]  # type: ignore[attr-defined]
         assert prompts[0].startswith("Vladimir Putin (5)")
@@ -247,16 +248,16 @@ async def test_sidebar_opens_a_story_from_the_archive(db_path: Path) -> None:
             for a in library.articles()
             if any(link.kind == "section" and link.in_archive for link in library.related(a.id))
         )
-        app.open_in_archive(target.id)
+        app.main_screen.open_in_archive(target.id)
         await settle(app, pilot)
-        related = app.sidebar.query_one("#related-list")
+        related = app.main_screen.sidebar.query_one("#related-list")
         related.focus()
         link = related.current  # type: ignore[attr-defined]
         assert link.kind == "section" and link.in_archive
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.article_view.article is not None
-        assert app.article_view.article.id == link.article_id
+        assert app.main_screen.article_view.article is not None
+        assert app.main_screen.article_view.article.id == link.article_id
     library.close()
 
 
@@ -282,12 +283,12 @@ async def test_digit_follows_inline_link_in_the_browser(db_path: Path, monkeypat
         await settle(app, pilot)
         article = next(a for a in library.articles() if library.document(a.id).links)
         first = library.document(article.id).links[0]
-        app.open_in_archive(article.id)
+        app.main_screen.open_in_archive(article.id)
         await settle(app, pilot)
         await pilot.press("1")
         await app.workers.wait_for_complete()
         if library.find_article(first.url):
-            assert app.article_view.article.id == library.find_article(first.url)  # type: ignore[union-attr]
+            assert app.main_screen.article_view.article.id == library.find_article(first.url)  # type: ignore[union-attr]
         else:
             assert opened == [first.url]
     library.close()
@@ -311,11 +312,11 @@ async def test_bookmark_with_tags_then_remove_and_undo(db_path: Path) -> None:
         await pilot.press("u")
         assert [b.id for b in library.bookmarks()] == [saved.id]
         # The Bookmarks entry lists it.
-        app.feed_list.focus()
+        app.main_screen.feed_list.focus()
         await pilot.press("down")
         await settle(app, pilot)
-        assert app.article_list.current_bookmark is not None
-        assert app.article_list.current_bookmark.id == saved.id
+        assert app.main_screen.article_list.current_bookmark is not None
+        assert app.main_screen.article_list.current_bookmark.id == saved.id
     library.close()
     reopened = open_library(db_path, clock=frozen_clock)
     assert [b.tags for b in reopened.bookmarks()] == [("war", "kremlin")]
@@ -335,9 +336,9 @@ async def test_speakers_view_opens_the_article_at_the_quote(db_path: Path) -> No
         await pilot.press("enter", "enter")
         await settle(app, pilot)
         assert app.screen.__class__.__name__ != "SpeakersScreen"
-        assert app.article_view.article is not None
-        assert app.article_view.article.id == quotes[0].article.id
-        assert app.article_view.current_quote == quotes[0].position
+        assert app.main_screen.article_view.article is not None
+        assert app.main_screen.article_view.article.id == quotes[0].article.id
+        assert app.main_screen.article_view.current_quote == quotes[0].position
     library.close()
 
 
@@ -355,7 +356,7 @@ async def test_palette_goes_to_a_feed_and_exports_bookmarks(db_path: Path, tmp_p
         await pilot.press("enter")
         await settle(app, pilot)
         quillon = next(s.feed.id for s in library.feeds() if s.feed.title == "The Quillon Review")
-        assert app.feed_list.selected_id == quillon
+        assert app.main_screen.feed_list.selected_id == quillon
 
         target = tmp_path / "out.html"
         target.write_text("keep me")
@@ -387,30 +388,30 @@ async def test_bookmarks_filter_by_tag_and_kind(db_path: Path) -> None:
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        app.go_to_feed("bookmarks")
+        app.main_screen.go_to_feed("bookmarks")
         await settle(app, pilot)
-        assert len(app.article_list.bookmarks) == 3
+        assert len(app.main_screen.article_list.bookmarks) == 3
         await pilot.press("t")  # first tag, alphabetically: kremlin
-        assert [b.kind for b in app.article_list.bookmarks] == ["article"]
+        assert [b.kind for b in app.main_screen.article_list.bookmarks] == ["article"]
         await pilot.press("t", "c", "c", "c")  # tag quotes, then kind quote
-        assert [b.tags for b in app.article_list.bookmarks] == [("quotes",)]
+        assert [b.tags for b in app.main_screen.article_list.bookmarks] == [("quotes",)]
         await pilot.press("t")  # back to every tag, still only quotes
-        assert {b.kind for b in app.article_list.bookmarks} == {"quote"}
-        assert len(app.article_list.bookmarks) == 2
-        removed = app.article_list.current_bookmark
+        assert {b.kind for b in app.main_screen.article_list.bookmarks} == {"quote"}
+        assert len(app.main_screen.article_list.bookmarks) == 2
+        removed = app.main_screen.article_list.current_bookmark
         await pilot.press("x")
         assert removed is not None and removed.id not in {b.id for b in library.bookmarks()}
         await pilot.press("u")
         assert removed.id in {b.id for b in library.bookmarks()}
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.article_view.current_quote in (2, 4)
+        assert app.main_screen.article_view.current_quote in (2, 4)
     library.close()
 
 
 def list_text(app: ReaderApp) -> str:
     """What the article list shows, line by line, as the terminal would."""
-    widget = app.article_list
+    widget = app.main_screen.article_list
     return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
 
 
@@ -423,7 +424,7 @@ async def test_bookmark_rows_show_tags_and_notes_and_a_filter_that_hides_all_say
     app = ReaderApp(library)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
-        app.go_to_feed("bookmarks")
+        app.main_screen.go_to_feed("bookmarks")
         await settle(app, pilot)
         shown = list_text(app)
         assert "#kremlin" in shown and "“ask Dana”" in shown, shown
@@ -441,20 +442,20 @@ async def test_unread_navigation_mark_feed_read_and_undo(db_path: Path) -> None:
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        first = app.article_view.article
+        first = app.main_screen.article_view.article
         assert first is not None and not library.is_read(first.id)
         await pilot.press("enter")
         await settle(app, pilot)
         assert library.is_read(first.id)
         await pilot.press("escape", "n")
         await settle(app, pilot)
-        second = app.article_view.article
+        second = app.main_screen.article_view.article
         assert second is not None and second.id != first.id
         assert library.is_read(second.id), "n opens the next unread, as Enter would"
         await pilot.press("N")  # no unread before it: crosses to another feed or says so
         await settle(app, pilot)
         unread_before = len(library.articles(unread_only=True))
-        app.go_to_feed("all")
+        app.main_screen.go_to_feed("all")
         await settle(app, pilot)
         await pilot.press("A")
         assert library.articles(unread_only=True) == []
@@ -463,13 +464,13 @@ async def test_unread_navigation_mark_feed_read_and_undo(db_path: Path) -> None:
         await pilot.press("f")
         await settle(app, pilot)
         assert all(
-            not library.is_read(a.id) or a.id == app.article_view.article.id  # type: ignore[union-attr]
-            for a in app.article_list.articles
+            not library.is_read(a.id) or a.id == app.main_screen.article_view.article.id  # type: ignore[union-attr]
+            for a in app.main_screen.article_list.articles
         )
         await pilot.press("z")
-        assert not app.feed_list.display and app.article_view.display
+        assert not app.main_screen.feed_list.display and app.main_screen.article_view.display
         await pilot.press("z")
-        assert app.feed_list.display
+        assert app.main_screen.feed_list.display
     library.close()
 
 
@@ -491,7 +492,7 @@ async def test_y_copies_the_link_and_o_opens_only_web_links(
         assert opened == [] and copied == []
         await pilot.press("j")
         await settle(app, pilot)
-        link = app.article_view.article.link  # type: ignore[union-attr]
+        link = app.main_screen.article_view.article.link  # type: ignore[union-attr]
         assert link.startswith("https://")
         await pilot.press("o", "y")
         await app.workers.wait_for_complete()
@@ -505,26 +506,26 @@ async def test_search_as_you_type_highlights_and_escape_restores(db_path: Path) 
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        everything = len(app.article_list.articles)
+        everything = len(app.main_screen.article_list.articles)
         await pilot.press("slash", *"zakharo")
         await pilot.pause(0.2)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert [a.title for a in app.article_list.articles] == [SEED_TITLE]
-        assert app.article_list.border_title == "Search"
+        assert [a.title for a in app.main_screen.article_list.articles] == [SEED_TITLE]
+        assert app.main_screen.article_list.border_title == "Search"
         await pilot.press("ctrl+a", *"sea wall")  # select-all is not a thing: type more
         app.query_one("#search").value = "sea wall"  # type: ignore[attr-defined]
         await pilot.pause(0.2)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        titles = [a.title for a in app.article_list.articles]
+        titles = [a.title for a in app.main_screen.article_list.articles]
         assert titles and any("sea wall" in t.lower() for t in titles)
-        assert "sea" in app.article_list.highlight_terms
+        assert "sea" in app.main_screen.article_list.highlight_terms
         await pilot.press("enter")
-        assert app.focused is app.article_list
+        assert app.focused is app.main_screen.article_list
         await pilot.press("escape")
-        assert not app.searching
-        assert len(app.article_list.articles) == everything
+        assert not app.main_screen.searching
+        assert len(app.main_screen.article_list.articles) == everything
     library.close()
 
 
@@ -537,9 +538,9 @@ async def test_feeds_in_folders_are_grouped(db_path: Path, tmp_path: Path) -> No
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        ids = [o.id for o in app.feed_list.options]
+        ids = [o.id for o in app.main_screen.feed_list.options]
         header = ids.index("folder:Local/Notes")
-        assert str(app.feed_list.options[header].prompt).startswith("▾ Local/Notes")
+        assert str(app.main_screen.feed_list.options[header].prompt).startswith("▾ Local/Notes")
         assert ids[header + 1] == outcome.feed_id
         assert header > ids.index("all")
     library.close()
@@ -565,15 +566,16 @@ async def test_clicking_a_row_highlights_it_and_a_double_click_opens_it(db_path:
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        third = app.article_list.articles[2]
-        region = app.article_list.content_region
+        third = app.main_screen.article_list.articles[2]
+        region = app.main_screen.article_list.content_region
         await pilot.click(offset=(region.x + 3, region.y + 4))  # rows are two lines each
         await settle(app, pilot)
-        assert app.article_list.current == third
-        assert app.article_view.article is not None and app.article_view.article.id == third.id
+        assert app.main_screen.article_list.current == third
+        shown = app.main_screen.article_view.article
+        assert shown is not None and shown.id == third.id
         await pilot.double_click(offset=(region.x + 3, region.y + 4))
         await settle(app, pilot)
-        assert app.focused is app.article_view
+        assert app.focused is app.main_screen.article_view
     library.close()
 
 
@@ -584,11 +586,11 @@ async def test_a_tag_that_looks_like_markup_is_shown_as_written(db_path: Path) -
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        app.go_to_feed("bookmarks")
+        app.main_screen.go_to_feed("bookmarks")
         await settle(app, pilot)
         await pilot.press("t")  # the filter names the tag in the list's title
         await pilot.pause()
-        assert "#[/]x[b]" in app.article_list._border_title.plain  # type: ignore[attr-defined]
+        assert "#[/]x[b]" in app.main_screen.article_list._border_title.plain  # type: ignore[attr-defined]
     library.close()
 
 
@@ -649,8 +651,9 @@ async def test_enter_right_after_a_move_opens_that_article_and_focuses_it(db_pat
         third = library.articles()[2]
         await pilot.press("j", "j", "enter")  # before the open debounce fires
         await settle(app, pilot)
-        assert app.focused is app.article_view
-        assert app.article_view.article is not None and app.article_view.article.id == third.id
+        assert app.focused is app.main_screen.article_view
+        shown = app.main_screen.article_view.article
+        assert shown is not None and shown.id == third.id
         assert library.is_read(third.id)
     library.close()
 
@@ -669,8 +672,9 @@ async def test_enter_right_after_a_move_focuses_an_article_loaded_by_a_worker(
         app.post_message(events.Key("j", "j"))
         app.post_message(events.Key("enter", "\r"))
         await settle(app, pilot)
-        assert app.article_view.article is not None and app.article_view.article.id == second.id
-        assert app.focused is app.article_view
+        shown = app.main_screen.article_view.article
+        assert shown is not None and shown.id == second.id
+        assert app.focused is app.main_screen.article_view
     library.close()
 
 
@@ -723,12 +727,12 @@ async def test_articles_open_while_the_archive_index_is_still_building(db_path: 
             for _ in range(10):
                 await pilot.press("j")
                 await pilot.pause(OPEN_DELAY + 0.1)
-            wanted = app.article_list.current
+            wanted = app.main_screen.article_list.current
             for _ in range(50):
-                if app.article_view.article is wanted:
+                if app.main_screen.article_view.article is wanted:
                     break
                 await pilot.pause(0.02)
-            assert app.article_view.article is wanted
+            assert app.main_screen.article_view.article is wanted
         finally:
             library.archive.lock.release()
         await settle(app, pilot)
@@ -748,23 +752,24 @@ async def test_the_status_line_has_a_slot_per_source(db_path: Path) -> None:
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
+        post = app.main_screen.post_message
         app.status.set("feed", "last refresh failed: 404")  # the selected feed's error
-        app.post_message(IndexingProgressed(5, 10))
+        post(IndexingProgressed(5, 10))
         await pilot.pause()
         assert app.sub_title == "indexing 5/10"
-        app.post_message(RefreshStarted(("Harbour", "Quillon", "Slow", "Last")))
+        post(RefreshStarted(("Harbour", "Quillon", "Slow", "Last")))
         await pilot.pause()
         assert app.sub_title == "refreshing… · Harbour +3", "a refresh outranks indexing"
-        app.post_message(RefreshProgressed(2, 4, RefreshOutcome("f", "F"), ("Slow", "Last")))
+        post(RefreshProgressed(2, 4, RefreshOutcome("f", "F"), ("Slow", "Last")))
         await pilot.pause()
         assert app.sub_title == "refreshing 2/4 · Slow +1", "names the feed it waits for"
-        app.post_message(RefreshProgressed(3, 4, RefreshOutcome("f", "F"), ("Slow",)))
+        post(RefreshProgressed(3, 4, RefreshOutcome("f", "F"), ("Slow",)))
         await pilot.pause()
         assert app.sub_title == "refreshing 3/4 · Slow"
-        app.post_message(FeedsRefreshed([], 0.1))
+        post(FeedsRefreshed([], 0.1))
         await pilot.pause()
         assert app.sub_title == "indexing 5/10", "the end of a refresh clears only its own"
-        app.post_message(IndexingFinished(0))
+        post(IndexingFinished(0))
         await pilot.pause()
         assert app.sub_title == "last refresh failed: 404", "the feed's error was kept"
     library.close()
@@ -794,7 +799,7 @@ async def test_refresh_progress_names_the_feed_it_waits_for(
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        app._refresh([fast, slow])
+        app.main_screen.refresh_feeds([fast, slow])
         for _ in range(200):
             await pilot.pause(0.02)
             if app.sub_title.startswith("refreshing 1/2"):
@@ -825,8 +830,9 @@ async def test_an_error_inside_a_worker_is_reported_and_the_app_goes_on(db_path:
         second = library.articles()[1]
         await pilot.press("j")
         await settle(app, pilot)
-        assert app.article_view.article is not None
-        assert app.article_view.article.id == second.id, "keys still work after the failure"
+        assert app.main_screen.article_view.article is not None
+        shown = app.main_screen.article_view.article
+        assert shown.id == second.id, "keys still work after the failure"
     library.close()
 
 
@@ -838,12 +844,12 @@ async def test_an_article_left_in_the_preview_is_read_after_the_chosen_time(
     app = ReaderApp(library, settings=Settings(mark_read_after=1))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        shown = app.article_view.article
+        shown = app.main_screen.article_view.article
         assert shown is not None and not library.is_read(shown.id)
         await pilot.press("j")  # moved on before the second passed: still unread
         await settle(app, pilot)
         assert not library.is_read(shown.id)
-        now_shown = app.article_view.article
+        now_shown = app.main_screen.article_view.article
         assert now_shown is not None
         await pilot.pause(1.3)
         assert library.is_read(now_shown.id), "it stayed in the preview for a second"
@@ -930,7 +936,7 @@ async def test_without_a_browser_o_copies_the_link_and_says_so(
         await settle(app, pilot)
         await pilot.press("j")
         await settle(app, pilot)
-        link = app.article_view.article.link  # type: ignore[union-attr]
+        link = app.main_screen.article_view.article.link  # type: ignore[union-attr]
         await pilot.press("o")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -965,7 +971,7 @@ async def test_g_and_G_reach_both_ends_of_every_list(db_path: Path) -> None:
         await settle(app, pilot)
         await pilot.press("enter", "quotation_mark")  # the seed article's Quotes panel
         await pilot.pause()
-        quotes = app.sidebar.query_one("#quote-list", OptionList)
+        quotes = app.main_screen.sidebar.query_one("#quote-list", OptionList)
         assert app.focused is quotes
         first, last = ends(quotes)
         await pilot.press("G")
@@ -992,9 +998,9 @@ async def test_each_sidebar_panel_has_its_key_and_the_key_closes_it(db_path: Pat
         await settle(app, pilot)
 
         def showing() -> str | None:
-            return app.sidebar.mode if app._sidebar_visible() else None
+            return app.main_screen.sidebar.mode if app.main_screen.sidebar_visible() else None
 
-        tabs = str(app.sidebar.query_one("#sidebar-tabs", Static).render())
+        tabs = str(app.main_screen.sidebar.query_one("#sidebar-tabs", Static).render())
         assert "Related s" in tabs and 'Quotes "' in tabs
         assert showing() is None
         await pilot.press("quotation_mark")
@@ -1031,7 +1037,7 @@ async def test_a_sidebar_item_without_an_address_looks_different_and_enter_searc
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         await pilot.press("s")
-        related = app.sidebar.query_one(RelatedList)
+        related = app.main_screen.sidebar.query_one(RelatedList)
         related.show_links(
             [
                 RelatedLink("section", "Harbour flooding", None),
@@ -1046,7 +1052,7 @@ async def test_a_sidebar_item_without_an_address_looks_different_and_enter_searc
         related.highlighted = 1
         await pilot.press("enter")
         await pilot.pause()
-        assert app.search_input.value == "Harbour flooding"
+        assert app.main_screen.search_input.value == "Harbour flooding"
     library.close()
 
 
@@ -1072,11 +1078,12 @@ async def test_the_sidebar_never_squeezes_the_article_below_60_columns(
         panes = {"feeds", "middle", "article", "sidebar"}
         visible = {p for p in panes if app.query_one(f"#{p}").display}
         assert visible == shown
-        text = app.article_view.scrollable_content_region.width
+        text = app.main_screen.article_view.scrollable_content_region.width
         if "article" in shown:
             assert text >= 60, f"{text} columns of text at {size}"
         else:
-            assert app.sidebar.outer_size.width == size[0], "the sidebar takes the whole width"
+            sidebar = app.main_screen.sidebar
+            assert sidebar.outer_size.width == size[0], "the sidebar takes the whole width"
             await pilot.press("escape")
             await pilot.pause()
             assert app.query_one("#article").display and not app.query_one("#sidebar").display
@@ -1109,7 +1116,7 @@ async def test_the_list_grows_to_whole_titles_and_v_gives_one_line_rows(db_path:
         await settle(app, pilot)
         lines = list_text(app).splitlines()
         assert SEED_TITLE in lines[0] and "…" not in lines[0], lines[0]
-        assert app.article_view.scrollable_content_region.width >= 60
+        assert app.main_screen.article_view.scrollable_content_region.width >= 60
         second = library.articles()[1]
         await pilot.press("v")
         await pilot.pause()
@@ -1127,8 +1134,8 @@ async def test_at_120_columns_the_article_keeps_60_columns_of_text(db_path: Path
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert app.article_view.scrollable_content_region.width >= 60
-        assert app.feed_list.display and app.query_one("#middle").display
+        assert app.main_screen.article_view.scrollable_content_region.width >= 60
+        assert app.main_screen.feed_list.display and app.query_one("#middle").display
     library.close()
 
 
@@ -1148,7 +1155,7 @@ async def test_folders_open_close_and_show_their_feeds_articles(
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        feeds = app.feed_list
+        feeds = app.main_screen.feed_list
         ids = [o.id for o in feeds.options]
         assert "folder:News" in ids
         row = str(feeds.get_option("folder:News").prompt)
@@ -1158,7 +1165,7 @@ async def test_folders_open_close_and_show_their_feeds_articles(
         feeds.focus()
         feeds.highlighted = ids.index("folder:News")
         await settle(app, pilot)
-        titles = {a.title for a in app.article_list.articles}
+        titles = {a.title for a in app.main_screen.article_list.articles}
         assert titles == {"Northern ferry resumes", "Quay reopens", "Southern storm warning"}
         await pilot.press("enter")  # closes the folder
         await pilot.pause()
@@ -1168,7 +1175,7 @@ async def test_folders_open_close_and_show_their_feeds_articles(
         await pilot.press("space")  # opens it again
         await pilot.pause()
         assert len(feeds.options) == len(ids)
-        app.article_list.focus()
+        app.main_screen.article_list.focus()
         await pilot.press("enter")  # reading one article redraws the folder's count
         await settle(app, pilot)
         assert str(feeds.get_option("folder:News").prompt).rstrip().endswith("2")
@@ -1176,7 +1183,7 @@ async def test_folders_open_close_and_show_their_feeds_articles(
         await pilot.press("A")  # marks the folder's articles read
         await settle(app, pilot)
         assert not str(feeds.get_option("folder:News").prompt).rstrip().endswith("3")
-        assert all(library.is_read(a.id) for a in app.article_list.articles)
+        assert all(library.is_read(a.id) for a in app.main_screen.article_list.articles)
     library.close()
 
 
@@ -1184,7 +1191,7 @@ async def test_folders_open_close_and_show_their_feeds_articles(
 async def test_subscriptions_change_inside_the_app(
     db_path: Path, tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reader.ui import subscribing
+    from reader.ui.flows import subscribing
     from tests.conftest import rss
 
     monkeypatch.setattr(subscribing, "REMOVE_AFTER", 0.3)
@@ -1200,7 +1207,7 @@ async def test_subscriptions_change_inside_the_app(
     app = ReaderApp(library)
 
     def titles() -> list[str]:
-        return [s.feed.title for s in app.visible_feeds()]
+        return [s.feed.title for s in app.main_screen.visible_feeds()]
 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -1209,17 +1216,17 @@ async def test_subscriptions_change_inside_the_app(
         await settle(app, pilot)
         assert "Tide Times" in titles()
         tide = next(s.feed.id for s in library.feeds() if s.feed.title == "Tide Times")
-        assert app.feed_list.selected_id == tide, "the new feed is shown"
-        assert [a.title for a in app.article_list.articles] == ["Spring tide due"]
+        assert app.main_screen.feed_list.selected_id == tide, "the new feed is shown"
+        assert [a.title for a in app.main_screen.article_list.articles] == ["Spring tide due"]
 
-        app.feed_list.focus()
+        app.main_screen.feed_list.focus()
         await pilot.press("E", "ctrl+u", *"Tides", "enter")
         await settle(app, pilot)
         assert library.feed_title(tide) == "Tides"
         await pilot.press("M", *"Coast", "enter")
         await settle(app, pilot)
         assert library.find_feed(tide).folder == "Coast"  # type: ignore[union-attr]
-        assert "folder:Coast" in [o.id for o in app.feed_list.options]
+        assert "folder:Coast" in [o.id for o in app.main_screen.feed_list.options]
 
         await pilot.press("d")
         await pilot.pause()
@@ -1227,8 +1234,8 @@ async def test_subscriptions_change_inside_the_app(
         await pilot.press("u")
         await pilot.pause(0.5)
         assert "Tides" in titles() and library.find_feed(tide) is not None, "undone in time"
-        app.go_to_feed(tide)
-        app.feed_list.focus()
+        app.main_screen.go_to_feed(tide)
+        app.main_screen.feed_list.focus()
         await pilot.press("d")
         await pilot.pause(0.6)
         await app.workers.wait_for_complete()
@@ -1248,8 +1255,8 @@ async def test_a_removal_waiting_for_its_undo_is_done_at_quit(db_path: Path) -> 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         feed_id = library.feeds()[0].feed.id
-        app.go_to_feed(feed_id)
-        app.feed_list.focus()
+        app.main_screen.go_to_feed(feed_id)
+        app.main_screen.feed_list.focus()
         await pilot.press("d")
         await pilot.pause()
         assert library.find_feed(feed_id) is not None

@@ -118,10 +118,10 @@ def test_text_with_other_title_keeps_first_line() -> None:
 
 def test_seed_parses_fast(seed: Document) -> None:
     text = SEED.read_text(encoding="utf-8")
-    start = time.perf_counter()
+    start = time.thread_time()
     for _ in range(20):
         parse_text(text)
-    per_parse = (time.perf_counter() - start) / 20
+    per_parse = (time.thread_time() - start) / 20
     print(f"seed ({len(text)} chars) parses in {per_parse * 1000:.2f} ms")
     assert per_parse < 0.05  # about 0.5 ms here; generous for slow CI machines
 
@@ -322,9 +322,10 @@ MIB = 1 << 20
     ],
 )
 def test_html_hostile_input_is_fast(html: str) -> None:
-    start = time.perf_counter()
+    # CPU time of this thread: other processes on a busy machine do not count.
+    start = time.thread_time()
     doc = parse_html(html)
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert elapsed < 3  # about 0.05-0.4 s here
     assert "deep" in doc.text or "word" in doc.text
     assert all(block.level <= 10 for block in doc.blocks)
@@ -336,10 +337,10 @@ def test_html_hostile_input_is_fast(html: str) -> None:
     ids=["1MiB", "lines", "quotes", "bullets", "backticks"],
 )
 def test_text_and_markdown_hostile_input(text: str) -> None:
-    start = time.perf_counter()
+    start = time.thread_time()
     parse_text(text)
     parse_markdown(text)
-    assert time.perf_counter() - start < 3
+    assert time.thread_time() - start < 3
 
 
 @settings(max_examples=300, deadline=None)

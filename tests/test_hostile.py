@@ -306,9 +306,9 @@ def test_a_huge_author_does_not_stall_feedparser() -> None:
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
         b"<title>x</title><author>" + b"A" * 200_000 + b"</author></item></channel></rss>"
     )
-    started = time.monotonic()
+    started = time.thread_time()
     parsed = parse_feed(data, "author.rss")
-    assert time.monotonic() - started < 2
+    assert time.thread_time() - started < 2
     assert len(parsed.entries[0].author) <= 1000
 
 
@@ -345,7 +345,7 @@ def test_index_terms_of_a_huge_text_is_bounded() -> None:
 
     from reader.core.analysis.similarity import index_terms
 
-    started = time.monotonic()
+    started = time.thread_time()
     terms = index_terms("Big [b] " * 131072, "Word Ann Lee said. " * 60000)
-    assert time.monotonic() - started < 2.5
+    assert time.thread_time() - started < 2.5
     assert terms

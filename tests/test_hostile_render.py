@@ -98,8 +98,8 @@ async def test_hostile_text_through_every_widget(db_path: Path) -> None:
     async with app.run_test(size=(180, 50)) as pilot:
         await settle(app, pilot)
         # The hostile article is the newest: open in the list and the pane.
-        assert app.article_view.article is not None
-        assert app.article_view.article.id == "hostilearticle"
+        assert app.main_screen.article_view.article is not None
+        assert app.main_screen.article_view.article.id == "hostilearticle"
         screen = assert_safe(app, "article list and pane")
         for literal in LITERALS:
             assert literal in screen, f"{literal!r} not shown as written"
@@ -119,10 +119,10 @@ async def test_hostile_text_through_every_widget(db_path: Path) -> None:
         await pilot.press("escape")
         await settle(app, pilot)
         await pilot.press("escape", "escape")  # to the feed list
-        app.feed_list.focus()
+        app.main_screen.feed_list.focus()
         await pilot.press("g", "j")  # Bookmarks
         await settle(app, pilot)
-        assert app.feed_list.selected_id == "bookmarks"
+        assert app.main_screen.feed_list.selected_id == "bookmarks"
         assert "[bold]x[/]" in assert_safe(app, "bookmarks list")
         for _ in range(4):  # every feed row, the hostile feed's title among them
             await pilot.press("j")

@@ -183,5 +183,5 @@ async def test_list_rows_one_starts_the_list_in_one_line_rows(db_path: Path) -> 
     app = ReaderApp(library, settings=Settings(list_rows=1))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert app.article_list.row_height == 1
+        assert app.main_screen.article_list.row_height == 1
     library.close()

@@ -13,7 +13,7 @@ from tests.conftest import frozen_clock
 
 
 def _colour(app: ReaderApp, component: str) -> Color:
-    colour = app.article_view.get_component_rich_style(component).color
+    colour = app.main_screen.article_view.get_component_rich_style(component).color
     assert colour is not None, component
     return Color.from_rich_color(colour)
 
@@ -28,15 +28,16 @@ async def test_every_theme_reaches_wcag_contrast(db_path: Path) -> None:
         assert len(themes) >= 15
         for theme in themes:
             app.theme = theme
-            app.feed_list.focus()
+            app.main_screen.feed_list.focus()
             await pilot.pause()
-            ground = app.article_view.background_colors[1]
-            pane_ground = app.article_list.background_colors[0]
-            focused = app.feed_list.styles
+            ground = app.main_screen.article_view.background_colors[1]
+            listed = app.main_screen.article_list
+            pane_ground = listed.background_colors[0]
+            focused = app.main_screen.feed_list.styles
             figures = {  # name: (ratio, WCAG's minimum: 4.5 for text, 3 for what is not)
                 "quotation": (contrast(_colour(app, "article-view--quote"), ground), 4.5),
                 "speaker": (contrast(_colour(app, "article-view--speaker"), ground), 4.5),
-                "border": (contrast(app.article_list.styles.border_top[1], pane_ground), 3.0),
+                "border": (contrast(listed.styles.border_top[1], pane_ground), 3.0),
                 "focused border": (contrast(focused.border_top[1], pane_ground), 3.0),
                 "focused title": (contrast(focused.border_title_color, pane_ground), 4.5),
             }

@@ -26,31 +26,32 @@ class ReaderCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app: ReaderApp = self.app  # type: ignore[assignment]
+        screen = app.main_screen
         found: list[tuple[str, str, Callable[[], object]]] = []
         seen: set[str] = set()
-        for binding in app.BINDINGS:
-            action = binding.action  # type: ignore[union-attr]
-            if action in seen or action.startswith("app."):
-                continue
-            seen.add(action)
-            found.append(
-                (binding.description, f"key: {binding.key}", partial(app.run_action, action))  # type: ignore[union-attr]
-            )
+        for node, bindings in ((app, app.BINDINGS), (screen, screen.BINDINGS)):
+            for binding in bindings:
+                action = binding.action  # type: ignore[union-attr]
+                if action in seen or action.startswith("app."):
+                    continue
+                seen.add(action)
+                run = partial(node.run_action, action)
+                found.append((binding.description, f"key: {binding.key}", run))  # type: ignore[union-attr]
         for fmt, label in EXPORT_FORMATS.items():
             found.append(
                 (
                     f"Export bookmarks as {label}",
                     "write a file",
-                    partial(app.post_message, ExportRequested(fmt)),
+                    partial(screen.post_message, ExportRequested(fmt)),
                 )
             )
-        for summary in app.visible_feeds():
+        for summary in screen.visible_feeds():
             title = clean_line(summary.feed.title)
             found.append(
                 (
                     f"Go to feed: {title}",
                     f"{summary.unread} unread",
-                    partial(app.post_message, FeedRequested(summary.feed.id)),
+                    partial(screen.post_message, FeedRequested(summary.feed.id)),
                 )
             )
         return found
