@@ -38,7 +38,7 @@ def test_wheel_carries_styles_and_seeds_and_finds_them(tmp_path: Path) -> None:
     # Run from the unpacked wheel, not the checkout: resources resolve inside it.
     code = (
         "from reader.core.config import seeds_dir, styles_path;"
-        "from reader.core.analysis.quotes.names import first_name_gender as g;"
+        "from reader.core.analysis.quotes.first_names import first_name_gender as g;"
         "print(seeds_dir()); print(styles_path()); assert g('Mary') == 'she'"
     )
     done = subprocess.run(

@@ -10,6 +10,7 @@ import pytest
 
 from reader.cli import main
 from reader.core.analysis import search as fulltext
+from reader.core.analysis.search_words import match_spans
 from reader.core.errors import StoreCorrupt
 from reader.core.library import Library, open_library
 from reader.core.models import Quote
@@ -249,7 +250,7 @@ def test_article_terms_pack_counts_and_fields() -> None:
 
 def test_match_spans_highlight_the_original_text() -> None:
     text = "ZÜRICH: the Zurich quay, zürich's harbour"
-    spans = fulltext.match_spans(text, ["zurich", "harbour"])
+    spans = match_spans(text, ["zurich", "harbour"])
     assert [text[a:b] for a, b in spans] == ["ZÜRICH", "Zurich", "zürich", "harbour"]
 
 

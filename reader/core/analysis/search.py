@@ -17,13 +17,11 @@ which would triple the index for a rarely used feature).
 from __future__ import annotations
 
 import base64
-import functools
 import heapq
 import math
 import os
 import re
 import sys
-import unicodedata
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -31,6 +29,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Protocol, cast
 
+from reader.core.analysis.search_words import indexable, stem, terms, words
 from reader.core.models import Article, Quote
 
 AUX_KIND = "search"
@@ -46,85 +45,12 @@ MAX_EXPANSIONS = 40  # the most frequent completions of a prefix that take part
 MIN_FORM_PREFIX = 3  # a stem shorter than this is matched only as the word itself
 PREFIX_BUDGET = 40_000  # postings a prefix alone may touch (see SearchIndex.completions)
 TITLE_RANK = 1000.0  # added per title hit while ranking, so title hits come first
-MAX_TERM_LENGTH = 40
 K1, B = 1.2, 0.75
 PHRASE_BONUS = 5.0  # a quoted phrase found verbatim in a title, summary or quotation
 
-_WORD = re.compile(r"[^\W_]+")
 _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]*)(?:[\"“”„«»]|$)")
-# Words so common that a posting for them costs more than it finds.
-_STOPWORD_TEXT = (
-    "a an and are as at be but by for from has have he her his in is it its of on or "
-    "she that the their them they this to was were will with"
-)
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 ArticleTerms = tuple[int, dict[str, int]]  # (length in words, term -> packed count|fields)
-
-
-# -- text -----------------------------------------------------------------------
-
-
-@functools.cache
-def _combining() -> re.Pattern[str]:
-    """Combining marks (diacritics once NFKD splits them off), removed in one C-speed pass.
-
-    Built on first use (~70 ms), not at import: start-up does not fold text.
-    """
-    marks = "".join(chr(c) for c in range(0x110000) if unicodedata.combining(chr(c)))
-    return re.compile(f"[{re.escape(marks)}]")
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, so ``Zürich``, ``ZURICH`` and ``zurich`` meet."""
-    if text.isascii():
-        return text.lower()
-    return _combining().sub("", unicodedata.normalize("NFKD", text.casefold()))
-
-
-@functools.lru_cache(maxsize=65536)
-def stem(term: str) -> str:
-    """A folded word's English Snowball stem ('flooding' -> 'flood'); digits stay as they are."""
-    if term.isdigit() or len(term) < 3:
-        return term
-    return _stemmer().stemWord(term)  # type: ignore[no-any-return]
-
-
-@functools.cache
-def _stemmer() -> Any:
-    import snowballstemmer  # ~12 ms, only once someone searches
-
-    return snowballstemmer.stemmer("english")
-
-
-def words(text: str) -> list[str]:
-    """Every folded word of ``text``, stopwords included (for phrases)."""
-    return _WORD.findall(fold(text))
-
-
-def _indexable(word: str) -> bool:
-    return (
-        (len(word) >= 2 or word.isdigit())
-        and len(word) <= MAX_TERM_LENGTH
-        and (word not in STOPWORDS)
-    )
-
-
-def terms(text: str) -> list[str]:
-    """The folded words of ``text`` that are indexed."""
-    return [w for w in words(text) if _indexable(w)]
-
-
-def match_spans(text: str, matched: Iterable[str]) -> list[tuple[int, int]]:
-    """(start, end) offsets in ``text`` of the words a hit matched, for highlighting.
-
-    Works on the original text, folding word by word, so offsets stay true
-    even where folding changes a word's length.
-    """
-    wanted = set(matched)
-    if not wanted:
-        return []
-    return [(m.start(), m.end()) for m in _WORD.finditer(text) if fold(m.group()) in wanted]
 
 
 def article_terms(title: str, author: str, text: str, quotes: Iterable[Quote] = ()) -> ArticleTerms:
@@ -394,9 +320,9 @@ def parse_query(text: str) -> Query:
         last = all_words.pop()
         if len(last) >= MIN_PREFIX or last.isdigit():
             prefix = last
-        elif _indexable(last):
+        elif indexable(last):
             all_words.append(last)
-    required = tuple(dict.fromkeys(w for w in all_words if _indexable(w) and w != prefix))
+    required = tuple(dict.fromkeys(w for w in all_words if indexable(w) and w != prefix))
     return Query(required, prefix, tuple(phrases))
 
 

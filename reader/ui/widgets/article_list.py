@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from reader.core.analysis.search import match_spans
+from reader.core.analysis.search_words import match_spans
 from reader.core.models import Article, Bookmark
 from reader.core.sanitize import clean_line
 from reader.ui.article_text import format_date

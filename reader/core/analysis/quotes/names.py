@@ -3,13 +3,11 @@ organisations it names (full names, genders, who each sentence is about)."""
 
 from __future__ import annotations
 
-import gzip
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
+from reader.core.analysis.quotes.first_names import PRONOUN_OF, first_name_gender, given_name
 from reader.core.analysis.quotes.marks import (
     _Span,
 )
@@ -172,40 +170,10 @@ def _is_verb(words: Sequence[str], i: int) -> bool:
     return follow is not None and i + 1 < len(words) and words[i + 1] == follow
 
 
-def _given_name(name: str) -> str:
-    """What the first-name table says of a name: 'male', 'mostly_female', 'andy', 'unknown'.
-
-    The table (first_names.tsv.gz, ~55k names from names-dataset, see
-    scripts/build_first_names.py) loads on first use, in ~20 ms.
-    """
-    if not name[:1].isupper() or len(name) < 2:
-        return "unknown"
-    table = _first_names()
-    found = table.get(name, "unknown")
-    if found == "unknown" and "-" in name:  # 'Eva-Marie', 'Jean-Luc': the first part
-        found = table.get(name.partition("-")[0], "unknown")
-    return found
-
-
-@lru_cache(maxsize=1)
-def _first_names() -> dict[str, str]:
-    words = {"M": "male", "m": "mostly_male", "F": "female", "f": "mostly_female", "A": "andy"}
-    text = gzip.decompress(Path(__file__).with_name(_FIRST_NAMES).read_bytes()).decode()
-    return {
-        name: words[code] for name, _, code in (line.partition("\t") for line in text.splitlines())
-    }
-
-
-def first_name_gender(name: str) -> str | None:
-    """'he' or 'she' for a first name most people with it use, else None."""
-    found = _given_name(name)
-    return _PRONOUN_OF.get(found)
-
-
 def _given_name_at(words: Sequence[str]) -> int:
     """Where a person's name starts inside a run of capitals led by a place or a thing
     ('Ukraine Kurt Volker', 'Britain Liu Xiaming'); 0 when it does not."""
-    if len(words) < 3 or _given_name(words[0]) != "unknown":
+    if len(words) < 3 or given_name(words[0]) != "unknown":
         return 0
     if any(w.lower() in _ORG_NOUNS for w in words):
         return 0  # 'Hollis Marine Institute' is an institute, not Marine's
@@ -213,7 +181,7 @@ def _given_name_at(words: Sequence[str]) -> int:
         low = words[k - 1].lower().rstrip(".")
         if _is_title(low) or low in _PARTICLES or low in _CONNECTORS or low in _ORG_NOUNS:
             return 0
-        if _given_name(words[k]) != "unknown":
+        if given_name(words[k]) != "unknown":
             return k
     return 0
 
@@ -221,11 +189,7 @@ def _given_name_at(words: Sequence[str]) -> int:
 def _looks_like_a_person(words: Sequence[str]) -> bool:
     """'Mary Steenburgen', 'C. J. Mbeki' are people; 'Iceberg Passages' is not known to be."""
     first = words[0]
-    return (len(first) == 2 and first.endswith(".")) or _given_name(first) != "unknown"
-
-
-_FIRST_NAMES = "first_names.tsv.gz"
-_PRONOUN_OF = {"male": "he", "mostly_male": "he", "female": "she", "mostly_female": "she"}
+    return (len(first) == 2 and first.endswith(".")) or given_name(first) != "unknown"
 
 
 def _abbreviated(words: Sequence[str], i: int) -> bool:
@@ -258,7 +222,7 @@ def _joins(previous: str, low: str, following: str, in_org: bool = False) -> boo
     if low in _PARTICLES or (low == "for" and _is_cap(previous)):
         return True  # 'van der Berg'; 'Doctors for Camp Closure' (people are 'of' places)
     if in_org and low in _CONNECTORS:
-        return _given_name(following) == "unknown"  # not 'the Ministry and Ana Ruiz'
+        return given_name(following) == "unknown"  # not 'the Ministry and Ana Ruiz'
     return low in _CONNECTORS and (previous.lower() in _ORG_NOUNS or previous.lower() in _TITLES)
 
 
@@ -284,12 +248,12 @@ class _Names:
         parts = entity.name.split()
         if entity.kind != "person" or not parts:
             return None
-        found = _given_name(parts[0])
+        found = given_name(parts[0])
         return (
             self.genders.get(entity.name)  # 'Ms Ruiz'
-            or (_PRONOUN_OF.get(found) if not found.startswith("mostly") else None)  # 'Mary'
+            or (PRONOUN_OF.get(found) if not found.startswith("mostly") else None)  # 'Mary'
             or self.pronoun_genders.get(entity.name)  # 'Swift said her …'
-            or _PRONOUN_OF.get(found)  # 'Taylor' (mostly male)
+            or PRONOUN_OF.get(found)  # 'Taylor' (mostly male)
         )
 
     def may_be(self, pronoun: str, entity: _Entity) -> bool:
@@ -467,7 +431,7 @@ class _Names:
                 not any(low in _PLACE_WORDS for low in lows)
                 # 'Fiona Hill', 'Linda Park': a first name makes the place word a surname
                 or (
-                    _given_name(words[0]) != "unknown"
+                    given_name(words[0]) != "unknown"
                     and lows[-1] in _PLACE_WORDS
                     and not any(low in _PLACE_WORDS for low in lows[:-1])
                 )

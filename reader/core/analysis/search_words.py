@@ -1,0 +1,85 @@
+"""Search's words: folding (case, diacritics), English stems, and which words are indexed.
+
+Shared by the index (:mod:`reader.core.analysis.search`) and the article list,
+which highlights the words a hit matched.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+MAX_TERM_LENGTH = 40
+
+_WORD = re.compile(r"[^\W_]+")
+# Words so common that a posting for them costs more than it finds.
+_STOPWORD_TEXT = (
+    "a an and are as at be but by for from has have he her his in is it its of on or "
+    "she that the their them they this to was were will with"
+)
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@functools.cache
+def _combining() -> re.Pattern[str]:
+    """Combining marks (diacritics once NFKD splits them off), removed in one C-speed pass.
+
+    Built on first use (~70 ms), not at import: start-up does not fold text.
+    """
+    marks = "".join(chr(c) for c in range(0x110000) if unicodedata.combining(chr(c)))
+    return re.compile(f"[{re.escape(marks)}]")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, so ``Zürich``, ``ZURICH`` and ``zurich`` meet."""
+    if text.isascii():
+        return text.lower()
+    return _combining().sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(term: str) -> str:
+    """A folded word's English Snowball stem ('flooding' -> 'flood'); digits stay as they are."""
+    if term.isdigit() or len(term) < 3:
+        return term
+    return _stemmer().stemWord(term)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _stemmer() -> Any:
+    import snowballstemmer  # ~12 ms, only once someone searches
+
+    return snowballstemmer.stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Every folded word of ``text``, stopwords included (for phrases)."""
+    return _WORD.findall(fold(text))
+
+
+def indexable(word: str) -> bool:
+    return (
+        (len(word) >= 2 or word.isdigit())
+        and len(word) <= MAX_TERM_LENGTH
+        and (word not in STOPWORDS)
+    )
+
+
+def terms(text: str) -> list[str]:
+    """The folded words of ``text`` that are indexed."""
+    return [w for w in words(text) if indexable(w)]
+
+
+def match_spans(text: str, matched: Iterable[str]) -> list[tuple[int, int]]:
+    """(start, end) offsets in ``text`` of the words a hit matched, for highlighting.
+
+    Works on the original text, folding word by word, so offsets stay true
+    even where folding changes a word's length.
+    """
+    wanted = set(matched)
+    if not wanted:
+        return []
+    return [(m.start(), m.end()) for m in _WORD.finditer(text) if fold(m.group()) in wanted]
