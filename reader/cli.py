@@ -10,13 +10,14 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reader import __version__
+from reader import __version__, handoff
 from reader.core import bookmarks as bookmark_formats
 from reader.core import config
 from reader.core.analysis.quotes import find_quotes
@@ -31,6 +32,8 @@ from reader.core.storage.atomic import write_export
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+_handed = threading.local()  # .library: the open app's, while it runs a handed command
 
 
 class _Parser(argparse.ArgumentParser):
@@ -150,6 +153,10 @@ def _library(
 ) -> Iterator[Library]:
     """The database; ``or_readonly``: writable if no other process holds it, so what a
     read-only command analyses is kept (else every run would analyse it again)."""
+    shared: Library | None = getattr(_handed, "library", None)
+    if shared is not None:  # run inside the app, on its library (see reader.handoff)
+        yield shared
+        return
     settings, _ = load_settings()  # warnings are for the app's start; defaults on any problem
 
     def opened(readonly: bool) -> Library:
@@ -590,10 +597,26 @@ def run_app(args: argparse.Namespace) -> int:
         args.db, retention=settings.retention, concurrency=settings.fetch_concurrency
     )
     try:
-        ReaderApp(library, settings=settings).run()
+        ReaderApp(library, settings=settings, handed=lambda argv: run_handed(library, argv)).run()
     finally:
         library.close()
     return 0
+
+
+def run_handed(library: Library, argv: list[str]) -> int:
+    """A command another process handed to the app: run here, on the app's library."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # a usage error, already written to the caller's stderr
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    if args.command not in handoff.HANDED or args.bindings:
+        print("reader: only commands that write are handed to the app", file=sys.stderr)
+        return EXIT_USAGE
+    _handed.library = library
+    try:
+        return main(argv)
+    finally:
+        _handed.library = None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -604,6 +627,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return run_app(args)
         return COMMANDS[args.command](args)
+    except StoreLocked as error:
+        # The app holds the database: it runs the command for us, so cron's
+        # `reader refresh` works while the app is open.
+        answer = None
+        if args.command in handoff.HANDED:
+            answer = handoff.send(config.db_dir(args.db), sys.argv[1:] if argv is None else argv)
+        if answer is None:
+            print(f"reader: {clean_line(str(error))}", file=sys.stderr)
+            return EXIT_ERROR
+        code, out, err = answer
+        sys.stdout.write(out)
+        sys.stderr.write(err)
+        return code
     except ReaderError as error:
         hint = "; see `reader db check`" if isinstance(error, StoreCorrupt) else ""
         print(f"reader: {clean_line(str(error))}{hint}", file=sys.stderr)

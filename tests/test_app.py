@@ -1262,3 +1262,68 @@ async def test_a_removal_waiting_for_its_undo_is_done_at_quit(db_path: Path) -> 
         assert library.find_feed(feed_id) is not None
     assert library.find_feed(feed_id) is None
     library.close()
+
+
+@pytest.mark.slow  # spawns command-line processes
+async def test_commands_run_while_the_app_is_open_are_handed_to_it(
+    db_path: Path, feed_server: FeedServer
+) -> None:
+    """cron's `reader refresh` (and add, mark, bookmarks add) while the app is open: the
+    app runs them on its own library, so every change from both sides survives."""
+    import asyncio
+    import sys
+
+    from reader.cli import run_handed
+    from tests.conftest import rss
+
+    feed_server.serve("/cron.xml", rss("Cron News", [("c1", "Cron one", "x"), ("c2", "Two", "y")]))
+    library = open_library(db_path, clock=frozen_clock)
+    ids = [a.id for a in library.articles()]
+    app = ReaderApp(library, handed=lambda argv: run_handed(library, argv))
+
+    async def cli(*args: str) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "reader", "--db", str(db_path), *args,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await process.communicate()
+        return process.returncode or 0, out.decode(), err.decode()
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        writers = asyncio.gather(
+            cli("mark", ids[3]),
+            cli("bookmarks", "add", ids[4], "--tag", "cron"),
+            cli("add", feed_server.url("/cron.xml")),
+        )
+        await pilot.press("enter")  # meanwhile the user opens the first article
+        await settle(app, pilot)
+        await pilot.press("escape", "j", "j", "m")  # and marks the third read with m
+        results = await writers
+        for code, out, err in results:
+            assert code == 0, err
+        assert results[0][1] == "marked 1 of 1 articles read\n"
+        assert results[2][1].startswith("added Cron News")
+        await settle(app, pilot)
+        titles = [s.feed.title for s in app.main_screen.visible_feeds()]
+        assert "Cron News" in titles, "the app shows what the command added"
+    library.close()
+    again = open_library(db_path)
+    read = again.read_ids()
+    assert {ids[0], ids[2], ids[3]} <= read, "the app's marks and the command's"
+    assert [b.tags for b in again.bookmarks() if b.article_id == ids[4]] == [("cron",)]
+    cron = next(s for s in again.feeds() if s.feed.title == "Cron News")
+    assert len(again.articles(cron.feed.id)) == 2
+    again.close()
+
+
+def test_a_command_finding_the_database_locked_without_an_app_says_so(db_path: Path) -> None:
+    """A writer holding the lock that does not take hand-offs (another command):
+    the one-line message, not a hang."""
+    from reader.cli import main
+
+    library = open_library(db_path)
+    try:
+        assert main(["--db", str(db_path), "mark", "x"]) == 1
+    finally:
+        library.close()

@@ -6,10 +6,11 @@ workers that fail. The panes and what happens in them are the main screen's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from textual import events, work
@@ -23,6 +24,7 @@ from reader.core.config import styles_path
 from reader.core.library import Library
 from reader.core.sanitize import clean_line
 from reader.core.settings import Settings, chosen_theme, save_theme
+from reader.handoff import Server
 from reader.ui.commands import ReaderCommands
 from reader.ui.contrast import theme_colours
 from reader.ui.main_screen import MainScreen
@@ -48,9 +50,17 @@ class ReaderApp(App[None]):
         Binding("question_mark", "help", "Keys", id="app.help"),
     ]
 
-    def __init__(self, library: Library, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        settings: Settings | None = None,
+        handed: Callable[[list[str]], int] | None = None,
+    ) -> None:
+        """``handed`` runs a command another process hands over (see reader.handoff)."""
         super().__init__(css_path=[styles_path()])
         self.library = library
+        self._handed = handed
+        self._handoff: Server | None = None
         self.settings = settings or Settings()
         self._theme_loaded = False
         self.pacer = KeyPacer(lambda: bool(self._exit) or not self._running)
@@ -83,6 +93,27 @@ class ReaderApp(App[None]):
         gc.freeze()
         self.library.background_pause = self.pacer.pause
         self._apply_settings()
+        if self._handed is not None and not self.library.readonly:
+            self._handoff = Server(self.library.path, self._run_handed)
+            try:
+                self._handoff.start()
+            except OSError as error:
+                self._handoff = None
+                self.say(
+                    f"Commands run elsewhere cannot reach the app: {error}", severity="warning"
+                )
+
+    def on_unmount(self) -> None:
+        if self._handoff is not None:
+            self._handoff.stop()
+
+    def _run_handed(self, argv: list[str]) -> int:
+        """On the hand-off's thread: the command, then the panes show what it changed."""
+        assert self._handed is not None
+        code = self._handed(argv)
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.call_from_thread(self.main_screen.after_handed, argv, code)
+        return code
 
     def _apply_settings(self) -> None:
         """Keymap overrides and the theme: the one last picked here, else config.toml's."""

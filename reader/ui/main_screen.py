@@ -135,6 +135,16 @@ class MainScreen(
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.post_message(event)  # the app reports a failed worker and carries on
 
+    def after_handed(self, argv: list[str], code: int) -> None:
+        """A command run elsewhere was handed to the app (reader.handoff): show its effect."""
+        words = [a for a in argv if not a.startswith("-")]
+        self.say(
+            " ".join(words)[:80], title="Done from the command line" if code == 0 else "Failed"
+        )
+        self.reload()
+        if code == 0 and words and words[0] in ("add", "refresh", "opml"):
+            self.index_archive()
+
     def on_feed_requested(self, message: FeedRequested) -> None:
         self.go_to_feed(message.feed_id)
 
