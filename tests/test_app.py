@@ -1300,7 +1300,7 @@ async def test_commands_run_while_the_app_is_open_are_handed_to_it(
         await settle(app, pilot)
         await pilot.press("escape", "j", "j", "m")  # and marks the third read with m
         results = await writers
-        for code, out, err in results:
+        for code, _, err in results:
             assert code == 0, err
         assert results[0][1] == "marked 1 of 1 articles read\n"
         assert results[2][1].startswith("added Cron News")

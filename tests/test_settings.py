@@ -9,7 +9,7 @@ import pytest
 from reader.cli import main
 from reader.core import config
 from reader.core.library import open_library
-from reader.core.settings import Settings, chosen_theme, load_settings, save_theme
+from reader.core.settings import Settings, load_settings, remember, remembered
 from reader.ui.app import ReaderApp
 from reader.ui.bindings import all_bindings, unknown_ids
 from tests.conftest import frozen_clock
@@ -120,12 +120,14 @@ def test_bindings_lists_every_id(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_the_theme_picked_in_the_app_is_remembered_until_config_changes(tmp_path: Path) -> None:
     configured = Settings(theme="nord")
-    assert chosen_theme(tmp_path, configured) == "nord"
-    save_theme(tmp_path, "gruvbox", configured)
-    assert chosen_theme(tmp_path, configured) == "gruvbox"
-    assert chosen_theme(tmp_path, Settings(theme="dracula")) == "dracula", "config edited since"
+    assert remembered(tmp_path, configured, "theme") == "nord"
+    remember(tmp_path, configured, "theme", "gruvbox")
+    assert remembered(tmp_path, configured, "theme") == "gruvbox"
+    assert remembered(tmp_path, Settings(theme="dracula"), "theme") == "dracula", (
+        "config edited since"
+    )
     (tmp_path / "ui-state.json").write_text("{torn")
-    assert chosen_theme(tmp_path, configured) == "nord"
+    assert remembered(tmp_path, configured, "theme") == "nord"
 
 
 async def test_the_app_applies_keymap_and_theme_and_saves_a_new_theme(db_path: Path) -> None:
@@ -142,7 +144,7 @@ async def test_the_app_applies_keymap_and_theme_and_saves_a_new_theme(db_path: P
         await pilot.pause()
         app.theme = "gruvbox"
         await app.workers.wait_for_complete()
-        assert chosen_theme(db_path, settings) == "gruvbox"
+        assert remembered(db_path, settings, "theme") == "gruvbox"
         await pilot.press("q")  # remapped away: no longer quits
         await pilot.pause()
         assert app.return_code is None and app.is_running
@@ -185,3 +187,22 @@ async def test_list_rows_one_starts_the_list_in_one_line_rows(db_path: Path) -> 
         await pilot.pause()
         assert app.main_screen.article_list.row_height == 1
     library.close()
+
+
+async def test_v_row_mode_is_remembered_for_the_next_start(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.main_screen.article_list.row_height == 2
+        await pilot.press("v")
+        await app.workers.wait_for_complete()
+        assert app.main_screen.article_list.row_height == 1
+    library.close()
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.main_screen.article_list.row_height == 1, "v's choice outlives the app"
+    library.close()
+    assert remembered(db_path, Settings(), "list_rows") == 1

@@ -2,8 +2,8 @@
 
 The file is the user's: the app only reads it. A setting that cannot be used
 costs one warning line and falls back to its default, so a typo never stops
-the app from starting. The theme chosen in the app is remembered apart, in a
-small ``ui-state.json`` inside the database folder (see :func:`save_theme`),
+the app from starting. The theme and row mode chosen in the app are remembered
+apart, in a small ``ui-state.json`` inside the database folder (see :func:`remember`),
 so the user's file, with its comments and layout, is never rewritten.
 """
 
@@ -127,33 +127,38 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
     return replace(Settings(), **chosen), warnings
 
 
-# -- the theme chosen in the app ------------------------------------------------
+# -- choices made in the app: the theme, one-line rows --------------------------
 
 
 def _ui_state_path(db_dir: Path) -> Path:
     return Path(db_dir) / UI_STATE_FILE
 
 
-def save_theme(db_dir: Path, name: str, settings: Settings) -> None:
-    """Remember the theme picked in the app, beside the database it was picked for.
-
-    The theme configured at that moment is stored too: if the user later edits
-    ``theme`` in config.toml, the edit wins over the older pick.
-    """
-    data = {"theme": name, "config_theme": settings.theme}
-    atomic_write(_ui_state_path(db_dir), orjson.dumps(data))
-
-
-def chosen_theme(db_dir: Path, settings: Settings) -> str:
-    """The theme to start with: the last one picked in the app, unless config.toml changed."""
+def _ui_state(db_dir: Path) -> dict[str, Any]:
     try:
         data = orjson.loads(_ui_state_path(db_dir).read_bytes())
     except (OSError, orjson.JSONDecodeError):
-        return settings.theme
-    if (
-        isinstance(data, dict)
-        and isinstance(data.get("theme"), str)
-        and data.get("config_theme") == settings.theme
-    ):
-        return str(data["theme"])
-    return settings.theme
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def remember(db_dir: Path, settings: Settings, key: str, value: str | int) -> None:
+    """Remember a choice made in the app (``theme``, ``list_rows``) beside its database.
+
+    The configured value at that moment is stored too: if the user later edits
+    that setting in config.toml, the edit wins over the older pick.
+    """
+    data = _ui_state(db_dir)
+    data[key] = value
+    data[f"config_{key}"] = getattr(settings, key)
+    atomic_write(_ui_state_path(db_dir), orjson.dumps(data))
+
+
+def remembered(db_dir: Path, settings: Settings, key: str) -> Any:
+    """The value to start with: the last one picked in the app, unless config.toml changed."""
+    configured = getattr(settings, key)
+    data = _ui_state(db_dir)
+    picked = data.get(key)
+    if type(picked) is type(configured) and data.get(f"config_{key}") == configured:
+        return picked
+    return configured

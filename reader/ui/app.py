@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from textual import events, work
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from reader.core.config import styles_path
 from reader.core.library import Library
 from reader.core.sanitize import clean_line
-from reader.core.settings import Settings, chosen_theme, save_theme
+from reader.core.settings import Settings, remembered
 from reader.handoff import Server
 from reader.ui.commands import ReaderCommands
 from reader.ui.contrast import theme_colours
@@ -119,7 +119,7 @@ class ReaderApp(App[None]):
         """Keymap overrides and the theme: the one last picked here, else config.toml's."""
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        theme = chosen_theme(self.library.path, self.settings)
+        theme = remembered(self.library.path, self.settings, "theme")
         if theme not in self.available_themes:
             theme = self.settings.theme
         if theme in self.available_themes:
@@ -131,16 +131,7 @@ class ReaderApp(App[None]):
     def watch_theme(self, theme: str) -> None:
         """Remember a theme picked from the palette for the next start (off the UI thread)."""
         if self._theme_loaded and not self.library.readonly:
-            self._save_theme(theme)
-
-    @work(thread=True, exit_on_error=False, group="settings")
-    def _save_theme(self, theme: str) -> None:
-        try:
-            save_theme(self.library.path, theme, self.settings)
-        except OSError as error:
-            self.call_from_thread(
-                self.say, f"Could not remember the theme: {error.strerror}", severity="warning"
-            )
+            self.main_screen.remember("theme", theme)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's own, without the two this app offers itself (Quit, Keys)."""

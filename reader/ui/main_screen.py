@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import events
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,7 +20,7 @@ from textual.worker import Worker
 
 from reader.core.library import Library
 from reader.core.sanitize import clean_line
-from reader.core.settings import Settings
+from reader.core.settings import Settings, remember, remembered
 from reader.ui.flows.bookmarking import Bookmarking
 from reader.ui.flows.linking import Linking
 from reader.ui.flows.listing import Listing
@@ -118,7 +118,7 @@ class MainScreen(
         self.feed_list.border_title = "Feeds"
         self.article_list.border_title = "Articles"
         self.article_list.select_now = self.article_selected
-        self.article_list.set_row_height(self.settings.list_rows)
+        self.article_list.set_row_height(remembered(self.library.path, self.settings, "list_rows"))
         self.lay_out()
         self.reload(select_feed=ALL_FEEDS)
         self.article_list.focus()
@@ -144,6 +144,21 @@ class MainScreen(
         self.reload()
         if code == 0 and words and words[0] in ("add", "refresh", "opml"):
             self.index_archive()
+
+    @on(ArticleList.RowsToggled)
+    def _rows_toggled(self, event: ArticleList.RowsToggled) -> None:
+        self.remember("list_rows", event.lines)
+
+    @work(thread=True, exit_on_error=False, group="settings")
+    def remember(self, key: str, value: str | int) -> None:
+        """Keep a choice made here (theme, row mode) for the next start."""
+        if self.library.readonly:
+            return
+        try:
+            remember(self.library.path, self.settings, key, value)
+        except OSError as error:
+            warning = f"Could not remember the {key.replace('_', ' ')}: {error.strerror}"
+            self.app.call_from_thread(self.say, warning, severity="warning")
 
     def on_feed_requested(self, message: FeedRequested) -> None:
         self.go_to_feed(message.feed_id)

@@ -103,6 +103,12 @@ class ArticleList(ScrollView, can_focus=True):
 
         by: Literal["tag", "kind"]
 
+    @dataclass
+    class RowsToggled(Message):
+        """v: rows of one line or two, remembered for the next start."""
+
+        lines: int
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.articles: list[Article] = []
@@ -381,6 +387,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def action_toggle_rows(self) -> None:
         self.set_row_height(3 - self.row_height)
+        self.post_message(self.RowsToggled(self.row_height))
 
     def set_row_height(self, lines: int) -> None:
         """Two lines a row (title, then date and feed) or one (title, date at the right)."""
