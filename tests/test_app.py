@@ -1327,3 +1327,24 @@ def test_a_command_finding_the_database_locked_without_an_app_says_so(db_path: P
         assert main(["--db", str(db_path), "mark", "x"]) == 1
     finally:
         library.close()
+
+
+async def test_a_removed_feed_waiting_for_its_undo_is_not_searched(db_path: Path) -> None:
+    library = open_library(db_path, clock=frozen_clock)
+    quillon = next(s.feed for s in library.feeds() if s.feed.title == "The Quillon Review")
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        screen.action_search("Brackwater")  # both seed feeds write about Brackwater
+        await settle(app, pilot)
+        feeds = {a.feed_id for a in screen.article_list.articles}
+        assert quillon.id in feeds and len(feeds) > 1
+        screen.end_search()
+        screen.go_to_feed(quillon.id)
+        await pilot.press("d")  # removed, undoable for a while
+        screen.action_search("Brackwater")
+        await settle(app, pilot)
+        assert screen.article_list.articles
+        assert quillon.id not in {a.feed_id for a in screen.article_list.articles}
+    library.close()

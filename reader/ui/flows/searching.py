@@ -65,15 +65,16 @@ class Searching(Screen[None]):
         if not self.searching or message.query != self.search_input.value:
             return  # an older query, or the search was closed meanwhile
         titles = self.library.feed_titles()
-        terms = tuple(dict.fromkeys(t for hit in message.hits for t in hit.matched_terms))
+        hits = [hit for hit in message.hits if hit.article.feed_id not in self.hidden_feeds]
+        terms = tuple(dict.fromkeys(t for hit in hits for t in hit.matched_terms))
         self.article_list.show_articles(
-            [hit.article for hit in message.hits],
+            [hit.article for hit in hits],
             self.library.read_ids(),
             titles,
             highlight=terms,
         )
         self.article_list.border_title = "Search"
-        self.article_list.border_subtitle = f"{len(message.hits)}"
+        self.article_list.border_subtitle = f"{len(hits)}"
         self.open_current()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="index")
