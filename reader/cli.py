@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("feed_ids", nargs="*", metavar="FEED_ID")
     refresh.add_argument("--json", action="store_true")
 
+    sync = commands.add_parser(
+        "sync", help="push local changes to the feed server in [sync], then pull its state"
+    )
+    sync.add_argument("--json", action="store_true", help="print the counts as JSON")
     commands.add_parser("index", help="derive quotes, related-story terms and the search index now")
 
     quotes = commands.add_parser("quotes", help="quotations and who said them")
@@ -165,6 +169,7 @@ def _library(
             readonly=readonly,
             retention=settings.retention,
             concurrency=settings.fetch_concurrency,
+            sync=settings.sync,
         )
 
     try:
@@ -326,6 +331,19 @@ def cmd_mark(args: argparse.Namespace) -> int:
         changed = library.mark(args.article_ids, read=not args.unread)
     state = "unread" if args.unread else "read"
     print(f"marked {len(changed)} of {len(args.article_ids)} articles {state}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    with _library(args) as library:
+        summary = library.sync()
+    if args.json:
+        _print_json(summary.as_json())
+    else:
+        print(
+            f"synced: {summary.pulled} pulled, {summary.pushed} pushed, "
+            f"{summary.waiting} waiting"
+        )
     return 0
 
 
@@ -576,6 +594,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "bookmarks": cmd_bookmarks,
     "search": cmd_search,
     "index": cmd_index,
+    "sync": cmd_sync,
     "config": cmd_config,
     "db": cmd_db,
 }
@@ -594,7 +613,10 @@ def run_app(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"reader: {warning}", file=sys.stderr)
     library = open_library(
-        args.db, retention=settings.retention, concurrency=settings.fetch_concurrency
+        args.db,
+        retention=settings.retention,
+        concurrency=settings.fetch_concurrency,
+        sync=settings.sync,
     )
     try:
         ReaderApp(library, settings=settings, handed=lambda argv: run_handed(library, argv)).run()

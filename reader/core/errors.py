@@ -27,5 +27,17 @@ class NotFound(ReaderError):
     pass
 
 
+class SyncError(ReaderError):
+    """A sync failed: the server answered something we cannot use, or refused us."""
+
+
+class SyncAuthError(SyncError):
+    """The server refused the user name or password."""
+
+
+class SyncUnavailable(SyncError):
+    """The server cannot be reached (or answers 5xx): keep the journal and retry later."""
+
+
 class Interrupted(Exception):  # noqa: N818 - names what happened, like KeyboardInterrupt
     """Background work was stopped (the app is closing); what it finished is kept."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader.core import config
 from reader.core.analysis import search as fulltext
@@ -39,6 +40,11 @@ from reader.core.services.subscriptions import Fetcher, Subscriptions
 from reader.core.services.work import Pacer
 from reader.core.storage.store import Store
 
+if TYPE_CHECKING:
+    from reader.core.settings import SyncAccount
+    from reader.core.sync.engine import SyncSummary
+    from reader.core.sync.runner import Syncer, SyncStatus
+
 SEED_FOLDER_TITLE = "Sample articles"
 
 
@@ -57,8 +63,12 @@ class Library:
         clock: Clock = utc_now,
         retention: int = 0,
         concurrency: int = 8,
+        sync: SyncAccount | None = None,
     ) -> None:
         self.store = store
+        self.sync_account = sync
+        store.journaling = sync is not None  # changes are journaled from the start
+        self._syncer: Syncer | None = None
         self.clock = clock
         self.pacer = Pacer()
         self.documents = Documents(store)
@@ -227,6 +237,38 @@ class Library:
         """Mark in memory only; the caller flushes off the UI thread."""
         return self.store.set_read(article_ids, read)
 
+    # -- sync with a feed server -------------------------------------------------------
+
+    @property
+    def syncer(self) -> Syncer | None:
+        """The account's syncs (built on first use: start-up imports no network code)."""
+        if self._syncer is None and self.sync_account is not None:
+            from reader.core.sync.runner import Syncer
+
+            self._syncer = Syncer(self.store, self.sync_account, self.clock)
+        return self._syncer
+
+    def sync(self, progress: Callable[[SyncStatus], None] | None = None) -> SyncSummary:
+        """Push the journal, pull the server's state; blocking (call it from a worker).
+        Raises SyncError; a failed sync keeps the journal and changes nothing pulled."""
+        from reader.core.errors import SyncError
+
+        if self.syncer is None:
+            raise SyncError(f"no [sync] account in {config.config_file()}")
+        return self.syncer.run(progress)
+
+    def sync_status(self) -> SyncStatus:
+        """Whether a sync runs, its progress, offline or the last error, changes waiting."""
+        if self.syncer is None:
+            from reader.core.sync.runner import SyncStatus
+
+            return SyncStatus(configured=False, waiting=self.store.journal_size())
+        return self.syncer.status()
+
+    def sync_due(self) -> bool:
+        """Whether the app's timer should start a sync now (interval, or backoff offline)."""
+        return self.syncer is not None and self.syncer.due()
+
     # -- related links -----------------------------------------------------------------
 
     def archive_ready(self) -> bool:
@@ -339,6 +381,7 @@ def open_library(
     clock: Clock = utc_now,
     retention: int = 0,
     concurrency: int = 8,
+    sync: SyncAccount | None = None,
 ) -> Library:
     """Open (or create, with the seeds loaded) the database at ``db``."""
     path = config.db_dir(db)
@@ -346,7 +389,12 @@ def open_library(
         readonly = False  # a new database has to be created first
     store = Store(path, readonly=readonly)
     library = Library(
-        store, fetcher=fetcher, clock=clock, retention=retention, concurrency=concurrency
+        store,
+        fetcher=fetcher,
+        clock=clock,
+        retention=retention,
+        concurrency=concurrency,
+        sync=sync,
     )
     if store.created and seed:
         try:

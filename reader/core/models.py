@@ -123,6 +123,7 @@ class Feed:
     retry_after: str | None = None  # ISO time the server asked us to wait until (429/503)
     recovered: bool = False  # the last parse repaired a malformed document
     content_digest: str | None = None  # hash of the last body parsed, to skip unchanged bytes
+    remote_id: str = ""  # the sync server's id for this feed: the server fetches it, not us
 
 
 @dataclass(slots=True)
@@ -146,6 +147,7 @@ class Article:
     terms: dict[str, float] = field(default_factory=dict)  # index terms
     out_links: tuple[str, ...] = ()  # web URLs the body links to, for "Linked from"
     pending: bool = False  # stored by a refresh; summary, quotes, terms, links not derived yet
+    remote_id: str = ""  # the sync server's id for this article ("" for local-only articles)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,22 @@ DEFAULT_THEME = "textual-dark"
 MAX_CONCURRENCY = 64
 
 
+SYNC_KINDS = ("ttrss", "greader")
+
+
+@dataclass(frozen=True)
+class SyncAccount:
+    """The ``[sync]`` table: one feed server account. The password is read when a sync
+    starts (``password_command``'s output, or ``password``) and never stored by reader."""
+
+    kind: str  # "ttrss" | "greader"
+    url: str  # tt-rss: the base URL (API at url + "api/"); greader: the API root
+    user: str
+    password: str | None = None
+    password_command: str | None = None
+    interval: int = 15  # minutes between syncs in the app; 0 = only at start and on refresh
+
+
 @dataclass(frozen=True)
 class Settings:
     """What ``config.toml`` can set; every field has a default that works."""
@@ -39,6 +55,7 @@ class Settings:
     mark_read_after: int = 0  # seconds in the preview before an article counts as read; 0 = on open
     list_rows: int = 2  # lines per article in the list: 2 (title, then date and feed) or 1
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    sync: SyncAccount | None = None
 
 
 def _check_int(low: int, high: int | None) -> Any:
@@ -90,6 +107,44 @@ def _keymap(value: object, where: str, warnings: list[str]) -> dict[str, str]:
     return keymap
 
 
+def _sync_account(value: object, where: str, warnings: list[str]) -> SyncAccount | None:
+    """The account, or None with a warning: a broken [sync] table turns sync off, nothing else."""
+    if not isinstance(value, dict):
+        warnings.append(f"{where}: [sync] must be a table; sync is off")
+        return None
+    known = {"kind", "url", "user", "password", "password_command", "interval"}
+    for key in value:
+        if key not in known:
+            warnings.append(f"{where}: sync.{clean_line(str(key))}: unknown setting ignored")
+    kind, url, user = value.get("kind"), value.get("url"), value.get("user")
+    problem = None
+    if kind not in SYNC_KINDS:
+        problem = f"sync.kind: expected one of {', '.join(SYNC_KINDS)}, got {_shown(kind)}"
+    elif not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        problem = f"sync.url: expected an http(s) URL, got {_shown(url)}"
+    elif not isinstance(user, str) or not user:
+        problem = f"sync.user: expected a user name, got {_shown(user)}"
+    password, command = value.get("password"), value.get("password_command")
+    if problem is None and not isinstance(password, str) and not isinstance(command, str):
+        problem = "sync: set password_command (or password)"
+    if problem is not None:
+        warnings.append(f"{where}: {problem}; sync is off")
+        return None
+    interval = value.get("interval", 15)
+    if _check_int(0, None)(interval):
+        warnings.append(f"{where}: sync.interval: {_check_int(0, None)(interval)}; using 15")
+        interval = 15
+    assert isinstance(kind, str) and isinstance(url, str) and isinstance(user, str)
+    return SyncAccount(
+        kind=kind,
+        url=url if url.endswith("/") else url + "/",
+        user=user,
+        password=password if isinstance(password, str) else None,
+        password_command=command if isinstance(command, str) else None,
+        interval=interval,
+    )
+
+
 def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
     """The settings and one warning line per problem; never raises.
 
@@ -118,6 +173,8 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
             warnings.append(f"{where}: unknown setting {clean_line(key)!r} ignored")
         elif key == "keymap":
             chosen["keymap"] = MappingProxyType(_keymap(value, where, warnings))
+        elif key == "sync":
+            chosen["sync"] = _sync_account(value, where, warnings)
         else:
             problem = _CHECKS[key](value)
             if problem:

@@ -136,6 +136,7 @@ class Subscriptions:
         feed.recovered = parsed.recovered
         feed.content_digest = result.digest if result is not None else None
         self.store.save_feed(feed)
+        self.store.journal_feed("subscribe", feed)
         self.store.flush()
         return RefreshOutcome(
             outcome.feed_id, outcome.title, new=outcome.new, recovered=parsed.recovered
@@ -143,6 +144,7 @@ class Subscriptions:
 
     def remove(self, feed_id: str) -> Feed:
         feed = self.feed(feed_id)
+        self.store.journal_feed("unsubscribe", feed)
         self.store.remove_feed(feed_id)
         self.store.flush()
         return feed
@@ -164,6 +166,8 @@ class Subscriptions:
         from reader.core.ingest.refresh import due, refresh_feeds
 
         chosen = self.store.feeds() if feed_ids is None else [self.feed(f) for f in feed_ids]
+        if self.store.journaling:  # the sync server fetches its feeds; a sync brings them
+            chosen = [feed for feed in chosen if not feed.remote_id]
         feeds = list({feed.id: feed for feed in chosen}.values())
         now = self.clock()
         outcomes: dict[str, RefreshOutcome] = {}
@@ -326,6 +330,7 @@ class Subscriptions:
         feed = self.feed(feed_id)
         feed.folder = "/".join(p for p in (clean_line(x) for x in folder.split("/")) if p)
         self.store.save_feed(feed)
+        self.store.journal_feed("move", feed)
         self.store.flush()
         return feed
 
@@ -354,6 +359,7 @@ class Subscriptions:
                 folder=item.folder,
             )
             self.store.save_feed(feed)
+            self.store.journal_feed("subscribe", feed)
             added.append(feed)
         self.store.flush()
         return added

@@ -74,6 +74,7 @@ def article_to_doc(article: Article) -> dict[str, Any]:
         "added_at": article.added_at,
         **({"out_links": list(article.out_links)} if article.out_links else {}),
         **({"pending": True} if article.pending else {}),
+        **({"remote_id": article.remote_id} if article.remote_id else {}),
     }
 
 
@@ -101,6 +102,7 @@ def article_from_doc(doc: dict[str, Any]) -> Article:
             doc.get("terms") or _NO_TERMS,
             tuple(doc["out_links"]) if "out_links" in doc else (),
             "pending" in doc and bool(doc["pending"]),
+            doc.get("remote_id", ""),
         )
     except KeyError:
         return _article_from_old_doc(doc)
@@ -123,6 +125,7 @@ def _article_from_old_doc(doc: dict[str, Any]) -> Article:
         terms=doc.get("terms") or _NO_TERMS,
         out_links=tuple(doc.get("out_links", ())),
         pending=bool(doc.get("pending", False)),
+        remote_id=str(doc.get("remote_id", "")),
     )
 
 

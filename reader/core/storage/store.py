@@ -2,10 +2,12 @@
 
 Layout (see DESIGN.md, "Storage"):
 
-- ``library.json``      feeds, bookmarks, meta (schema version)
+- ``library.json``      feeds, bookmarks, meta (schema version), and the journal rows of
+                        stars and subscriptions not yet acknowledged by a sync server
 - ``feeds/<id>.json``   article metadata of one feed, loaded at start-up
 - ``bodies/<id>.json``  article bodies of one feed, read when an article opens
-- ``state.json``        read marks, so a keypress never rewrites article text
+- ``state.json``        read marks, so a keypress never rewrites article text, and the
+                        journal rows of read marks (``storage.journal``)
 - ``<kind>/<id>.json``  derived per-feed data another module owns (e.g. ``search``),
                         kept through :meth:`Store.put_aux` / :meth:`Store.aux`
 - ``<kind>/<id>.<hash>.bin``  the flat arrays of such data, read a slice at a time
@@ -24,7 +26,7 @@ import fcntl
 import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,6 +54,7 @@ from reader.core.storage.codecs import (
     pack_text,
     unpack_text,
 )
+from reader.core.storage.journal import Change, Journal, Op
 from reader.core.storage.recovery import (
     _allow_open_files,
     lock_database,
@@ -82,6 +85,7 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         self.created = False
+        self.journaling = False  # a sync account is set: local changes go to the journal
         self._lock = threading.RLock()
         self._lock_file: IO[str] | None = None
         _allow_open_files()
@@ -143,6 +147,12 @@ class Store:
         self._read: set[str] = set(state[0]["ids"]) if state else set()
         gone = self._state.table("gone").all()
         self._gone: set[str] = set(gone[0]["ids"]) if gone else set()
+        state_rows = self._state.table("journal").all()
+        library_rows = self._library.table("journal").all()
+        self._journal = Journal(
+            state_rows[0]["rows"] if state_rows else [],
+            library_rows[0]["rows"] if library_rows else [],
+        )
         self._articles: dict[str, Article] = {}
         self._by_feed: dict[str, dict[str, Article]] = {}
         self._read_in_feed: dict[str, int] = {}
@@ -420,8 +430,14 @@ class Store:
         with self._lock:
             return frozenset(self._read)
 
-    def set_read(self, article_ids: Iterable[str], read: bool = True) -> list[str]:
-        """Mark articles; returns the ids whose state changed."""
+    def set_read(
+        self, article_ids: Iterable[str], read: bool = True, *, journal: bool | None = None
+    ) -> list[str]:
+        """Mark articles; returns the ids whose state changed.
+
+        With ``journal`` (by default, when :attr:`journaling`) each change is also a
+        journal row, written by the same flush of ``state.json``.
+        """
         with self._lock:
             changed = [a for a in article_ids if a in self._articles and (a in self._read) != read]
             for article_id in changed:
@@ -435,6 +451,10 @@ class Store:
                 self._read.difference_update(changed)
             if changed:
                 self._state_dirty = True
+            if self.journaling if journal is None else journal:
+                for article_id in changed:
+                    remote = self._articles[article_id].remote_id
+                    self._journal.add("read" if read else "unread", article_id, remote_id=remote)
             return changed
 
     # -- bookmarks -------------------------------------------------------------
@@ -443,16 +463,67 @@ class Store:
         with self._lock:
             return list(self._bookmarks.values())
 
-    def put_bookmark(self, bookmark: Bookmark) -> None:
+    def put_bookmark(self, bookmark: Bookmark, *, journal: bool | None = None) -> None:
+        """Keep a bookmark; a new article bookmark is a star for the sync journal."""
         with self._lock:
+            new = bookmark.id not in self._bookmarks
             self._bookmarks[bookmark.id] = bookmark
             self._library_dirty = True
+            if new and bookmark.kind == "article":
+                self._journal_star("star", bookmark.article_id, journal)
 
-    def remove_bookmark(self, bookmark_id: str) -> Bookmark | None:
+    def remove_bookmark(
+        self, bookmark_id: str, *, journal: bool | None = None
+    ) -> Bookmark | None:
         with self._lock:
             removed = self._bookmarks.pop(bookmark_id, None)
             self._library_dirty = True
+            if removed is not None and removed.kind == "article":
+                self._journal_star("unstar", removed.article_id, journal)
             return removed
+
+    def _journal_star(self, op: Op, article_id: str, journal: bool | None) -> None:
+        if self.journaling if journal is None else journal:
+            article = self._articles.get(article_id)
+            remote = article.remote_id if article is not None else ""
+            self._journal.add(op, article_id, remote_id=remote)
+
+    # -- the sync journal ------------------------------------------------------
+
+    def journal(self) -> list[Change]:
+        """Local changes no sync server has acknowledged, oldest first."""
+        with self._lock:
+            return self._journal.changes()
+
+    def journal_size(self) -> int:
+        with self._lock:
+            return len(self._journal)
+
+    def journal_feed(self, op: Op, feed: Feed) -> None:
+        """Journal a subscribe, unsubscribe or move of ``feed`` (when :attr:`journaling`);
+        written with the feed itself, in ``library.json``."""
+        with self._lock:
+            if self.journaling and feed.kind == "http":
+                self._journal.add(
+                    op, feed.id, remote_id=feed.remote_id, url=feed.url, folder=feed.folder
+                )
+                self._library_dirty = True
+
+    def acknowledge(self, seqs: Iterable[int]) -> None:
+        """The server has these changes: drop their rows (written by the next flush)."""
+        with self._lock:
+            state, library = self._journal.remove(set(seqs))
+            self._state_dirty |= state
+            self._library_dirty |= library
+
+    def locked(self) -> threading.RLock:
+        """The store's lock, for a caller that must read and write with nothing between
+        (a sync applying the server's state while the UI thread marks articles)."""
+        return self._lock
+
+    def all_articles(self) -> Iterator[Article]:
+        """Every article, without copying the list (call under :meth:`locked`)."""
+        return iter(self._articles.values())
 
     # -- derived per-feed data --------------------------------------------------
 
@@ -497,6 +568,12 @@ class Store:
         return document if isinstance(document, dict) else None
 
     # -- persisting ------------------------------------------------------------
+
+    def _journal_rows(self, state: bool) -> list[list[Any]]:
+        from reader.core.storage.journal import change_to_row
+
+        rows = self._journal.state if state else self._journal.library
+        return [change_to_row(rows[seq]) for seq in sorted(rows)]
 
     @property
     def dirty(self) -> bool:
@@ -571,6 +648,7 @@ class Store:
             if self._state_dirty:
                 _replace_table(self._state, "read", [{"ids": sorted(self._read)}])
                 _replace_table(self._state, "gone", [{"ids": sorted(self._gone)}])
+                _replace_table(self._state, "journal", [{"rows": self._journal_rows(True)}])
                 self._state_storage.flush()
                 self._state_dirty = False
             if self._library_dirty:
@@ -578,6 +656,7 @@ class Store:
                 _replace_table(
                     self._library, "bookmarks", map(_bookmark_to_doc, self._bookmarks.values())
                 )
+                _replace_table(self._library, "journal", [{"rows": self._journal_rows(False)}])
                 self._library_storage.flush()
                 self._library_dirty = False
             for folder, feed_id, sidecar in sidecars:  # superseded, now the JSON is durable
