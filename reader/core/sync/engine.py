@@ -21,6 +21,7 @@ from reader.core.sync import rules
 from reader.core.sync.remote import Backend, RemoteArticle, RemoteFeed
 
 ARTICLE_BATCH = 200  # articles with content per request
+RECENT = 200  # the newest articles, read or not, that a sync brings besides unread and starred
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -105,10 +106,11 @@ def _pull(store: Store, backend: Backend, report: Progress) -> _Server:
     unread = backend.unread_ids()
     report("pull", 2, 3)
     starred = backend.starred_ids()
+    recent = backend.recent_ids(RECENT)
     report("pull", 3, 3)
     with store.locked():
         known = {a.remote_id for a in store.all_articles() if a.remote_id}
-    wanted = sorted((unread | starred) - known, key=_numeric_first)
+    wanted = sorted((unread | starred | recent) - known, key=_numeric_first)
     articles: list[RemoteArticle] = []
     for start in range(0, len(wanted), ARTICLE_BATCH):
         articles += backend.articles(wanted[start : start + ARTICLE_BATCH])

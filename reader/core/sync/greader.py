@@ -88,9 +88,8 @@ class GreaderClient:
             response = self._send(method, path, headers=headers, **kwargs)
             if response.status_code == 401 and attempt == 1:
                 self.login()
-                if "data" in kwargs and isinstance(kwargs["data"], list):
-                    kwargs["data"] = [(k, v) for k, v in kwargs["data"] if k != "T"]
-                    kwargs["data"].append(("T", self._token()))
+                if "T" in kwargs.get("data", {}):
+                    kwargs["data"] = {**kwargs["data"], "T": self._token()}
                 continue
             if response.status_code != 200:
                 raise SyncError(
@@ -115,8 +114,8 @@ class GreaderClient:
             self.token = self._call("GET", "reader/api/0/token").text.strip()
         return self.token
 
-    def _edit(self, path: str, pairs: list[tuple[str, str]]) -> None:
-        self._call("POST", path, data=[*pairs, ("T", self._token())])
+    def _edit(self, path: str, fields: dict[str, str | list[str]]) -> None:
+        self._call("POST", path, data={**fields, "T": self._token()})
 
     # -- reading ----------------------------------------------------------------------
 
@@ -167,13 +166,20 @@ class GreaderClient:
     def starred_ids(self) -> set[str]:
         return self._ids(s=STARRED)
 
+    def recent_ids(self, limit: int) -> set[str]:
+        data = self._json("reader/api/0/stream/items/ids", n=limit, s=READING_LIST)
+        refs = data.get("itemRefs") or []
+        if not isinstance(refs, list):
+            raise SyncError(f"{clean_line(self.root)}: stream/items/ids gave no list")
+        return {short_id(str(r["id"])) for r in refs if isinstance(r, dict) and "id" in r}
+
     def articles(self, ids: Sequence[str]) -> list[RemoteArticle]:
         if not ids:
             return []
         response = self._call(
             "POST",
             "reader/api/0/stream/items/contents?output=json",
-            data=[("i", long_id(i)) for i in ids],
+            data={"i": [long_id(i) for i in ids]},
         )
         try:
             items = response.json().get("items")
@@ -188,8 +194,8 @@ class GreaderClient:
     def _tag(self, ids: Iterable[str], tag: str, add: bool) -> None:
         listed = list(ids)
         for start in range(0, len(listed), EDIT_BATCH):
-            pairs = [("i", long_id(i)) for i in listed[start : start + EDIT_BATCH]]
-            self._edit("reader/api/0/edit-tag", [*pairs, ("a" if add else "r", tag)])
+            batch = [long_id(i) for i in listed[start : start + EDIT_BATCH]]
+            self._edit("reader/api/0/edit-tag", {"i": batch, "a" if add else "r": tag})
 
     def mark_read(self, ids: Iterable[str], read: bool) -> None:
         self._tag(ids, READ, read)
@@ -198,22 +204,22 @@ class GreaderClient:
         self._tag(ids, STARRED, starred)
 
     def subscribe(self, url: str, folder: str) -> None:
-        pairs = [("ac", "subscribe"), ("s", f"feed/{url}")]
+        fields = {"ac": "subscribe", "s": f"feed/{url}"}
         if folder:
-            pairs.append(("a", LABEL + folder))
-        self._edit("reader/api/0/subscription/edit", pairs)
+            fields["a"] = LABEL + folder
+        self._edit("reader/api/0/subscription/edit", dict(fields))
 
     def unsubscribe(self, feed_id: str) -> None:
-        self._edit("reader/api/0/subscription/edit", [("ac", "unsubscribe"), ("s", feed_id)])
+        self._edit("reader/api/0/subscription/edit", {"ac": "unsubscribe", "s": feed_id})
 
     def move(self, feed_id: str, folder: str) -> bool:
         current = next((f for f in self.subscriptions() if f.id == feed_id), None)
-        pairs = [("ac", "edit"), ("s", feed_id)]
+        fields = {"ac": "edit", "s": feed_id}
         if current is not None and current.folder:
-            pairs.append(("r", LABEL + current.folder))
+            fields["r"] = LABEL + current.folder
         if folder:
-            pairs.append(("a", LABEL + folder))
-        self._edit("reader/api/0/subscription/edit", pairs)
+            fields["a"] = LABEL + folder
+        self._edit("reader/api/0/subscription/edit", dict(fields))
         return True
 
 

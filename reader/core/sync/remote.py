@@ -40,6 +40,10 @@ class Backend(Protocol):
 
     def starred_ids(self) -> set[str]: ...
 
+    def recent_ids(self, limit: int) -> set[str]:
+        """The newest ``limit`` articles, read or not: a new machine shows some history."""
+        ...
+
     def articles(self, ids: Sequence[str]) -> list[RemoteArticle]:
         """Full articles (content included) for up to :attr:`batch` ids."""
         ...

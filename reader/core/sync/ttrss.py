@@ -124,10 +124,10 @@ class TtrssClient:
             )
         return out
 
-    def _ids(self, feed_id: int, view_mode: str) -> set[str]:
+    def _ids(self, feed_id: int, view_mode: str, limit: int | None = None) -> set[str]:
         ids: set[str] = set()
         skip = 0
-        while True:
+        while limit is None or skip < limit:
             rows = self._rows(
                 "getHeadlines",
                 self.call(
@@ -143,14 +143,18 @@ class TtrssClient:
             )
             ids.update(str(r["id"]) for r in rows if isinstance(r.get("id"), int))
             if len(rows) < PAGE:
-                return ids
+                break
             skip += len(rows)
+        return ids
 
     def unread_ids(self) -> set[str]:
         return self._ids(ALL_ARTICLES, "unread")
 
     def starred_ids(self) -> set[str]:
         return self._ids(STARRED, "all_articles")
+
+    def recent_ids(self, limit: int) -> set[str]:
+        return self._ids(ALL_ARTICLES, "all_articles", limit)
 
     def articles(self, ids: Sequence[str]) -> list[RemoteArticle]:
         if not ids:
