@@ -43,7 +43,8 @@ from reader.core.storage.store import Store
 if TYPE_CHECKING:
     from reader.core.settings import SyncAccount
     from reader.core.sync.engine import SyncSummary
-    from reader.core.sync.runner import Syncer, SyncStatus
+    from reader.core.sync.runner import Syncer
+    from reader.core.sync.status import SyncStatus
 
 SEED_FOLDER_TITLE = "Sample articles"
 
@@ -259,11 +260,12 @@ class Library:
 
     def sync_status(self) -> SyncStatus:
         """Whether a sync runs, its progress, offline or the last error, changes waiting."""
-        if self.syncer is None:
-            from reader.core.sync.runner import SyncStatus
+        if self._syncer is None:  # no sync yet: the sync code is not loaded for this
+            from reader.core.sync.status import SyncStatus
 
-            return SyncStatus(configured=False, waiting=self.store.journal_size())
-        return self.syncer.status()
+            configured = self.sync_account is not None
+            return SyncStatus(configured=configured, waiting=self.store.journal_size())
+        return self._syncer.status()
 
     def sync_due(self) -> bool:
         """Whether the app's timer should start a sync now (interval, or backoff offline)."""

@@ -1,11 +1,10 @@
-"""Running syncs over time: one at a time, when they are due, backing off while offline,
-and the state the title bar shows ("offline, 3 changes waiting")."""
+"""Running syncs over time: one at a time, when they are due, backing off while offline."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from reader.core.errors import SyncError, SyncUnavailable
@@ -14,40 +13,10 @@ from reader.core.settings import SyncAccount
 from reader.core.storage.store import Store
 from reader.core.sync.engine import SyncSummary, run_sync
 from reader.core.sync.remote import Backend
+from reader.core.sync.status import SyncStatus
 
 FIRST_RETRY = 1.0  # seconds after the first failure to reach the server; doubles each time
 MAX_RETRY = 300.0
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """A snapshot for the UI; :meth:`line` is the title bar's text."""
-
-    configured: bool
-    running: bool = False
-    stage: str = ""  # while running: "push", "pull" or "articles"
-    done: int = 0
-    total: int = 0
-    offline: bool = False  # the last attempt could not reach the server
-    error: str | None = None  # the last attempt's one-line error; None after a success
-    waiting: int = 0  # local changes the server has not acknowledged
-    last_synced: str | None = None  # ISO time of the last successful sync
-    retry_at: datetime | None = None  # when the next automatic attempt is due
-
-    def line(self) -> str:
-        if not self.configured:
-            return ""
-        if self.running:
-            count = f" {self.done}/{self.total}" if self.total else ""
-            return f"syncing ({self.stage}{count})"
-        changes = f"{self.waiting} change{'' if self.waiting == 1 else 's'} waiting"
-        if self.offline:
-            return f"offline, {changes}"
-        if self.error:
-            return f"sync failed, {changes}"
-        if self.waiting:
-            return changes
-        return "synced" if self.last_synced else ""
 
 
 class Syncer:
