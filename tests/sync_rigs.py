@@ -7,6 +7,7 @@ stops answering on demand (a server stopped mid-sync, or down).
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import os
 import subprocess
@@ -131,6 +132,9 @@ class TtrssRig:
     kind = "ttrss"
 
     def __init__(self) -> None:
+        # One tt-rss for every test: one test at a time holds it (xdist workers wait).
+        self.lock = open(Path(os.environ.get("TTRSS_STATE", "/var/tmp/reader-ttrss")) / "lock", "w")  # noqa: SIM115
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
         self.api_root = os.environ["TTRSS_URL"]
         self.feeds_dir = Path(os.environ["TTRSS_FEEDS_DIR"])
         self.feeds_url = os.environ.get("TTRSS_FEEDS_URL", "http://[::1]/")
@@ -200,3 +204,4 @@ class TtrssRig:
     def close(self) -> None:
         self.proxy.close()
         self.web.close()
+        self.lock.close()  # and the next test may have the server

@@ -249,3 +249,25 @@ def test_a_kill_during_a_sync_loses_nothing(
     unread, starred = rig.flags()
     assert not set(ids) & unread and starred == set(ids[:3])
     assert all(state(Path(db))[i] == (True, i in ids[:3]) for i in ids)
+
+
+def test_every_page_of_ids_is_read(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ids come a page at a time (tt-rss: pages fetched in parallel; GReader: continuations)."""
+    import reader.core.sync.greader as greader
+    import reader.core.sync.ttrss as ttrss
+
+    monkeypatch.setattr(ttrss, "PAGE", 2)
+    monkeypatch.setattr(greader, "IDS_PAGE", 2)
+    if isinstance(rig, GreaderRig):
+        rig.fake.ids_page = 2
+    ids = rig.new_feed("paged", 11)
+    for remote_id in ids[:4]:
+        rig.set_flag(remote_id, "star", True)
+    client = open_backend(rig.account())
+    try:
+        assert client.unread_ids() == set(ids)
+        assert client.starred_ids() == set(ids[:4])
+        recent = client.recent_ids(5)  # the server's newest (its own order)
+        assert len(recent) == 5 and recent <= set(ids)
+    finally:
+        client.close()

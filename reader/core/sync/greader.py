@@ -146,19 +146,22 @@ class GreaderClient:
             )
         return out
 
-    def _ids(self, **params: Any) -> set[str]:
+    def _ids(self, limit: int | None = None, **params: Any) -> set[str]:
+        """Ids of a stream, following continuations (newest first), up to ``limit``."""
         ids: set[str] = set()
         continuation = None
-        while True:
+        while limit is None or len(ids) < limit:
             extra: dict[str, Any] = {"c": continuation} if continuation else {}
-            data = self._json("reader/api/0/stream/items/ids", n=IDS_PAGE, **params, **extra)
+            size = IDS_PAGE if limit is None else min(IDS_PAGE, limit - len(ids))
+            data = self._json("reader/api/0/stream/items/ids", n=size, **params, **extra)
             refs = data.get("itemRefs") or []
             if not isinstance(refs, list):
                 raise SyncError(f"{clean_line(self.root)}: stream/items/ids gave no list")
             ids.update(short_id(str(r["id"])) for r in refs if isinstance(r, dict) and "id" in r)
             continuation = data.get("continuation")
             if not continuation or not refs:
-                return ids
+                break
+        return ids
 
     def unread_ids(self) -> set[str]:
         return self._ids(s=READING_LIST, xt=READ)
@@ -167,11 +170,7 @@ class GreaderClient:
         return self._ids(s=STARRED)
 
     def recent_ids(self, limit: int) -> set[str]:
-        data = self._json("reader/api/0/stream/items/ids", n=limit, s=READING_LIST)
-        refs = data.get("itemRefs") or []
-        if not isinstance(refs, list):
-            raise SyncError(f"{clean_line(self.root)}: stream/items/ids gave no list")
-        return {short_id(str(r["id"])) for r in refs if isinstance(r, dict) and "id" in r}
+        return self._ids(limit, s=READING_LIST)
 
     def articles(self, ids: Sequence[str]) -> list[RemoteArticle]:
         if not ids:

@@ -8,7 +8,9 @@ naming the call, never a traceback.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ from reader.core.sanitize import clean_line
 from reader.core.sync.remote import RemoteArticle, RemoteFeed
 
 PAGE = 200  # getHeadlines answers at most 200 rows a call
+PARALLEL = 4  # pages asked for at once (tt-rss behind php-fpm or php -S workers answers them)
 FIELD_STARRED, FIELD_UNREAD = 0, 2  # updateArticle's fields
 ALL_ARTICLES, STARRED = -4, -1  # special feed ids
 
@@ -32,6 +35,7 @@ class TtrssClient:
         self.session: str | None = None
         self.http = httpx.Client(timeout=timeout, follow_redirects=True)
         self.calls = 0  # requests made, for the benchmark and the tests
+        self._count = threading.Lock()
 
     def close(self) -> None:
         self.http.close()
@@ -39,7 +43,8 @@ class TtrssClient:
     # -- the protocol -----------------------------------------------------------------
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        self.calls += 1
+        with self._count:
+            self.calls += 1
         where = clean_line(self.api)
         try:
             response = self.http.post(self.api, json=body)
@@ -124,37 +129,45 @@ class TtrssClient:
             )
         return out
 
-    def _ids(self, feed_id: int, view_mode: str, limit: int | None = None) -> set[str]:
-        ids: set[str] = set()
-        skip = 0
-        while limit is None or skip < limit:
-            rows = self._rows(
-                "getHeadlines",
-                self.call(
-                    "getHeadlines",
-                    feed_id=feed_id,
-                    view_mode=view_mode,
-                    limit=PAGE,
-                    skip=skip,
-                    show_excerpt=False,
-                    show_content=False,
-                    order_by="date_reverse",
-                ),
-            )
-            ids.update(str(r["id"]) for r in rows if isinstance(r.get("id"), int))
-            if len(rows) < PAGE:
-                break
-            skip += len(rows)
-        return ids
+    def _page(self, feed_id: int, view_mode: str, skip: int) -> list[str]:
+        answer = self.call(
+            "getHeadlines",
+            feed_id=feed_id,
+            view_mode=view_mode,
+            limit=PAGE,
+            skip=skip,
+            show_excerpt=False,
+            show_content=False,
+        )  # tt-rss's own order, newest first: score, date_entered, updated
+        rows = self._rows("getHeadlines", answer)
+        return [str(r["id"]) for r in rows if isinstance(r.get("id"), int)]
+
+    def _ids(self, feed_id: int, view_mode: str, limit: int | None = None) -> list[str]:
+        """The ids of a view in order, a page at a time; after the first page, ``PARALLEL``
+        pages at once (tt-rss spends ~1 ms a headline: 10,000 ids are ~50 pages of work)."""
+        page = self._page(feed_id, view_mode, 0)
+        ids = list(page)
+        skip = PAGE
+        with ThreadPoolExecutor(PARALLEL) as pool:
+            while len(page) == PAGE and (limit is None or skip < limit):
+                offsets = [skip + n * PAGE for n in range(PARALLEL)]
+                if limit is not None:
+                    offsets = [o for o in offsets if o < limit]
+                pages = list(pool.map(lambda o: self._page(feed_id, view_mode, o), offsets))
+                for page in pages:
+                    ids += page
+                page = pages[-1] if all(len(p) == PAGE for p in pages) else []
+                skip = offsets[-1] + PAGE
+        return ids if limit is None else ids[:limit]
 
     def unread_ids(self) -> set[str]:
-        return self._ids(ALL_ARTICLES, "unread")
+        return set(self._ids(ALL_ARTICLES, "unread"))
 
     def starred_ids(self) -> set[str]:
-        return self._ids(STARRED, "all_articles")
+        return set(self._ids(STARRED, "all_articles"))
 
     def recent_ids(self, limit: int) -> set[str]:
-        return self._ids(ALL_ARTICLES, "all_articles", limit)
+        return set(self._ids(ALL_ARTICLES, "all_articles", limit))
 
     def articles(self, ids: Sequence[str]) -> list[RemoteArticle]:
         if not ids:
