@@ -80,7 +80,7 @@ class Proxy:
             daemon_threads = True
 
         self.httpd = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
         self.path = parts.path or "/"
 
     @property

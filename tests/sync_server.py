@@ -64,6 +64,8 @@ class ServerModel:
 class MemoryBackend:
     """A Backend over a ServerModel; ``fail_after`` calls, it is unreachable."""
 
+    moves = True
+
     def __init__(self, model: ServerModel, who: str = "", fail_after: int | None = None) -> None:
         self.model, self.who, self.fail_after = model, who, fail_after
         self.calls = 0
@@ -180,7 +182,7 @@ class GreaderFake:
             daemon_threads = True
 
         self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property

@@ -252,9 +252,20 @@ def set_local(library: Library, remote_id: str, flag: str, value: bool) -> bool:
     return False
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=steps)
 def test_random_interleavings_lose_nothing_and_converge(scratch: Path, steps) -> None:
+    check_interleaving(scratch, steps)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=steps)
+def test_many_random_interleavings_lose_nothing_and_converge(scratch: Path, steps) -> None:
+    check_interleaving(scratch, steps)
+
+
+def check_interleaving(scratch: Path, steps) -> None:
     folder = Path(tempfile.mkdtemp(dir=scratch))
     model = ServerModel()
     feed = model.add_feed("https://news.example/feed.xml", "News")
@@ -301,3 +312,23 @@ def test_random_interleavings_lose_nothing_and_converge(scratch: Path, steps) ->
                 assert before and before[-1] == value
     for library in machines.values():
         library.close()
+
+
+def test_a_folder_stays_local_when_the_api_cannot_move_feeds(tmp_path: Path, model) -> None:
+    """tt-rss's API has no move: the folder chosen here is kept, not reverted by a pull."""
+
+    class NoMoves(MemoryBackend):
+        moves = False
+
+        def move(self, feed_id: str, folder: str) -> bool:
+            self._call()
+            return False
+
+    library = machine(tmp_path / "a")
+    run_sync(library.store, NoMoves(model), NOW)
+    feed = library.feeds()[0].feed
+    library.set_folder(feed.id, "Mine")
+    run_sync(library.store, NoMoves(model), NOW)
+    assert library.feed(feed.id).folder == "Mine" and library.store.journal() == []
+    assert [f.folder for f in model.feeds.values()] == ["World"]
+    library.close()

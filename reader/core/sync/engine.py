@@ -98,6 +98,7 @@ class _Server:
     unread: set[str]
     starred: set[str]
     articles: list[RemoteArticle]
+    moves: bool
 
 
 def _pull(store: Store, backend: Backend, report: Progress) -> _Server:
@@ -115,7 +116,7 @@ def _pull(store: Store, backend: Backend, report: Progress) -> _Server:
     for start in range(0, len(wanted), ARTICLE_BATCH):
         articles += backend.articles(wanted[start : start + ARTICLE_BATCH])
         report("articles", min(start + ARTICLE_BATCH, len(wanted)), len(wanted))
-    return _Server(feeds, unread, starred, articles)
+    return _Server(feeds, unread, starred, articles, backend.moves)
 
 
 def _numeric_first(remote_id: str) -> tuple[int, str]:
@@ -131,7 +132,7 @@ def _apply(store: Store, server: _Server, now: str) -> int:
         pinned_marks = {c.target for c in pending if c.op in ("read", "unread")}
         pinned_stars = {c.target for c in pending if c.op in ("star", "unstar")}
         pinned_feeds = {c.target for c in pending if c.op in ("subscribe", "unsubscribe", "move")}
-        changed = _apply_feeds(store, server.feeds, pinned_feeds, now)
+        changed = _apply_feeds(store, server, pinned_feeds, now)
         changed += _apply_articles(store, server.articles, now)
         local: dict[str, tuple[bool, bool]] = {}
         by_remote: dict[str, Article] = {}
@@ -155,12 +156,11 @@ def _apply(store: Store, server: _Server, now: str) -> int:
         return changed + sum(map(len, (decided.read, decided.unread, decided.star, decided.unstar)))
 
 
-def _apply_feeds(store: Store, remote: list[RemoteFeed], pinned: set[str], now: str) -> int:
+def _apply_feeds(store: Store, server: _Server, pinned: set[str], now: str) -> int:
     local = [rules.LocalFeed(f.id, f.url, f.remote_id, f.folder) for f in store.feeds()]
-    by_id = {f.id: f for f in remote}
-    decided = rules.reconcile_feeds(
-        local, {f.id: (f.url, clean_folder(f.folder)) for f in remote}, pinned
-    )
+    by_id = {f.id: f for f in server.feeds}
+    remote = {f.id: (f.url, clean_folder(f.folder)) for f in server.feeds}
+    decided = rules.reconcile_feeds(local, remote, pinned, server.moves)
     for local_id, remote_id in decided.link:
         feed = store.feed(local_id)
         if feed is not None:

@@ -32,6 +32,8 @@ class Backend(Protocol):
     """One sync server account. Every call may raise SyncError (SyncAuthError,
     SyncUnavailable); a client logs in again by itself when its session is forgotten."""
 
+    moves: bool  # the API can put a feed in a folder; if not, folders stay this machine's
+
     def login(self) -> None: ...
 
     def subscriptions(self) -> list[RemoteFeed]: ...

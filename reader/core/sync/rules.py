@@ -133,9 +133,11 @@ def reconcile_feeds(
     local: list[LocalFeed],
     remote: Mapping[str, tuple[str, str]],
     pinned: set[str],
+    follow_folders: bool = True,
 ) -> FeedChanges:
     """``remote`` maps server feed id -> (url, folder). The server's list wins, except
-    for a feed with a local change not yet acknowledged (``pinned`` local ids)."""
+    for a feed with a local change not yet acknowledged (``pinned`` local ids). Without
+    ``follow_folders`` (an API that cannot move feeds) a linked feed keeps its folder."""
     out = FeedChanges()
     by_remote = {f.remote_id: f for f in local if f.remote_id}
     by_url = {f.url: f for f in local}
@@ -146,7 +148,7 @@ def reconcile_feeds(
             continue
         if mine.remote_id != remote_id:
             out.link.append((mine.id, remote_id))
-        if mine.folder != folder and mine.id not in pinned:
+        if follow_folders and mine.folder != folder and mine.id not in pinned:
             out.refolder.append((mine.id, folder))
     for feed in local:
         if feed.remote_id and feed.remote_id not in remote and feed.id not in pinned:

@@ -27,7 +27,9 @@ ALL_ARTICLES, STARRED = -4, -1  # special feed ids
 
 
 class TtrssClient:
-    """One account; not thread-safe (one sync at a time uses it)."""
+    """One account; one sync at a time uses it (it asks for pages of ids in parallel)."""
+
+    moves = False  # the API has no call that moves a feed to another category
 
     def __init__(self, url: str, user: str, password: str, *, timeout: float = 20.0) -> None:
         self.api = url.rstrip("/") + "/api/"
