@@ -191,3 +191,12 @@ def test_hostile_titles_from_the_server_are_clean_text(tmp_path: Path) -> None:
     assert "[@click=app.quit]Title" in article.title  # kept as text; widgets show it as text
     assert "script" not in library.document(article.id).text
     library.close()
+
+
+def test_sync_without_an_account_says_where_to_set_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("READER_CONFIG", str(tmp_path / "none.toml"))
+    assert main(["--db", str(tmp_path / "db"), "sync"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"reader: no [sync] account in {tmp_path / 'none.toml'}\n"

@@ -332,3 +332,40 @@ def test_a_folder_stays_local_when_the_api_cannot_move_feeds(tmp_path: Path, mod
     assert library.feed(feed.id).folder == "Mine" and library.store.journal() == []
     assert [f.folder for f in model.feeds.values()] == ["World"]
     library.close()
+
+
+def test_the_status_says_offline_and_syncs_back_off_while_the_server_is_down(
+    tmp_path: Path, model
+) -> None:
+    from datetime import timedelta
+
+    from reader.core.sync.runner import Syncer
+
+    now = [frozen_clock()]
+    library = machine(tmp_path / "a")
+    sync(library, model)
+    outage = [True]
+    syncer = Syncer(
+        library.store,
+        ACCOUNT,
+        lambda: now[0],
+        lambda account: MemoryBackend(model, fail_after=0 if outage[0] else None),
+    )
+    seen: list[str] = []
+    assert syncer.due() and syncer.status().line() == ""
+    library.mark([local_id(library, "1")])
+    for wait in (1, 2, 4):  # seconds until the next attempt: doubling
+        with pytest.raises(SyncUnavailable):
+            syncer.run(lambda status: seen.append(status.line()))
+        assert syncer.status().line() == "offline, 1 change waiting"
+        assert not syncer.due()
+        now[0] += timedelta(seconds=wait)
+        assert syncer.due()
+    assert seen[0] == "syncing (login)"
+    outage[0] = False
+    summary = syncer.run()
+    assert (summary.pushed, summary.waiting) == (1, 0)
+    assert syncer.status().line() == "synced" and not syncer.due()
+    now[0] += timedelta(minutes=ACCOUNT.interval)
+    assert syncer.due()
+    library.close()
