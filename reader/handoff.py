@@ -26,7 +26,9 @@ from typing import Any, TextIO
 
 SOCKET_NAME = "handoff.sock"
 # The commands that write; read-only ones open the database read-only instead.
-HANDED = frozenset({"add", "remove", "rename", "opml", "mark", "refresh", "bookmarks", "index"})
+HANDED = frozenset(
+    {"add", "remove", "rename", "opml", "mark", "refresh", "bookmarks", "index", "sync"}
+)
 MAX_REQUEST = 1 << 20
 
 
