@@ -13,7 +13,7 @@ class SyncStatus:
 
     configured: bool
     running: bool = False
-    stage: str = ""  # while running: "push", "pull" or "articles"
+    stage: str = ""  # while running: "login", "push", "pull" or "articles"
     done: int = 0
     total: int = 0
     offline: bool = False  # the last attempt could not reach the server
