@@ -341,8 +341,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         _print_json(summary.as_json())
     else:
         print(
-            f"synced: {summary.pulled} pulled, {summary.pushed} pushed, "
-            f"{summary.waiting} waiting"
+            f"synced: {summary.pulled} pulled, {summary.pushed} pushed, {summary.waiting} waiting"
         )
     return 0
 

@@ -824,7 +824,11 @@ async def test_an_error_inside_a_worker_is_reported_and_the_app_goes_on(db_path:
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)  # opening the first article asks for its related links
-        shown = [n.message for n in app._notifications]
+        for _ in range(100):  # the screen passes its worker's failure on to the app
+            shown = [n.message for n in app._notifications]
+            if any("related failed" in m for m in shown):
+                break
+            await pilot.pause(0.05)
         assert any("related failed: RuntimeError: the archive broke" in m for m in shown), shown
         assert app.is_running and app.return_code is None
         second = library.articles()[1]

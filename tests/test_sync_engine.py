@@ -369,3 +369,13 @@ def test_the_status_says_offline_and_syncs_back_off_while_the_server_is_down(
     now[0] += timedelta(minutes=ACCOUNT.interval)
     assert syncer.due()
     library.close()
+
+
+def test_the_title_bar_says_offline_without_counting_nothing() -> None:
+    from reader.core.sync.status import SyncStatus
+
+    assert SyncStatus(configured=True, offline=True).line() == "offline"
+    assert (
+        SyncStatus(configured=True, offline=True, waiting=2).line() == "offline, 2 changes waiting"
+    )
+    assert SyncStatus(configured=True, error="refused").line() == "sync failed"

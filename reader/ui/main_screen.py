@@ -29,6 +29,7 @@ from reader.ui.flows.opening import Opening
 from reader.ui.flows.refreshing import Refreshing
 from reader.ui.flows.searching import Searching
 from reader.ui.flows.subscribing import Subscribing
+from reader.ui.flows.syncing import Syncing
 from reader.ui.messages import FeedRequested
 from reader.ui.pacer import KeyPacer
 from reader.ui.panes import arrange
@@ -50,6 +51,7 @@ class MainScreen(
     Searching,
     Refreshing,
     Subscribing,
+    Syncing,
     Navigating,
 ):
     # The ids keep their "app." prefix: users' keymaps name them.
@@ -101,6 +103,7 @@ class MainScreen(
         self.bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
         self.hidden_feeds: set[str] = set()  # removed, while u can still bring them back
         self.removals: dict[str, Timer] = {}
+        self.sync_error: str | None = None  # the last one said, so a retry does not repeat it
         self._width = 0  # the terminal's, from the last resize
 
     def compose(self) -> ComposeResult:
@@ -126,6 +129,7 @@ class MainScreen(
         # The search index loads in the background once the first screen is up,
         # so it does not compete with the first paint.
         self.set_timer(SEARCH_WARMUP_DELAY, self.index_archive)
+        self.start_syncing()
         if self.settings.refresh_interval > 0:
             self.set_interval(self.settings.refresh_interval * 60, self.action_refresh_all)
 

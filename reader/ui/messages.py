@@ -9,6 +9,7 @@ from textual.message import Message
 from reader.core.analysis.links import RelatedLink
 from reader.core.analysis.search import SearchHit
 from reader.core.models import Article, Document, Quote, RefreshOutcome
+from reader.core.sync.status import SyncStatus
 
 
 @dataclass
@@ -93,3 +94,22 @@ class FeedRequested(Message):
     """Show feed ``feed_id`` and its articles."""
 
     feed_id: str
+
+
+@dataclass
+class SyncProgressed(Message):
+    """A sync moved on a stage (or a check found none due): the title bar's sync line."""
+
+    status: SyncStatus
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncProgressed)
+
+
+@dataclass
+class SyncFinished(Message):
+    """A sync ended: ``pulled`` changes arrived, or ``error`` says why none did."""
+
+    status: SyncStatus
+    pulled: int = 0
+    error: str | None = None

@@ -1,14 +1,15 @@
 """The title bar's status line: one slot per source, shown by priority.
 
-A refresh's progress outranks indexing, which outranks the selected feed's last
-error; each source sets and clears only its own slot.
+A refresh's progress outranks indexing, which outranks sync ("offline, 2 changes
+waiting"), which outranks the selected feed's last error; each source sets and
+clears only its own slot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-SLOTS = ("refresh", "indexing", "feed")  # highest priority first
+SLOTS = ("refresh", "indexing", "sync", "feed")  # highest priority first
 
 
 class Status:

@@ -472,9 +472,7 @@ class Store:
             if new and bookmark.kind == "article":
                 self._journal_star("star", bookmark.article_id, journal)
 
-    def remove_bookmark(
-        self, bookmark_id: str, *, journal: bool | None = None
-    ) -> Bookmark | None:
+    def remove_bookmark(self, bookmark_id: str, *, journal: bool | None = None) -> Bookmark | None:
         with self._lock:
             removed = self._bookmarks.pop(bookmark_id, None)
             self._library_dirty = True

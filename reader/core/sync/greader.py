@@ -43,6 +43,7 @@ def long_id(remote_id: str) -> str:
 
 class GreaderClient:
     moves = True  # subscription/edit with a label
+
     def __init__(self, url: str, user: str, password: str, *, timeout: float = 20.0) -> None:
         self.root = url if url.endswith("/") else url + "/"
         self.user, self.password = user, password

@@ -30,9 +30,9 @@ class SyncStatus:
             return f"syncing ({self.stage}{count})"
         changes = f"{self.waiting} change{'' if self.waiting == 1 else 's'} waiting"
         if self.offline:
-            return f"offline, {changes}"
+            return f"offline, {changes}" if self.waiting else "offline"
         if self.error:
-            return f"sync failed, {changes}"
+            return f"sync failed, {changes}" if self.waiting else "sync failed"
         if self.waiting:
             return changes
         return "synced" if self.last_synced else ""

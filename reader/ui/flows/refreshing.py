@@ -20,9 +20,16 @@ if TYPE_CHECKING:
 class Refreshing(Screen[None]):
     def action_refresh_feed(self: MainScreen) -> None:
         self.refresh_feeds(self.feed_list.feed_ids(self.feed_list.selected_id))
+        self._sync_too()
 
     def action_refresh_all(self: MainScreen) -> None:
         self.refresh_feeds(None)
+        self._sync_too()
+
+    def _sync_too(self: MainScreen) -> None:
+        """The server's feeds are refreshed by the server: a refresh pulls them (sync)."""
+        if self.library.sync_status().configured:
+            self.sync_now()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="refresh")
     def refresh_feeds(self: MainScreen, feed_ids: list[str] | None) -> None:
