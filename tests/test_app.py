@@ -1352,3 +1352,19 @@ async def test_a_removed_feed_waiting_for_its_undo_is_not_searched(db_path: Path
         assert screen.article_list.articles
         assert quillon.id not in {a.feed_id for a in screen.article_list.articles}
     library.close()
+
+
+async def test_keys_typed_right_after_slash_are_the_query(db_path: Path) -> None:
+    """A fast typist or a paste: "/flood" arrives at once; every letter is the query's,
+    none acts on the list (f would filter it, o open a browser), and / inside it is text."""
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        for key, character in [("slash", "/"), *((c, c) for c in "flo"), ("slash", "/")]:
+            app.post_message(events.Key(key, character))  # all queued before any is handled
+        await pilot.pause()
+        screen = app.main_screen
+        assert screen.search_input.value == "flo/"
+        assert not screen.unread_only
+    library.close()

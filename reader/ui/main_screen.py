@@ -67,7 +67,9 @@ class MainScreen(
         Binding("n", "next_unread", "Next unread", show=False, id="app.next_unread"),
         Binding("N", "previous_unread", "Previous unread", show=False, id="app.previous_unread"),
         Binding("A", "mark_feed_read", "Mark feed read", show=False, id="app.mark_feed_read"),
-        Binding("slash", "search", "Search", id="app.search"),
+        # Priority: it runs as the key arrives, so keys typed right after it (a fast
+        # typist, a paste) land in the search field instead of acting on the list.
+        Binding("slash", "search", "Search", id="app.search", priority=True),
         Binding("a", "add_feed", "Add feed", show=False, id="app.add_feed"),
         Binding("d", "remove_feed", "Remove feed", show=False, id="app.remove_feed"),
         Binding("E", "rename_feed", "Rename feed", show=False, id="app.rename_feed"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import get_current_worker
@@ -31,11 +31,15 @@ class Searching(Screen[None]):
 
     def action_search(self: MainScreen, query: str | None = None) -> None:
         """/: search the whole archive as you type; escape ends the search."""
+        if query is None and self.focused is self.search_input:
+            # A / inside the query: typed after the letters already on their way to it.
+            self.search_input.post_message(events.Key("slash", "/"))
+            return
         self.close_sidebar_if_it_hides("list")
         self.add_class("-searching")
         if query is not None:
             self.search_input.value = query
-        self.search_input.focus()
+        self.set_focus(self.search_input)  # at once: keys typed right after / are the query
 
     def end_search(self: MainScreen) -> None:
         self.remove_class("-searching")
