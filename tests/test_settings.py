@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from textual.widgets import Static
 
 from reader.cli import main
 from reader.core import config
@@ -140,6 +144,12 @@ async def test_the_app_applies_keymap_and_theme_and_saves_a_new_theme(db_path: P
         await pilot.press("f1")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
+        console = Console(width=100, record=True, file=io.StringIO())
+        for widget in app.screen.query(Static):
+            console.print(widget.content)
+        shown = console.export_text()
+        assert re.search(r"f10 +Quit", shown) and re.search(r"f1 +Keys", shown), shown
+        assert not re.search(r"\bq +Quit", shown), "help shows the keys as remapped"
         await pilot.press("escape")
         await pilot.pause()
         app.theme = "gruvbox"

@@ -12,6 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -164,6 +165,15 @@ class ReaderApp(App[None]):
             "command_palette",
             "Command palette: every action, go to a feed, exports, themes",
         )
+        keymap = self._keymap  # the user's remapped keys, by binding id
+
+        def typed(bindings: Iterable[Binding | tuple[str, ...]]) -> list[Binding]:
+            return [
+                replace(b, key=keymap[b.id]) if b.id in keymap else b
+                for b in bindings
+                if isinstance(b, Binding)
+            ]
+
         groups = {
             "Everywhere": [*self.BINDINGS, *MainScreen.BINDINGS, palette],
             "Feeds": list(FeedList.BINDINGS),
@@ -173,4 +183,4 @@ class ReaderApp(App[None]):
             'Sidebar: Quotes (")': list(QuoteList.BINDINGS),
             "Speakers view (S)": list(SpeakersScreen.BINDINGS),
         }
-        self.push_screen(HelpScreen(groups))  # type: ignore[arg-type]
+        self.push_screen(HelpScreen({name: typed(found) for name, found in groups.items()}))

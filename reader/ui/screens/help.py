@@ -38,12 +38,22 @@ class HelpScreen(ModalScreen[None]):
                 if binding.action in seen or not binding.description:
                     continue
                 seen.add(binding.action)
-                keys = ", ".join(_key_label(key) for key in binding.key.split(","))
+                keys = ", ".join(self._key_label(key) for key in binding.key.split(","))
                 table.add_row(keys, binding.description)
             table.add_row("", "")
         with VerticalScroll(id="help-body", can_focus=False):
             yield Static(Text("Keys", style="bold"), id="help-title")
             yield Static(table)
+
+    def _key_label(self, key: str) -> str:
+        """A key as it is typed: '"' not 'quotation_mark', '/' not 'slash', 'esc'."""
+        key = key.strip()
+        char = key_to_character(key)
+        if char and char.isprintable() and not char.isspace():
+            return char
+        if "+" in key:
+            return key  # 'ctrl+p' says more to a newcomer than '^p'
+        return self.app.get_key_display(Binding(key, ""))
 
     def action_scroll(self, rows: int) -> None:
         self.query_one("#help-body", VerticalScroll).scroll_relative(y=rows, animate=False)
@@ -51,12 +61,3 @@ class HelpScreen(ModalScreen[None]):
     def action_scroll_to(self, where: int) -> None:
         body = self.query_one("#help-body", VerticalScroll)
         body.scroll_to(y=0 if where >= 0 else body.max_scroll_y, animate=False)
-
-
-def _key_label(key: str) -> str:
-    """A key as it is typed: '"' not 'quotation_mark', '/' not 'slash'."""
-    key = key.strip()
-    char = key_to_character(key)
-    if char and char.isprintable() and not char.isspace():
-        return char
-    return {"slash": "/", "backslash": "\\"}.get(key, key)
