@@ -16,6 +16,7 @@ from reader.core.library import open_library
 from reader.core.settings import Settings, load_settings, remember, remembered
 from reader.ui.app import ReaderApp
 from reader.ui.bindings import all_bindings, unknown_ids
+from reader.ui.commands import ReaderCommands
 from tests.conftest import frozen_clock
 
 
@@ -150,6 +151,8 @@ async def test_the_app_applies_keymap_and_theme_and_saves_a_new_theme(db_path: P
         shown = console.export_text()
         assert re.search(r"f10 +Quit", shown) and re.search(r"f1 +Keys", shown), shown
         assert not re.search(r"\bq +Quit", shown), "help shows the keys as remapped"
+        offered = {title: keys for title, keys, _ in ReaderCommands(app.screen)._commands()}
+        assert offered["Quit"] == "key: f10", "and so does the command palette"
         await pilot.press("escape")
         await pilot.pause()
         app.theme = "gruvbox"

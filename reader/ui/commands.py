@@ -36,7 +36,8 @@ class ReaderCommands(Provider):
                     continue
                 seen.add(action)
                 run = partial(node.run_action, action)
-                found.append((binding.description, f"key: {binding.key}", run))  # type: ignore[union-attr]
+                key = app._keymap.get(binding.id or "", binding.key)  # type: ignore[union-attr]
+                found.append((binding.description, f"key: {key}", run))  # type: ignore[union-attr]
         for fmt, label in EXPORT_FORMATS.items():
             found.append(
                 (
