@@ -249,9 +249,20 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
 
     if looks_like_json_feed(data, content_type):
         return parse_json_feed(data, source)
-    fast = _parse_well_formed(data, source, content_type)
+    fast = parse_fast(data, source, headers)
     if fast is not None:
         return fast
+    return parse_with_feedparser(data, source, headers)
+
+
+def parse_fast(data: bytes, source: str, headers: dict[str, str]) -> ParsedFeed | None:
+    """The fast path's reading, or None when it declines (feedparser's turn)."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return _parse_well_formed(data, source, content_type)
+
+
+def parse_with_feedparser(data: bytes, source: str, headers: dict[str, str]) -> ParsedFeed:
+    """feedparser's reading of the document: the reference the fast path must match."""
     import feedparser  # loaded on first use: the app, and well-formed feeds, go without it
 
     _harden_feedparser()

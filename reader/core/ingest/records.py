@@ -48,6 +48,11 @@ def article_id_for(feed_id: str, entry: ParsedEntry) -> str:
     return _digest(feed_id, key)
 
 
+def article_ids(feed_id: str, entries: list[ParsedEntry]) -> list[str]:
+    """Each entry's article id, in order."""
+    return [article_id_for(feed_id, entry) for entry in entries]
+
+
 def content_hash(entry: ParsedEntry) -> str:
     return _digest(entry.title, entry.body.content_type, entry.body.content, size=20)
 
