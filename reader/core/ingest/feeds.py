@@ -6,18 +6,17 @@ Nothing here touches the network or the store.
 from __future__ import annotations
 
 import calendar
-import functools
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 if TYPE_CHECKING:
-    from lxml import etree
+    pass
 
 from reader.core.errors import SourceError
 from reader.core.ingest.records import MAX_TITLE_CHARS, ParsedEntry, ParsedFeed, author_name
 from reader.core.models import Body, EntryLink
-from reader.core.sanitize import clean_line, clean_text, clean_url
+from reader.core.sanitize import clean_line, clean_text, clean_url, url_scheme
 
 
 def iso_from_struct(value: Any) -> str | None:
@@ -31,14 +30,40 @@ def iso_from_struct(value: Any) -> str | None:
         return None
 
 
-def _entry_links(entry: Any) -> tuple[EntryLink, ...]:
+def document_base(source: str, headers: dict[str, str]) -> str:
+    """What relative links are read against: Content-Location (against the source), else the source."""
+    location = next((v for k, v in headers.items() if k.lower() == "content-location"), "")
+    try:
+        return urljoin(source, location.strip()) if location else source
+    except ValueError:
+        return source
+
+
+def absolute_url(base: str, url: Any) -> str:
+    """A link as the reader can open it: resolved against ``base``; "" for other schemes.
+
+    xml:base is feedparser's to apply (the fast path declines documents with it);
+    what is still relative here is relative to the document.
+    """
+    if not isinstance(url, str) or not url.strip():
+        return ""
+    url = url.strip()
+    if not url_scheme(url) and url_scheme(base) in ("http", "https"):
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return ""
+    return clean_url(url)
+
+
+def _entry_links(entry: Any, base: str) -> tuple[EntryLink, ...]:
     """An entry's links other than its own page: enclosures, replies, comments.
 
     feedparser lists enclosures among the links; fastfeedparser apart, with ``url``.
     """
     links: list[EntryLink] = []
     for item in entry.get("links", ()) or ():
-        url = clean_url(item.get("href"))
+        url = absolute_url(base, item.get("href"))
         rel = clean_line(str(item.get("rel") or "alternate"))
         if not url or rel == "alternate":
             continue
@@ -51,10 +76,10 @@ def _entry_links(entry: Any) -> tuple[EntryLink, ...]:
             )
         )
     for item in entry.get("enclosures", ()) or ():
-        url = clean_url(item.get("url"))
+        url = absolute_url(base, item.get("url"))
         if url and not any(link.url == url for link in links):  # feedparser has it twice
             links.append(EntryLink(url, "enclosure", "", clean_line(str(item.get("type") or ""))))
-    comments = clean_url(entry.get("comments"))
+    comments = absolute_url(base, entry.get("comments"))
     if comments:
         links.append(EntryLink(comments, "comments", "Comments"))
     return tuple(links)
@@ -130,58 +155,6 @@ def _harden_feedparser() -> None:
     mixin._reader_hardened = True
 
 
-_XML_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_UTF8_NAMES = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
-
-
-_ATOM = "{http://www.w3.org/2005/Atom}"
-_HTML_TYPES = {"html", "text/html"}
-
-
-def _fast_parse_safe(data: bytes, content_type: str) -> bool:
-    """Whether fastfeedparser reads this document as feedparser would.
-
-    That is UTF-8 RSS 2.0, or Atom whose texts are all HTML, that parses
-    strictly with no DTD. Anything else (another charset, entities to
-    resolve, markup to repair, Atom's plain-text or XHTML constructs, RDF)
-    goes to feedparser, whose loose parser and encoding rules handle it.
-    """
-    from lxml import etree
-
-    charset = content_type.lower().partition("charset=")[2].split(";")[0].strip(" \"'")
-    if charset and charset.encode() not in _UTF8_NAMES:
-        return False
-    declared = _XML_DECLARED.match(data[:200])
-    if declared and declared.group(1).lower() not in _UTF8_NAMES:
-        return False
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
-        return False
-    try:
-        data.decode("utf-8")
-        root = etree.fromstring(data, _strict_xml())
-    except (UnicodeDecodeError, etree.XMLSyntaxError, ValueError):
-        return False
-    if root.tag == "rss":
-        return True
-    if root.tag != f"{_ATOM}feed":
-        return False
-    for entry in root.iter(f"{_ATOM}entry"):
-        texts = entry.findall(f"{_ATOM}content") or entry.findall(f"{_ATOM}summary")
-        if any(text.get("type") not in _HTML_TYPES for text in texts):
-            return False  # the body would be plain text or XHTML
-    return all(t.get("type") != "xhtml" for t in root.iter(f"{_ATOM}title", f"{_ATOM}subtitle"))
-
-
-@functools.cache
-def _strict_xml() -> etree.XMLParser:
-    """A parser that resolves no entity, loads no DTD and repairs nothing."""
-    from lxml import etree
-
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
-    )
-
-
 def _iso_utc(value: Any) -> str | None:
     """fastfeedparser's ISO 8601 date -> UTC, seconds; None for what does not parse."""
     if not isinstance(value, str) or not value:
@@ -198,36 +171,46 @@ def _iso_utc(value: Any) -> str | None:
         return None
 
 
-def _parse_well_formed(data: bytes, source: str, content_type: str) -> ParsedFeed | None:
+def parse_fast(data: bytes, source: str, headers: dict[str, str]) -> ParsedFeed | None:
     """Well-formed UTF-8 RSS/Atom through fastfeedparser (lxml): ~40x feedparser's speed.
 
-    None when the document is not such a feed; feedparser then has its say.
+    None when :mod:`reader.core.ingest.fast_gate` finds something fastfeedparser
+    would read otherwise than feedparser; feedparser then has its say.
     """
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    base = document_base(source, headers)
     import fastfeedparser
     from lxml import etree
 
-    if not _fast_parse_safe(_without_bom(data), content_type):
+    from reader.core.ingest import fast_gate
+
+    ready = fast_gate.prepared(_without_bom(data), content_type)
+    shapes = None if ready is None else fast_gate.admits(ready)
+    if ready is None or shapes is None:
         return None
     try:
-        parsed = fastfeedparser.parse(_without_bom(data), include_tags=False, include_media=False)
+        parsed = fastfeedparser.parse(ready, include_tags=False, include_media=False)
     except (ValueError, LookupError, TypeError, etree.LxmlError):
+        return None
+    if len(parsed.get("entries", ()) or ()) != len(shapes):
         return None
     info = parsed.get("feed", {}) or {}
     feed = ParsedFeed(
         title=clean_line(str(info.get("title") or ""))[:MAX_TITLE_CHARS] or clean_line(source),
         description=clean_line(str(info.get("subtitle") or info.get("description") or "")),
-        site_url=clean_url(info.get("link")),
+        site_url=absolute_url(base, info.get("link")),
     )
-    for entry in parsed.get("entries", ()) or ():
+    for entry, shape in zip(parsed.get("entries", ()) or (), shapes, strict=True):
+        body = _entry_body(entry)
         feed.entries.append(
             ParsedEntry(
-                guid=clean_line(str(entry.get("id", "") or "")),
+                guid=clean_line(str(entry.get("id", "") or "")) if shape.has_guid else "",
                 title=clean_line(str(entry.get("title") or ""))[:MAX_TITLE_CHARS] or "(untitled)",
-                body=_entry_body(entry),
-                link=clean_url(entry.get("link")),
+                body=Body(body.content, "text") if shape.text_body else body,
+                link=absolute_url(base, entry.get("link")),
                 author=author_name(str(entry.get("author") or "")[:MAX_AUTHOR_CHARS]),
                 published=_iso_utc(entry.get("published")) or _iso_utc(entry.get("updated")),
-                entry_links=_entry_links(entry),
+                entry_links=_entry_links(entry, base),
             )
         )
     return feed
@@ -255,15 +238,13 @@ def parse_feed(data: bytes, source: str, headers: dict[str, str] | None = None) 
     return parse_with_feedparser(data, source, headers)
 
 
-def parse_fast(data: bytes, source: str, headers: dict[str, str]) -> ParsedFeed | None:
-    """The fast path's reading, or None when it declines (feedparser's turn)."""
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    return _parse_well_formed(data, source, content_type)
-
-
 def parse_with_feedparser(data: bytes, source: str, headers: dict[str, str]) -> ParsedFeed:
     """feedparser's reading of the document: the reference the fast path must match."""
-    import feedparser  # loaded on first use: the app, and well-formed feeds, go without it
+    import feedparser
+
+    base = document_base(
+        source, headers
+    )  # loaded on first use: the app, and well-formed feeds, go without it
 
     _harden_feedparser()
     try:
@@ -290,11 +271,11 @@ def parse_with_feedparser(data: bytes, source: str, headers: dict[str, str]) -> 
     feed = ParsedFeed(
         title=clean_line(info.get("title", ""))[:MAX_TITLE_CHARS] or clean_line(source),
         description=clean_line(info.get("subtitle", "") or info.get("description", "")),
-        site_url=clean_url(info.get("link")),
+        site_url=absolute_url(base, info.get("link")),
         recovered=recovered,
     )
     for entry in parsed.entries:
-        link = clean_url(entry.get("link"))
+        link = absolute_url(base, entry.get("link"))
         feed.entries.append(
             ParsedEntry(
                 guid=clean_line(str(entry.get("id", "") or "")),
@@ -305,7 +286,7 @@ def parse_with_feedparser(data: bytes, source: str, headers: dict[str, str]) -> 
                 published=iso_from_struct(
                     entry.get("published_parsed") or entry.get("updated_parsed")
                 ),
-                entry_links=_entry_links(entry),
+                entry_links=_entry_links(entry, base),
             )
         )
     return feed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from reader.core.models import Body, EntryLink
@@ -43,14 +44,47 @@ def feed_id_for(source: str) -> str:
 
 
 def article_id_for(feed_id: str, entry: ParsedEntry) -> str:
-    """Feed id + guid, else link, else title and date: stable across refreshes."""
+    """Feed id + guid, else link, else title and date (the key older databases hold)."""
     key = entry.guid or entry.link or f"{entry.title}\x00{entry.published or ''}"
     return _digest(feed_id, key)
 
 
+def _content_key(entry: ParsedEntry) -> str:
+    """What an entry with no guid and no link is: its title, text, enclosures and date."""
+    enclosures = "\x00".join(link.url for link in entry.entry_links if link.rel == "enclosure")
+    return "\x01content\x00" + _digest(
+        entry.title, entry.body.content, enclosures, entry.published or "", size=40
+    )
+
+
 def article_ids(feed_id: str, entries: list[ParsedEntry]) -> list[str]:
-    """Each entry's article id, in order."""
-    return [article_id_for(feed_id, entry) for entry in entries]
+    """Each entry's article id, in order: distinct entries get distinct ids.
+
+    An entry with a guid or a link is keyed on it (a feed that repeats a guid says
+    the entries are one). One with neither keeps the older title-and-date key when
+    it has a date and no other such entry shares it; otherwise it is keyed on its
+    content (title, text, enclosure URLs, date), which the next refresh reads
+    again unchanged, and an exact duplicate within the feed gets its rank
+    ("#2", "#3") so that it is not folded into the first.
+    """
+    anonymous = [not (e.guid or e.link) for e in entries]
+    dated_keys = Counter(
+        f"{e.title}\x00{e.published}"
+        for e, a in zip(entries, anonymous, strict=True)
+        if a and e.published
+    )
+    seen: Counter[str] = Counter()
+    ids = []
+    for entry, is_anonymous in zip(entries, anonymous, strict=True):
+        if not is_anonymous:
+            ids.append(article_id_for(feed_id, entry))
+            continue
+        dated = f"{entry.title}\x00{entry.published}"
+        key = dated if entry.published and dated_keys[dated] == 1 else _content_key(entry)
+        seen[key] += 1
+        rank = seen[key]
+        ids.append(_digest(feed_id, key if rank == 1 else f"{key}\x00#{rank}"))
+    return ids
 
 
 def content_hash(entry: ParsedEntry) -> str:

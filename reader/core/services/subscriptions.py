@@ -11,7 +11,7 @@ from reader.core.ingest.feeds import parse_feed
 from reader.core.ingest.records import (
     ParsedEntry,
     ParsedFeed,
-    article_id_for,
+    article_ids,
     content_hash,
     feed_id_for,
 )
@@ -210,8 +210,9 @@ class Subscriptions:
         feed.checked_at, feed.error, feed.error_at = now, None, None
         self.store.save_feed(feed)
         batch = []
-        for entry in parsed.entries:
-            article_id = article_id_for(feed.id, entry)
+        for entry, article_id in zip(
+            parsed.entries, article_ids(feed.id, parsed.entries), strict=True
+        ):
             digest = content_hash(entry)
             old = self.store.article(article_id)
             if old is not None and old.content_hash == digest or self.store.is_gone(article_id):
