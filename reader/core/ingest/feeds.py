@@ -31,7 +31,7 @@ def iso_from_struct(value: Any) -> str | None:
 
 
 def document_base(source: str, headers: dict[str, str]) -> str:
-    """What relative links are read against: Content-Location (against the source), else the source."""
+    """What relative links are read against: Content-Location, else the source URL."""
     location = next((v for k, v in headers.items() if k.lower() == "content-location"), "")
     try:
         return urljoin(source, location.strip()) if location else source

@@ -21,12 +21,39 @@ VERSION_PREFIX = "https://jsonfeed.org/version/"
 
 
 def looks_like_json_feed(data: bytes, content_type: str = "") -> bool:
-    """Cheap sniff: a JSON object that names the JSON Feed version, or the media type."""
+    """Cheap sniff: a JSON object or array (no XML document starts so), whatever the media type."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.startswith(b"{"):
-        return False
-    kind = content_type.split(";")[0].strip().lower()
-    return kind in ("application/feed+json", "application/json") or b"jsonfeed.org" in data[:4096]
+    return head.startswith((b"{", b"["))
+
+
+def _is_json_feed_version(version: Any) -> bool:
+    """The version URL, or the bare "1", "1.0", "1.1" some feeds write instead."""
+    if isinstance(version, str):
+        version = version.strip()
+        return version.startswith(VERSION_PREFIX) or version in ("1", "1.0", "1.1")
+    return (
+        isinstance(version, int | float) and not isinstance(version, bool) and version in (1, 1.1)
+    )
+
+
+def _what_it_is(doc: Any) -> str:
+    """A short description of a JSON document that is no JSON Feed, for the error line."""
+    if isinstance(doc, list):
+        return f"a JSON array of {len(doc)} values"
+    if not isinstance(doc, dict):
+        return f"a bare JSON {type(doc).__name__}"
+    keys = ", ".join(clean_line(str(key))[:30] for key in list(doc)[:5])
+    more = ", ..." if len(doc) > 5 else ""
+    if "version" in doc:
+        version = clean_line(str(doc["version"]))[:40]
+        return (
+            f'a JSON object with version "{version}", not a JSON Feed version (keys: {keys}{more})'
+        )
+    return (
+        f"a JSON object without a JSON Feed version (keys: {keys}{more})"
+        if keys
+        else ("an empty JSON object")
+    )
 
 
 def _text(value: Any) -> str:
@@ -101,8 +128,8 @@ def parse_json_feed(data: bytes, source: str) -> ParsedFeed:
         doc = _loads(data)
     except ValueError as error:
         raise SourceError(f"{name}: not a feed (invalid JSON: {clean_line(str(error))})") from None
-    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(VERSION_PREFIX):
-        raise SourceError(f"{name}: not a feed (JSON without a JSON Feed version)")
+    if not isinstance(doc, dict) or not _is_json_feed_version(doc.get("version")):
+        raise SourceError(f"{name}: not a feed ({_what_it_is(doc)})")
     items = doc.get("items")
     if not isinstance(items, list):
         raise SourceError(f"{name}: not a feed (JSON Feed without items)")
