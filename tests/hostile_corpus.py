@@ -27,6 +27,7 @@ REJECTED = frozenset(
         "html_page.rss",
         "jsonfeed_items_object.json",
         "json_nested_100000.json",
+        "json_not_a_feed_escapes.json",
     }
 )
 

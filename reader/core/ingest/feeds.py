@@ -45,9 +45,11 @@ def absolute_url(base: str, url: Any) -> str:
     xml:base is feedparser's to apply (the fast path declines documents with it);
     what is still relative here is relative to the document.
     """
-    if not isinstance(url, str) or not url.strip():
+    if not isinstance(url, str):
         return ""
     url = url.strip()
+    if not url or url.startswith(("https://", "http://")):
+        return clean_url(url)
     if not url_scheme(url) and url_scheme(base) in ("http", "https"):
         try:
             url = urljoin(base, url)
