@@ -1,6 +1,10 @@
 """Benchmark ``reader refresh`` against a local server, and newsboat when it is installed.
 
-Run: python bench/refresh.py [--feeds 200] [--entries 50] [--runs 1]
+Run: python bench/refresh.py [--feeds 200] [--entries 50] [--runs 1] [--no-index]
+
+To compare with another checkout on a busy machine, alternate the two with
+``PYTHONPATH=OTHER/ python bench/refresh.py`` and compare the CPU column (user +
+system seconds of the ``reader`` process), which load disturbs less than wall time.
 
 It generates FEEDS feeds of ENTRIES entries (about 3 KB of HTML each), serves
 them on 127.0.0.1 (threaded, listen backlog 128, ETag + Last-Modified so a
@@ -18,6 +22,7 @@ import argparse
 import hashlib
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -156,10 +161,18 @@ class BenchServer:
         self.httpd.server_close()
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+CPU: dict[str, list[float]] = {}  # user + system seconds of each timed run, by row
+
+
+def timed(command: list[str], env: dict[str, str] | None = None, row: str = "") -> float:
+    """Wall seconds of ``command``; its CPU seconds go to CPU[row] (steadier on a busy machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    CPU.setdefault(row, []).append(spent)
     if done.returncode != 0:
         sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
     return elapsed
@@ -276,6 +289,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=50)
     parser.add_argument("--runs", type=int, default=1, help="repeat and keep the best")
     parser.add_argument(
+        "--no-index", action="store_true", help="time the refreshes only (quicker repeats)"
+    )
+    parser.add_argument(
         "--app", action="store_true", help="also refresh cold in the app and measure stalls"
     )
     args = parser.parse_args()
@@ -297,11 +313,15 @@ def main() -> None:
                 db = tmp / "db"
                 db.mkdir()
                 subscribe(db, urls)
-                rows.setdefault("reader cold", []).append(timed(reader_command(db, "refresh")))
-                rows.setdefault("reader warm", []).append(timed(reader_command(db, "refresh")))
+                cold = timed(reader_command(db, "refresh"), row="reader cold")
+                rows.setdefault("reader cold", []).append(cold)
+                warm = timed(reader_command(db, "refresh"), row="reader warm")
+                rows.setdefault("reader warm", []).append(warm)
                 # Not in the ratio: what newsboat never does (quotes, related terms,
                 # search postings), left by the refresh for the app's background worker.
-                rows.setdefault("reader index", []).append(timed(reader_command(db, "index")))
+                if not args.no_index:
+                    index = timed(reader_command(db, "index"), row="reader index")
+                    rows.setdefault("reader index", []).append(index)
                 if args.app:
                     fresh = tmp / "app-db"
                     fresh.mkdir()
@@ -314,9 +334,10 @@ def main() -> None:
     finally:
         server.close()
     best = {name: min(values) for name, values in rows.items()}
-    print(f"{'run':<16}{'seconds':>9}{'feeds/s':>10}")
+    print(f"{'run':<16}{'seconds':>9}{'feeds/s':>10}{'CPU s (best)':>14}")
     for name, seconds in best.items():
-        print(f"{name:<16}{seconds:>9.2f}{args.feeds / seconds:>10.0f}")
+        spent = f"{min(CPU[name]):.2f}" if name in CPU else "-"
+        print(f"{name:<16}{seconds:>9.2f}{args.feeds / seconds:>10.0f}{spent:>14}")
     if "newsboat cold" in best:
         for phase in ("cold", "warm"):
             ratio = best[f"reader {phase}"] / best[f"newsboat {phase}"]
