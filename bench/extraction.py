@@ -1,0 +1,233 @@
+"""Article extraction quality and speed: trafilatura alone, readability-lxml alone, ours.
+
+Development set: the 181 pages of scrapinghub/article-extraction-benchmark with
+its ground truth, scored with its metric (``evaluate.py``: 4-word shingles,
+precision and recall averaged over pages, F1 of the two means). Held-out set:
+the real news pages of flairNLP/fundus's parser tests (tests/resources/parser/
+test_data: one gzipped page per publisher and parser version, with the title
+and body its maintainers checked), scored the same way, plus the share of
+titles that match exactly (case, spaces, invisible characters and quote styles aside).
+
+    git clone https://github.com/scrapinghub/article-extraction-benchmark /tmp/aeb
+    git clone https://github.com/flairNLP/fundus /tmp/fundus
+    python bench/extraction.py --aeb /tmp/aeb --fundus /tmp/fundus [--runs 1]
+
+"trafilatura" is run as the benchmark's own runner runs it
+(``trafilatura.extract(html, include_comments=False)``); "readability" is
+readability-lxml's summary with one line per block (the runner's html_text is
+not a dependency of ours). Times are per page, in this process, after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import statistics
+import sys
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from reader.core.analysis import extract as ours  # noqa: E402
+
+# -- the benchmark's metric (evaluate.py), as they compute it ------------------------
+
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
+
+
+def _ngrams(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+    tokens = _TOKEN_RE.findall(text or "")
+    return Counter(
+        tuple(tokens[i : i + n]) for i in range(0, max(1, len(tokens) - n + 1)) if tokens[i : i + n]
+    )
+
+
+def shingle_matching(true: str, pred: str) -> tuple[float, float, float]:
+    t, p = _ngrams(true), _ngrams(pred)
+    tp = fp = fn = 0.0
+    for key in set(t) | set(p):
+        tc, pc = t.get(key, 0), p.get(key, 0)
+        tp += min(tc, pc)
+        fp += max(0, pc - tc)
+        fn += max(0, tc - pc)
+    s = tp + fp + fn
+    return (tp / s, fp / s, fn / s) if s > 0 else (tp, fp, fn)
+
+
+def _precision(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    if tp == fp == 0:
+        return 0.0
+    return tp / (tp + fp)
+
+
+def _recall(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    if tp == fn == 0:
+        return 0.0
+    return tp / (tp + fn)
+
+
+def scores(rows: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    precision = statistics.mean(_precision(*r) for r in rows if r[0] + r[1] > 0)
+    recall = statistics.mean(_recall(*r) for r in rows if r[0] + r[2] > 0)
+    return 2 * precision * recall / (precision + recall), precision, recall
+
+
+# -- the sets -------------------------------------------------------------------------
+
+Page = tuple[str, str, str, str]  # key, html, true body, true title ("" when not known)
+
+
+def scrapinghub(root: Path) -> list[Page]:
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf8"))
+    return [
+        (key, gzip.open(root / "html" / f"{key}.html.gz", "rt", encoding="utf8").read(),
+         item.get("articleBody", ""), "")
+        for key, item in truth.items()
+    ]  # fmt: skip
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", name))
+
+
+def fundus(root: Path) -> list[Page]:
+    """Each publisher's pages in date order, paired with its parser versions in order.
+
+    A pair counts only when the page holds the expected title (so a mismatched pair
+    is dropped, not scored); the body is the sections' headings and paragraphs (the
+    lede fundus calls "summary" is the teaser above the article, left out).
+    """
+    pages: list[Page] = []
+    data = root / "tests" / "resources" / "parser" / "test_data"
+    for expected in sorted(data.glob("*/*.json")):
+        versions = json.loads(expected.read_text(encoding="utf8"))
+        files = sorted(expected.parent.glob(f"{expected.stem}_*.html.gz"))
+        if not isinstance(versions, dict):
+            continue
+        names = sorted(versions, key=_version_key)
+        for name, path in zip(names, files, strict=False):
+            item = versions[name]
+            body = item.get("body") or {}
+            sections = body.get("sections") or []
+            text = "\n\n".join(
+                line
+                for s in sections
+                for line in [*s.get("headline", []), *s.get("paragraphs", [])]
+            )
+            title = item.get("title") or ""
+            html = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+            if not text or not title or _norm(title)[:30] not in _norm(html):
+                continue
+            pages.append((f"{expected.parent.name}/{path.name}", html, text, title))
+    return pages
+
+
+def _norm(text: str) -> str:
+    text = "".join(
+        c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf"
+    )
+    text = text.casefold()
+    text = re.sub(r"[\u2018\u2019\u201a\u201b`´]", "'", text)
+    text = re.sub(r"[\u201c\u201d\u201e\u00ab\u00bb]", '"', text)
+    text = text.replace("&amp;", "&")
+    return " ".join(text.split())
+
+
+# -- the systems ----------------------------------------------------------------------
+
+
+def trafilatura_alone(html: str) -> tuple[str, str]:
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False) or ""
+    meta = trafilatura.extract_metadata(html)
+    return text, (meta.title if meta is not None and meta.title else "")
+
+
+def readability_alone(html: str) -> tuple[str, str]:
+    try:
+        paragraphs, title = ours._readability_body(html, None)
+    except Exception:
+        return "", ""
+    return "\n\n".join(paragraphs), title
+
+
+def combined(html: str) -> tuple[str, str]:
+    try:
+        page = ours.extract_page(html)
+    except Exception:
+        return "", ""
+    return page.text, page.title
+
+
+SYSTEMS: dict[str, Callable[[str], tuple[str, str]]] = {
+    "trafilatura 2.3.1": trafilatura_alone,
+    "readability-lxml 0.9": readability_alone,
+    "reader (both, chosen)": combined,
+}
+
+
+def run(pages: list[Page], label: str, runs: int) -> None:
+    print(f"\n{label}: {len(pages)} pages")
+    print(
+        f"| {'system':<24} | F1    | precision | recall | title right | median ms | p95 ms | max ms |"
+    )
+    print(
+        f"| {'-' * 24} | ----- | --------- | ------ | ----------- | --------- | ------ | ------ |"
+    )
+    for name, system in SYSTEMS.items():
+        system(pages[0][1])  # warm-up: imports
+        rows, times, titles = [], [], []
+        for _key, html, true, true_title in pages:
+            best = float("inf")
+            for _ in range(runs):
+                start = time.perf_counter()
+                text, title = system(html)
+                best = min(best, time.perf_counter() - start)
+            times.append(best * 1000)
+            rows.append(shingle_matching(true, text))
+            if true_title:
+                titles.append(_norm(title) == _norm(true_title))
+        f1, precision, recall = scores(rows)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+        right = f"{100 * sum(titles) / len(titles):.1f}%" if titles else "-"
+        print(
+            f"| {name:<24} | {f1:.3f} | {precision:.3f}     | {recall:.3f}  | {right:>11} "
+            f"| {statistics.median(times):9.1f} | {p95:6.1f} | {times[-1]:6.0f} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--aeb", type=Path, help="scrapinghub/article-extraction-benchmark checkout"
+    )
+    parser.add_argument("--fundus", type=Path, help="flairNLP/fundus checkout (held-out pages)")
+    parser.add_argument("--runs", type=int, default=1, help="timed runs per page (best kept)")
+    parser.add_argument("--titles", action="store_true", help="list the held-out titles we miss")
+    args = parser.parse_args()
+    if args.aeb:
+        run(scrapinghub(args.aeb), "scrapinghub article-extraction-benchmark", args.runs)
+    if args.fundus:
+        held_out = fundus(args.fundus)
+        run(held_out, "held out: fundus parser test pages (real news, 40 countries)", args.runs)
+        if args.titles:
+            for key, html, _true, title in held_out:
+                got = combined(html)[1]
+                if _norm(got) != _norm(title):
+                    print(f"{key}: expected {title!r}, got {got!r}")
+
+
+if __name__ == "__main__":
+    main()

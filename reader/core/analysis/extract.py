@@ -1,0 +1,264 @@
+"""A web page's article: title, byline, date and body paragraphs, as plain text.
+
+Two well-kept extractors do the reading, and neither is imported until a page
+is extracted (together ~210 ms of imports): trafilatura (the better alone,
+F1 0.960 on the scrapinghub benchmark) and readability-lxml (0.955). They
+fail differently, so the body is chosen between them by how their outputs
+overlap (``bench/extraction.py`` measures each alone and combined):
+
+- readability's text lies inside trafilatura's, which is longer: trafilatura
+  kept boilerplate around the article (comments, teasers), so readability's;
+- trafilatura's lies inside readability's, which is over twice as long:
+  trafilatura stopped early (a page in several containers), so readability's;
+- otherwise trafilatura's.
+
+A page is hostile input: it is cut at :data:`MAX_PAGE_CHARS`, and one with more
+than :data:`MAX_ELEMENTS` tags is refused before anything parses it (both
+extractors take seconds per 10,000 tiny paragraphs). Every line that leaves
+here has passed ``clean_text``/``clean_line``: no markup, no control characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from reader.core.errors import SourceError
+from reader.core.sanitize import clean_line, clean_text
+
+MAX_PAGE_CHARS = 5 * 1024 * 1024
+MAX_ELEMENTS = 25_000  # real article pages have under 5,000 (both benchmarks' largest: 4,110)
+CONTAINED = 0.95  # share of one output's 4-word shingles found in the other
+FRAGMENT = 0.25  # readability's under a quarter of trafilatura's: it caught one block
+TRUNCATED_RATIO = 2.0  # readability this many times longer: trafilatura stopped early
+
+_TAG = re.compile(r"<[A-Za-z]")
+_HEAVY_OPEN = re.compile(r"<(script|style|svg)\b[^>]*>", re.IGNORECASE)
+_JSON_LD = "application/ld+json"  # kept: the metadata (headline, author, date) is there
+_WORD = re.compile(r"\w+")
+_TITLE_SEPARATORS = re.compile(r"(\s+(?:\||-|–|—|::|·|•|»)\s+|\s*[：｜]\s*)")
+_BLOCKS = (
+    "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "br",
+    "section", "article", "figcaption", "dd", "dt", "table", "ul", "ol",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExtractedPage:
+    """What a page says, ready to store as a text body (paragraphs one per item)."""
+
+    title: str
+    author: str | None
+    published: str | None  # ISO date (YYYY-MM-DD) as the page gives it
+    paragraphs: tuple[str, ...]
+    extractor: str  # "trafilatura" or "readability": which body was kept
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def words(self) -> int:
+        return sum(len(_WORD.findall(p)) for p in self.paragraphs)
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def lighten(html: str) -> str:
+    """The page without comments, scripts, styles and SVG, which neither extractor
+    reads but both parse (most of a modern page's bytes). Linear time: each cut
+    searches forward once, so a hostile page cannot make it quadratic."""
+    lowered = html.lower()
+    kept: list[str] = []
+    position = 0
+    comment = lowered.find("<!--")
+    heavy = _HEAVY_OPEN.search(html)
+    while comment >= 0 or heavy is not None:
+        if heavy is None or 0 <= comment < heavy.start():
+            kept.append(html[position:comment])
+            end = lowered.find("-->", comment + 4)
+            position = len(html) if end < 0 else end + 3
+        elif heavy.group(1).lower() == "script" and _JSON_LD in heavy.group(0).lower():
+            kept.append(html[position : heavy.end()])
+            position = heavy.end()
+        else:
+            kept.append(html[position : heavy.start()])
+            end = lowered.find(f"</{heavy.group(1).lower()}", heavy.end())
+            end = -1 if end < 0 else lowered.find(">", end)
+            position = len(html) if end < 0 else end + 1
+        # Each search starts where the last one ended, or past the text just cut.
+        if 0 <= comment < position:
+            comment = lowered.find("<!--", position)
+        if heavy is not None and heavy.start() < position:
+            heavy = _HEAVY_OPEN.search(html, position)
+    kept.append(html[position:])
+    return "".join(kept)
+
+
+def _paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(p for p in (clean_text(line).strip() for line in text.splitlines()) if p)
+
+
+def _shingles(paragraphs: tuple[str, ...]) -> Counter[tuple[str, ...]]:
+    words = _WORD.findall(" ".join(paragraphs).lower())
+    return Counter(tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3)) if words)
+
+
+def choose_body(
+    trafilatura_body: tuple[str, ...], readability_body: tuple[str, ...]
+) -> tuple[tuple[str, ...], str]:
+    """The better of the two bodies by the rule in the module docstring, and whose it is."""
+    if not readability_body:
+        return trafilatura_body, "trafilatura"
+    if not trafilatura_body:
+        return readability_body, "readability"
+    ours, theirs = _shingles(trafilatura_body), _shingles(readability_body)
+    shared = sum((ours & theirs).values())
+    n_ours, n_theirs = sum(ours.values()) or 1, sum(theirs.values()) or 1
+    if FRAGMENT * n_ours <= n_theirs < n_ours and shared / n_theirs >= CONTAINED:
+        return readability_body, "readability"
+    if n_theirs > TRUNCATED_RATIO * n_ours and shared / n_ours >= CONTAINED:
+        return readability_body, "readability"
+    return trafilatura_body, "trafilatura"
+
+
+def clean_title(title: str, site_name: str = "", host: str = "") -> str:
+    """The headline without the site's name or section around it.
+
+    "Storm hits coast | The Herald", "Storm hits coast - Politics" and "The
+    Herald: Storm hits coast" become "Storm hits coast". A part between
+    separators goes when it names the site (its name or its host's), or when
+    it is short and looks like a name: after a pipe, up to four words; after a
+    dash, one or two capitalised words. A dash before lower-case words ("Two
+    resign - and many questions") is the headline's own.
+    """
+    title = clean_line(title)
+    pieces = _TITLE_SEPARATORS.split(title)
+    parts, separators = pieces[0::2], pieces[1::2]
+    if len(parts) < 2:
+        return title
+    names = {n for n in (_simple(site_name), _simple(_host_label(host))) if n}
+
+    def names_site(part: str, separator: str) -> bool:
+        simple = _simple(part)
+        if not simple or simple in names or simple.replace(" ", "") in names:
+            return True
+        words = part.split()
+        if separator.strip() in ("|", "::", "·", "•", "»", "：", "｜"):
+            return len(words) <= 4
+        if any(label in simple.split() for label in names) and len(words) <= 5:
+            return True
+        return len(words) <= 2 and all(_name_like(w) for w in words)
+
+    while (
+        len(parts) > 1
+        and names_site(parts[-1], separators[-1])
+        and word_count(" ".join(parts[:-1])) >= 2
+    ):
+        parts.pop()
+        separators.pop()
+    while len(parts) > 1 and (
+        _simple(parts[0]) in names or (separators[0].strip() == "|" and word_count(parts[0]) <= 2)
+    ):
+        parts.pop(0)
+        separators.pop(0)
+    rebuilt = parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))
+    return clean_line(rebuilt)
+
+
+def _name_like(word: str) -> bool:
+    """Capitalised, or in a script without case (a CJK site name)."""
+    letter = next((c for c in word if c.isalpha()), "")
+    return bool(letter) and (letter.isupper() or letter.lower() == letter.upper())
+
+
+def _host_label(host: str) -> str:
+    """The host's name without its prefix and suffix: www.theherald.co.uk, theherald."""
+    labels = [x for x in host.lower().split(".") if x and x not in ("www", "m", "amp")]
+    while len(labels) > 1 and len(labels[-1]) <= 3:
+        labels.pop()  # the public suffix, roughly: "co.uk", "com", "de"
+    return labels[-1] if labels else ""
+
+
+def _simple(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold().replace("www.", "")))
+
+
+def _readability_body(html: str, url: str | None) -> tuple[tuple[str, ...], str]:
+    """readability-lxml's body as paragraphs, and its title."""
+    import lxml.html
+    from readability import Document as Readability
+
+    reader = Readability(html, url=url)
+    summary = reader.summary(html_partial=True)
+    if not summary.strip():
+        return (), ""
+    tree = lxml.html.fragment_fromstring(summary, create_parent="div")
+    for element in tree.iter(*_BLOCKS):
+        element.tail = "\n" + (element.tail or "")
+        if element.tag != "br":
+            element.text = "\n" + (element.text or "")
+    return _paragraphs(tree.text_content()), str(reader.short_title() or "")
+
+
+def _trafilatura(html: str, url: str | None) -> Any:
+    import trafilatura
+
+    return trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+    )
+
+
+def _host_of(url: str | None) -> str:
+    try:
+        return urlsplit(url or "").hostname or ""
+    except ValueError:
+        return ""
+
+
+def _reason(error: BaseException) -> str:
+    return clean_line(str(error))[:80] or type(error).__name__
+
+
+def extract_page(html: str, url: str | None = None) -> ExtractedPage:
+    """The article of an HTML page; raises SourceError naming ``url`` when there is none."""
+    where = clean_line(url or "the page")
+    html = lighten(html[:MAX_PAGE_CHARS])
+    elements = len(_TAG.findall(html))
+    if elements > MAX_ELEMENTS:
+        raise SourceError(
+            f"{where}: page too large to extract ({elements:,} elements, at most {MAX_ELEMENTS:,})"
+        )
+    html = clean_text(html)  # lxml refuses control characters in text it sets
+    found: Any = None
+    traf_body: tuple[str, ...] = ()
+    traf_error = ""
+    try:
+        found = _trafilatura(html, url)
+        traf_body = _paragraphs(found.text or "") if found is not None else ()
+    except Exception as error:  # lxml and the extractors raise their own kinds
+        traf_error = _reason(error)
+    try:
+        read_body, read_title = _readability_body(html, url)
+    except Exception:
+        if traf_error:
+            raise SourceError(f"{where}: cannot read the page ({traf_error})") from None
+        read_body, read_title = (), ""
+    body, which = choose_body(traf_body, read_body)
+    if not body:
+        raise SourceError(f"{where}: no article text found on the page")
+    site = str(getattr(found, "sitename", "") or "")
+    host = _host_of(url) or _host_of(str(getattr(found, "url", "") or ""))
+    title = clean_title(str(getattr(found, "title", "") or "") or read_title, site, host)
+    author = clean_line(str(getattr(found, "author", "") or "")) or None
+    published = clean_line(str(getattr(found, "date", "") or "")) or None
+    return ExtractedPage(title, author, published, body, which)
