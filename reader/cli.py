@@ -24,9 +24,9 @@ from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import ReaderError, SourceError, StoreCorrupt, StoreLocked
 from reader.core.ingest.discover import AmbiguousFeeds
 from reader.core.ingest.local import documents_of_file
-from reader.core.library import Library, open_library
+from reader.core.library import Library, extract_source, open_library
 from reader.core.models import Bookmark, Quote, RefreshOutcome
-from reader.core.sanitize import clean_line
+from reader.core.sanitize import clean_line, url_scheme
 from reader.core.settings import load_settings
 from reader.core.storage.atomic import write_export
 
@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser("refresh", help="fetch feeds now")
     refresh.add_argument("feed_ids", nargs="*", metavar="FEED_ID")
     refresh.add_argument("--json", action="store_true")
+    refresh.add_argument(
+        "--full-text", action="store_true", help="fetch every new article's page this time"
+    )
+
+    extract = commands.add_parser("extract", help="the article of a web page, as plain text")
+    extract.add_argument("source", help="article id (its page is fetched and kept), URL or file")
+    extract.add_argument("--json", action="store_true")
 
     sync = commands.add_parser(
         "sync", help="push local changes to the feed server in [sync], then pull its state"
@@ -170,6 +177,8 @@ def _library(
             retention=settings.retention,
             concurrency=settings.fetch_concurrency,
             sync=settings.sync,
+            full_text=settings.full_text,
+            full_text_feeds=settings.feeds,
         )
 
     try:
@@ -366,7 +375,8 @@ def _refresh(args: argparse.Namespace, library: Library, started: float | None =
     """Refresh ``args.feed_ids`` (all when empty) and print the outcome and the summary line."""
     started = time.monotonic() if started is None else started
     progress = _progress_bar if sys.stderr.isatty() and not args.json else None
-    outcomes = library.refresh(args.feed_ids or None, progress=progress)
+    force = getattr(args, "full_text", False)
+    outcomes = library.refresh(args.feed_ids or None, progress=progress, full_text=force)
     elapsed = time.monotonic() - started
     if args.json:
         _print_json(
@@ -395,6 +405,44 @@ def _refresh(args: argparse.Namespace, library: Library, started: float | None =
         f"{failed} failed in {elapsed:.1f} s"
     )
     print(summary, file=sys.stderr if args.json else sys.stdout)
+    if library.full_texts_queued():
+        _full_texts(library, sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _full_texts(library: Library, out: Any) -> None:
+    """Fetch the pages a refresh queued; one line each that kept its summary, then a total."""
+    started = time.monotonic()
+    texts = library.fetch_full_texts(_progress_bar if sys.stderr.isatty() else None)
+    for text in texts:
+        if not text.stored:
+            print(f"reader: full text: {text.reason}", file=sys.stderr)
+    stored = sum(t.stored for t in texts)
+    print(
+        f"full text: {stored} pages stored, {len(texts) - stored} kept the summary "
+        f"in {time.monotonic() - started:.1f} s",
+        file=out,
+    )
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """An article id's page is fetched and kept as its body; a URL or file is only read."""
+    source = args.source
+    if url_scheme(source) in ("http", "https") or Path(source).expanduser().is_file():
+        page = extract_source(source)  # no database needed
+        title, author, published, text = page.title, page.author, page.published, page.text
+    else:
+        with _library(args) as library:
+            outcome = library.fetch_full_text(source)
+        if not outcome.stored:
+            raise ReaderError(outcome.reason)
+        title, author, published = outcome.title, outcome.author, outcome.published
+        text = outcome.text
+    if args.json:
+        _print_json({"title": title, "author": author, "published": published, "text": text})
+    else:
+        byline = " · ".join(x for x in (author, published) if x)
+        print("\n\n".join(x for x in (title, byline, text) if x))
     return 0
 
 
@@ -588,6 +636,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "show": cmd_show,
     "mark": cmd_mark,
     "refresh": cmd_refresh,
+    "extract": cmd_extract,
     "quotes": cmd_quotes,
     "related": cmd_related,
     "bookmarks": cmd_bookmarks,
@@ -616,6 +665,8 @@ def run_app(args: argparse.Namespace) -> int:
         retention=settings.retention,
         concurrency=settings.fetch_concurrency,
         sync=settings.sync,
+        full_text=settings.full_text,
+        full_text_feeds=settings.feeds,
     )
     try:
         ReaderApp(library, settings=settings, handed=lambda argv: run_handed(library, argv)).run()

@@ -10,13 +10,14 @@ analyse what a refresh left pending first).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader.core import config
 from reader.core.analysis import search as fulltext
+from reader.core.analysis.document import build_document
 from reader.core.analysis.links import RelatedLink
 from reader.core.analysis.similarity import index_terms
 from reader.core.models import (
@@ -26,6 +27,8 @@ from reader.core.models import (
     Document,
     Feed,
     FeedSummary,
+    FullTextMode,
+    FullTextOutcome,
     Quote,
     RefreshOutcome,
     SpeakerQuote,
@@ -35,12 +38,15 @@ from reader.core.services.archive import Archive
 from reader.core.services.bookmarks import Bookmarks
 from reader.core.services.derived import Derived
 from reader.core.services.documents import Documents, newest_first
+from reader.core.services.fulltext import FullText, FullTextPolicy
+from reader.core.services.fulltext import extract_source as extract_source  # for the CLI
 from reader.core.services.searching import Search
 from reader.core.services.subscriptions import Fetcher, Subscriptions
 from reader.core.services.work import Pacer
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
+    from reader.core.ingest.pages import PageFetcher
     from reader.core.settings import SyncAccount
     from reader.core.sync.engine import SyncSummary
     from reader.core.sync.runner import Syncer
@@ -65,6 +71,8 @@ class Library:
         retention: int = 0,
         concurrency: int = 8,
         sync: SyncAccount | None = None,
+        full_text: FullTextPolicy | None = None,
+        page_fetcher: PageFetcher | None = None,
     ) -> None:
         self.store = store
         self.sync_account = sync
@@ -79,6 +87,15 @@ class Library:
         self.analysis = Analysis(
             store, self.documents, derived, self.archive, self.finder, self.pacer
         )
+        self.full_text = FullText(
+            store,
+            self.documents,
+            clock,
+            policy=full_text,
+            fetcher=page_fetcher,
+            concurrency=concurrency,
+            lock=self.analysis.lock,
+        )
         self.subscriptions = Subscriptions(
             store,
             self.documents,
@@ -87,6 +104,7 @@ class Library:
             fetcher=fetcher,
             retention=retention,
             concurrency=concurrency,
+            full_text=self.full_text,
         )
         self.saved = Bookmarks(store, self.documents, clock)
 
@@ -150,8 +168,12 @@ class Library:
         feed_ids: Iterable[str] | None = None,
         *,
         progress: Callable[[int, int, RefreshOutcome], None] | None = None,
+        full_text: bool = False,
     ) -> list[RefreshOutcome]:
-        return self.subscriptions.refresh(feed_ids, progress=progress)
+        """Fetch and store feeds; the pages of the articles stored that their feed's
+        ``full_text`` wants (all of them with ``full_text``) wait for
+        :meth:`fetch_full_texts`."""
+        return self.subscriptions.refresh(feed_ids, progress=progress, force_full_text=full_text)
 
     def rename(self, feed_id: str, title: str) -> Feed:
         return self.subscriptions.rename(feed_id, title)
@@ -164,6 +186,36 @@ class Library:
 
     def export_opml(self) -> str:
         return self.subscriptions.export_opml()
+
+    # -- full text: articles' web pages -------------------------------------------------
+
+    def full_texts_queued(self) -> int:
+        """Articles whose page a refresh queued for :meth:`fetch_full_texts`."""
+        return self.full_text.queued()
+
+    def fetch_full_texts(
+        self, progress: Callable[[int, int, FullTextOutcome], None] | None = None
+    ) -> list[FullTextOutcome]:
+        """Fetch the queued pages (after a refresh, in the background); each stored
+        text becomes its article's body, pending analysis. Flushes once."""
+        return self.full_text.fetch_queued(progress)
+
+    def fetch_full_text(self, article_id: str) -> FullTextOutcome:
+        """Fetch one article's page now; ``stored`` False says why in ``reason``."""
+        return self.full_text.fetch(article_id)
+
+    def feed_document(self, article_id: str) -> Document | None:
+        """The feed's own content as a Document when the article's body is the text
+        extracted from its page (``Article.full_text`` is that page), else None."""
+        versions = self.full_text.versions(article_id)
+        if versions.extracted is None or versions.feed is None:
+            return None
+        article = self.article(article_id)
+        return build_document(versions.feed, title=article.title, base_url=article.link)
+
+    def set_full_text(self, feed_id: str, mode: FullTextMode | None) -> Feed:
+        """Set a feed's full_text mode (None: back to the config file's)."""
+        return self.subscriptions.set_full_text(feed_id, mode)
 
     # -- articles and their analysis ---------------------------------------------------
 
@@ -384,12 +436,20 @@ def open_library(
     retention: int = 0,
     concurrency: int = 8,
     sync: SyncAccount | None = None,
+    full_text: str = "auto",
+    full_text_feeds: Mapping[str, str] | None = None,
+    page_fetcher: PageFetcher | None = None,
 ) -> Library:
-    """Open (or create, with the seeds loaded) the database at ``db``."""
+    """Open (or create, with the seeds loaded) the database at ``db``.
+
+    ``full_text`` and ``full_text_feeds`` are the config file's ``full_text`` and its
+    ``[feeds."<id or url>"]`` tables (``Settings.full_text``, ``Settings.feeds``).
+    """
     path = config.db_dir(db)
     if readonly and not (path / "library.json").exists():
         readonly = False  # a new database has to be created first
     store = Store(path, readonly=readonly)
+    policy = FullTextPolicy(full_text, dict(full_text_feeds or {}))  # type: ignore[arg-type]
     library = Library(
         store,
         fetcher=fetcher,
@@ -397,6 +457,8 @@ def open_library(
         retention=retention,
         concurrency=concurrency,
         sync=sync,
+        full_text=policy,
+        page_fetcher=page_fetcher,
     )
     if store.created and seed:
         try:

@@ -124,6 +124,7 @@ class Feed:
     recovered: bool = False  # the last parse repaired a malformed document
     content_digest: str | None = None  # hash of the last body parsed, to skip unchanged bytes
     remote_id: str = ""  # the sync server's id for this feed: the server fetches it, not us
+    full_text: str = ""  # "auto" | "always" | "never" set for this feed in the app; "" = config
 
 
 @dataclass(slots=True)
@@ -148,6 +149,8 @@ class Article:
     out_links: tuple[str, ...] = ()  # web URLs the body links to, for "Linked from"
     pending: bool = False  # stored by a refresh; summary, quotes, terms, links not derived yet
     remote_id: str = ""  # the sync server's id for this article ("" for local-only articles)
+    full_text: str = ""  # the page its body was extracted from ("" = the feed's own content)
+    full_text_error: str = ""  # why the last try kept the feed's content, one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,42 @@ class Bookmark:
     tags: tuple[str, ...] = ()
     note: str = ""
     created_at: str = ""
+
+
+FullTextMode = Literal["auto", "always", "never"]
+FULL_TEXT_MODES: tuple[FullTextMode, ...] = ("auto", "always", "never")
+
+
+@dataclass(frozen=True)
+class FullTextOutcome:
+    """One article's full-text fetch: the page's text stored as its body, or why not.
+
+    ``stored`` False keeps the feed's content, and ``reason`` says why in one line
+    (an HTTP error, a consent page shorter than the summary, not a web page...).
+    """
+
+    article_id: str
+    stored: bool
+    reason: str = ""
+    url: str = ""  # the page the text came from (after redirects)
+    words: int = 0  # words in the stored text
+    title: str = ""  # the page's headline, site name and section taken off
+    author: str | None = None
+    published: str | None = None  # as the page gives it (an ISO date)
+    text: str = ""  # the stored text: paragraphs between blank lines
+
+
+@dataclass(frozen=True)
+class BodyVersions:
+    """An article's two bodies: what the feed sent, and what was extracted from its page.
+
+    ``extracted`` is None until a full-text fetch stored one; ``feed`` is then the
+    feed's own content, kept beside it.
+    """
+
+    feed: Body | None
+    extracted: Body | None
+    source_url: str = ""
 
 
 Clock = Callable[[], datetime]  # the one source of "now" a library and its services share

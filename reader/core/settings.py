@@ -20,6 +20,7 @@ import orjson
 
 from reader.core import config
 from reader.core.config import DEFAULT_CONCURRENCY
+from reader.core.models import FULL_TEXT_MODES
 from reader.core.sanitize import clean_line
 from reader.core.storage.atomic import atomic_write
 
@@ -54,8 +55,11 @@ class Settings:
     retention: int = 0  # articles kept per feed; 0 = keep all
     mark_read_after: int = 0  # seconds in the preview before an article counts as read; 0 = on open
     list_rows: int = 2  # lines per article in the list: 2 (title, then date and feed) or 1
+    full_text: str = "auto"  # fetch articles' pages: "auto" (short entries), "always", "never"
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     sync: SyncAccount | None = None
+    # [feeds."<feed id or url>"] tables: per-feed settings (full_text) by feed id or URL
+    feeds: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _check_int(low: int, high: int | None) -> Any:
@@ -71,6 +75,12 @@ def _check_int(low: int, high: int | None) -> Any:
     return check
 
 
+def _check_full_text(value: object) -> str | None:
+    if value not in FULL_TEXT_MODES:
+        return f'expected "auto", "always" or "never", got {_shown(value)}'
+    return None
+
+
 def _check_theme(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return f"expected a theme name, got {_shown(value)}"
@@ -84,6 +94,7 @@ _CHECKS = {
     "retention": _check_int(0, None),
     "mark_read_after": _check_int(0, None),
     "list_rows": _check_int(1, 2),
+    "full_text": _check_full_text,
 }
 
 
@@ -145,6 +156,29 @@ def _sync_account(value: object, where: str, warnings: list[str]) -> SyncAccount
     )
 
 
+def _feeds(value: object, where: str, warnings: list[str]) -> dict[str, str]:
+    """``[feeds."<id or url>"]`` tables: each feed's full_text, checked like the default."""
+    if not isinstance(value, dict):
+        warnings.append(f'{where}: [feeds."<feed id or url>"] must be tables; ignored')
+        return {}
+    chosen: dict[str, str] = {}
+    for key, table in value.items():
+        name = f"feeds.{clean_line(str(key))[:80]!r}"
+        if not isinstance(table, dict):
+            warnings.append(f"{where}: {name} must be a table (full_text = ...); ignored")
+            continue
+        for setting, setting_value in table.items():
+            if setting != "full_text":
+                warnings.append(f"{where}: {name}: unknown setting {clean_line(setting)!r} ignored")
+                continue
+            problem = _check_full_text(setting_value)
+            if problem:
+                warnings.append(f"{where}: {name}.full_text: {problem}; using the default")
+            else:
+                chosen[str(key).strip()] = str(setting_value)
+    return chosen
+
+
 def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
     """The settings and one warning line per problem; never raises.
 
@@ -175,6 +209,8 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
             chosen["keymap"] = MappingProxyType(_keymap(value, where, warnings))
         elif key == "sync":
             chosen["sync"] = _sync_account(value, where, warnings)
+        elif key == "feeds":
+            chosen["feeds"] = MappingProxyType(_feeds(value, where, warnings))
         else:
             problem = _CHECKS[key](value)
             if problem:

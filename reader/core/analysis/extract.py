@@ -20,6 +20,7 @@ here has passed ``clean_text``/``clean_line``: no markup, no control characters.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -36,6 +37,13 @@ FRAGMENT = 0.25  # readability's under a quarter of trafilatura's: it caught one
 TRUNCATED_RATIO = 2.0  # readability this many times longer: trafilatura stopped early
 
 _TAG = re.compile(r"<[A-Za-z]")
+_MARKUP = re.compile(r"<[^>]*>")
+STUB_WORDS = 150
+_STUB_END = re.compile(
+    r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|read more|continue reading|read the (?:full|rest)"
+    r"[^.]{0,30}|keep reading|more\s*»|»|→)\W{0,3}$",
+    re.IGNORECASE,
+)
 _HEAVY_OPEN = re.compile(r"<(script|style|svg)\b[^>]*>", re.IGNORECASE)
 _JSON_LD = "application/ld+json"  # kept: the metadata (headline, author, date) is there
 _WORD = re.compile(r"\w+")
@@ -63,6 +71,21 @@ class ExtractedPage:
     @property
     def words(self) -> int:
         return sum(len(_WORD.findall(p)) for p in self.paragraphs)
+
+
+def is_stub(content: str, content_type: str = "html") -> bool:
+    """Whether a feed entry's content is only a summary of its page: under
+    :data:`STUB_WORDS` words, or ending in a "Read more" link or an ellipsis.
+
+    Counted on the raw content (tags dropped), not a laid-out document: a refresh
+    asks this of every new entry.
+    """
+    text = content
+    if content_type == "html":
+        text = html_lib.unescape(_MARKUP.sub(" ", content))
+    if word_count(text) < STUB_WORDS:
+        return True
+    return bool(_STUB_END.search(text.rstrip()[-120:]))
 
 
 def word_count(text: str) -> int:
@@ -254,11 +277,14 @@ def extract_page(html: str, url: str | None = None) -> ExtractedPage:
             raise SourceError(f"{where}: cannot read the page ({traf_error})") from None
         read_body, read_title = (), ""
     body, which = choose_body(traf_body, read_body)
-    if not body:
-        raise SourceError(f"{where}: no article text found on the page")
+    raw_title = str(getattr(found, "title", "") or "") or read_title
     site = str(getattr(found, "sitename", "") or "")
     host = _host_of(url) or _host_of(str(getattr(found, "url", "") or ""))
-    title = clean_title(str(getattr(found, "title", "") or "") or read_title, site, host)
+    title = clean_title(raw_title, site, host)
+    if body and _simple(body[0]) in (_simple(title), _simple(raw_title)):
+        body = body[1:]  # the headline, which the title carries
+    if not body:
+        raise SourceError(f"{where}: no article text found on the page")
     author = clean_line(str(getattr(found, "author", "") or "")) or None
     published = clean_line(str(getattr(found, "date", "") or "")) or None
     return ExtractedPage(title, author, published, body, which)

@@ -40,6 +40,10 @@ DEFAULT_RETRY_DELAY = 1.0
 MAX_RETRY_AFTER = 7 * 24 * 3600.0  # a server cannot switch a feed off for longer than a week
 _READ_TIMEOUT = 10.0  # one silent read; the total deadline is enforced separately
 _DECODE_SLICE = 64 * 1024
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.1"
+)
 _TRANSIENT = (
     httpx.ConnectError,
     httpx.ReadError,
@@ -325,33 +329,38 @@ class Fetcher:
             return slot
 
     def __call__(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = FEED_ACCEPT,
     ) -> FetchResult:
         """GET ``url`` with conditional headers; raises FetchError on any failure."""
         # The clock starts once a slot is ours (the second item is evaluated after the first
         # is entered), and _fetch adds any wait for a host slot: queueing is not the server's.
         with self._slots, _deadline_scope(time.monotonic() + self.timeout):
             try:
-                return self._fetch(url, etag, last_modified, _deadline.value)
+                return self._fetch(url, etag, last_modified, _deadline.value, accept)
             except FetchError as error:
                 transient = isinstance(error.__cause__, _TRANSIENT)
                 if not transient or _deadline.value - time.monotonic() <= self.retry_delay:
                     raise
             time.sleep(self.retry_delay)  # one retry, after a pause, for a dropped connection
-            return self._fetch(url, etag, last_modified, _deadline.value)
+            return self._fetch(url, etag, last_modified, _deadline.value, accept)
 
     def _fail(self, url: str, reason: str, **extra: Any) -> FetchError:
         return FetchError(f"{clean_line(url)}: {reason}", **extra)
 
     def _fetch(
-        self, url: str, etag: str | None, last_modified: str | None, deadline: float
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        deadline: float,
+        accept: str = FEED_ACCEPT,
     ) -> FetchResult:
-        headers = {
-            "User-Agent": USER_AGENT,
-            "Accept-Encoding": "gzip, deflate",
-            "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
-            "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.1",
-        }
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", "Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

@@ -15,10 +15,18 @@ from reader.core.ingest.records import (
     content_hash,
     feed_id_for,
 )
-from reader.core.models import Article, Clock, Feed, FeedSummary, RefreshOutcome
+from reader.core.models import (
+    FULL_TEXT_MODES,
+    Article,
+    Clock,
+    Feed,
+    FeedSummary,
+    RefreshOutcome,
+)
 from reader.core.sanitize import clean_line, url_scheme
 from reader.core.services.archive import Archive
 from reader.core.services.documents import Documents
+from reader.core.services.fulltext import FullText
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
@@ -58,8 +66,10 @@ class Subscriptions:
         fetcher: Fetcher | None = None,
         retention: int = 0,
         concurrency: int = 8,
+        full_text: FullText | None = None,
     ) -> None:
         self.store = store
+        self.full_text = full_text  # told what each ingest stored, to queue their pages
         self.documents = documents
         self.archive = archive
         self.clock = clock
@@ -154,6 +164,7 @@ class Subscriptions:
         feed_ids: Iterable[str] | None = None,
         *,
         progress: Callable[[int, int, RefreshOutcome], None] | None = None,
+        force_full_text: bool = False,
     ) -> list[RefreshOutcome]:
         """Fetch and ingest feeds; a failure is recorded on its feed and loses nothing.
 
@@ -161,7 +172,9 @@ class Subscriptions:
         ingested here one at a time as each completes; the store is written
         once, at the end. A feed whose server asked to wait (Retry-After) is
         not requested before then. ``progress(done, total, outcome)`` is called
-        after each feed; outcomes come back in the order of the feeds.
+        after each feed; outcomes come back in the order of the feeds. The articles
+        stored are offered to full text (queued, fetched later); ``force_full_text``
+        queues every one with a web page, whatever its feed's setting.
         """
         from reader.core.ingest.refresh import due, refresh_feeds
 
@@ -192,13 +205,15 @@ class Subscriptions:
         try:
             due_feeds = [f for f in feeds if due(f, now)]
             for fetched in refresh_feeds(due_feeds, fetcher, workers=self.concurrency):
-                report(self._ingest_fetched(fetched))
+                report(self._ingest_fetched(fetched, force_full_text))
         finally:
             done()
             self.store.flush()
         return [outcomes[feed.id] for feed in feeds if feed.id in outcomes]
 
-    def _ingest(self, feed: Feed, parsed: ParsedFeed, result: FetchResult | None) -> RefreshOutcome:
+    def _ingest(
+        self, feed: Feed, parsed: ParsedFeed, result: FetchResult | None, force: bool = False
+    ) -> RefreshOutcome:
         now = self.now_iso()
         if result is not None:
             feed.etag, feed.last_modified = result.etag, result.last_modified
@@ -219,6 +234,8 @@ class Subscriptions:
                 continue
             batch.append((_stub(feed, article_id, entry, digest, now), entry.body))
         new = self.store.put_articles(feed.id, batch)
+        if self.full_text is not None:
+            self.full_text.consider(feed, batch, force=force)
         self._prune(feed.id)
         self.documents.forget(article.id for article, _ in batch)
         return RefreshOutcome(feed.id, feed.title, new=len(new))
@@ -275,7 +292,7 @@ class Subscriptions:
                 return None
             raise
 
-    def _ingest_fetched(self, fetched: Fetched) -> RefreshOutcome:
+    def _ingest_fetched(self, fetched: Fetched, force_full_text: bool = False) -> RefreshOutcome:
         """Store one feed's refresh: new entries, or the error and when it happened."""
         from reader.core.ingest.fetch import parse_retry_after
         from reader.core.ingest.refresh import retry_until
@@ -303,7 +320,7 @@ class Subscriptions:
             feed.checked_at, feed.error, feed.error_at = stamp, None, None
             self.store.save_feed(feed)
             return RefreshOutcome(feed.id, feed.title, not_modified=True, moved_to=moved)
-        outcome = self._ingest(feed, fetched.parsed, result)
+        outcome = self._ingest(feed, fetched.parsed, result, force_full_text)
         feed.recovered = fetched.parsed.recovered
         feed.content_digest = fetched.digest
         self.store.save_feed(feed)
@@ -322,6 +339,16 @@ class Subscriptions:
         if not title:
             raise SourceError("a feed title cannot be empty")
         feed.title = title
+        self.store.save_feed(feed)
+        self.store.flush()
+        return feed
+
+    def set_full_text(self, feed_id: str, mode: str | None) -> Feed:
+        """A feed's own full_text mode, set in the app; None follows the config file."""
+        if mode not in (None, *FULL_TEXT_MODES):
+            raise SourceError(f'full_text: expected "auto", "always" or "never", not {mode!r}')
+        feed = self.feed(feed_id)
+        feed.full_text = mode or ""
         self.store.save_feed(feed)
         self.store.flush()
         return feed

@@ -75,6 +75,8 @@ def article_to_doc(article: Article) -> dict[str, Any]:
         **({"out_links": list(article.out_links)} if article.out_links else {}),
         **({"pending": True} if article.pending else {}),
         **({"remote_id": article.remote_id} if article.remote_id else {}),
+        **({"full_text": article.full_text} if article.full_text else {}),
+        **({"full_text_error": article.full_text_error} if article.full_text_error else {}),
     }
 
 
@@ -103,6 +105,8 @@ def article_from_doc(doc: dict[str, Any]) -> Article:
             tuple(doc["out_links"]) if "out_links" in doc else (),
             "pending" in doc and bool(doc["pending"]),
             doc.get("remote_id", ""),
+            doc.get("full_text", ""),
+            doc.get("full_text_error", ""),
         )
     except KeyError:
         return _article_from_old_doc(doc)
@@ -126,6 +130,8 @@ def _article_from_old_doc(doc: dict[str, Any]) -> Article:
         out_links=tuple(doc.get("out_links", ())),
         pending=bool(doc.get("pending", False)),
         remote_id=str(doc.get("remote_id", "")),
+        full_text=doc.get("full_text", ""),
+        full_text_error=doc.get("full_text_error", ""),
     )
 
 

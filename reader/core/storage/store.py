@@ -74,6 +74,10 @@ from reader.core.storage.sidecar import (
 
 # -- the store ----------------------------------------------------------------
 
+# A feed's bodies file: the TinyDB over it, its storage, the bodies (id -> packed text,
+# content type) and the feed's own content of bodies replaced by an extracted page.
+_BodyEntry = tuple[TinyDB, AtomicStorage, dict[str, tuple[str, str]], dict[str, tuple[str, str]]]
+
 
 class Store:
     """All persisted state, held in memory and written back in batches.
@@ -170,9 +174,7 @@ class Store:
             if version < 3 and docs:
                 self._move_links_out(feed_id, docs)
             storage.release()  # the Article records are the copy kept in memory
-        self._bodies: OrderedDict[str, tuple[TinyDB, AtomicStorage, dict[str, tuple[str, str]]]] = (
-            OrderedDict()
-        )
+        self._bodies: OrderedDict[str, _BodyEntry] = OrderedDict()
         self._dirty_bodies: set[str] = set()
         self._library_dirty = self.created or version < SCHEMA_VERSION  # the migration
         self._state_dirty = False
@@ -330,10 +332,38 @@ class Store:
                     bodies[article.id] = (pack_text(body.content), body.content_type)
             self._dirty_feeds.add(feed_id)
             if bodies:
-                _, _, cache = self._body_entry(feed_id)
+                _, _, cache, originals = self._body_entry(feed_id)
                 cache.update(bodies)
+                for article_id in bodies:  # the feed sent new content: the page's text is stale
+                    originals.pop(article_id, None)
                 self._dirty_bodies.add(feed_id)
             return new
+
+    def put_extracted_body(self, article_id: str, body: Body) -> None:
+        """Make ``body`` (extracted from the article's page) its body; the feed's own
+        content is kept beside it (:meth:`feed_body`), once, however often this runs."""
+        with self._lock:
+            article = self._articles.get(article_id)
+            if article is None:
+                return
+            _, _, cache, originals = self._body_entry(article.feed_id)
+            current = cache.get(article_id)
+            if current is not None and article_id not in originals:
+                originals[article_id] = current
+            cache[article_id] = (pack_text(body.content), body.content_type)
+            self._dirty_bodies.add(article.feed_id)
+            self._dirty_feeds.add(article.feed_id)
+
+    def feed_body(self, article_id: str) -> Body | None:
+        """The content the feed sent, when an extracted body replaced it (else None)."""
+        with self._lock:
+            article = self._articles.get(article_id)
+            if article is None:
+                return None
+            stored = self._body_entry(article.feed_id)[3].get(article_id)
+        if stored is None:
+            return None
+        return Body(unpack_text(stored[0]), stored[1])  # type: ignore[arg-type]
 
     def articles_changed(self, feed_id: str) -> None:
         """Articles of ``feed_id`` changed in place; the next flush writes their file."""
@@ -361,21 +391,27 @@ class Store:
                     self._read.discard(article_id)
                     self._state_dirty = True
                 self._dirty_feeds.add(article.feed_id)
-                _, _, cache = self._body_entry(article.feed_id)
+                _, _, cache, originals = self._body_entry(article.feed_id)
+                originals.pop(article_id, None)
                 if cache.pop(article_id, None) is not None:
                     self._dirty_bodies.add(article.feed_id)
 
-    def _body_entry(self, feed_id: str) -> tuple[TinyDB, AtomicStorage, dict[str, tuple[str, str]]]:
-        """A feed's bodies as stored (packed); one is unpacked only when it is read."""
+    def _body_entry(self, feed_id: str) -> _BodyEntry:
+        """A feed's bodies as stored (packed), and the feed's own content of those that
+        were replaced by their page's text; one is unpacked only when it is read."""
         entry = self._bodies.get(feed_id)
         if entry is None:
             # Bodies are the bulk of the disk and come back with a refresh: no .bak.
             db, storage = _open_db(self._feed_body_path(feed_id), self.readonly, backups=False)
-            cache = {
-                doc["id"]: (doc["content"], doc.get("content_type", "html"))
-                for doc in (storage.read() or {}).get("bodies", {}).values()
-            }
-            entry = (db, storage, cache)
+            stored = storage.read() or {}
+            cache, originals = (
+                {
+                    doc["id"]: (doc["content"], doc.get("content_type", "html"))
+                    for doc in stored.get(table, {}).values()
+                }
+                for table in ("bodies", "feed_bodies")
+            )
+            entry = (db, storage, cache, originals)
             self._bodies[feed_id] = entry
             while len(self._bodies) > _BODY_CACHE_FEEDS:
                 oldest = next(iter(self._bodies))
@@ -591,15 +627,16 @@ class Store:
             # Bodies and metadata first, library last: a feed listed in the
             # library always has its files.
             for feed_id in sorted(self._dirty_bodies):
-                db, storage, cache = self._body_entry(feed_id)
-                _replace_table(
-                    db,
-                    "bodies",
-                    (
-                        {"id": key, "content": packed, "content_type": kind}
-                        for key, (packed, kind) in cache.items()
-                    ),
-                )
+                db, storage, cache, originals = self._body_entry(feed_id)
+                for table, texts in (("bodies", cache), ("feed_bodies", originals)):
+                    _replace_table(
+                        db,
+                        table,
+                        (
+                            {"id": key, "content": packed, "content_type": kind}
+                            for key, (packed, kind) in texts.items()
+                        ),
+                    )
                 storage.flush(sync_dir=False)
             self._dirty_bodies.clear()
             # Derived files before the metadata that no longer carries what they hold

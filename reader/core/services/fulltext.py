@@ -1,0 +1,313 @@
+"""Full text: an article's web page fetched, its article extracted and stored as its body.
+
+The feed's own content is kept beside the extracted body (``Store.feed_body``),
+so a reader can compare them. The extracted body is stored as plain text
+(paragraphs between blank lines) and the article marked pending, so analysis
+finds its quotations, speakers, archive terms and search terms like any other.
+
+Which articles: a refresh hands over what it stored (:meth:`FullText.consider`),
+and each feed's ``full_text`` mode decides: ``always``, ``never``, or ``auto``
+(only entries that are a summary: short, or ending in "Read more" or an
+ellipsis). They queue here and are fetched by :meth:`FullText.fetch_queued`,
+after the feeds, on a pool of their own: two pages per host at a time, 15 s
+and 5 MiB per page (``ingest.pages``). A server's Retry-After holds back its
+host's other pages for this session.
+
+A page that is not the article keeps the summary, with a one-line reason on
+the article (``Article.full_text_error``): an HTTP error, not HTML, no article
+found, or less text than the summary (a paywall or consent page).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from reader.core.analysis.document import build_document
+from reader.core.analysis.extract import is_stub, word_count
+from reader.core.errors import NotFound, ReaderError
+from reader.core.models import (
+    Article,
+    Body,
+    BodyVersions,
+    Clock,
+    Feed,
+    FullTextMode,
+    FullTextOutcome,
+)
+from reader.core.sanitize import SAFE_SCHEMES, clean_line, url_scheme
+from reader.core.services.documents import Documents
+from reader.core.storage.store import Store
+
+if TYPE_CHECKING:
+    from reader.core.analysis.extract import ExtractedPage
+    from reader.core.ingest.pages import PageFetcher
+
+Progress = Callable[[int, int, FullTextOutcome], None]
+
+
+@dataclass(frozen=True)
+class FullTextPolicy:
+    """Which feeds' articles get their page: the config's default and per-feed tables
+    (by feed id or URL); a mode set on the feed in the app wins over both."""
+
+    default: FullTextMode = "auto"
+    per_feed: Mapping[str, str] = field(default_factory=dict)
+
+    def mode(self, feed: Feed) -> str:
+        return (
+            feed.full_text
+            or self.per_feed.get(feed.id)
+            or self.per_feed.get(feed.url)
+            or self.default
+        )
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class FullText:
+    """Fetches articles' pages and keeps their extracted text as the articles' bodies."""
+
+    def __init__(
+        self,
+        store: Store,
+        documents: Documents,
+        clock: Clock,
+        *,
+        policy: FullTextPolicy | None = None,
+        fetcher: PageFetcher | None = None,
+        concurrency: int = 8,
+        lock: AbstractContextManager[object] | None = None,
+    ) -> None:
+        self.store = store
+        self.documents = documents
+        self.clock = clock
+        self.policy = policy or FullTextPolicy()
+        self.fetcher = fetcher  # None: a page fetcher of our own per batch (ingest.pages)
+        self.concurrency = concurrency
+        self._lock = lock or nullcontext()  # analysis's: a body never changes mid-analysis
+        self._queue: dict[str, None] = {}  # article ids, in the order they came
+        self._queue_lock = threading.Lock()
+        self._host_wait: dict[str, float] = {}  # host -> monotonic time its Retry-After ends
+
+    # -- which articles -------------------------------------------------------------
+
+    def wanted(self, feed: Feed, article: Article, body: Body | None, *, force: bool) -> bool:
+        if url_scheme(article.link) not in SAFE_SCHEMES or article.full_text:
+            return False
+        if force:
+            return True
+        mode = self.policy.mode(feed)
+        if mode == "always":
+            return True
+        if mode == "never":
+            return False
+        return body is None or is_stub(body.content, body.content_type)
+
+    def consider(
+        self, feed: Feed, stored: Iterable[tuple[Article, Body | None]], *, force: bool = False
+    ) -> int:
+        """Queue the articles a refresh stored that the feed's mode wants; how many."""
+        chosen = [a.id for a, body in stored if self.wanted(feed, a, body, force=force)]
+        with self._queue_lock:
+            self._queue.update(dict.fromkeys(chosen))
+        return len(chosen)
+
+    def queued(self) -> int:
+        with self._queue_lock:
+            return len(self._queue)
+
+    # -- fetching -----------------------------------------------------------------
+
+    def fetch_queued(self, progress: Progress | None = None) -> list[FullTextOutcome]:
+        """Fetch every queued article's page (see the module docstring); flushes once."""
+        with self._queue_lock:
+            ids, self._queue = list(self._queue), {}
+        return self.fetch_many(ids, progress)
+
+    def fetch_many(
+        self, article_ids: Iterable[str], progress: Progress | None = None
+    ) -> list[FullTextOutcome]:
+        """Fetch several articles' pages concurrently (hosts interleaved); outcomes in
+        the order given, ``progress(done, total, outcome)`` as each completes."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return []
+        order = _interleave(ids, {i: _host(self._link(i)) for i in ids})
+        fetcher, close = self._page_fetcher()
+        outcomes: dict[str, FullTextOutcome] = {}
+        done_lock = threading.Lock()
+
+        def one(article_id: str) -> None:
+            outcome = self._fetch_one(article_id, fetcher)
+            with done_lock:
+                outcomes[article_id] = outcome
+                if progress is not None:
+                    progress(len(outcomes), len(ids), outcome)
+
+        try:
+            workers = max(1, min(self.concurrency, len(ids)))
+            with ThreadPoolExecutor(workers, thread_name_prefix="fulltext") as pool:
+                for future in [pool.submit(one, i) for i in order]:
+                    future.result()
+        finally:
+            close()
+            self.store.flush()
+        return [outcomes[i] for i in ids]
+
+    def fetch(self, article_id: str) -> FullTextOutcome:
+        """Fetch one article's page now (the app's key); the store is flushed."""
+        self.documents.article(article_id)  # NotFound for an unknown id
+        return self.fetch_many([article_id])[0]
+
+    def _link(self, article_id: str) -> str:
+        article = self.store.article(article_id)
+        return article.link if article is not None else ""
+
+    def _page_fetcher(self) -> tuple[PageFetcher, Callable[[], None]]:
+        if self.fetcher is not None:
+            return self.fetcher, lambda: None
+        from reader.core.ingest.pages import make_page_fetcher
+
+        fetcher = make_page_fetcher(self.concurrency)
+        return fetcher, getattr(fetcher, "close", lambda: None)
+
+    def _fetch_one(self, article_id: str, fetcher: PageFetcher) -> FullTextOutcome:
+        article = self.store.article(article_id)
+        if article is None:
+            return FullTextOutcome(article_id, False, f"no article with id {article_id!r}")
+        url = article.link
+        if url_scheme(url) not in SAFE_SCHEMES:
+            return self._keep(article, "the article has no web page (no http(s) link)")
+        host = _host(url)
+        wait = self._host_wait.get(host, 0.0) - time.monotonic()
+        if wait > 0:
+            return self._keep(
+                article, f"{clean_line(url)}: not fetched, {host} asked to wait {wait:.0f} s more"
+            )
+        try:
+            page, extracted = self._read(url, fetcher)
+        except ReaderError as error:
+            self._note_retry_after(host, error)
+            return self._keep(article, str(error))
+        summary = self._summary_words(article)
+        if extracted.words <= summary:
+            return self._keep(
+                article,
+                f"{clean_line(page.url)}: the page has less text than the feed's summary "
+                f"({extracted.words} words, summary {summary}): a paywall or consent page? "
+                "Kept the summary",
+            )
+        return self._store(article, page.url, extracted)
+
+    def _read(self, url: str, fetcher: PageFetcher) -> tuple[Page, ExtractedPage]:
+        from reader.core.analysis.extract import extract_page
+        from reader.core.ingest.pages import fetch_page
+
+        page = fetch_page(url, fetcher)
+        return page, extract_page(page.html, page.url)
+
+    def _note_retry_after(self, host: str, error: ReaderError) -> None:
+        from reader.core.ingest.fetch import parse_retry_after
+
+        wait = parse_retry_after(getattr(error, "retry_after", None), self.clock())
+        if wait:
+            self._host_wait[host] = time.monotonic() + wait
+
+    def _summary_words(self, article: Article) -> int:
+        body = self.store.feed_body(article.id) or self.store.body(article.id)
+        if body is None:
+            return 0
+        return word_count(build_document(body, title=article.title).text)
+
+    def _keep(self, article: Article, reason: str) -> FullTextOutcome:
+        reason = clean_line(reason)
+        with self._lock:
+            if self.store.article(article.id) is article:
+                article.full_text_error = reason
+                self.store.articles_changed(article.feed_id)
+        return FullTextOutcome(article.id, False, reason)
+
+    def _store(self, article: Article, url: str, extracted: ExtractedPage) -> FullTextOutcome:
+        with self._lock:
+            if self.store.article(article.id) is not article:  # removed or replaced meanwhile
+                return FullTextOutcome(article.id, False, "the article changed meanwhile")
+            self.store.put_extracted_body(article.id, Body(extracted.text, "text"))
+            article.full_text = clean_line(url)
+            article.full_text_error = ""
+            if not article.author and extracted.author:
+                article.author = extracted.author
+            article.pending = True  # analysed again: quotations, terms, links, search
+            self.store.articles_changed(article.feed_id)
+            self.documents.forget([article.id])
+        return FullTextOutcome(
+            article.id,
+            True,
+            url=article.full_text,
+            words=extracted.words,
+            title=extracted.title,
+            author=extracted.author,
+            published=extracted.published,
+            text=extracted.text,
+        )
+
+    # -- the two bodies -----------------------------------------------------------
+
+    def versions(self, article_id: str) -> BodyVersions:
+        """The feed's content and the extracted one (None until a fetch stored it)."""
+        article = self.documents.article(article_id)
+        original = self.store.feed_body(article_id)
+        if original is None or not article.full_text:
+            return BodyVersions(self.store.body(article_id), None)
+        return BodyVersions(original, self.store.body(article_id), article.full_text)
+
+
+def extract_source(source: str, fetcher: PageFetcher | None = None) -> ExtractedPage:
+    """The article of a web page (an http(s) URL) or of an HTML file."""
+    from pathlib import Path
+
+    from reader.core.analysis.extract import extract_page
+    from reader.core.ingest.pages import fetch_page, make_page_fetcher, read_page_file
+
+    if url_scheme(source) in SAFE_SCHEMES:
+        own = fetcher or make_page_fetcher(1)
+        try:
+            page = fetch_page(source, own)
+        finally:
+            if fetcher is None:
+                getattr(own, "close", lambda: None)()
+        return extract_page(page.html, page.url)
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise NotFound(f"{clean_line(source)}: no such article, file or http(s) URL")
+    return extract_page(read_page_file(path).html, None)
+
+
+def _interleave(ids: list[str], hosts: dict[str, str]) -> list[str]:
+    """Round-robin by host, so the pool is not all queued on one host's two slots."""
+    by_host: dict[str, list[str]] = {}
+    for article_id in ids:
+        by_host.setdefault(hosts[article_id], []).append(article_id)
+    queues = [list(reversed(q)) for q in by_host.values()]
+    ordered: list[str] = []
+    while queues:
+        for queue in queues:
+            ordered.append(queue.pop())
+        queues = [q for q in queues if q]
+    return ordered
+
+
+if TYPE_CHECKING:
+    from reader.core.ingest.pages import Page
