@@ -349,3 +349,57 @@ def test_index_terms_of_a_huge_text_is_bounded() -> None:
     terms = index_terms("Big [b] " * 131072, "Word Ann Lee said. " * 60000)
     assert time.thread_time() - started < 2.5
     assert terms
+
+
+# -- article pages (issue 17): extraction is bounded, and nothing from a page runs ------------
+
+_STORY = "<p>" + "The harbour council voted on Tuesday to rebuild the breakwater. " * 6 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("name", "page"),
+    [
+        ("a million elements", "<html><body>" + "<b></b>" * 10**6 + _STORY + "</body></html>"),
+        ("10k nesting", "<body>" + "<div>" * 10_000 + _STORY * 3 + "</div>" * 10_000),
+        ("10k unclosed", "<body>" + "<i><b>" * 5_000 + _STORY * 3),
+        ("a 50 MB comment", "<body>" + _STORY + "<!--" + "x" * 50_000_000 + "-->" + _STORY),
+        ("a million comments", "<body>" + "<!-- -->" * 1_000_000 + _STORY),
+        ("unclosed scripts", "<body>" + "<script>" * 500_000 + _STORY),
+    ],
+    ids=["elements", "nesting", "unclosed", "comment", "comments", "scripts"],
+)
+def test_a_page_built_to_hurt_is_bounded(name: str, page: str) -> None:
+    import time
+
+    from reader.core.analysis.extract import extract_page
+    from reader.core.errors import SourceError
+
+    started = time.monotonic()
+    try:
+        text = extract_page(page, "https://hostile.example/a").text
+    except SourceError as error:
+        text = str(error)
+        assert "hostile.example" in text and "\n" not in text
+    assert time.monotonic() - started < 10, name
+    assert len(text) < 1_000_000
+
+
+def test_page_text_carries_no_markup_escapes_or_scripts(feed_server: FeedServer) -> None:
+    from reader.core.analysis.extract import extract_page
+
+    bait = "\x1b]8;;https://evil.example\x07click\x1b]8;;\x07 \x1b[31mred\x1b[0m [bold]x[/"
+    page = (
+        f"<html><head><title>\x1b[2JTitle\u202e | Site</title>"
+        f"<script>alert(1)</script><style>p{{color:red}}</style></head><body><article>"
+        f"<h1>Harbour</h1>{_STORY}<p>{bait} &lt;script&gt;</p>"
+        f"<img src='{feed_server.url('/tracker.gif')}'><script src='{feed_server.url('/x.js')}'>"
+        f"</script><form action='{feed_server.url('/post')}'><input name=q></form>"
+        f"<iframe src='{feed_server.url('/frame')}'></iframe>{_STORY}</article></body></html>"
+    )
+    found = extract_page(page, feed_server.url("/a"))
+    for text in (found.text, found.title, found.author or ""):
+        assert not any(ord(c) < 32 and c != "\n" or 0x7F <= ord(c) < 0xA0 for c in text)
+        assert "alert(1)" not in text and "color:red" not in text
+    assert "[bold]x[/" in found.text  # text, shown as text by the UI
+    assert found.title  # some headline, cleaned like the text
+    assert feed_server.requests == []  # no image, script, form or frame was fetched
