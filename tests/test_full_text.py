@@ -132,6 +132,10 @@ def test_a_summary_only_feed_gets_the_full_text(lib: Library, server: FeedServer
     speakers = {q.speaker for q in lib.quotes(article_id)}
     assert {"Maria Kessler", "Tomas Lindqvist"} <= speakers
     assert [hit.article.id for hit in lib.search("breakwater gales")] == [article_id]
+    # A quotation of the page is bookmarked and exported like any other.
+    lib.bookmark(article_id, quote=1)
+    exported = json.loads(lib.export_bookmarks("json"))
+    assert "We have waited long enough for this wall" in json.dumps(exported)
 
 
 def test_the_extracted_body_survives_a_reopen_and_an_unchanged_refresh(
@@ -359,3 +363,13 @@ def test_reader_refresh_full_text_stores_the_pages(
         assert article.full_text == server.url("/p")
     finally:
         lib.close()
+
+
+@pytest.mark.slow  # starts extraction processes (~0.5 s each)
+def test_a_large_batch_is_extracted_in_processes(lib: Library, server: FeedServer) -> None:
+    pages = {f"/batch{i}": article_page(f"Council backs breakwater {i}") for i in range(3)}
+    feed_id = subscribe(lib, server, pages)
+    lib.full_text.processes_from = 2
+    outcomes = lib.fetch_full_texts()
+    assert [o.stored for o in outcomes] == [True, True, True], [o.reason for o in outcomes]
+    assert all("fishing town" in lib.document(a.id).text for a in lib.articles(feed_id))
