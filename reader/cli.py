@@ -17,16 +17,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reader import __version__, handoff
+from reader import __version__, full_text_commands, handoff
 from reader.core import bookmarks as bookmark_formats
 from reader.core import config
 from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import ReaderError, SourceError, StoreCorrupt, StoreLocked
 from reader.core.ingest.discover import AmbiguousFeeds
 from reader.core.ingest.local import documents_of_file
-from reader.core.library import Library, extract_source, open_library
+from reader.core.library import Library, open_library
 from reader.core.models import Bookmark, Quote, RefreshOutcome
-from reader.core.sanitize import clean_line, url_scheme
+from reader.core.sanitize import clean_line
 from reader.core.settings import load_settings
 from reader.core.storage.atomic import write_export
 
@@ -406,43 +406,8 @@ def _refresh(args: argparse.Namespace, library: Library, started: float | None =
     )
     print(summary, file=sys.stderr if args.json else sys.stdout)
     if library.full_texts_queued():
-        _full_texts(library, sys.stderr if args.json else sys.stdout)
-    return 0
-
-
-def _full_texts(library: Library, out: Any) -> None:
-    """Fetch the pages a refresh queued; one line each that kept its summary, then a total."""
-    started = time.monotonic()
-    texts = library.fetch_full_texts(_progress_bar if sys.stderr.isatty() else None)
-    for text in texts:
-        if not text.stored:
-            print(f"reader: full text: {text.reason}", file=sys.stderr)
-    stored = sum(t.stored for t in texts)
-    print(
-        f"full text: {stored} pages stored, {len(texts) - stored} kept the summary "
-        f"in {time.monotonic() - started:.1f} s",
-        file=out,
-    )
-
-
-def cmd_extract(args: argparse.Namespace) -> int:
-    """An article id's page is fetched and kept as its body; a URL or file is only read."""
-    source = args.source
-    if url_scheme(source) in ("http", "https") or Path(source).expanduser().is_file():
-        page = extract_source(source)  # no database needed
-        title, author, published, text = page.title, page.author, page.published, page.text
-    else:
-        with _library(args) as library:
-            outcome = library.fetch_full_text(source)
-        if not outcome.stored:
-            raise ReaderError(outcome.reason)
-        title, author, published = outcome.title, outcome.author, outcome.published
-        text = outcome.text
-    if args.json:
-        _print_json({"title": title, "author": author, "published": published, "text": text})
-    else:
-        byline = " · ".join(x for x in (author, published) if x)
-        print("\n\n".join(x for x in (title, byline, text) if x))
+        bar = _progress_bar if sys.stderr.isatty() else None
+        full_text_commands.print_full_texts(library, sys.stderr if args.json else sys.stdout, bar)
     return 0
 
 
@@ -636,7 +601,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "show": cmd_show,
     "mark": cmd_mark,
     "refresh": cmd_refresh,
-    "extract": cmd_extract,
+    "extract": lambda args: full_text_commands.extract(args, _library),
     "quotes": cmd_quotes,
     "related": cmd_related,
     "bookmarks": cmd_bookmarks,

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 SOCKET_NAME = "handoff.sock"
 # The commands that write; read-only ones open the database read-only instead.
 HANDED = frozenset(
-    {"add", "remove", "rename", "opml", "mark", "refresh", "bookmarks", "index", "sync"}
+    {"add", "remove", "rename", "opml", "mark", "refresh", "bookmarks", "index", "sync", "extract"}
 )
 MAX_REQUEST = 1 << 20
 

@@ -74,8 +74,7 @@ from reader.core.storage.sidecar import (
 
 # -- the store ----------------------------------------------------------------
 
-# A feed's bodies file: the TinyDB over it, its storage, the bodies (id -> packed text,
-# content type) and the feed's own content of bodies replaced by an extracted page.
+# A bodies file: TinyDB, storage, bodies (id -> packed, type), the feed's own of replaced ones
 _BodyEntry = tuple[TinyDB, AtomicStorage, dict[str, tuple[str, str]], dict[str, tuple[str, str]]]
 
 
@@ -405,11 +404,8 @@ class Store:
             db, storage = _open_db(self._feed_body_path(feed_id), self.readonly, backups=False)
             stored = storage.read() or {}
             cache, originals = (
-                {
-                    doc["id"]: (doc["content"], doc.get("content_type", "html"))
-                    for doc in stored.get(table, {}).values()
-                }
-                for table in ("bodies", "feed_bodies")
+                {d["id"]: (d["content"], d.get("content_type", "html")) for d in docs.values()}
+                for docs in (stored.get("bodies", {}), stored.get("feed_bodies", {}))
             )
             entry = (db, storage, cache, originals)
             self._bodies[feed_id] = entry
