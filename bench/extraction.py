@@ -14,8 +14,8 @@ titles that match exactly (case, spaces, invisible characters and quote styles a
 
 "trafilatura" is run as the benchmark's own runner runs it
 (``trafilatura.extract(html, include_comments=False)``); "readability" is
-readability-lxml's summary with one line per block (the runner's html_text is
-not a dependency of ours). Times are per page, in this process, after a warm-up.
+readability-lxml's summary with one line per block and its ``short_title()``
+(the runner's html_text is not a dependency of ours). Times are per page, in this process, after a warm-up.
 """
 
 from __future__ import annotations
@@ -155,11 +155,25 @@ def trafilatura_alone(html: str) -> tuple[str, str]:
 
 
 def readability_alone(html: str) -> tuple[str, str]:
+    from readability import Document
+
     try:
-        paragraphs, title = ours._readability_body(html, None)
+        reader = Document(html)
+        return html_text(reader.summary(html_partial=True)), reader.short_title()
     except Exception:
         return "", ""
-    return "\n\n".join(paragraphs), title
+
+
+def html_text(summary: str) -> str:
+    """readability's HTML as text, one line a block (what html_text does for their runner)."""
+    import lxml.html
+
+    if not summary.strip():
+        return ""
+    tree = lxml.html.fragment_fromstring(summary, create_parent="div")
+    for element in tree.iter(*ours._BLOCKS):
+        element.tail = "\n" + (element.tail or "")
+    return tree.text_content()
 
 
 def combined(html: str) -> tuple[str, str]:

@@ -38,6 +38,8 @@ TRUNCATED_RATIO = 2.0  # readability this many times longer: trafilatura stopped
 
 _TAG = re.compile(r"<[A-Za-z]")
 _MARKUP = re.compile(r"<[^>]*>")
+_TITLE_TAG = re.compile(r"<title[^>]*>([^<]{1,1000})</title", re.IGNORECASE)
+_TITLE_SCAN = 256 * 1024
 STUB_WORDS = 150
 _STUB_END = re.compile(
     r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|read more|continue reading|read the (?:full|rest)"
@@ -212,21 +214,26 @@ def _simple(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold().replace("www.", "")))
 
 
-def _readability_body(html: str, url: str | None) -> tuple[tuple[str, ...], str]:
-    """readability-lxml's body as paragraphs, and its title."""
+def _readability_body(html: str, url: str | None) -> tuple[str, ...]:
+    """readability-lxml's body as paragraphs (its title would parse the page again)."""
     import lxml.html
     from readability import Document as Readability
 
-    reader = Readability(html, url=url)
-    summary = reader.summary(html_partial=True)
+    summary = Readability(html, url=url).summary(html_partial=True)
     if not summary.strip():
-        return (), ""
+        return ()
     tree = lxml.html.fragment_fromstring(summary, create_parent="div")
     for element in tree.iter(*_BLOCKS):
         element.tail = "\n" + (element.tail or "")
         if element.tag != "br":
             element.text = "\n" + (element.text or "")
-    return _paragraphs(tree.text_content()), str(reader.short_title() or "")
+    return _paragraphs(tree.text_content())
+
+
+def _title_tag(html: str) -> str:
+    """The page's <title>, for when trafilatura's metadata is not asked for."""
+    found = _TITLE_TAG.search(html, 0, _TITLE_SCAN)
+    return html_lib.unescape(found.group(1)) if found else ""
 
 
 def _trafilatura(html: str, url: str | None, metadata: bool = True) -> Any:
@@ -255,8 +262,8 @@ def _reason(error: BaseException) -> str:
 def extract_page(html: str, url: str | None = None, *, metadata: bool = True) -> ExtractedPage:
     """The article of an HTML page; raises SourceError naming ``url`` when there is none.
 
-    Without ``metadata`` there is no byline or date, and the title is readability's:
-    a third less time, for a body that is the same (bench/extraction.py).
+    Without ``metadata`` there is no byline or date, and the title is the <title>
+    tag's: a third less time, for a body that is the same (bench/extraction.py).
     """
     where = clean_line(url or "the page")
     html = lighten(html[:MAX_PAGE_CHARS])
@@ -275,13 +282,13 @@ def extract_page(html: str, url: str | None = None, *, metadata: bool = True) ->
     except Exception as error:  # lxml and the extractors raise their own kinds
         traf_error = _reason(error)
     try:
-        read_body, read_title = _readability_body(html, url)
+        read_body = _readability_body(html, url)
     except Exception:
         if traf_error:
             raise SourceError(f"{where}: cannot read the page ({traf_error})") from None
-        read_body, read_title = (), ""
+        read_body = ()
     body, which = choose_body(traf_body, read_body)
-    raw_title = str(getattr(found, "title", "") or "") or read_title
+    raw_title = str(getattr(found, "title", "") or "") or _title_tag(html)
     site = str(getattr(found, "sitename", "") or "")
     host = _host_of(url) or _host_of(str(getattr(found, "url", "") or ""))
     title = clean_title(raw_title, site, host)
