@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from reader.core.errors import ReaderError
-from reader.core.library import Library, extract_source
+from reader.core.library import Library
 from reader.core.sanitize import SAFE_SCHEMES, url_scheme
 
 Opener = Callable[[argparse.Namespace], AbstractContextManager[Library]]
@@ -39,6 +39,8 @@ def print_full_texts(library: Library, out: TextIO, progress: Any = None) -> Non
 
 def extract(args: argparse.Namespace, opened: Opener) -> int:
     """An article id's page is fetched and kept as its body; a URL or file is only read."""
+    from reader.core.services.fulltext import extract_source
+
     source = args.source
     if url_scheme(source) in SAFE_SCHEMES or Path(source).expanduser().is_file():
         page = extract_source(source)  # no database needed

@@ -10,6 +10,7 @@ analyse what a refresh left pending first).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from reader.core.models import (
     FeedSummary,
     FullTextMode,
     FullTextOutcome,
+    FullTextPolicy,
     Quote,
     RefreshOutcome,
     SpeakerQuote,
@@ -38,8 +40,6 @@ from reader.core.services.archive import Archive
 from reader.core.services.bookmarks import Bookmarks
 from reader.core.services.derived import Derived
 from reader.core.services.documents import Documents, newest_first
-from reader.core.services.fulltext import FullText, FullTextPolicy
-from reader.core.services.fulltext import extract_source as extract_source  # for the CLI
 from reader.core.services.searching import Search
 from reader.core.services.subscriptions import Fetcher, Subscriptions
 from reader.core.services.work import Pacer
@@ -47,6 +47,7 @@ from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
     from reader.core.ingest.pages import PageFetcher
+    from reader.core.services.fulltext import FullText
     from reader.core.settings import SyncAccount
     from reader.core.sync.engine import SyncSummary
     from reader.core.sync.runner import Syncer
@@ -87,15 +88,10 @@ class Library:
         self.analysis = Analysis(
             store, self.documents, derived, self.archive, self.finder, self.pacer
         )
-        self.full_text = FullText(
-            store,
-            self.documents,
-            clock,
-            policy=full_text,
-            fetcher=page_fetcher,
-            concurrency=concurrency,
-            lock=self.analysis.lock,
-        )
+        # Built at the first refresh or full-text call: start-up does not import it.
+        self._full_text: FullText | None = None
+        self._full_text_parts = (full_text, page_fetcher, concurrency)
+        self._full_text_lock = threading.Lock()
         self.subscriptions = Subscriptions(
             store,
             self.documents,
@@ -104,7 +100,9 @@ class Library:
             fetcher=fetcher,
             retention=retention,
             concurrency=concurrency,
-            full_text=self.full_text,
+            offer_full_text=lambda feed, stored, force: self.full_text.consider(
+                feed, stored, force=force
+            ),
         )
         self.saved = Bookmarks(store, self.documents, clock)
 
@@ -189,9 +187,28 @@ class Library:
 
     # -- full text: articles' web pages -------------------------------------------------
 
+    @property
+    def full_text(self) -> FullText:
+        """The full-text service (``services.fulltext``), built when first needed."""
+        with self._full_text_lock:
+            if self._full_text is None:
+                from reader.core.services.fulltext import FullText
+
+                policy, page_fetcher, concurrency = self._full_text_parts
+                self._full_text = FullText(
+                    self.store,
+                    self.documents,
+                    self.clock,
+                    policy=policy,
+                    fetcher=page_fetcher,
+                    concurrency=concurrency,
+                    lock=self.analysis.lock,
+                )
+            return self._full_text
+
     def full_texts_queued(self) -> int:
         """Articles whose page a refresh queued for :meth:`fetch_full_texts`."""
-        return self.full_text.queued()
+        return self.full_text.queued() if self._full_text is not None else 0
 
     def fetch_full_texts(
         self, progress: Callable[[int, int, FullTextOutcome], None] | None = None
@@ -449,7 +466,7 @@ def open_library(
     if readonly and not (path / "library.json").exists():
         readonly = False  # a new database has to be created first
     store = Store(path, readonly=readonly)
-    policy = FullTextPolicy(full_text, dict(full_text_feeds or {}))  # type: ignore[arg-type]
+    policy = FullTextPolicy(full_text, dict(full_text_feeds or {}))
     library = Library(
         store,
         fetcher=fetcher,

@@ -6,7 +6,7 @@ the UI can receive them ready to show.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -181,6 +181,23 @@ class Bookmark:
 
 FullTextMode = Literal["auto", "always", "never"]
 FULL_TEXT_MODES: tuple[FullTextMode, ...] = ("auto", "always", "never")
+
+
+@dataclass(frozen=True)
+class FullTextPolicy:
+    """Which feeds' articles get their page: the config's default and per-feed tables
+    (by feed id or URL); a mode set on the feed in the app wins over both."""
+
+    default: str = "auto"
+    per_feed: Mapping[str, str] = field(default_factory=dict)
+
+    def mode(self, feed: Feed) -> str:
+        return (
+            feed.full_text
+            or self.per_feed.get(feed.id)
+            or self.per_feed.get(feed.url)
+            or self.default
+        )
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reader.core.analysis.document import build_document
-from reader.core.analysis.extract import is_stub, word_count
 from reader.core.errors import NotFound, ReaderError, SourceError
 from reader.core.models import (
     Article,
@@ -37,36 +34,21 @@ from reader.core.models import (
     BodyVersions,
     Clock,
     Feed,
-    FullTextMode,
     FullTextOutcome,
+    FullTextPolicy,
 )
 from reader.core.sanitize import SAFE_SCHEMES, clean_line, url_scheme
 from reader.core.services.documents import Documents
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from reader.core.analysis.extract import ExtractedPage
     from reader.core.ingest.pages import PageFetcher
 
 Progress = Callable[[int, int, FullTextOutcome], None]
 PROCESSES_FROM = 16  # pages in a batch from which extraction runs in processes
-
-
-@dataclass(frozen=True)
-class FullTextPolicy:
-    """Which feeds' articles get their page: the config's default and per-feed tables
-    (by feed id or URL); a mode set on the feed in the app wins over both."""
-
-    default: FullTextMode = "auto"
-    per_feed: Mapping[str, str] = field(default_factory=dict)
-
-    def mode(self, feed: Feed) -> str:
-        return (
-            feed.full_text
-            or self.per_feed.get(feed.id)
-            or self.per_feed.get(feed.url)
-            or self.default
-        )
 
 
 def _host(url: str) -> str:
@@ -116,6 +98,8 @@ class FullText:
             return True
         if mode == "never":
             return False
+        from reader.core.analysis.extract import is_stub  # not needed to start the app
+
         return body is None or is_stub(body.content, body.content_type)
 
     def consider(
@@ -144,6 +128,8 @@ class FullText:
     ) -> list[FullTextOutcome]:
         """Fetch several articles' pages concurrently (hosts interleaved); outcomes in
         the order given, ``progress(done, total, outcome)`` as each completes."""
+        from concurrent.futures import ThreadPoolExecutor
+
         ids = list(dict.fromkeys(article_ids))
         if not ids:
             return []
@@ -265,6 +251,8 @@ class FullText:
             self._host_wait[host] = time.monotonic() + wait
 
     def _summary_words(self, article: Article) -> int:
+        from reader.core.analysis.extract import word_count
+
         body = self.store.feed_body(article.id) or self.store.body(article.id)
         if body is None:
             return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from reader.core.ingest.records import (
 from reader.core.models import (
     FULL_TEXT_MODES,
     Article,
+    Body,
     Clock,
     Feed,
     FeedSummary,
@@ -26,7 +27,6 @@ from reader.core.models import (
 from reader.core.sanitize import clean_line, url_scheme
 from reader.core.services.archive import Archive
 from reader.core.services.documents import Documents
-from reader.core.services.fulltext import FullText
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 # Fetching, parsing, OPML and discovery are imported where they are used: the
 # app's first screen needs none of them.
 Fetcher = Callable[..., "FetchResult"]
+# Called with each feed's stored articles and whether full text is forced (services.fulltext)
+OfferFullText = Callable[[Feed, Sequence[tuple[Article, Body | None]], bool], object]
 
 
 def source_kind(source: str) -> str:
@@ -66,10 +68,10 @@ class Subscriptions:
         fetcher: Fetcher | None = None,
         retention: int = 0,
         concurrency: int = 8,
-        full_text: FullText | None = None,
+        offer_full_text: OfferFullText | None = None,
     ) -> None:
         self.store = store
-        self.full_text = full_text  # told what each ingest stored, to queue their pages
+        self.offer_full_text = offer_full_text  # told what each ingest stored (their pages)
         self.documents = documents
         self.archive = archive
         self.clock = clock
@@ -234,8 +236,8 @@ class Subscriptions:
                 continue
             batch.append((_stub(feed, article_id, entry, digest, now), entry.body))
         new = self.store.put_articles(feed.id, batch)
-        if self.full_text is not None:
-            self.full_text.consider(feed, batch, force=force)
+        if self.offer_full_text is not None:
+            self.offer_full_text(feed, batch, force)
         self._prune(feed.id)
         self.documents.forget(article.id for article, _ in batch)
         return RefreshOutcome(feed.id, feed.title, new=len(new))
