@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from reader import __version__, full_text_commands, handoff
 from reader.core import bookmarks as bookmark_formats
@@ -211,11 +211,12 @@ def cmd_add(args: argparse.Namespace) -> int:
                 title = f"  {link.title}" if link.title else ""
                 print(f"{number:>3}. [{link.kind}] {link.url}{title}", file=sys.stderr)
             return EXIT_ERROR
-    if outcome.error:
-        print(f"{outcome.title} [{outcome.feed_id}]: {outcome.error}")
-    else:
-        repaired = " (the feed was malformed and repaired)" if outcome.recovered else ""
-        print(f"added {outcome.title} [{outcome.feed_id}]: {outcome.new} articles{repaired}")
+        if outcome.error:
+            print(f"{outcome.title} [{outcome.feed_id}]: {outcome.error}")
+        else:
+            repaired = " (the feed was malformed and repaired)" if outcome.recovered else ""
+            print(f"added {outcome.title} [{outcome.feed_id}]: {outcome.new} articles{repaired}")
+        _full_texts(library, sys.stdout)  # the pages of what it stored, as a refresh does
     return 0
 
 
@@ -405,10 +406,13 @@ def _refresh(args: argparse.Namespace, library: Library, started: float | None =
         f"{failed} failed in {elapsed:.1f} s"
     )
     print(summary, file=sys.stderr if args.json else sys.stdout)
-    if library.full_texts_queued():
-        bar = _progress_bar if sys.stderr.isatty() else None
-        full_text_commands.print_full_texts(library, sys.stderr if args.json else sys.stdout, bar)
+    _full_texts(library, sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _full_texts(library: Library, out: TextIO) -> None:
+    bar = _progress_bar if sys.stderr.isatty() else None
+    full_text_commands.print_full_texts(library, out, bar)
 
 
 def _analyse(library: Library) -> int:

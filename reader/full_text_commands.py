@@ -24,6 +24,8 @@ Opener = Callable[[argparse.Namespace], AbstractContextManager[Library]]
 
 def print_full_texts(library: Library, out: TextIO, progress: Any = None) -> None:
     """Fetch the pages a refresh queued; one line each that kept its summary, then a total."""
+    if not library.full_texts_queued():
+        return
     started = time.monotonic()
     texts = library.fetch_full_texts(progress)
     for text in texts:

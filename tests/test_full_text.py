@@ -353,6 +353,7 @@ def test_reader_refresh_full_text_stores_the_pages(
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("READER_CONFIG", str(db_path.parent / "none.toml"))
         assert main(["--db", db, "add", server.url("/feed.xml")]) == 0
+        assert "full text:" not in capsys.readouterr().out  # a long entry: auto leaves it
         server.serve("/feed.xml", summary_feed(server, [("/p", "Story", long_entry + " More.")]))
         assert main(["--db", db, "refresh", "--full-text"]) == 0
     out, err = capsys.readouterr()
@@ -373,3 +374,16 @@ def test_a_large_batch_is_extracted_in_processes(lib: Library, server: FeedServe
     outcomes = lib.fetch_full_texts()
     assert [o.stored for o in outcomes] == [True, True, True], [o.reason for o in outcomes]
     assert all("fishing town" in lib.document(a.id).text for a in lib.articles(feed_id))
+
+
+def test_reader_add_fetches_the_pages_of_a_summary_only_feed(
+    db_path: Path, server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = article_page("Council backs breakwater").encode()
+    server.serve("/s", page, **{"Content-Type": "text/html"})
+    server.serve("/feed.xml", summary_feed(server, [("/s", "Story", SUMMARY)]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("READER_CONFIG", str(db_path.parent / "none.toml"))
+        assert main(["--db", str(db_path), "add", server.url("/feed.xml")]) == 0
+    out = capsys.readouterr().out
+    assert "added Gazette" in out and "full text: 1 pages stored, 0 kept the summary" in out
