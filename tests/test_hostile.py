@@ -403,3 +403,20 @@ def test_page_text_carries_no_markup_escapes_or_scripts(feed_server: FeedServer)
     assert "[bold]x[/" in found.text  # text, shown as text by the UI
     assert found.title  # some headline, cleaned like the text
     assert feed_server.requests == []  # no image, script, form or frame was fetched
+
+
+@pytest.mark.slow  # a fresh interpreter: pytest's own log handler would hide the output
+def test_the_extractors_say_nothing_on_stderr() -> None:
+    """readability logs a page it cannot read with a traceback; over the app's screen."""
+    code = (
+        "import logging\n"
+        "from reader.core.analysis.extract import extract_page\n"
+        "try:\n"
+        "    extract_page('<html><body></body></html>', 'https://hostile.example/empty')\n"
+        "except Exception:\n"
+        "    pass\n"
+        "logging.getLogger('readability.readability').exception('a page it could not read')\n"
+        "logging.getLogger('trafilatura.core').warning('discarding data')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == ""

@@ -21,6 +21,7 @@ here has passed ``clean_text``/``clean_line``: no markup, no control characters.
 from __future__ import annotations
 
 import html as html_lib
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -214,6 +215,17 @@ def _simple(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold().replace("www.", "")))
 
 
+def _quiet_loggers() -> None:
+    """The extractors log a page's troubles (with tracebacks) at WARNING and above,
+    which Python prints to stderr when nothing handles them: over the app's screen.
+    The page's trouble reaches the reader as the SourceError's one line instead."""
+    for name in ("readability", "trafilatura", "htmldate", "courlan", "justext"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(logging.NullHandler())
+            logger.propagate = False
+
+
 def _readability_body(html: str, url: str | None) -> tuple[str, ...]:
     """readability-lxml's body as paragraphs (its title would parse the page again)."""
     import lxml.html
@@ -266,6 +278,7 @@ def extract_page(html: str, url: str | None = None, *, metadata: bool = True) ->
     tag's: a third less time, for a body that is the same (bench/extraction.py).
     """
     where = clean_line(url or "the page")
+    _quiet_loggers()
     html = lighten(html[:MAX_PAGE_CHARS])
     elements = len(_TAG.findall(html))
     if elements > MAX_ELEMENTS:
