@@ -83,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--show", type=int, default=6, help="print N articles' suggestions")
+    parser.add_argument("--dump", type=Path, help="write every article's suggestions (JSON)")
     args = parser.parse_args()
     rows = [json.loads(line) for line in gzip.open(args.data, "rt", encoding="utf-8")]
     by_link = {_link(row): row for row in rows}
@@ -99,7 +100,7 @@ def main() -> None:
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "reader", "--db", str(db), "index"],
-            env=env, capture_output=True, text=True, check=True,
+            env=env, cwd=ROOT, capture_output=True, text=True, check=True,
         )
         index_seconds = time.perf_counter() - started
         print(done.stdout.strip())
@@ -121,6 +122,11 @@ def main() -> None:
                     suggestions.append((by_link[link.url], link.reason or ""))
             results[str(by_link[article.link]["id"])] = suggestions
         library.close()
+
+    if args.dump:
+        args.dump.write_text(json.dumps(
+            {a: [(str(o["id"]), r) for o, r in found] for a, found in results.items()}, indent=0
+        ))
 
     def figures(name: str, keep: int) -> list[str]:
         chosen = [r for r in rows if int(r["topic"]) % 2 == keep or keep < 0]

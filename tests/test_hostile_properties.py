@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from reader.core.analysis.document import parse_html, parse_text
 from reader.core.analysis.links import inline_links, normalise_url, related_links
 from reader.core.analysis.quotes import find_quotes
-from reader.core.analysis.similarity import index_terms
+from reader.core.analysis.story_terms import index_terms
 from reader.core.models import Article, Document, EntryLink
 from tests.hostile_corpus import CONTROL
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from reader.core import config
 from reader.core.analysis import search as fulltext
 from reader.core.analysis.links import RelatedLink
-from reader.core.analysis.similarity import index_terms
+from reader.core.analysis.story_terms import index_terms
 from reader.core.models import (
     Article,
     Bookmark,

@@ -1,200 +1,69 @@
-"""Similar stories in the archive: the terms of an article, and the index that finds others.
+"""Similar stories in the archive: the index that finds the same story, and its reasons.
 
 Three sources feed the sidebar. The document itself (a lifted "Related" section and
 its inline links), the feed entry's own links (enclosures, comments, rel=related),
-and the local archive: stories sharing rare words and, above all, the same named
-people and places, each with a short reason ("also mentions Putin, Kursk").
+and the local archive: stories sharing whole names and phrases that are rare in
+this archive, reported within days of each other, each with a reason that quotes
+what they share ("same day; also on Lindsay Lohan, Betty Ford Center").
 
-Similarity is cheap by design: :func:`index_terms` runs once per article at ingest
-and keeps only ~40 weighted terms in ``Article.terms``; :class:`SimilarityIndex`
-keeps an inverted index over those so a query walks a few short posting lists
-instead of the whole archive.
+Similarity is cheap by design: :func:`~reader.core.analysis.story_terms.index_terms`
+runs once per article at analysis and keeps ~40 weighted terms in ``Article.terms``;
+:class:`SimilarityIndex` keeps an inverted index over those so a query walks a few
+short posting lists instead of the whole archive. The terms are display forms, so a
+reason is written straight from the keys.
 
-Entity terms are stored in their display form ("Putin", "NATO") and ordinary words
-in lower case ("ceasefire"), so a reason can be written straight from the keys.
+What makes the same story rather than the same subject:
+
+- rarity: TF-IDF over this archive, so a name on every story counts for little;
+- at least two shared terms: one shared name ("Coast Guard") is a subject;
+- time: within days counts up to 1.6 times, months apart down to 0.65 times
+  (undated articles are neither);
+- hubs: an article naming very many people and places (a live blog, a list)
+  matches everything a little, so its score is damped by how many it names;
+- people: a surname shared by two stories that each give a different full name
+  ("Chidi Okafor", "Ngozi Okafor") counts for nothing.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 
-# --------------------------------------------------------------------------- terms
+from reader.core.analysis.story_terms import is_entity, is_phrase
 
-MAX_TERMS = 40
-MAX_INDEXED_CHARS = 100_000  # ~15,000 words: past that, more text names no new story
-ENTITY_BOOST = 2.0
-TITLE_BOOST = 1.5
-
-# Function words, reporting verbs and calendar words: frequent in every story, so
-# they would only add noise to similarity and to reasons.
-_STOPWORD_TEXT = """
-    a about above across after afterwards again against ago all almost alone along
-    already also although always am among amongst an and another any anybody anyone
-    anything anyway anywhere are around as at back be became because become becomes
-    been before beforehand behind being below beside besides between beyond both but
-    by can cannot could did do does doing done down during each either else
-    elsewhere enough etc even ever every everybody everyone everything everywhere
-    except few first for former formerly from further had has have having he her
-    here hers herself him himself his how however i if in indeed into is it its
-    itself just last later latter least less let like made make makes many may me
-    meanwhile might mine more moreover most mostly much must my myself near nearly
-    neither never nevertheless new news next no nobody none nor not nothing now
-    nowhere of off often on once one only onto or other others otherwise our ours
-    ourselves out over own per perhaps rather really same several she should since
-    so some somebody someone something sometime sometimes somewhere still such than
-    that the their theirs them themselves then there thereby therefore these they
-    this those though through throughout thus to together too toward towards two
-    under until up upon us very via was we well were what whatever when whenever
-    where whereas whether which while who whoever whole whom whose why will with
-    within without would yet you your yours yourself yourselves
-    able added adds according announced asked ask asks called comes come came did
-    get gets getting got go goes going gone know known including include includes
-    told tell tells say says said saying stated states stating noted reported
-    reports reporting see seen seems seem take takes took taken think thought use
-    used using want wants wanted way ways week weeks year years day days time times
-    today tonight yesterday tomorrow month months people thing things lot lots part
-    three four five six seven eight nine ten hundred thousand million billion
-    monday tuesday wednesday thursday friday saturday sunday january february march
-    april june july august september october november december
-    mr mrs ms dr sir st prof jr sr vs am pm
-"""
-# Titles and roles are capitalised before names ("President Vladimir Putin"), so
-# they would pass for entities and make weak reasons ("also mentions President").
-_ROLE_TEXT = """
-    president minister prime chancellor secretary spokesman spokeswoman spokesperson
-    mayor governor senator councillor councilor director chief chairman chairwoman
-    chair head leader general officer professor doctor dr mr mrs ms sir lord lady
-    king queen prince princess pope ambassador envoy commissioner deputy vice
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split()) | frozenset(_ROLE_TEXT.split())
-
-# An abbreviation whose full stop does not end the sentence ("Mr. Putin").
-_ABBREVIATION_TEXT = "mr mrs ms dr st gen sen rep gov lt col capt sgt prof jr sr vs no"
-_ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
-
-# Letters with inner apostrophes ("O'Brien", "don't"), or a dotted acronym ("U.S.").
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)*")
-_SENTENCE_END = frozenset(".!?:;\n")
-_OPENING_QUOTES = frozenset("“«„‘\"'")
+NO_DAY = -1  # an article without a publication date
+HUB_NAMES = 20  # names an ordinary story holds at most; past that, scores are damped
+MIN_SHARED = 2  # terms two stories must share to be suggested
+Item = tuple[str, Mapping[str, float], int | None]  # article id, terms, day number
 
 
-def is_entity(term: str) -> bool:
-    """Whether an index key names a person, place or organisation (display form)."""
-    return term[:1].isupper()
+def day_number(published: str | None) -> int | None:
+    """The proleptic day number of an ISO 8601 date (its first ten characters), or None."""
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
 
 
-def _singular(word: str) -> str:
-    """Crude plural stripping: consistent across articles matters more than correct."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+def time_factor(days_apart: int | None) -> float:
+    """How much closeness in time adds: 1.6 the same day, ~1.1 a week apart, 0.65 at
+    six months or more; 1 when either date is unknown."""
+    if days_apart is None:
+        return 1.0
+    apart = abs(days_apart)
+    return (1.0 + 0.6 * math.exp(-apart / 4.0)) * (1.0 - 0.35 * min(1.0, apart / 180.0))
 
 
-@dataclass(slots=True)
-class _Token:
-    form: str  # as written, possessive stripped
-    capital: bool
-    acronym: bool
-    sure: bool  # capitalised where only a name would be (not sentence-initial)
-    initial: bool  # opens a sentence or line: capital says nothing
-    in_title: bool
-
-
-def _tokens(text: str, *, in_title: bool) -> Iterator[_Token]:
-    """Tokens of ``text`` line by line, marking where a capital letter means a name."""
-    for line in text.splitlines():
-        matches = list(_WORD.finditer(line))
-        if not matches:
-            continue
-        raw: list[tuple[str, bool, str]] = []  # (form, initial, gap before it)
-        prev_end, prev_word = 0, ""
-        for index, match in enumerate(matches):
-            gap = line[prev_end : match.start()]
-            initial = index == 0 or bool(_SENTENCE_END.intersection(gap))
-            if initial and index and gap.strip() == "." and prev_word.lower() in _ABBREVIATIONS:
-                initial = False
-            if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
-                initial = True
-            form = match.group()
-            if form[-2:] in ("'s", "’s") and len(form) > 3:
-                form = form[:-2]
-            raw.append((form, initial, gap))
-            prev_end, prev_word = match.end(), match.group()
-        # A Title Case Headline Capitalises Everything: there capitals prove nothing.
-        words = [f for f, _, _ in raw if f.lower() not in STOPWORDS]
-        capitals = sum(1 for f in words if f[:1].isupper())
-        title_case = len(words) >= 3 and capitals >= 0.8 * len(words)
-        for index, (form, initial, _) in enumerate(raw):
-            dotted = "." in form
-            if dotted:
-                form = form.replace(".", "").upper()
-            acronym = dotted or (2 <= len(form) <= 5 and form.isupper() and form.isalpha())
-            capital = form[:1].isupper()
-            sure = capital and not initial and not title_case
-            if capital and initial and not title_case and index + 1 < len(raw):
-                # "Vladimir Putin said": a capital followed by a sure name is a name.
-                after, after_initial, gap = raw[index + 1]
-                if gap == " " and after[:1].isupper() and not after.isupper() and not after_initial:
-                    sure = form.lower() not in STOPWORDS
-            yield _Token(form, capital, acronym, sure, initial or title_case, in_title)
-
-
-def index_terms(title: str, text: str) -> dict[str, float]:
-    """The ~40 weighted terms that stand for an article in the similarity index.
-
-    Run once at ingest. Named people and places count double and title words half
-    again, because those are what make two stories the same story; weights are
-    sublinear in frequency so one repeated word cannot dominate.
-    """
-    tokens = [
-        *_tokens(title[:MAX_INDEXED_CHARS], in_title=True),
-        *_tokens(text[:MAX_INDEXED_CHARS], in_title=False),
-    ]
-    sure_names = {t.form for t in tokens if t.sure or t.acronym}
-    counts: dict[str, int] = {}
-    entities: set[str] = set()
-    titled: set[str] = set()
-    for token in tokens:
-        lower = token.form.lower()
-        if len(token.form) < 2:
-            continue
-        if token.acronym:
-            key = token.form
-        elif lower in STOPWORDS:
-            continue
-        elif token.capital and (token.sure or token.form in sure_names):
-            key = token.form
-        elif "'" in lower or "’" in lower or len(lower) < 3:
-            continue
-        else:
-            key = _singular(lower)
-        counts[key] = counts.get(key, 0) + 1
-        if key[:1].isupper():
-            entities.add(key)
-        if token.in_title:
-            titled.add(key)
-    weights: dict[str, float] = {}
-    for key, count in counts.items():
-        weight = 1.0 + math.log(count)
-        if key in entities:
-            weight *= ENTITY_BOOST
-        if key in titled:
-            weight *= TITLE_BOOST
-        weights[key] = round(weight, 3)
-    best = sorted(weights, key=lambda k: (-weights[k], -counts[k], -len(k), k))[:MAX_TERMS]
-    return {key: weights[key] for key in best}
-
+def hub_factor(names: int) -> float:
+    """1 for an ordinary story; less for one that names more than ``HUB_NAMES``."""
+    return 1.0 if names <= HUB_NAMES else math.sqrt(HUB_NAMES / names)
 
 # --------------------------------------------------------------------------- index
 
@@ -217,7 +86,7 @@ class SimilarityIndex:
 
     def __init__(
         self,
-        items: Iterable[tuple[str, Mapping[str, float]]] = (),
+        items: Iterable[Item] = (),
         *,
         walk_cap: int = 2000,
         query_terms: int = 25,
@@ -235,9 +104,12 @@ class SimilarityIndex:
         self._slots: dict[str, int] = {}  # article id -> slot
         self._ids: list[str | None] = []  # slot -> article id; None once removed
         self._norms = array("d")
+        self._days = array("i")  # slot -> day number, NO_DAY when unknown
+        self._names = array("H")  # slot -> how many names its terms hold (hubs)
+        self._full_names: dict[str, list[int]] = {}  # "Okafor" -> numbers of "Chidi Okafor"...
         self._norm_size = 0
-        for article_id, terms in items:
-            self._insert(article_id, terms)
+        for article_id, terms, day in items:
+            self._insert(article_id, terms, day)
         self._refresh_norms()
 
     def __len__(self) -> int:
@@ -264,11 +136,11 @@ class SimilarityIndex:
         df = (len(self._post_slots[number]) if number is not None else 0) or 1
         return math.log(1.0 + len(self._ids) / df)
 
-    def add(self, article_id: str, terms: Mapping[str, float]) -> None:
+    def add(self, article_id: str, terms: Mapping[str, float], day: int | None = None) -> None:
         """Index an article, replacing what was indexed under the same id."""
         if article_id in self._slots:
             self.remove(article_id)
-        slot = self._insert(article_id, terms)
+        slot = self._insert(article_id, terms, day)
         if self._stale():
             self._refresh_norms()
         else:
@@ -290,16 +162,21 @@ class SimilarityIndex:
         exclude: Iterable[str] = (),
         *,
         min_score: float = 0.0,
+        day: int | None = None,
     ) -> list[tuple[str, float, str]]:
-        """The ``k`` stored articles most like ``query``, as (id, score, reason).
+        """The ``k`` stored articles most like ``query``, as (id, score, reason), best first.
 
-        ``query`` is a stored article id (never returned itself) or a terms mapping
-        from :func:`index_terms`. Scores are cosines in (0, 1].
+        ``query`` is a stored article id (never returned itself; its own day is used)
+        or a terms mapping from :func:`index_terms` with the query's ``day``. A
+        score is a TF-IDF cosine times :func:`time_factor` and :func:`hub_factor`.
         """
         skip = set(exclude)
         if isinstance(query, str):
             skip.add(query)
             terms: Mapping[str, float] = self.terms_of(query)
+            slot = self._slots.get(query)
+            if slot is not None and self._days[slot] != NO_DAY:
+                day = self._days[slot]
         else:
             terms = query
         if not terms or k <= 0 or not self._slots:
@@ -310,6 +187,10 @@ class SimilarityIndex:
         weights = {term: weight * idf[term] for term, weight in terms.items()}
         query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         known = {t: self._vocab[t] for t in weights if t in self._vocab}
+        people: dict[str, set[str]] = {}  # the query's surnames -> its full names
+        for term in known:
+            if is_entity(term) and is_phrase(term):
+                people.setdefault(term.rsplit(" ", 1)[1], set()).add(term)
         strongest = sorted(known, key=weights.__getitem__, reverse=True)[: self.query_terms]
 
         partial: dict[int, float] = {}
@@ -332,7 +213,7 @@ class SimilarityIndex:
             self.candidates, partial, key=lambda s: partial[s] / (norms[s] or 1.0)
         )
 
-        scored: list[tuple[float, str, list[tuple[float, str]]]] = []
+        scored: list[tuple[float, str, list[tuple[float, str]], int | None]] = []
         for slot in shortlist:
             found = self._ids[slot]
             if found is None:
@@ -340,13 +221,45 @@ class SimilarityIndex:
             shared = [
                 (weights[t] * w * idf[t], t) for t, w in self._weights_of(slot, known.items())
             ]
-            score = sum(c for c, _ in shared) / (query_norm * (norms[slot] or 1.0))
+            if people:
+                shared = self._same_people(slot, shared, people)
+            if len(shared) < MIN_SHARED:
+                continue
+            cosine = sum(c for c, _ in shared) / (query_norm * (norms[slot] or 1.0))
+            apart = None
+            if day is not None and self._days[slot] != NO_DAY:
+                apart = self._days[slot] - day
+            score = cosine * time_factor(apart) * hub_factor(self._names[slot])
             if score > min_score:
-                scored.append((score, found, shared))
+                scored.append((score, found, shared, apart))
         best = heapq.nlargest(k, scored, key=lambda s: (s[0], s[1]))
-        return [(a, round(score, 4), _reason(shared)) for score, a, shared in best]
+        common = math.log(1.0 + len(self._ids) / max(3.0, 0.02 * len(self._ids)))
+        return [
+            (a, round(score, 4), reason(shared, apart, lambda t: idf.get(t, 0.0) > common))
+            for score, a, shared, apart in best
+        ]
 
     # -- internals
+
+    def _same_people(
+        self, slot: int, shared: list[tuple[float, str]], people: dict[str, set[str]]
+    ) -> list[tuple[float, str]]:
+        """``shared`` without a surname the slot holds for someone else: a query
+        about "Chidi Okafor" and a story about "Ngozi Okafor" share no one."""
+        terms = {t for _, t in shared}
+        kept = []
+        for contribution, term in shared:
+            full = people.get(term)
+            if full and not full & terms:
+                if any(self._holds(slot, n) for n in self._full_names.get(term, ())):
+                    continue
+            kept.append((contribution, term))
+        return kept
+
+    def _holds(self, slot: int, number: int) -> bool:
+        slots = self._post_slots[number]
+        at = bisect_left(slots, slot)
+        return at < len(slots) and slots[at] == slot
 
     def _weights_of(
         self, slot: int, terms: Iterable[tuple[str, int]]
@@ -367,10 +280,12 @@ class SimilarityIndex:
         for slot, weight in live if limit is None else islice(live, limit):
             partial[slot] = get(slot, 0.0) + q * weight
 
-    def _insert(self, article_id: str, terms: Mapping[str, float]) -> int:
+    def _insert(self, article_id: str, terms: Mapping[str, float], day: int | None) -> int:
         slot = len(self._ids)
         self._slots[article_id] = slot
         self._ids.append(article_id)
+        self._days.append(NO_DAY if day is None else day)
+        self._names.append(min(65535, sum(1 for term in terms if is_entity(term))))
         for term, weight in terms.items():
             if not weight > 0:
                 continue
@@ -378,6 +293,8 @@ class SimilarityIndex:
             if number is None:
                 number = self._vocab[term] = len(self._words)
                 self._words.append(term)
+                if is_entity(term) and is_phrase(term):
+                    self._full_names.setdefault(term.rsplit(" ", 1)[1], []).append(number)
                 self._post_slots.append(array("I"))
                 self._post_weights.append(array("f"))
             self._post_slots[number].append(slot)
@@ -391,6 +308,8 @@ class SimilarityIndex:
         renumber = {old: new for new, old in enumerate(live)}
         self._ids = [self._ids[old] for old in live]
         self._slots = {article_id: i for i, article_id in enumerate(self._ids) if article_id}
+        self._days = array("i", (self._days[old] for old in live))
+        self._names = array("H", (self._names[old] for old in live))
         vocab: dict[str, int] = {}
         words: list[str] = []
         post_slots: list[array[int]] = []
@@ -407,6 +326,10 @@ class SimilarityIndex:
                 post_slots.append(array("I", (s for s, _ in kept)))
                 post_weights.append(array("f", (w for _, w in kept)))
         self._vocab, self._words = vocab, words
+        self._full_names = {}
+        for number, word in enumerate(words):
+            if is_entity(word) and is_phrase(word):
+                self._full_names.setdefault(word.rsplit(" ", 1)[1], []).append(number)
         self._post_slots, self._post_weights = post_slots, post_weights
         self._refresh_norms()
 
@@ -432,10 +355,50 @@ class SimilarityIndex:
         self._norm_size = len(self._slots)
 
 
-def _reason(shared: list[tuple[float, str]], limit: int = 3) -> str:
-    """'also mentions Putin, Kursk, ceasefire': strongest shared terms, names first."""
-    top = sorted(shared, reverse=True)[: limit * 2]
-    names = [t for _, t in top if is_entity(t)]
-    words = [t for _, t in top if not is_entity(t)]
-    chosen = (names + words)[:limit]
-    return "also mentions " + ", ".join(chosen) if chosen else ""
+def when(days_apart: int) -> str:
+    """'same day', '2 days earlier', '3 weeks later', '5 months earlier': the other
+    story's date against this one's."""
+    apart = abs(days_apart)
+    side = "earlier" if days_apart < 0 else "later"
+    if apart == 0:
+        return "same day"
+    if apart == 1:
+        return f"a day {side}"
+    if apart < 14:
+        return f"{apart} days {side}"
+    if apart < 60:
+        return f"{apart // 7} weeks {side}"
+    return f"{apart // 30} months {side}"
+
+
+def reason(
+    shared: list[tuple[float, str]],
+    days_apart: int | None,
+    rare: Callable[[str], bool],
+    limit: int = 3,
+) -> str:
+    """'same day; also on Lindsay Lohan, Betty Ford Center, drunk driving'.
+
+    The strongest shared specifics as written: names and phrases, and a single
+    word only where it is rare in this archive; a name already inside a longer
+    one ("Lohan" beside "Lindsay Lohan") is not repeated. Never a lone common word.
+    """
+    chosen: list[str] = []
+    for _, term in sorted(shared, reverse=True):
+        if not (is_phrase(term) or rare(term)):
+            continue
+        words = set(term.split())
+        if any(words <= set(other.split()) for other in chosen):
+            continue
+        chosen = [other for other in chosen if not set(other.split()) <= words]
+        chosen.append(term)
+        if len(chosen) == limit:
+            break
+    if len(chosen) == 1 and not (is_phrase(chosen[0]) or is_entity(chosen[0])):
+        chosen = []  # one ordinary word is no reason to believe it
+    parts = []
+    if days_apart is not None:
+        parts.append(when(days_apart))
+    if chosen:
+        parts.append("also on " + ", ".join(chosen))
+    return "; ".join(parts)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from reader.core.analysis import search as fulltext
 from reader.core.analysis.links import outbound_urls
 from reader.core.analysis.quotes import find_quotes
-from reader.core.analysis.similarity import index_terms
+from reader.core.analysis.story_terms import index_terms
 from reader.core.models import Article, Quote, SpeakerQuote
 from reader.core.services.archive import Archive
 from reader.core.services.derived import Derived, FoundQuotes

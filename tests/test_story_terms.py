@@ -1,0 +1,155 @@
+"""Archive suggestions find the same story, and say why in words a reader can judge.
+
+Small realistic cases, each a way the sidebar went wrong (issue 22): a surname
+shared by different people, times and honorifics taken for names, names split
+and reversed, and a months-old story about the same person ranked above the
+same event's report from the same day.
+"""
+
+from __future__ import annotations
+
+from reader.core.analysis.similarity import SimilarityIndex, day_number, when
+from reader.core.analysis.story_terms import index_terms
+
+# Background stories give the everyday words of local news their low idf.
+_BACKGROUND = [
+    (
+        "Council reviews budget",
+        "The city council met on Tuesday to review the budget. Officials said the plan "
+        "would be published next week after a public meeting at city hall.",
+    ),
+    (
+        "Rain expected over the weekend",
+        "Forecasters said rain would reach the coast on Saturday. The harbour office "
+        "warned boat owners and said the ferry timetable could change.",
+    ),
+    (
+        "School term starts",
+        "Pupils returned to school on Monday. The board said new teachers had been hired "
+        "and the council would fund repairs to two buildings.",
+    ),
+    (
+        "Market prices rise",
+        "Prices at the weekly market rose again, traders said. The council said it would "
+        "review stall fees at its next meeting.",
+    ),
+]
+DAY = day_number("2026-10-14")
+
+
+def _index(stories: dict[str, tuple[str, str, str | None]]) -> SimilarityIndex:
+    items = [
+        (f"bg{i}", index_terms(title, body), None) for i, (title, body) in enumerate(_BACKGROUND * 3)
+    ]
+    items += [
+        (story_id, index_terms(title, body), day_number(published))
+        for story_id, (title, body, published) in stories.items()
+    ]
+    return SimilarityIndex(items)
+
+
+def test_a_shared_surname_does_not_link_different_people() -> None:
+    index = _index(
+        {
+            "strike": (
+                "Ferry crews walk out at Lantern Bay",
+                "Chidi Okafor, who leads the crews' union, said the Lantern Bay ferry strike "
+                "would go on until the Harbour Authority met them. Okafor said crews had "
+                "not been paid overtime since May.",
+                "2026-10-14",
+            ),
+            "school": (
+                "New head for Marsh Lane school",
+                "Ngozi Okafor will lead Marsh Lane Primary from January, the school board "
+                "said. Okafor taught at the school for ten years and said the council "
+                "should fund its new library.",
+                "2026-10-14",
+            ),
+        }
+    )
+    found = {article: reason for article, _, reason in index.similar("strike", k=5)}
+    assert "school" not in found
+    assert all("Okafor" not in reason for reason in found.values())
+
+
+def test_a_lone_surname_still_finds_the_person_the_story_names() -> None:
+    index = _index(
+        {
+            "strike": (
+                "Ferry crews walk out at Lantern Bay",
+                "Chidi Okafor, who leads the crews' union, said the Lantern Bay ferry strike "
+                "would go on until the Harbour Authority met them.",
+                "2026-10-14",
+            ),
+            "talks": (
+                "Strike talks fail",
+                "Talks between Okafor's union and the Harbour Authority broke down.",
+                "2026-10-15",
+            ),
+        }
+    )
+    assert [a for a, _, _ in index.similar("strike", k=5)][:1] == ["talks"]
+
+
+def test_times_abbreviations_and_honorifics_are_never_terms() -> None:
+    terms = index_terms(
+        "POLITICS",
+        "At 9:42 p.m. on Oct. 3, Sen. Maria Delgado of Calif. told reporters in the U.S. "
+        "Capitol that Gov. Tom Reyes would sign the bill at 10 a.m. ET, the AP reported.",
+    )
+    for never in ("PM", "AM", "Oct", "Sen", "Gov", "US", "Calif", "ET", "AP", "POLITICS"):
+        assert never not in terms, never
+    assert "Maria Delgado" in terms and "Tom Reyes" in terms and "Capitol" in terms
+
+
+def test_names_are_whole_as_written_never_split_or_reversed() -> None:
+    terms = index_terms(
+        "Lantern Bay ferry strike enters second week",
+        "Crews at Lantern Bay kept the ferry strike going as the Harbour Authority "
+        "refused to meet them. Flights were not affected, said John F. Kennedy, a pilot. "
+        "The Gulf of Aden route was also suspended.",
+    )
+    assert {"Lantern Bay", "Harbour Authority", "John Kennedy", "Gulf of Aden"} <= set(terms)
+    assert "ferry strike" in terms  # a phrase the article repeats
+    assert not {"Lantern", "Bay", "Harbour", "Authority", "Gulf", "Aden"} & set(terms)
+
+
+def test_same_day_same_event_ranks_above_months_apart_same_person() -> None:
+    index = _index(
+        {
+            "query": (
+                "Ferry crews walk out at Lantern Bay",
+                "Chidi Okafor, who leads the ferry union, said the Lantern Bay ferry strike "
+                "would go on until the Harbour Authority agreed to talks. Passengers queued "
+                "at the ferry terminal as crews picketed.",
+                "2026-10-14",
+            ),
+            "same-event": (
+                "Passengers stranded as ferry crews strike",
+                "Hundreds of passengers were stranded at Lantern Bay on the first day of the "
+                "ferry strike. The Harbour Authority said it would not negotiate while crews "
+                "picketed the terminal.",
+                "2026-10-14",
+            ),
+            "same-person": (
+                "Union leader honoured",
+                "Chidi Okafor, head of the ferry union, received a civic award at the "
+                "Harbour Authority dinner. Okafor thanked the crews of the Lantern Bay "
+                "ferry and the union's members.",
+                "2026-05-02",
+            ),
+        }
+    )
+    results = index.similar("query", k=5)
+    ids = [article for article, _, _ in results]
+    assert ids.index("same-event") < ids.index("same-person")
+    reason = results[0][2]
+    assert reason.startswith("same day; also on ")
+    assert "Lantern Bay" in reason and "Harbour Authority" in reason
+
+
+def test_when_says_how_far_apart_in_words() -> None:
+    assert when(0) == "same day"
+    assert when(-1) == "a day earlier"
+    assert when(3) == "3 days later"
+    assert when(-150) == "5 months earlier"
