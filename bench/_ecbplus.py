@@ -30,15 +30,13 @@ OUT = Path(__file__).resolve().parent / "data" / "ecbplus.jsonl.gz"
 MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        "jan feb mar apr may jun jul aug sep oct nov dec".split()
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     )
 }
 _URL_DATE = re.compile(
     r"(20\d\d|19\d\d)[/-]([a-z]{3}[a-z]*|\d\d?)[/-](\d\d?)(?!\d)|(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)"
 )
-_LINE_DATE = re.compile(
-    r"\b([A-Z][a-z]{2})[a-z]*\.? (\d\d?),? (20\d\d|19\d\d)\b"
-)
+_LINE_DATE = re.compile(r"\b([A-Z][a-z]{2})[a-z]*\.? (\d\d?),? (20\d\d|19\d\d)\b")
 
 
 def _detokenise(tokens: list[str]) -> str:
@@ -99,7 +97,9 @@ def main() -> None:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     dated = sum(1 for r in rows if r["published"])
-    print(f"{len(rows)} articles, {len({r['story'] for r in rows})} stories, {dated} dated -> {OUT}")
+    print(
+        f"{len(rows)} articles, {len({r['story'] for r in rows})} stories, {dated} dated -> {OUT}"
+    )
 
 
 if __name__ == "__main__":

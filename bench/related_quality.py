@@ -85,7 +85,8 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=6, help="print N articles' suggestions")
     parser.add_argument("--dump", type=Path, help="write every article's suggestions (JSON)")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in gzip.open(args.data, "rt", encoding="utf-8")]
+    with gzip.open(args.data, "rt", encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
     by_link = {_link(row): row for row in rows}
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +101,11 @@ def main() -> None:
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "reader", "--db", str(db), "index"],
-            env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         index_seconds = time.perf_counter() - started
         print(done.stdout.strip())
@@ -124,9 +129,11 @@ def main() -> None:
         library.close()
 
     if args.dump:
-        args.dump.write_text(json.dumps(
-            {a: [(str(o["id"]), r) for o, r in found] for a, found in results.items()}, indent=0
-        ))
+        args.dump.write_text(
+            json.dumps(
+                {a: [(str(o["id"]), r) for o, r in found] for a, found in results.items()}, indent=0
+            )
+        )
 
     def figures(name: str, keep: int) -> list[str]:
         chosen = [r for r in rows if int(r["topic"]) % 2 == keep or keep < 0]
@@ -144,8 +151,10 @@ def main() -> None:
         ]
 
     print()
-    print("| queries | articles | same-story P@5 | related-or-better P@5 | top-1 same story "
-          "| suggestions per article |")
+    print(
+        "| queries | articles | same-story P@5 | related-or-better P@5 | top-1 same story "
+        "| suggestions per article |"
+    )
     print("|---|---|---|---|---|---|")
     for line in (
         figures("development (odd topics)", 1)
@@ -155,16 +164,26 @@ def main() -> None:
         print(line)
     q = statistics.quantiles(times, n=100)
     print()
-    print(f"| `reader index` | {index_seconds:.2f} s, {1000 * index_seconds / len(rows):.2f} ms "
-          "per article (incl. start-up) |")
-    print(f"| Library.related once indexed, p50 / p95 / max | {1000 * q[49]:.1f} / "
-          f"{1000 * q[94]:.1f} / {1000 * max(times):.1f} ms |")
+    print(
+        f"| `reader index` | {index_seconds:.2f} s, {1000 * index_seconds / len(rows):.2f} ms "
+        "per article (incl. start-up) |"
+    )
+    print(
+        f"| Library.related once indexed, p50 / p95 / max | {1000 * q[49]:.1f} / "
+        f"{1000 * q[94]:.1f} / {1000 * max(times):.1f} ms |"
+    )
     print()
     shown = [r for r in rows if int(r["topic"]) % 2 == 1][:: max(1, 490 // max(args.show, 1))]
     for row in shown[: args.show]:
         print(f"{row['id']} [{row['story']}] {str(row['title'])[:70]}")
         for other, reason in results[str(row["id"])][:K]:
-            mark = "=" if other["story"] == row["story"] else "~" if other["topic"] == row["topic"] else " "
+            mark = (
+                "="
+                if other["story"] == row["story"]
+                else "~"
+                if other["topic"] == row["topic"]
+                else " "
+            )
             print(f"   {mark} {other['id']:<12} {reason[:90]}")
 
 

@@ -38,9 +38,8 @@ DAY = day_number("2026-10-14")
 
 
 def _index(stories: dict[str, tuple[str, str, str | None]]) -> SimilarityIndex:
-    items = [
-        (f"bg{i}", index_terms(title, body), None) for i, (title, body) in enumerate(_BACKGROUND * 3)
-    ]
+    background = enumerate(_BACKGROUND * 3)
+    items = [(f"bg{i}", index_terms(title, body), None) for i, (title, body) in background]
     items += [
         (story_id, index_terms(title, body), day_number(published))
         for story_id, (title, body, published) in stories.items()

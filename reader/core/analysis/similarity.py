@@ -65,6 +65,7 @@ def hub_factor(names: int) -> float:
     """1 for an ordinary story; less for one that names more than ``HUB_NAMES``."""
     return 1.0 if names <= HUB_NAMES else math.sqrt(HUB_NAMES / names)
 
+
 # --------------------------------------------------------------------------- index
 
 
@@ -233,9 +234,9 @@ class SimilarityIndex:
             if score > min_score:
                 scored.append((score, found, shared, apart))
         best = heapq.nlargest(k, scored, key=lambda s: (s[0], s[1]))
-        common = math.log(1.0 + len(self._ids) / max(3.0, 0.02 * len(self._ids)))
+        rare_idf = math.log(1.0 + len(self._ids) / max(3.0, 0.02 * len(self._ids)))
         return [
-            (a, round(score, 4), reason(shared, apart, lambda t: idf.get(t, 0.0) > common))
+            (a, round(score, 4), reason(shared, apart, lambda t: idf.get(t, 0.0) > rare_idf))
             for score, a, shared, apart in best
         ]
 
@@ -250,9 +251,9 @@ class SimilarityIndex:
         kept = []
         for contribution, term in shared:
             full = people.get(term)
-            if full and not full & terms:
-                if any(self._holds(slot, n) for n in self._full_names.get(term, ())):
-                    continue
+            someone_else = full and not full & terms
+            if someone_else and any(self._holds(slot, n) for n in self._full_names.get(term, ())):
+                continue
             kept.append((contribution, term))
         return kept
 

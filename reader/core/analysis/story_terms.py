@@ -101,7 +101,9 @@ _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 _ABBREVIATION_TEXT = "mr mrs ms dr st gen sen rep gov lt col capt sgt prof jr sr vs no rev hon"
 _ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
 # Lower-case words inside a name: "Gulf of Aden", "Ludwig van Beethoven".
-_NAME_JOINS = frozenset("of de du da la le van von der den bin al del di".split())
+_NAME_JOINS = frozenset(
+    ["of", "de", "du", "da", "la", "le", "van", "von", "der", "den", "bin", "al", "del", "di"]
+)
 
 # Letters with inner apostrophes ("O'Brien", "don't"), or a dotted abbreviation
 # ("U.S.", "p.m.").
@@ -189,9 +191,7 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
         lower = form.lower()
         if lower in _NOT_NAMES and (capital or acronym):
             skip = True
-        tokens.append(
-            _Token(form, gap, capital, acronym, sure, skip, in_title)
-        )
+        tokens.append(_Token(form, gap, capital, acronym, sure, skip, in_title))
     return tokens
 
 
