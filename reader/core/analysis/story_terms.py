@@ -150,6 +150,11 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
     prev_end, prev_word = 0, ""
     for index, match in enumerate(matches):
         gap = line[prev_end : match.start()]
+        form = match.group()
+        if gap == " " and index:  # most words: nothing to decide
+            raw.append((form, False, gap))
+            prev_end, prev_word = match.end(), form
+            continue
         initial = index == 0 or bool(_SENTENCE_END.intersection(gap))
         if initial and index and gap.strip() == "." and prev_word.lower() in _ABBREVIATIONS:
             initial = False
@@ -157,11 +162,8 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
             initial = False  # "John F. Kennedy"
         if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
             initial = True
-        form = match.group()
-        if form[-2:] in ("'s", "’s") and len(form) > 3:
-            form = form[:-2]
         raw.append((form, initial, gap))
-        prev_end, prev_word = match.end(), match.group()
+        prev_end, prev_word = match.end(), form
     # A Title Case Headline Capitalises Everything, and a SECTION HEADER is all
     # capitals: there capitals prove nothing.
     words = [f for f, _, _ in raw if f.lower() not in STOPWORDS]
@@ -170,6 +172,11 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
     shouting = sum(1 for f in words if f.isupper() and len(f) > 1) >= max(2, 0.6 * len(words))
     tokens = []
     for index, (form, initial, gap) in enumerate(raw):
+        if form[-2:] in ("'s", "’s") and len(form) > 3:
+            form = form[:-2]
+        if form[0].islower() and "." not in form:  # most words: no name, nothing to skip
+            tokens.append(_Token(form, gap, False, False, False, False, in_title))
+            continue
         skip = False
         if "." in form:  # "U.S." is an abbreviation; "p.m." and "e.g." are not names
             skip = form.islower()
