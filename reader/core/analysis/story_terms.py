@@ -66,7 +66,7 @@ _STOPWORD_TEXT = """
     monday tuesday wednesday thursday friday saturday sunday january february march
     april june july august september october november december
     mon tue tues wed thu thur thurs fri sat jan feb mar apr jun jul aug sep sept oct
-    nov dec morning afternoon evening night noon midnight
+    nov dec morning afternoon evening night noon midnight old
     mr mrs ms dr sir st prof jr sr vs am pm
 """
 # Titles and roles are capitalised before names ("President Vladimir Putin"), so
@@ -202,9 +202,19 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
     return tokens
 
 
+# A paragraph that is the page's furniture, not the story: sign-up prompts,
+# copyright lines, photo captions' credits, posted/updated stamps.
+_BOILERPLATE = re.compile(
+    r"(?i)copyright|©|all rights reserved|thank you for (?:registering|signing up)"
+    r"|\bsign up\b|\bsubscribe|newsletter|click here|junk (?:folder|mail)|spam folder"
+    r"|terms of (?:use|service)|privacy policy|follow us|share this|\badvertisement\b"
+    r"|may not be (?:published|reproduced)|\b(?:posted|updated|published):"
+)
+
+
 def _tokens(text: str, *, in_title: bool) -> Iterator[list[_Token]]:
     for line in text.splitlines():
-        if line.strip():
+        if line.strip() and not _BOILERPLATE.search(line):
             yield _line_tokens(line, in_title)
 
 
