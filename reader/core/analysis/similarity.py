@@ -30,7 +30,7 @@ import heapq
 import math
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from itertools import islice
 
@@ -80,7 +80,9 @@ class SimilarityIndex:
     Held compactly, for 100,000 articles of ~40 terms each: terms are numbered
     once, and each term's postings are two flat arrays (article slot, ascending;
     float32 weight). There is no per-article copy: a candidate's weight for a
-    term is found by bisecting that term's slots. A removed article leaves a
+    term is found by bisecting that term's slots. Most terms (a name in one
+    story) have one posting, held inline in two flat arrays rather than in
+    arrays of their own (~200 bytes a term less). A removed article leaves a
     dead slot that walks skip and that still counts in the document
     frequencies; slots are renumbered once a quarter are dead.
     """
@@ -100,8 +102,12 @@ class SimilarityIndex:
         self.candidates = candidates
         self._vocab: dict[str, int] = {}  # term -> term number
         self._words: list[str] = []  # term number -> term
-        self._post_slots: list[array[int]] = []  # term number -> article slots, ascending
-        self._post_weights: list[array[float]] = []
+        # term number -> article slots (ascending) and weights; None while the term has
+        # one posting, which is then in _one_slot and _one_weight
+        self._post_slots: list[array[int] | None] = []
+        self._post_weights: list[array[float] | None] = []
+        self._one_slot = array("I")
+        self._one_weight = array("f")
         self._slots: dict[str, int] = {}  # article id -> slot
         self._ids: list[str | None] = []  # slot -> article id; None once removed
         self._norms = array("d")
@@ -125,16 +131,17 @@ class SimilarityIndex:
         if slot is None:
             return {}
         found = {}
-        for number, slots in enumerate(self._post_slots):
+        for number, word in enumerate(self._words):
+            slots, weights = self._postings(number)
             at = bisect_left(slots, slot)
             if at < len(slots) and slots[at] == slot:
-                found[self._words[number]] = self._post_weights[number][at]
+                found[word] = weights[at]
         return found
 
     def idf(self, term: str) -> float:
         """Smoothed idf; a term no stored article has counts as if one had it."""
         number = self._vocab.get(term)
-        df = (len(self._post_slots[number]) if number is not None else 0) or 1
+        df = (self._df(number) if number is not None else 0) or 1
         return math.log(1.0 + len(self._ids) / df)
 
     def add(self, article_id: str, terms: Mapping[str, float], day: int | None = None) -> None:
@@ -197,7 +204,7 @@ class SimilarityIndex:
         partial: dict[int, float] = {}
         common: list[str] = []
         for term in strongest:
-            if len(self._post_slots[known[term]]) > self.walk_cap:
+            if self._df(known[term]) > self.walk_cap:
                 common.append(term)
                 continue
             self._accumulate(partial, known[term], weights[term] * idf[term])
@@ -215,13 +222,12 @@ class SimilarityIndex:
         )
 
         scored: list[tuple[float, str, list[tuple[float, str]], int | None]] = []
+        postings = [(t, *self._postings(number)) for t, number in known.items()]
         for slot in shortlist:
             found = self._ids[slot]
             if found is None:
                 continue
-            shared = [
-                (weights[t] * w * idf[t], t) for t, w in self._weights_of(slot, known.items())
-            ]
+            shared = [(weights[t] * w * idf[t], t) for t, w in _weights_of(slot, postings)]
             if people:
                 shared = self._same_people(slot, shared, people)
             if len(shared) < MIN_SHARED:
@@ -257,26 +263,27 @@ class SimilarityIndex:
             kept.append((contribution, term))
         return kept
 
-    def _holds(self, slot: int, number: int) -> bool:
+    def _postings(self, number: int) -> tuple[Sequence[int], Sequence[float]]:
+        """A term's article slots (ascending) and weights."""
+        slots, weights = self._post_slots[number], self._post_weights[number]
+        if slots is None or weights is None:
+            return (self._one_slot[number],), (self._one_weight[number],)
+        return slots, weights
+
+    def _df(self, number: int) -> int:
         slots = self._post_slots[number]
+        return 1 if slots is None else len(slots)
+
+    def _holds(self, slot: int, number: int) -> bool:
+        slots = self._postings(number)[0]
         at = bisect_left(slots, slot)
         return at < len(slots) and slots[at] == slot
-
-    def _weights_of(
-        self, slot: int, terms: Iterable[tuple[str, int]]
-    ) -> Iterator[tuple[str, float]]:
-        """The slot's weight for each of ``terms`` (term, number) it has."""
-        for term, number in terms:
-            slots = self._post_slots[number]
-            at = bisect_left(slots, slot)
-            if at < len(slots) and slots[at] == slot:
-                yield term, self._post_weights[number][at]
 
     def _accumulate(
         self, partial: dict[int, float], number: int, q: float, limit: int | None = None
     ) -> None:
         get, ids = partial.get, self._ids
-        pairs = zip(self._post_slots[number], self._post_weights[number], strict=True)
+        pairs = zip(*self._postings(number), strict=True)
         live = ((s, w) for s, w in pairs if ids[s] is not None)
         for slot, weight in live if limit is None else islice(live, limit):
             partial[slot] = get(slot, 0.0) + q * weight
@@ -296,10 +303,18 @@ class SimilarityIndex:
                 self._words.append(term)
                 if is_entity(term) and is_phrase(term):
                     self._full_names.setdefault(term.rsplit(" ", 1)[1], []).append(number)
-                self._post_slots.append(array("I"))
-                self._post_weights.append(array("f"))
-            self._post_slots[number].append(slot)
-            self._post_weights[number].append(weight)
+                self._post_slots.append(None)
+                self._post_weights.append(None)
+                self._one_slot.append(slot)
+                self._one_weight.append(weight)
+                continue
+            slots, weights = self._post_slots[number], self._post_weights[number]
+            if slots is None or weights is None:
+                self._post_slots[number] = array("I", (self._one_slot[number], slot))
+                self._post_weights[number] = array("f", (self._one_weight[number], weight))
+            else:
+                slots.append(slot)
+                weights.append(weight)
         self._norms.append(0.0)
         return slot
 
@@ -313,20 +328,26 @@ class SimilarityIndex:
         self._names = array("H", (self._names[old] for old in live))
         vocab: dict[str, int] = {}
         words: list[str] = []
-        post_slots: list[array[int]] = []
-        post_weights: list[array[float]] = []
+        post_slots: list[array[int] | None] = []
+        post_weights: list[array[float] | None] = []
+        one_slot, one_weight = array("I"), array("f")
         for number, word in enumerate(self._words):
-            kept = [
-                (renumber[s], w)
-                for s, w in zip(self._post_slots[number], self._post_weights[number], strict=True)
-                if s in renumber
-            ]
-            if kept:
-                vocab[word] = len(words)
-                words.append(word)
+            pairs = zip(*self._postings(number), strict=True)
+            kept = [(renumber[s], w) for s, w in pairs if s in renumber]
+            if not kept:
+                continue
+            vocab[word] = len(words)
+            words.append(word)
+            one_slot.append(kept[0][0])
+            one_weight.append(kept[0][1])
+            if len(kept) == 1:
+                post_slots.append(None)
+                post_weights.append(None)
+            else:
                 post_slots.append(array("I", (s for s, _ in kept)))
                 post_weights.append(array("f", (w for _, w in kept)))
         self._vocab, self._words = vocab, words
+        self._one_slot, self._one_weight = one_slot, one_weight
         self._full_names = {}
         for number, word in enumerate(words):
             if is_entity(word) and is_phrase(word):
@@ -344,7 +365,8 @@ class SimilarityIndex:
         size = len(self._ids)
         squares = array("d", bytes(8 * size))
         since_pause = 0
-        for slots, weights in zip(self._post_slots, self._post_weights, strict=True):
+        for number in range(len(self._words)):
+            slots, weights = self._postings(number)
             since_pause += len(slots)
             if since_pause > 20_000:  # ~5 ms
                 self.pause()
@@ -354,6 +376,16 @@ class SimilarityIndex:
                 squares[slot] += (weight * idf) ** 2
         self._norms = array("d", (math.sqrt(total) or 1.0 for total in squares))
         self._norm_size = len(self._slots)
+
+
+def _weights_of(
+    slot: int, postings: Iterable[tuple[str, Sequence[int], Sequence[float]]]
+) -> Iterator[tuple[str, float]]:
+    """The slot's weight for each term of ``postings`` (term, slots, weights) it has."""
+    for term, slots, weights in postings:
+        at = bisect_left(slots, slot)
+        if at < len(slots) and slots[at] == slot:
+            yield term, weights[at]
 
 
 def when(days_apart: int) -> str:

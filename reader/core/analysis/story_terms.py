@@ -108,6 +108,7 @@ _NAME_JOINS = frozenset(
 # Letters with inner apostrophes ("O'Brien", "don't"), or a dotted abbreviation
 # ("U.S.", "p.m.").
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)*")
+_SPLIT = re.compile(f"({_WORD.pattern})")
 _SENTENCE_END = frozenset(".!?:;\n")
 _OPENING_QUOTES = frozenset("“«„‘\"'")
 
@@ -145,15 +146,13 @@ class _Token:
 
 
 def _line_tokens(line: str, in_title: bool) -> list[_Token]:
-    matches = list(_WORD.finditer(line))
+    parts = _SPLIT.split(line)  # gap, word, gap, word, ..., tail: no match objects
     raw: list[tuple[str, bool, str]] = []  # (form, initial, gap before it)
-    prev_end, prev_word = 0, ""
-    for index, match in enumerate(matches):
-        gap = line[prev_end : match.start()]
-        form = match.group()
+    prev_word = ""
+    for index, (gap, form) in enumerate(zip(parts[0:-1:2], parts[1::2], strict=True)):
         if gap == " " and index:  # most words: nothing to decide
             raw.append((form, False, gap))
-            prev_end, prev_word = match.end(), form
+            prev_word = form
             continue
         initial = index == 0 or bool(_SENTENCE_END.intersection(gap))
         if initial and index and gap.strip() == "." and prev_word.lower() in _ABBREVIATIONS:
@@ -163,16 +162,16 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
         if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
             initial = True
         raw.append((form, initial, gap))
-        prev_end, prev_word = match.end(), form
+        prev_word = form
     # A Title Case Headline Capitalises Everything, and a SECTION HEADER is all
     # capitals: there capitals prove nothing.
-    words = [f for f, _, _ in raw if f.lower() not in STOPWORDS]
-    capitals = sum(1 for f in words if f[:1].isupper())
+    words = [f for f, _, _ in raw if (f if f.islower() else f.lower()) not in STOPWORDS]
+    capitals = sum(1 for f in words if f[0].isupper())
     title_case = len(words) >= 3 and capitals >= 0.8 * len(words)
     shouting = sum(1 for f in words if f.isupper() and len(f) > 1) >= max(2, 0.6 * len(words))
     tokens = []
     for index, (form, initial, gap) in enumerate(raw):
-        if form[-2:] in ("'s", "’s") and len(form) > 3:
+        if form.endswith(("'s", "’s")) and len(form) > 3:
             form = form[:-2]
         if form[0].islower() and "." not in form:  # most words: no name, nothing to skip
             tokens.append(_Token(form, gap, False, False, False, False, in_title))
@@ -203,18 +202,24 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
 
 
 # A paragraph that is the page's furniture, not the story: sign-up prompts,
-# copyright lines, photo captions' credits, posted/updated stamps.
-_BOILERPLATE = re.compile(
-    r"(?i)copyright|©|all rights reserved|thank you for (?:registering|signing up)"
-    r"|\bsign up\b|\bsubscribe|newsletter|click here|junk (?:folder|mail)|spam folder"
-    r"|terms of (?:use|service)|privacy policy|follow us|share this|\badvertisement\b"
-    r"|may not be (?:published|reproduced)|\b(?:posted|updated|published):"
-)
+# copyright lines, posted/updated stamps (matched in lower case).
+_BOILERPLATE = (
+    "copyright", "©", "rights reserved", "thank you for registering", "sign up",
+    "subscribe", "newsletter", "click here", "junk folder", "junk mail", "spam folder",
+    "terms of use", "terms of service", "privacy policy", "follow us", "share this",
+    "advertisement", "may not be published", "may not be reproduced", "posted:",
+    "updated:", "published:",
+)  # fmt: skip
+
+
+def _boilerplate(line: str) -> bool:
+    low = line.lower()
+    return any(marker in low for marker in _BOILERPLATE)
 
 
 def _tokens(text: str, *, in_title: bool) -> Iterator[list[_Token]]:
     for line in text.splitlines():
-        if line.strip() and not _BOILERPLATE.search(line):
+        if line.strip() and not _boilerplate(line):
             yield _line_tokens(line, in_title)
 
 
@@ -243,7 +248,7 @@ def _names(line: list[_Token], sure_names: set[str]) -> Iterator[tuple[int, int,
     index = 0
     while index < len(line):
         token = line[index]
-        if not _is_name_part(token, sure_names):
+        if not (token.capital or token.acronym) or not _is_name_part(token, sure_names):
             index += 1
             continue
         parts = [token.form]
@@ -294,19 +299,21 @@ def index_terms(title: str, text: str) -> dict[str, float]:
     found = [(line, list(_names(line, sure_names))) for line in lines]
     surnames = _surnames(name for _, names in found for _, _, name, person in names if person)
 
-    def count(key: str, token: _Token) -> None:
-        counts[key] = counts.get(key, 0) + 1
-        if token.in_title:
-            titled.add(key)
-
+    get = counts.get
     for line, names in found:
+        if not line:
+            continue
+        in_title = line[0].in_title
         starts = {start: (end, name) for start, end, name, _ in names}
-        index, previous = 0, ""
-        while index < len(line):
+        index, previous, size = 0, "", len(line)
+        while index < size:
             token = line[index]
-            if index in starts:
+            if starts and index in starts:
                 end, name = starts[index]
-                count(surnames.get(name, name), token)
+                key = surnames.get(name, name)
+                counts[key] = get(key, 0) + 1
+                if in_title:
+                    titled.add(key)
                 index, previous = end, ""
                 continue
             index += 1
@@ -314,20 +321,22 @@ def index_terms(title: str, text: str) -> dict[str, float]:
             if (
                 token.skip
                 or token.acronym
-                or lower in STOPWORDS
                 or len(lower) < 3
+                or lower in STOPWORDS
                 or "'" in lower
                 or "’" in lower
             ):
                 previous = ""
                 continue
             word = _singular(lower)
-            count(word, token)
+            counts[word] = get(word, 0) + 1
             if previous and token.gap == " ":
                 phrase = f"{previous} {word}"
                 phrases[phrase] = phrases.get(phrase, 0) + 1
-                if token.in_title:
+                if in_title:
                     titled.add(phrase)
+            if in_title:
+                titled.add(word)
             previous = lower
     for phrase, times in phrases.items():
         if times > 1:
