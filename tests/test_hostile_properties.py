@@ -101,6 +101,9 @@ def test_index_terms_never_raise_and_are_clean(title: str, text: str) -> None:
     assert len(terms) <= 40
     for term, weight in terms.items():
         assert term and not CONTROL.search(term)
+        # A term is quoted in the sidebar's reason: letters, apostrophes, spaces only.
+        assert not set(term) & set("[]<>/\\=@"), term
+        assert term == term.strip() and "  " not in term
         assert math.isfinite(weight) and weight > 0
 
 

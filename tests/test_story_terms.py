@@ -152,3 +152,35 @@ def test_when_says_how_far_apart_in_words() -> None:
     assert when(-1) == "a day earlier"
     assert when(3) == "3 days later"
     assert when(-150) == "5 months earlier"
+
+
+def test_a_live_blog_naming_everyone_does_not_outrank_the_story() -> None:
+    people = " ".join(
+        f"{first} {last} spoke."
+        for first in ("Anna", "Ben", "Carl", "Dana", "Emil", "Fay")
+        for last in ("Abbot", "Brook", "Clay", "Dunn", "Eliot")
+    )
+    index = _index(
+        {
+            "query": (
+                "Ferry crews walk out at Lantern Bay",
+                "Chidi Okafor said the Lantern Bay ferry strike would go on until the "
+                "Harbour Authority agreed to talks. The ferry strike stranded passengers.",
+                "2026-10-14",
+            ),
+            "story": (
+                "Harbour Authority refuses strike talks",
+                "The Harbour Authority said it would not meet crews while the Lantern Bay "
+                "ferry strike went on. The ferry strike is in its second day.",
+                "2026-10-15",
+            ),
+            "live": (
+                "Live: council day as it happened",
+                "Chidi Okafor spoke. Lantern Bay was mentioned. Harbour Authority replied. "
+                + people,
+                "2026-10-14",
+            ),
+        }
+    )
+    ids = [article for article, _, _ in index.similar("query", k=5)]
+    assert ids[0] == "story"

@@ -11,12 +11,13 @@ Three kinds of key, each readable as written so a reason can quote it:
   ("Sen.", "President") are not part of a name. The surname is also kept on its
   own, at half weight, so a later "Lohan"-only story still finds it; the index
   does not let it link two different people (see ``SimilarityIndex``);
-- phrases: two content words in a row that the article repeats or puts in its
-  headline ("ferry strike", "drunk driving");
+- phrases: two content words in a row that the article repeats ("ferry strike",
+  "drunk driving");
 - words, lower case and crudely singular ("ceasefire").
 
 Dates, times ("9:42 p.m."), months and days, honorifics, state abbreviations, wire
-credits and a section header in capitals are never keys: they are on every story.
+credits, a section header in capitals and a page's furniture (sign-up prompts,
+copyright lines) are never keys: they are on every story.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ MAX_INDEXED_CHARS = 100_000  # ~15,000 words: past that, more text names no new 
 ENTITY_BOOST = 2.0
 PHRASE_BOOST = 1.2
 TITLE_BOOST = 1.5
+SURNAME_WEIGHT = 0.5  # a surname kept beside the full name: a weaker clue than the name
 
 # Function words, reporting verbs and calendar words: frequent in every story, so
 # they would only add noise to similarity and to reasons.
@@ -341,10 +343,10 @@ def index_terms(title: str, text: str) -> dict[str, float]:
     for phrase, times in phrases.items():
         if times > 1:
             counts[phrase] = times
-    aliases = {}  # "Lohan" beside "Lindsay Lohan", at half weight
+    aliases = set()  # "Lohan" beside "Lindsay Lohan"
     for surname, name in surnames.items():
         if name in counts and surname not in counts:
-            aliases[surname] = name
+            aliases.add(surname)
             counts[surname] = counts[name]
             if name in titled:
                 titled.add(surname)
@@ -358,7 +360,7 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         if key in titled:
             weight *= TITLE_BOOST
         if key in aliases:
-            weight *= 0.5
+            weight *= SURNAME_WEIGHT
         weights[key] = round(weight, 3)
     best = sorted(weights, key=lambda k: (-weights[k], -counts[k], -len(k), k))[:MAX_TERMS]
     return {key: weights[key] for key in best}
