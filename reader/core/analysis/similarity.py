@@ -131,11 +131,17 @@ class SimilarityIndex:
         if slot is None:
             return {}
         found = {}
-        for number, word in enumerate(self._words):
-            slots, weights = self._postings(number)
+        one_slot, one_weight, weights_of = self._one_slot, self._one_weight, self._post_weights
+        for number, slots in enumerate(self._post_slots):
+            if slots is None:
+                if one_slot[number] == slot:
+                    found[self._words[number]] = one_weight[number]
+                continue
             at = bisect_left(slots, slot)
             if at < len(slots) and slots[at] == slot:
-                found[word] = weights[at]
+                weights = weights_of[number]
+                if weights is not None:
+                    found[self._words[number]] = weights[at]
         return found
 
     def idf(self, term: str) -> float:
@@ -293,7 +299,7 @@ class SimilarityIndex:
         self._slots[article_id] = slot
         self._ids.append(article_id)
         self._days.append(NO_DAY if day is None else day)
-        self._names.append(min(65535, sum(1 for term in terms if is_entity(term))))
+        self._names.append(min(65535, sum(1 for term in terms if term[:1].isupper())))
         for term, weight in terms.items():
             if not weight > 0:
                 continue
@@ -301,7 +307,7 @@ class SimilarityIndex:
             if number is None:
                 number = self._vocab[term] = len(self._words)
                 self._words.append(term)
-                if is_entity(term) and is_phrase(term):
+                if " " in term and term[:1].isupper():  # a whole name: is_entity, is_phrase
                     self._full_names.setdefault(term.rsplit(" ", 1)[1], []).append(number)
                 self._post_slots.append(None)
                 self._post_weights.append(None)
@@ -365,8 +371,14 @@ class SimilarityIndex:
         size = len(self._ids)
         squares = array("d", bytes(8 * size))
         since_pause = 0
-        for number in range(len(self._words)):
-            slots, weights = self._postings(number)
+        one_slot, one_weight, weights_of = self._one_slot, self._one_weight, self._post_weights
+        single = math.log(1.0 + size) ** 2  # idf squared of a term with one posting
+        for number, slots in enumerate(self._post_slots):
+            weights = weights_of[number]
+            if slots is None or weights is None:
+                squares[one_slot[number]] += one_weight[number] ** 2 * single
+                since_pause += 1
+                continue
             since_pause += len(slots)
             if since_pause > 20_000:  # ~5 ms
                 self.pause()
