@@ -8,6 +8,8 @@ same event's report from the same day.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from reader.core.analysis.similarity import SimilarityIndex, day_number, when
 from reader.core.analysis.story_terms import index_terms
 
@@ -184,3 +186,30 @@ def test_a_live_blog_naming_everyone_does_not_outrank_the_story() -> None:
     )
     ids = [article for article, _, _ in index.similar("query", k=5)]
     assert ids[0] == "story"
+
+
+def test_terms_an_older_reader_stored_are_derived_again_once(tmp_path: Path) -> None:
+    """An archive indexed before whole names keeps working: its terms are made again."""
+    from reader.core.library import open_library
+    from reader.core.storage.schema import TERMS_KIND
+    from tests.conftest import frozen_clock
+
+    library = open_library(tmp_path / "db", clock=frozen_clock)
+    library.analyse_pending()
+    feeds = [feed.id for feed in library.store.feeds()]
+    old_style = {"Putin": 4.0, "Vladimir": 2.0, "ceasefire": 1.0}  # names split, as before
+    for feed_id in feeds:
+        ids = [article.id for article in library.store.articles(feed_id)]
+        library.store.put_aux(TERMS_KIND, feed_id, {a: old_style for a in ids})
+    library.store.set_meta("terms", 1)
+    library.close()
+
+    library = open_library(tmp_path / "db", clock=frozen_clock)
+    try:
+        assert library.analyse_pending() == len(library.articles())
+        stored = [t for f in feeds for t in (library.store.aux(TERMS_KIND, f) or {}).values()]
+        assert stored and all(terms != old_style for terms in stored)
+        assert any(" " in term and term[0].isupper() for terms in stored for term in terms)
+        assert library.analyse_pending() == 0  # once
+    finally:
+        library.close()

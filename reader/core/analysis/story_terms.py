@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from reader.core.analysis.quotes.first_names import given_name
 
+TERMS_VERSION = 2  # what index_terms keeps; stored terms of another version are derived again
 MAX_TERMS = 40
 MAX_INDEXED_CHARS = 100_000  # ~15,000 words: past that, more text names no new story
 ENTITY_BOOST = 2.0
