@@ -101,6 +101,7 @@ def test_times_abbreviations_and_honorifics_are_never_terms() -> None:
     for never in ("PM", "AM", "Oct", "Sen", "Gov", "US", "Calif", "ET", "AP", "POLITICS"):
         assert never not in terms, never
     assert "Maria Delgado" in terms and "Tom Reyes" in terms and "Capitol" in terms
+    assert not {"I'm", "I’ve"} & set(index_terms("", "He said I'm sure, and I’ve seen it."))
 
 
 def test_names_are_whole_as_written_never_split_or_reversed() -> None:

@@ -198,8 +198,8 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
             if after_gap == " " and after[:1].isupper() and not after.isupper():
                 sure = not after_initial and (form.lower() not in STOPWORDS or form == "New")
         lower = form.lower()
-        if lower in _NOT_NAMES and (capital or acronym):
-            skip = True
+        if (lower in _NOT_NAMES and (capital or acronym)) or lower[:2] in ("i'", "i’"):
+            skip = True  # "I'm" is capitalised everywhere and names no one
         tokens.append(_Token(form, gap, capital, acronym, sure, skip, in_title))
     return tokens
 
