@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reader.core.analysis.similarity import SimilarityIndex, index_terms  # noqa: E402
+from reader.core.analysis.similarity import SimilarityIndex  # noqa: E402
+from reader.core.analysis.story_terms import index_terms  # noqa: E402
 
 _SYLLABLE_TEXT = "ka lo mi ren tas vor bel dun fi gar hol jen kri mus nor pel quo sar tin ul"
 SYLLABLES = _SYLLABLE_TEXT.split()
@@ -99,7 +100,7 @@ def main() -> None:
         items.append((article_id, terms))
 
     t0 = time.perf_counter()
-    index = SimilarityIndex(items)
+    index = SimilarityIndex((a, terms, None) for a, terms in items)
     build = time.perf_counter() - t0
 
     rng = random.Random(args.seed + 1)

@@ -343,7 +343,7 @@ def test_a_byte_order_mark_outranks_the_servers_charset() -> None:
 def test_index_terms_of_a_huge_text_is_bounded() -> None:
     import time
 
-    from reader.core.analysis.similarity import index_terms
+    from reader.core.analysis.story_terms import index_terms
 
     started = time.thread_time()
     terms = index_terms("Big [b] " * 131072, "Word Ann Lee said. " * 60000)

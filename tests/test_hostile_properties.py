@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from reader.core.analysis.document import parse_html, parse_text
 from reader.core.analysis.links import inline_links, normalise_url, related_links
 from reader.core.analysis.quotes import find_quotes
-from reader.core.analysis.similarity import index_terms
+from reader.core.analysis.story_terms import index_terms
 from reader.core.models import Article, Document, EntryLink
 from tests.hostile_corpus import CONTROL
 
@@ -101,6 +101,9 @@ def test_index_terms_never_raise_and_are_clean(title: str, text: str) -> None:
     assert len(terms) <= 40
     for term, weight in terms.items():
         assert term and not CONTROL.search(term)
+        # A term is quoted in the sidebar's reason: letters, apostrophes, spaces only.
+        assert not set(term) & set("[]<>/\\=@"), term
+        assert term == term.strip() and "  " not in term
         assert math.isfinite(weight) and weight > 0
 
 

@@ -20,7 +20,7 @@ from reader.core import config
 from reader.core.analysis import search as fulltext
 from reader.core.analysis.document import build_document
 from reader.core.analysis.links import RelatedLink
-from reader.core.analysis.similarity import index_terms
+from reader.core.analysis.story_terms import index_terms
 from reader.core.models import (
     Article,
     Bookmark,

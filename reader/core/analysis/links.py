@@ -382,18 +382,21 @@ def archive_links(
     exclude: Iterable[str] = (),
     min_score: float = 0.05,
     terms: Mapping[str, float] | None = None,
+    day: int | None = None,
 ) -> list[RelatedLink]:
-    """Similar stored stories, each with its reason; ``lookup`` maps id -> Article.
+    """Similar stored stories, best first, each with its reason; ``lookup`` maps
+    id -> Article.
 
     ``terms``: the article's index terms when the caller has them (the index
-    finds a stored article's own by a bisect per word it knows).
+    finds a stored article's own by a bisect per word it knows); ``day``: its
+    publication day (:func:`~reader.core.analysis.similarity.day_number`).
     """
     query: str | Mapping[str, float] = terms or (
         article.id if article.id in index else article.terms
     )
     links = []
     for article_id, _score, reason in index.similar(
-        query, k, [article.id, *exclude], min_score=min_score
+        query, k, [article.id, *exclude], min_score=min_score, day=day
     ):
         other = lookup(article_id)
         if other is not None:

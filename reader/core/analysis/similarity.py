@@ -1,199 +1,69 @@
-"""Similar stories in the archive: the terms of an article, and the index that finds others.
+"""Similar stories in the archive: the index that finds the same story, and its reasons.
 
 Three sources feed the sidebar. The document itself (a lifted "Related" section and
 its inline links), the feed entry's own links (enclosures, comments, rel=related),
-and the local archive: stories sharing rare words and, above all, the same named
-people and places, each with a short reason ("also mentions Putin, Kursk").
+and the local archive: stories sharing whole names and phrases that are rare in
+this archive, reported within days of each other, each with a reason that quotes
+what they share ("same day; also on Lindsay Lohan, Betty Ford Center").
 
-Similarity is cheap by design: :func:`index_terms` runs once per article at ingest
-and keeps only ~40 weighted terms in ``Article.terms``; :class:`SimilarityIndex`
-keeps an inverted index over those so a query walks a few short posting lists
-instead of the whole archive.
+Similarity is cheap by design: :func:`~reader.core.analysis.story_terms.index_terms`
+runs once per article at analysis and keeps ~40 weighted terms in ``Article.terms``;
+:class:`SimilarityIndex` keeps an inverted index over those so a query walks a few
+short posting lists instead of the whole archive. The terms are display forms, so a
+reason is written straight from the keys.
 
-Entity terms are stored in their display form ("Putin", "NATO") and ordinary words
-in lower case ("ceasefire"), so a reason can be written straight from the keys.
+What makes the same story rather than the same subject:
+
+- rarity: TF-IDF over this archive, so a name on every story counts for little;
+- at least two shared terms: one shared name ("Coast Guard") is a subject;
+- time: within days counts up to 1.6 times, months apart down to 0.65 times
+  (undated articles are neither);
+- hubs: an article naming very many people and places (a live blog, a list)
+  matches everything a little, so its score is damped by how many it names;
+- people: a surname shared by two stories that each give a different full name
+  ("Chidi Okafor", "Ngozi Okafor") counts for nothing.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from itertools import islice
 
-# --------------------------------------------------------------------------- terms
+from reader.core.analysis.story_terms import is_entity, is_phrase
 
-MAX_TERMS = 40
-MAX_INDEXED_CHARS = 100_000  # ~15,000 words: past that, more text names no new story
-ENTITY_BOOST = 2.0
-TITLE_BOOST = 1.5
-
-# Function words, reporting verbs and calendar words: frequent in every story, so
-# they would only add noise to similarity and to reasons.
-_STOPWORD_TEXT = """
-    a about above across after afterwards again against ago all almost alone along
-    already also although always am among amongst an and another any anybody anyone
-    anything anyway anywhere are around as at back be became because become becomes
-    been before beforehand behind being below beside besides between beyond both but
-    by can cannot could did do does doing done down during each either else
-    elsewhere enough etc even ever every everybody everyone everything everywhere
-    except few first for former formerly from further had has have having he her
-    here hers herself him himself his how however i if in indeed into is it its
-    itself just last later latter least less let like made make makes many may me
-    meanwhile might mine more moreover most mostly much must my myself near nearly
-    neither never nevertheless new news next no nobody none nor not nothing now
-    nowhere of off often on once one only onto or other others otherwise our ours
-    ourselves out over own per perhaps rather really same several she should since
-    so some somebody someone something sometime sometimes somewhere still such than
-    that the their theirs them themselves then there thereby therefore these they
-    this those though through throughout thus to together too toward towards two
-    under until up upon us very via was we well were what whatever when whenever
-    where whereas whether which while who whoever whole whom whose why will with
-    within without would yet you your yours yourself yourselves
-    able added adds according announced asked ask asks called comes come came did
-    get gets getting got go goes going gone know known including include includes
-    told tell tells say says said saying stated states stating noted reported
-    reports reporting see seen seems seem take takes took taken think thought use
-    used using want wants wanted way ways week weeks year years day days time times
-    today tonight yesterday tomorrow month months people thing things lot lots part
-    three four five six seven eight nine ten hundred thousand million billion
-    monday tuesday wednesday thursday friday saturday sunday january february march
-    april june july august september october november december
-    mr mrs ms dr sir st prof jr sr vs am pm
-"""
-# Titles and roles are capitalised before names ("President Vladimir Putin"), so
-# they would pass for entities and make weak reasons ("also mentions President").
-_ROLE_TEXT = """
-    president minister prime chancellor secretary spokesman spokeswoman spokesperson
-    mayor governor senator councillor councilor director chief chairman chairwoman
-    chair head leader general officer professor doctor dr mr mrs ms sir lord lady
-    king queen prince princess pope ambassador envoy commissioner deputy vice
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split()) | frozenset(_ROLE_TEXT.split())
-
-# An abbreviation whose full stop does not end the sentence ("Mr. Putin").
-_ABBREVIATION_TEXT = "mr mrs ms dr st gen sen rep gov lt col capt sgt prof jr sr vs no"
-_ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
-
-# Letters with inner apostrophes ("O'Brien", "don't"), or a dotted acronym ("U.S.").
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)*")
-_SENTENCE_END = frozenset(".!?:;\n")
-_OPENING_QUOTES = frozenset("“«„‘\"'")
+NO_DAY = -1  # an article without a publication date
+HUB_NAMES = 20  # names an ordinary story holds at most; past that, scores are damped
+MIN_SHARED = 2  # terms two stories must share to be suggested
+Item = tuple[str, Mapping[str, float], int | None]  # article id, terms, day number
 
 
-def is_entity(term: str) -> bool:
-    """Whether an index key names a person, place or organisation (display form)."""
-    return term[:1].isupper()
+def day_number(published: str | None) -> int | None:
+    """The proleptic day number of an ISO 8601 date (its first ten characters), or None."""
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
 
 
-def _singular(word: str) -> str:
-    """Crude plural stripping: consistent across articles matters more than correct."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+def time_factor(days_apart: int | None) -> float:
+    """How much closeness in time adds: 1.6 the same day, ~1.1 a week apart, 0.65 at
+    six months or more; 1 when either date is unknown."""
+    if days_apart is None:
+        return 1.0
+    apart = abs(days_apart)
+    return (1.0 + 0.6 * math.exp(-apart / 4.0)) * (1.0 - 0.35 * min(1.0, apart / 180.0))
 
 
-@dataclass(slots=True)
-class _Token:
-    form: str  # as written, possessive stripped
-    capital: bool
-    acronym: bool
-    sure: bool  # capitalised where only a name would be (not sentence-initial)
-    initial: bool  # opens a sentence or line: capital says nothing
-    in_title: bool
-
-
-def _tokens(text: str, *, in_title: bool) -> Iterator[_Token]:
-    """Tokens of ``text`` line by line, marking where a capital letter means a name."""
-    for line in text.splitlines():
-        matches = list(_WORD.finditer(line))
-        if not matches:
-            continue
-        raw: list[tuple[str, bool, str]] = []  # (form, initial, gap before it)
-        prev_end, prev_word = 0, ""
-        for index, match in enumerate(matches):
-            gap = line[prev_end : match.start()]
-            initial = index == 0 or bool(_SENTENCE_END.intersection(gap))
-            if initial and index and gap.strip() == "." and prev_word.lower() in _ABBREVIATIONS:
-                initial = False
-            if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
-                initial = True
-            form = match.group()
-            if form[-2:] in ("'s", "’s") and len(form) > 3:
-                form = form[:-2]
-            raw.append((form, initial, gap))
-            prev_end, prev_word = match.end(), match.group()
-        # A Title Case Headline Capitalises Everything: there capitals prove nothing.
-        words = [f for f, _, _ in raw if f.lower() not in STOPWORDS]
-        capitals = sum(1 for f in words if f[:1].isupper())
-        title_case = len(words) >= 3 and capitals >= 0.8 * len(words)
-        for index, (form, initial, _) in enumerate(raw):
-            dotted = "." in form
-            if dotted:
-                form = form.replace(".", "").upper()
-            acronym = dotted or (2 <= len(form) <= 5 and form.isupper() and form.isalpha())
-            capital = form[:1].isupper()
-            sure = capital and not initial and not title_case
-            if capital and initial and not title_case and index + 1 < len(raw):
-                # "Vladimir Putin said": a capital followed by a sure name is a name.
-                after, after_initial, gap = raw[index + 1]
-                if gap == " " and after[:1].isupper() and not after.isupper() and not after_initial:
-                    sure = form.lower() not in STOPWORDS
-            yield _Token(form, capital, acronym, sure, initial or title_case, in_title)
-
-
-def index_terms(title: str, text: str) -> dict[str, float]:
-    """The ~40 weighted terms that stand for an article in the similarity index.
-
-    Run once at ingest. Named people and places count double and title words half
-    again, because those are what make two stories the same story; weights are
-    sublinear in frequency so one repeated word cannot dominate.
-    """
-    tokens = [
-        *_tokens(title[:MAX_INDEXED_CHARS], in_title=True),
-        *_tokens(text[:MAX_INDEXED_CHARS], in_title=False),
-    ]
-    sure_names = {t.form for t in tokens if t.sure or t.acronym}
-    counts: dict[str, int] = {}
-    entities: set[str] = set()
-    titled: set[str] = set()
-    for token in tokens:
-        lower = token.form.lower()
-        if len(token.form) < 2:
-            continue
-        if token.acronym:
-            key = token.form
-        elif lower in STOPWORDS:
-            continue
-        elif token.capital and (token.sure or token.form in sure_names):
-            key = token.form
-        elif "'" in lower or "’" in lower or len(lower) < 3:
-            continue
-        else:
-            key = _singular(lower)
-        counts[key] = counts.get(key, 0) + 1
-        if key[:1].isupper():
-            entities.add(key)
-        if token.in_title:
-            titled.add(key)
-    weights: dict[str, float] = {}
-    for key, count in counts.items():
-        weight = 1.0 + math.log(count)
-        if key in entities:
-            weight *= ENTITY_BOOST
-        if key in titled:
-            weight *= TITLE_BOOST
-        weights[key] = round(weight, 3)
-    best = sorted(weights, key=lambda k: (-weights[k], -counts[k], -len(k), k))[:MAX_TERMS]
-    return {key: weights[key] for key in best}
+def hub_factor(names: int) -> float:
+    """1 for an ordinary story; less for one that names more than ``HUB_NAMES``."""
+    return 1.0 if names <= HUB_NAMES else math.sqrt(HUB_NAMES / names)
 
 
 # --------------------------------------------------------------------------- index
@@ -210,14 +80,16 @@ class SimilarityIndex:
     Held compactly, for 100,000 articles of ~40 terms each: terms are numbered
     once, and each term's postings are two flat arrays (article slot, ascending;
     float32 weight). There is no per-article copy: a candidate's weight for a
-    term is found by bisecting that term's slots. A removed article leaves a
+    term is found by bisecting that term's slots. Most terms (a name in one
+    story) have one posting, held inline in two flat arrays rather than in
+    arrays of their own (~200 bytes a term less). A removed article leaves a
     dead slot that walks skip and that still counts in the document
     frequencies; slots are renumbered once a quarter are dead.
     """
 
     def __init__(
         self,
-        items: Iterable[tuple[str, Mapping[str, float]]] = (),
+        items: Iterable[Item] = (),
         *,
         walk_cap: int = 2000,
         query_terms: int = 25,
@@ -230,14 +102,21 @@ class SimilarityIndex:
         self.candidates = candidates
         self._vocab: dict[str, int] = {}  # term -> term number
         self._words: list[str] = []  # term number -> term
-        self._post_slots: list[array[int]] = []  # term number -> article slots, ascending
-        self._post_weights: list[array[float]] = []
+        # term number -> article slots (ascending) and weights; None while the term has
+        # one posting, which is then in _one_slot and _one_weight
+        self._post_slots: list[array[int] | None] = []
+        self._post_weights: list[array[float] | None] = []
+        self._one_slot = array("I")
+        self._one_weight = array("f")
         self._slots: dict[str, int] = {}  # article id -> slot
         self._ids: list[str | None] = []  # slot -> article id; None once removed
         self._norms = array("d")
+        self._days = array("i")  # slot -> day number, NO_DAY when unknown
+        self._names = array("H")  # slot -> how many names its terms hold (hubs)
+        self._full_names: dict[str, list[int]] = {}  # "Okafor" -> numbers of "Chidi Okafor"...
         self._norm_size = 0
-        for article_id, terms in items:
-            self._insert(article_id, terms)
+        for article_id, terms, day in items:
+            self._insert(article_id, terms, day)
         self._refresh_norms()
 
     def __len__(self) -> int:
@@ -252,23 +131,30 @@ class SimilarityIndex:
         if slot is None:
             return {}
         found = {}
+        one_slot, one_weight, weights_of = self._one_slot, self._one_weight, self._post_weights
         for number, slots in enumerate(self._post_slots):
+            if slots is None:
+                if one_slot[number] == slot:
+                    found[self._words[number]] = one_weight[number]
+                continue
             at = bisect_left(slots, slot)
             if at < len(slots) and slots[at] == slot:
-                found[self._words[number]] = self._post_weights[number][at]
+                weights = weights_of[number]
+                if weights is not None:
+                    found[self._words[number]] = weights[at]
         return found
 
     def idf(self, term: str) -> float:
         """Smoothed idf; a term no stored article has counts as if one had it."""
         number = self._vocab.get(term)
-        df = (len(self._post_slots[number]) if number is not None else 0) or 1
+        df = (self._df(number) if number is not None else 0) or 1
         return math.log(1.0 + len(self._ids) / df)
 
-    def add(self, article_id: str, terms: Mapping[str, float]) -> None:
+    def add(self, article_id: str, terms: Mapping[str, float], day: int | None = None) -> None:
         """Index an article, replacing what was indexed under the same id."""
         if article_id in self._slots:
             self.remove(article_id)
-        slot = self._insert(article_id, terms)
+        slot = self._insert(article_id, terms, day)
         if self._stale():
             self._refresh_norms()
         else:
@@ -290,16 +176,21 @@ class SimilarityIndex:
         exclude: Iterable[str] = (),
         *,
         min_score: float = 0.0,
+        day: int | None = None,
     ) -> list[tuple[str, float, str]]:
-        """The ``k`` stored articles most like ``query``, as (id, score, reason).
+        """The ``k`` stored articles most like ``query``, as (id, score, reason), best first.
 
-        ``query`` is a stored article id (never returned itself) or a terms mapping
-        from :func:`index_terms`. Scores are cosines in (0, 1].
+        ``query`` is a stored article id (never returned itself; its own day is used)
+        or a terms mapping from :func:`index_terms` with the query's ``day``. A
+        score is a TF-IDF cosine times :func:`time_factor` and :func:`hub_factor`.
         """
         skip = set(exclude)
         if isinstance(query, str):
             skip.add(query)
             terms: Mapping[str, float] = self.terms_of(query)
+            slot = self._slots.get(query)
+            if slot is not None and self._days[slot] != NO_DAY:
+                day = self._days[slot]
         else:
             terms = query
         if not terms or k <= 0 or not self._slots:
@@ -310,12 +201,16 @@ class SimilarityIndex:
         weights = {term: weight * idf[term] for term, weight in terms.items()}
         query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         known = {t: self._vocab[t] for t in weights if t in self._vocab}
+        people: dict[str, set[str]] = {}  # the query's surnames -> its full names
+        for term in known:
+            if is_entity(term) and is_phrase(term):
+                people.setdefault(term.rsplit(" ", 1)[1], set()).add(term)
         strongest = sorted(known, key=weights.__getitem__, reverse=True)[: self.query_terms]
 
         partial: dict[int, float] = {}
         common: list[str] = []
         for term in strongest:
-            if len(self._post_slots[known[term]]) > self.walk_cap:
+            if self._df(known[term]) > self.walk_cap:
                 common.append(term)
                 continue
             self._accumulate(partial, known[term], weights[term] * idf[term])
@@ -332,45 +227,79 @@ class SimilarityIndex:
             self.candidates, partial, key=lambda s: partial[s] / (norms[s] or 1.0)
         )
 
-        scored: list[tuple[float, str, list[tuple[float, str]]]] = []
+        scored: list[tuple[float, str, list[tuple[float, str]], int | None]] = []
+        postings = [(t, *self._postings(number)) for t, number in known.items()]
         for slot in shortlist:
             found = self._ids[slot]
             if found is None:
                 continue
-            shared = [
-                (weights[t] * w * idf[t], t) for t, w in self._weights_of(slot, known.items())
-            ]
-            score = sum(c for c, _ in shared) / (query_norm * (norms[slot] or 1.0))
+            shared = [(weights[t] * w * idf[t], t) for t, w in _weights_of(slot, postings)]
+            if people:
+                shared = self._same_people(slot, shared, people)
+            if len(shared) < MIN_SHARED:
+                continue
+            cosine = sum(c for c, _ in shared) / (query_norm * (norms[slot] or 1.0))
+            apart = None
+            if day is not None and self._days[slot] != NO_DAY:
+                apart = self._days[slot] - day
+            score = cosine * time_factor(apart) * hub_factor(self._names[slot])
             if score > min_score:
-                scored.append((score, found, shared))
+                scored.append((score, found, shared, apart))
         best = heapq.nlargest(k, scored, key=lambda s: (s[0], s[1]))
-        return [(a, round(score, 4), _reason(shared)) for score, a, shared in best]
+        rare_idf = math.log(1.0 + len(self._ids) / max(3.0, 0.02 * len(self._ids)))
+        return [
+            (a, round(score, 4), reason(shared, apart, lambda t: idf.get(t, 0.0) > rare_idf))
+            for score, a, shared, apart in best
+        ]
 
     # -- internals
 
-    def _weights_of(
-        self, slot: int, terms: Iterable[tuple[str, int]]
-    ) -> Iterator[tuple[str, float]]:
-        """The slot's weight for each of ``terms`` (term, number) it has."""
-        for term, number in terms:
-            slots = self._post_slots[number]
-            at = bisect_left(slots, slot)
-            if at < len(slots) and slots[at] == slot:
-                yield term, self._post_weights[number][at]
+    def _same_people(
+        self, slot: int, shared: list[tuple[float, str]], people: dict[str, set[str]]
+    ) -> list[tuple[float, str]]:
+        """``shared`` without a surname the slot holds for someone else: a query
+        about "Chidi Okafor" and a story about "Ngozi Okafor" share no one."""
+        terms = {t for _, t in shared}
+        kept = []
+        for contribution, term in shared:
+            full = people.get(term)
+            someone_else = full and not full & terms
+            if someone_else and any(self._holds(slot, n) for n in self._full_names.get(term, ())):
+                continue
+            kept.append((contribution, term))
+        return kept
+
+    def _postings(self, number: int) -> tuple[Sequence[int], Sequence[float]]:
+        """A term's article slots (ascending) and weights."""
+        slots, weights = self._post_slots[number], self._post_weights[number]
+        if slots is None or weights is None:
+            return (self._one_slot[number],), (self._one_weight[number],)
+        return slots, weights
+
+    def _df(self, number: int) -> int:
+        slots = self._post_slots[number]
+        return 1 if slots is None else len(slots)
+
+    def _holds(self, slot: int, number: int) -> bool:
+        slots = self._postings(number)[0]
+        at = bisect_left(slots, slot)
+        return at < len(slots) and slots[at] == slot
 
     def _accumulate(
         self, partial: dict[int, float], number: int, q: float, limit: int | None = None
     ) -> None:
         get, ids = partial.get, self._ids
-        pairs = zip(self._post_slots[number], self._post_weights[number], strict=True)
+        pairs = zip(*self._postings(number), strict=True)
         live = ((s, w) for s, w in pairs if ids[s] is not None)
         for slot, weight in live if limit is None else islice(live, limit):
             partial[slot] = get(slot, 0.0) + q * weight
 
-    def _insert(self, article_id: str, terms: Mapping[str, float]) -> int:
+    def _insert(self, article_id: str, terms: Mapping[str, float], day: int | None) -> int:
         slot = len(self._ids)
         self._slots[article_id] = slot
         self._ids.append(article_id)
+        self._days.append(NO_DAY if day is None else day)
+        self._names.append(min(65535, sum(1 for term in terms if term[:1].isupper())))
         for term, weight in terms.items():
             if not weight > 0:
                 continue
@@ -378,10 +307,20 @@ class SimilarityIndex:
             if number is None:
                 number = self._vocab[term] = len(self._words)
                 self._words.append(term)
-                self._post_slots.append(array("I"))
-                self._post_weights.append(array("f"))
-            self._post_slots[number].append(slot)
-            self._post_weights[number].append(weight)
+                if " " in term and term[:1].isupper():  # a whole name: is_entity, is_phrase
+                    self._full_names.setdefault(term.rsplit(" ", 1)[1], []).append(number)
+                self._post_slots.append(None)
+                self._post_weights.append(None)
+                self._one_slot.append(slot)
+                self._one_weight.append(weight)
+                continue
+            slots, weights = self._post_slots[number], self._post_weights[number]
+            if slots is None or weights is None:
+                self._post_slots[number] = array("I", (self._one_slot[number], slot))
+                self._post_weights[number] = array("f", (self._one_weight[number], weight))
+            else:
+                slots.append(slot)
+                weights.append(weight)
         self._norms.append(0.0)
         return slot
 
@@ -391,22 +330,34 @@ class SimilarityIndex:
         renumber = {old: new for new, old in enumerate(live)}
         self._ids = [self._ids[old] for old in live]
         self._slots = {article_id: i for i, article_id in enumerate(self._ids) if article_id}
+        self._days = array("i", (self._days[old] for old in live))
+        self._names = array("H", (self._names[old] for old in live))
         vocab: dict[str, int] = {}
         words: list[str] = []
-        post_slots: list[array[int]] = []
-        post_weights: list[array[float]] = []
+        post_slots: list[array[int] | None] = []
+        post_weights: list[array[float] | None] = []
+        one_slot, one_weight = array("I"), array("f")
         for number, word in enumerate(self._words):
-            kept = [
-                (renumber[s], w)
-                for s, w in zip(self._post_slots[number], self._post_weights[number], strict=True)
-                if s in renumber
-            ]
-            if kept:
-                vocab[word] = len(words)
-                words.append(word)
+            pairs = zip(*self._postings(number), strict=True)
+            kept = [(renumber[s], w) for s, w in pairs if s in renumber]
+            if not kept:
+                continue
+            vocab[word] = len(words)
+            words.append(word)
+            one_slot.append(kept[0][0])
+            one_weight.append(kept[0][1])
+            if len(kept) == 1:
+                post_slots.append(None)
+                post_weights.append(None)
+            else:
                 post_slots.append(array("I", (s for s, _ in kept)))
                 post_weights.append(array("f", (w for _, w in kept)))
         self._vocab, self._words = vocab, words
+        self._one_slot, self._one_weight = one_slot, one_weight
+        self._full_names = {}
+        for number, word in enumerate(words):
+            if is_entity(word) and is_phrase(word):
+                self._full_names.setdefault(word.rsplit(" ", 1)[1], []).append(number)
         self._post_slots, self._post_weights = post_slots, post_weights
         self._refresh_norms()
 
@@ -420,7 +371,14 @@ class SimilarityIndex:
         size = len(self._ids)
         squares = array("d", bytes(8 * size))
         since_pause = 0
-        for slots, weights in zip(self._post_slots, self._post_weights, strict=True):
+        one_slot, one_weight, weights_of = self._one_slot, self._one_weight, self._post_weights
+        single = math.log(1.0 + size) ** 2  # idf squared of a term with one posting
+        for number, slots in enumerate(self._post_slots):
+            weights = weights_of[number]
+            if slots is None or weights is None:
+                squares[one_slot[number]] += one_weight[number] ** 2 * single
+                since_pause += 1
+                continue
             since_pause += len(slots)
             if since_pause > 20_000:  # ~5 ms
                 self.pause()
@@ -432,10 +390,60 @@ class SimilarityIndex:
         self._norm_size = len(self._slots)
 
 
-def _reason(shared: list[tuple[float, str]], limit: int = 3) -> str:
-    """'also mentions Putin, Kursk, ceasefire': strongest shared terms, names first."""
-    top = sorted(shared, reverse=True)[: limit * 2]
-    names = [t for _, t in top if is_entity(t)]
-    words = [t for _, t in top if not is_entity(t)]
-    chosen = (names + words)[:limit]
-    return "also mentions " + ", ".join(chosen) if chosen else ""
+def _weights_of(
+    slot: int, postings: Iterable[tuple[str, Sequence[int], Sequence[float]]]
+) -> Iterator[tuple[str, float]]:
+    """The slot's weight for each term of ``postings`` (term, slots, weights) it has."""
+    for term, slots, weights in postings:
+        at = bisect_left(slots, slot)
+        if at < len(slots) and slots[at] == slot:
+            yield term, weights[at]
+
+
+def when(days_apart: int) -> str:
+    """'same day', '2 days earlier', '3 weeks later', '5 months earlier': the other
+    story's date against this one's."""
+    apart = abs(days_apart)
+    side = "earlier" if days_apart < 0 else "later"
+    if apart == 0:
+        return "same day"
+    if apart == 1:
+        return f"a day {side}"
+    if apart < 14:
+        return f"{apart} days {side}"
+    if apart < 60:
+        return f"{apart // 7} weeks {side}"
+    return f"{apart // 30} months {side}"
+
+
+def reason(
+    shared: list[tuple[float, str]],
+    days_apart: int | None,
+    rare: Callable[[str], bool],
+    limit: int = 3,
+) -> str:
+    """'same day; also on Lindsay Lohan, Betty Ford Center, drunk driving'.
+
+    The strongest shared specifics as written: names and phrases, and a single
+    word only where it is rare in this archive; a name already inside a longer
+    one ("Lohan" beside "Lindsay Lohan") is not repeated. Never a lone common word.
+    """
+    chosen: list[str] = []
+    for _, term in sorted(shared, reverse=True):
+        if not (is_phrase(term) or rare(term)):
+            continue
+        words = set(term.split())
+        if any(words <= set(other.split()) for other in chosen):
+            continue
+        chosen = [other for other in chosen if not set(other.split()) <= words]
+        chosen.append(term)
+        if len(chosen) == limit:
+            break
+    if len(chosen) == 1 and not (is_phrase(chosen[0]) or is_entity(chosen[0])):
+        chosen = []  # one ordinary word is no reason to believe it
+    parts = []
+    if days_apart is not None:
+        parts.append(when(days_apart))
+    if chosen:
+        parts.append("also on " + ", ".join(chosen))
+    return "; ".join(parts)

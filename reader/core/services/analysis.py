@@ -10,7 +10,7 @@ from collections.abc import Callable
 from reader.core.analysis import search as fulltext
 from reader.core.analysis.links import outbound_urls
 from reader.core.analysis.quotes import find_quotes
-from reader.core.analysis.similarity import index_terms
+from reader.core.analysis.story_terms import TERMS_VERSION, index_terms
 from reader.core.models import Article, Quote, SpeakerQuote
 from reader.core.services.archive import Archive
 from reader.core.services.derived import Derived, FoundQuotes
@@ -85,6 +85,40 @@ class Analysis:
                     self._store(feed_id, analysed, found)
         if total:
             self.store.flush()
+        fresh = {a.id for items in by_feed.values() for a in items}
+        return total + self._refresh_terms(progress, fresh)
+
+    def _refresh_terms(self, progress: Callable[[int, int], None] | None, fresh: set[str]) -> int:
+        """Derive the archive terms again where an older reader derived them.
+
+        Once per database (the version is kept in its meta table): stored terms
+        made by another :func:`index_terms` would share too little with the open
+        article's. A feed at a time, in chunks like analysis; stopped early, it
+        starts over next time. ``fresh``: articles this run has just analysed.
+        """
+        if self.store.readonly or self.store.meta("terms") == TERMS_VERSION:
+            return 0
+        by_feed = [
+            (feed.id, [a for a in self.store.articles(feed.id) if not (a.pending or a.id in fresh)])
+            for feed in self.store.feeds()
+        ]
+        total = sum(len(items) for _, items in by_feed)
+        done = 0
+        for feed_id, items in by_feed:
+            for start in range(0, len(items), _CHUNK):
+                self.pacer.pause()
+                with self.lock:
+                    for article in items[start : start + _CHUNK]:
+                        doc = self.documents.build(article)
+                        article.terms = index_terms(doc.title or article.title, doc.text)
+                done += len(items[start : start + _CHUNK])
+                if progress is not None:
+                    progress(done, total)
+            with self.lock:
+                self.archive.add(items)
+                self.derived.store_held(TERMS_KIND, feed_id, "terms")
+        self.store.set_meta("terms", TERMS_VERSION)
+        self.store.flush()
         return total
 
     def analysed(self, article_id: str) -> Article:

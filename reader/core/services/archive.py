@@ -14,7 +14,8 @@ from reader.core.analysis.links import (
     normalise_url,
     related_links,
 )
-from reader.core.analysis.similarity import SimilarityIndex, index_terms
+from reader.core.analysis.similarity import Item, SimilarityIndex, day_number
+from reader.core.analysis.story_terms import index_terms
 from reader.core.models import Article, Document
 from reader.core.services.derived import Derived
 from reader.core.services.documents import lookup_keys
@@ -58,12 +59,12 @@ class Archive:
         paced = self.pacer.paced
         lookup = KeyIndex(paced((a.id, lookup_keys(a)) for a in self.store.articles()))
 
-        def feed_by_feed() -> Iterator[tuple[str, dict[str, float]]]:
+        def feed_by_feed() -> Iterator[Item]:
             """One feed's terms file in memory at a time (~700 B an article)."""
             for feed in self.store.feeds():
                 terms = self.derived.held(TERMS_KIND, feed.id, "terms")
                 for article in self.store.articles(feed.id):
-                    yield article.id, terms.get(article.id, {})
+                    yield article.id, terms.get(article.id, {}), day_number(article.published)
 
         def links_by_feed() -> Iterator[tuple[str, list[str]]]:
             for feed in self.store.feeds():
@@ -91,7 +92,7 @@ class Archive:
                 return
             similar, backlinks, lookup = self._indexes
             for article in articles:
-                similar.add(article.id, article.terms)
+                similar.add(article.id, article.terms, day_number(article.published))
                 backlinks.add(article.id, article.out_links)
                 lookup.add(article.id, lookup_keys(article))
 
@@ -122,6 +123,7 @@ class Archive:
             self.store.article,
             min_score=ARCHIVE_MIN_SCORE,
             terms=index_terms(doc.title or article.title, doc.text),  # as its analysis counts them
+            day=day_number(article.published),
         )
         links += backlink_links(backlinks, article, self.store.article)
         return links

@@ -234,6 +234,19 @@ class Store:
         table.insert({"schema": SCHEMA_VERSION})
         self._library_dirty = True
 
+    def meta(self, key: str) -> Any:
+        """A value kept beside the schema version (what derived data was made by), or None."""
+        with self._lock:
+            rows = self._library.table("meta").all()
+            return rows[0].get(key) if rows else None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Keep ``value`` beside the schema version; written by the next flush."""
+        with self._lock:
+            rows = self._library.table("meta").all()
+            _replace_table(self._library, "meta", [{**(rows[0] if rows else {}), key: value}])
+            self._library_dirty = True
+
     def _feed_meta_path(self, feed_id: str) -> Path:
         return self.path / "feeds" / f"{feed_id}.json"
 
