@@ -11,7 +11,7 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -20,6 +20,7 @@ import pytest
 
 from reader.cli import main
 from reader.core.library import Library, open_library
+from reader.ui.app import ReaderApp
 from tests.conftest import FeedServer, frozen_clock
 
 PARAGRAPHS = [
@@ -387,3 +388,74 @@ def test_reader_add_fetches_the_pages_of_a_summary_only_feed(
         assert main(["--db", str(db_path), "add", server.url("/feed.xml")]) == 0
     out = capsys.readouterr().out
     assert "added Gazette" in out and "full text: 1 pages stored, 0 kept the summary" in out
+
+
+# -- in the app ------------------------------------------------------------------------
+
+
+async def wait_until(pilot: object, done: Callable[[], bool], seconds: float = 20.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if done():
+            return
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    raise AssertionError("timed out")
+
+
+def pane_text(app: ReaderApp) -> str:
+    """The article pane as drawn: its header (with the note line) and its text."""
+    view = app.main_screen.article_view
+    lines = [view.render_line(y).text for y in range(view.size.height)]
+    return "\n".join(lines)
+
+
+async def test_f_fetches_the_page_and_switches_back_to_the_summary(
+    lib: Library, server: FeedServer
+) -> None:
+    feed_id = subscribe(lib, server, {"/breakwater": article_page("Council backs breakwater")})
+    article_id = only_article(lib, feed_id)
+    app = ReaderApp(lib)
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.main_screen.article_view
+        await wait_until(pilot, lambda: view.article is not None)
+        assert "decade of dispute" in view.document.text, "the feed's summary first"  # type: ignore[union-attr]
+        await pilot.press("F")
+        await wait_until(pilot, lambda: "fishing town of Porthmere" in view.document.text)  # type: ignore[union-attr]
+        assert "Full text of the web page" in pane_text(app)
+        assert {q.speaker for q in view.quotes} >= {"Maria Kessler", "Tomas Lindqvist"}
+        await pilot.press("F")  # back to the feed's summary
+        await wait_until(pilot, lambda: "decade of dispute" in view.document.text)  # type: ignore[union-attr]
+        assert "The feed's summary" in pane_text(app)
+        await pilot.press("F")
+        await wait_until(pilot, lambda: "fishing town of Porthmere" in view.document.text)  # type: ignore[union-attr]
+    assert lib.article(article_id).full_text == server.url("/breakwater")
+
+
+async def test_f_on_a_missing_page_keeps_the_summary_and_says_why(
+    lib: Library, server: FeedServer
+) -> None:
+    feed_id = subscribe(lib, server, {"/gone": article_page("Gone")})
+    server.serve("/gone", b"not here", status=404)
+    only_article(lib, feed_id)
+    app = ReaderApp(lib)
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.main_screen.article_view
+        await wait_until(pilot, lambda: view.article is not None)
+        await pilot.press("F")
+        said = lambda: [n.message for n in app._notifications]  # noqa: E731
+        await wait_until(pilot, lambda: any("404" in m for m in said()))
+        assert "decade of dispute" in view.document.text  # type: ignore[union-attr]
+        assert app.sub_title == "", "the progress line is gone"
+
+
+async def test_a_refresh_in_the_app_fetches_the_pages_it_queued(
+    lib: Library, server: FeedServer
+) -> None:
+    feed_id = subscribe(lib, server, {"/breakwater": article_page("Council backs breakwater")})
+    article_id = only_article(lib, feed_id)
+    app = ReaderApp(lib)
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.main_screen.article_view
+        await wait_until(pilot, lambda: view.article is not None)
+        await pilot.press("R")  # the page waits in the queue: the refresh's background work
+        await wait_until(pilot, lambda: "fishing town of Porthmere" in view.document.text)  # type: ignore[union-attr]
+        assert lib.article(article_id).full_text

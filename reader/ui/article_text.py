@@ -54,9 +54,11 @@ def header_text(
     *,
     feed_title: str = "",
     minutes: int | None = None,
+    note: str = "",
     styles: ArticleStyles = DEFAULT_STYLES,
 ) -> Text:
-    """Title line, then one dim line of feed, author, date and reading time."""
+    """Title line, then one dim line of feed, author, date and reading time, then
+    ``note`` (where the text comes from: the web page or the feed's summary)."""
     text = Text(clean_line(article.title or doc.title), style=styles.title)
     parts = [feed_title, article.author, format_date(article.published)]
     if minutes and not any("read" in line.casefold() for line in doc.meta):
@@ -66,6 +68,9 @@ def header_text(
     if meta:
         text.append("\n")
         text.append(meta, style=styles.meta)
+    if clean_line(note):
+        text.append("\n")
+        text.append(clean_line(note), style=styles.meta)
     return text
 
 

@@ -15,7 +15,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from reader.core.bookmarks import EXPORT_FORMATS
 from reader.core.sanitize import clean_line
-from reader.ui.messages import ExportRequested, FeedRequested
+from reader.ui.messages import ExportRequested, FeedRequested, FullTextModeRequested
 
 if TYPE_CHECKING:
     from reader.ui.app import ReaderApp
@@ -46,6 +46,16 @@ class ReaderCommands(Provider):
                     partial(screen.post_message, ExportRequested(fmt)),
                 )
             )
+        chosen = screen.library.find_feed(screen.feed_list.selected_id)
+        if chosen is not None:
+            for mode in ("always", "auto", "never", None):
+                found.append(
+                    (
+                        f"Full text for {clean_line(chosen.title)}: {mode or 'as in the settings'}",
+                        f"now: {chosen.full_text or 'as in the settings'}",
+                        partial(screen.post_message, FullTextModeRequested(chosen.id, mode)),
+                    )
+                )
         for summary in screen.visible_feeds():
             title = clean_line(summary.feed.title)
             found.append(

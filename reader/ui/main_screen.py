@@ -22,6 +22,7 @@ from reader.core.library import Library
 from reader.core.sanitize import clean_line
 from reader.core.settings import Settings, remember, remembered
 from reader.ui.flows.bookmarking import Bookmarking
+from reader.ui.flows.full_text import FullTexting
 from reader.ui.flows.linking import Linking
 from reader.ui.flows.listing import Listing
 from reader.ui.flows.navigating import Navigating
@@ -48,6 +49,7 @@ class MainScreen(
     Opening,
     Linking,
     Bookmarking,
+    FullTexting,
     Searching,
     Refreshing,
     Subscribing,
@@ -79,6 +81,13 @@ class MainScreen(
         Binding("z", "zoom", "Zoom article", show=False, id="app.zoom"),
         Binding("y", "copy_link", "Copy link", show=False, id="app.copy_link"),
         Binding("o", "open_browser", "Open in browser", show=False, id="app.open_browser"),
+        Binding(
+            "F",
+            "full_text",
+            "Full text of the page (again: the summary)",
+            show=False,
+            id="app.full_text",
+        ),  # fmt: skip
         Binding("u", "undo", "Undo", show=False, id="app.undo"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="app.focus_next"),
         Binding(
@@ -105,6 +114,7 @@ class MainScreen(
         self.bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
         self.hidden_feeds: set[str] = set()  # removed, while u can still bring them back
         self.removals: dict[str, Timer] = {}
+        self.summaries: set[str] = set()  # articles shown as the feed's summary, not the page
         self.sync_error: str | None = None  # the last one said, so a retry does not repeat it
         self._width = 0  # the terminal's, from the last resize
 

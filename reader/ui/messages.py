@@ -21,6 +21,7 @@ class ArticleLoaded(Message):
     feed_title: str
     minutes: int
     quotes: tuple[Quote, ...]
+    note: str = ""  # where the text comes from, when that is not the feed's content
 
 
 @dataclass
@@ -113,3 +114,40 @@ class SyncFinished(Message):
     status: SyncStatus
     pulled: int = 0
     error: str | None = None
+
+
+@dataclass
+class FullTextFetched(Message):
+    """The page of one article was fetched: stored as its body, or ``reason`` why not."""
+
+    article_id: str
+    stored: bool
+    reason: str = ""
+    words: int = 0
+
+
+@dataclass
+class FullTextsProgressed(Message):
+    """Pages a refresh queued, fetched so far."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FullTextsProgressed)
+
+
+@dataclass
+class FullTextsFetched(Message):
+    """The pages a refresh queued are in: these articles' bodies are now their pages."""
+
+    stored: tuple[str, ...]
+    kept: int  # pages that kept the feed's summary
+
+
+@dataclass
+class FullTextModeRequested(Message):
+    """Set a feed's full_text mode ("auto", "always", "never"; None: the config's)."""
+
+    feed_id: str
+    mode: str | None

@@ -1,15 +1,15 @@
 """The title bar's status line: one slot per source, shown by priority.
 
-A refresh's progress outranks indexing, which outranks sync ("offline, 2 changes
-waiting"), which outranks the selected feed's last error; each source sets and
-clears only its own slot.
+By priority: a refresh's progress, fetching full texts, indexing, sync ("offline,
+2 changes waiting"), the selected feed's last error. Each source sets and clears
+only its own slot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-SLOTS = ("refresh", "indexing", "sync", "feed")  # highest priority first
+SLOTS = ("refresh", "fulltext", "indexing", "sync", "feed")  # highest priority first
 
 
 class Status:

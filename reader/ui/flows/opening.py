@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from reader.core.analysis.links import inline_links
+from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import Interrupted, ReaderError
 from reader.core.models import Article
 from reader.core.sanitize import clean_line
@@ -111,11 +112,18 @@ class Opening(Screen[None]):
     def _read_article(self: MainScreen, article: Article) -> ArticleLoaded:
         """All an open shows; an article a refresh left pending needs no analysis for it
         (the background pass files it in the archive's indexes)."""
-        doc = self.library.document(article.id)
-        minutes = self.library.reading_minutes(article.id)
-        quotes = self.library.quotes(article.id)
+        article = self.library.find_stored(article.id) or article  # full text may be new
+        summary = self.library.feed_document(article.id) if article.id in self.summaries else None
+        if summary is not None:  # F switched to the feed's own content
+            quotes = tuple(find_quotes(summary))
+            doc, minutes = summary, 0
+        else:
+            doc = self.library.document(article.id)
+            minutes = self.library.reading_minutes(article.id)
+            quotes = self.library.quotes(article.id)
         title = self.library.feed_title(article.feed_id)
-        return ArticleLoaded(article, doc, title, minutes, quotes)
+        note = self.note_for(article, summary is not None)
+        return ArticleLoaded(article, doc, title, minutes, quotes, note)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="related")
     def load_related(self: MainScreen, article: Article) -> None:
@@ -156,6 +164,7 @@ class Opening(Screen[None]):
             feed_title=message.feed_title,
             minutes=message.minutes,
             quotes=message.quotes,
+            note=message.note,
         )
         self.sidebar.query_one(RelatedList).show_links([], 0, loading=True)
         self.sidebar.query_one(QuoteList).show_quotes(message.quotes)

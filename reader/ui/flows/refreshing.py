@@ -68,6 +68,7 @@ class Refreshing(Screen[None]):
         for outcome in failed[:3]:
             self.say(outcome.error or "", severity="warning")
         self.reload()
+        self.fetch_queued_full_texts()  # the pages of summary-only feeds, in the background
         if new:
             self.index_archive()
 

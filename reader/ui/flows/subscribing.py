@@ -58,6 +58,7 @@ class Subscribing(Screen[None]):
             self.say, f"{outcome.title}: {outcome.new} articles", title="Added"
         )
         self.app.call_from_thread(self.go_to_feed, outcome.feed_id)
+        self.app.call_from_thread(self.fetch_queued_full_texts)
 
     def action_remove_feed(self: MainScreen) -> None:
         feed_id = self._chosen_feed()

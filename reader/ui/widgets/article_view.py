@@ -112,7 +112,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.document: Document | None = None
         self.current_quote: int | None = None
         self._quotes: tuple[Quote, ...] = ()
-        self._header_args: tuple[str, int] = ("", 0)
+        self._header_args: tuple[str, int, str] = ("", 0, "")  # feed title, minutes, note
         self._pieces: list[_Piece] = []
         self._block_pieces: list[_Piece] = []  # the piece of each block, by block index
         self._rows: list[_Row] = []
@@ -166,8 +166,10 @@ class ArticleView(ScrollView, can_focus=True):
             return
         doc, article = self.document, self.article
         current = None if self.current_quote is None else self.quotes[self.current_quote]
-        feed_title, minutes = self._header_args
-        header = header_text(doc, article, feed_title=feed_title, minutes=minutes, styles=styles)
+        feed_title, minutes, note = self._header_args
+        header = header_text(
+            doc, article, feed_title=feed_title, minutes=minutes, note=note, styles=styles
+        )
         pieces = [_Piece("header", header, margin_top=1, margin_bottom=1)]
         for index, block in enumerate(doc.blocks):
             following = doc.blocks[index + 1].kind if index + 1 < len(doc.blocks) else None
@@ -187,14 +189,24 @@ class ArticleView(ScrollView, can_focus=True):
         feed_title: str,
         minutes: int,
         quotes: tuple[Quote, ...] = (),
+        note: str = "",
     ) -> None:
         """Lay out ``doc``; called with display-ready records only."""
         self.article, self.document, self.current_quote = article, doc, None
         self._quotes = quotes
-        self._header_args = (feed_title, minutes)
+        self._header_args = (feed_title, minutes, note)
         self._build()
         self._relayout(keep_place=False)
         self.scroll_to(0, 0, animate=False, immediate=True)
+
+    def set_note(self, note: str) -> None:
+        """Change the header's note line ("fetching the full text…") in place."""
+        if self.article is None:
+            return
+        feed_title, minutes, _ = self._header_args
+        self._header_args = (feed_title, minutes, note)
+        self._build()
+        self._relayout(keep_place=True)
 
     def clear(self, message: str = "") -> None:
         self.article = self.document = None
