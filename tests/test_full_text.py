@@ -459,3 +459,18 @@ async def test_a_refresh_in_the_app_fetches_the_pages_it_queued(
         await pilot.press("R")  # the page waits in the queue: the refresh's background work
         await wait_until(pilot, lambda: "fishing town of Porthmere" in view.document.text)  # type: ignore[union-attr]
         assert lib.article(article_id).full_text
+
+
+async def test_the_palette_sets_a_feeds_full_text_mode(lib: Library, server: FeedServer) -> None:
+    from reader.ui.commands import ReaderCommands
+
+    feed_id = subscribe(lib, server, {"/breakwater": article_page("Council backs breakwater")})
+    app = ReaderApp(lib)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main_screen.go_to_feed(feed_id)
+        await pilot.pause()
+        offered = {title: run for title, _, run in ReaderCommands(app.screen)._commands()}
+        offered["Full text for Gazette: never"]()
+        await wait_until(pilot, lambda: lib.find_feed(feed_id).full_text == "never")  # type: ignore[union-attr]
+        offered["Full text for Gazette: as in the settings"]()
+        await wait_until(pilot, lambda: lib.find_feed(feed_id).full_text == "")  # type: ignore[union-attr]
