@@ -474,3 +474,46 @@ async def test_the_palette_sets_a_feeds_full_text_mode(lib: Library, server: Fee
         await wait_until(pilot, lambda: lib.find_feed(feed_id).full_text == "never")  # type: ignore[union-attr]
         offered["Full text for Gazette: as in the settings"]()
         await wait_until(pilot, lambda: lib.find_feed(feed_id).full_text == "")  # type: ignore[union-attr]
+
+
+def test_a_feed_file_is_read_offline_and_a_big_new_feed_queues_its_newest(
+    lib: Library, server: FeedServer, tmp_path: Path
+) -> None:
+    """A local feed file's links are not fetched (unless asked: --full-text); a feed
+    added with 5,000 summaries queues the newest MAX_PER_FEED pages, not 5,000."""
+    from reader.core.services.fulltext import MAX_PER_FEED
+
+    items = [(f"/p{i}", f"Story {i}", SUMMARY) for i in range(MAX_PER_FEED + 30)]
+    data = summary_feed(server, items)
+    local = tmp_path / "saved.xml"
+    local.write_bytes(data)
+    lib.add(str(local))
+    assert lib.full_texts_queued() == 0, "a feed file stays offline"
+    server.serve("/feed.xml", data)
+    feed_id = lib.add(server.url("/feed.xml")).feed_id
+    assert lib.full_texts_queued() == MAX_PER_FEED
+    newest = lib.articles(feed_id)  # newest first, as the list shows them
+    outcomes = lib.fetch_full_texts()
+    assert {o.article_id for o in outcomes} == {a.id for a in newest[:MAX_PER_FEED]}
+
+
+def test_a_host_that_cannot_be_reached_is_not_asked_again_for_its_other_pages(
+    lib: Library, server: FeedServer
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    items = "".join(
+        f"<item><guid>d{i}</guid><title>Dead {i}</title><link>{dead}/p{i}</link>"
+        f"<description>{escape(SUMMARY)}</description></item>"
+        for i in range(20)
+    )
+    feed = f'<rss version="2.0"><channel><title>Dead</title>{items}</channel></rss>'
+    server.serve("/dead.xml", feed.encode())
+    lib.add(server.url("/dead.xml"))
+    outcomes = lib.fetch_full_texts()
+    assert len(outcomes) == 20 and not any(o.stored for o in outcomes)
+    skipped = [o for o in outcomes if "could not be reached a moment ago" in o.reason]
+    assert len(skipped) >= 20 - 2, "at most two connections tried (two per host at once)"

@@ -59,11 +59,17 @@ class FetchError(SourceError):
     """
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: str | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: str | None = None,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.unreachable = unreachable  # no connection at all (name, route, refused)
 
 
 @dataclass
@@ -383,13 +389,16 @@ class Fetcher:
                     deadline += time.monotonic() - queued
                     _deadline.value = deadline
                     result = self._one_request(url, current, headers, deadline)
-            except httpx.TimeoutException:
-                raise self._fail(url, f"timed out after {self.timeout:g} s") from None
+            except httpx.TimeoutException as error:
+                unreachable = isinstance(error, httpx.ConnectTimeout)
+                reason = f"timed out after {self.timeout:g} s"
+                raise self._fail(url, reason, unreachable=unreachable) from None
             except httpx.InvalidURL as error:
                 raise self._fail(url, f"invalid URL ({clean_line(str(error))})") from None
             except httpx.HTTPError as error:
                 reason = clean_line(str(error)) or type(error).__name__
-                raise self._fail(url, reason) from error
+                unreachable = isinstance(error, httpx.ConnectError)
+                raise self._fail(url, reason, unreachable=unreachable) from error
             if isinstance(result, _Redirect):
                 moved_for_good = moved_for_good and result.permanent
                 current = urljoin(current, result.location)

@@ -38,7 +38,7 @@ from reader.core.models import (
     FullTextPolicy,
 )
 from reader.core.sanitize import SAFE_SCHEMES, clean_line, url_scheme
-from reader.core.services.documents import Documents
+from reader.core.services.documents import Documents, newest_first
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int, FullTextOutcome], None]
 PROCESSES_FROM = 16  # pages in a batch from which extraction runs in processes
+MAX_PER_FEED = 50  # pages a refresh queues per feed: the newest (a new feed may hold thousands)
+PAGES_PER_HOST = 2  # as the page fetcher allows
+UNREACHABLE_WAIT = 300.0  # seconds a host that could not be reached is not asked again
 
 
 def _host(url: str) -> str:
@@ -83,7 +86,9 @@ class FullText:
         self._lock = lock or nullcontext()  # analysis's: a body never changes mid-analysis
         self._queue: dict[str, None] = {}  # article ids, in the order they came
         self._queue_lock = threading.Lock()
-        self._host_wait: dict[str, float] = {}  # host -> monotonic time its Retry-After ends
+        # host -> (monotonic time until which it is not asked, why): Retry-After, or unreachable
+        self._host_wait: dict[str, tuple[float, str]] = {}
+        self._host_turns: dict[str, threading.Semaphore] = {}
         self.processes_from = PROCESSES_FROM
 
     # -- which articles -------------------------------------------------------------
@@ -93,6 +98,8 @@ class FullText:
             return False
         if force:
             return True
+        if feed.kind != "http":
+            return False  # a feed file or a folder is read offline; --full-text asks anyway
         mode = self.policy.mode(feed)
         if mode == "always":
             return True
@@ -106,9 +113,11 @@ class FullText:
         self, feed: Feed, stored: Iterable[tuple[Article, Body | None]], *, force: bool = False
     ) -> int:
         """Queue the articles a refresh stored that the feed's mode wants; how many."""
-        chosen = [a.id for a, body in stored if self.wanted(feed, a, body, force=force)]
+        chosen = [a for a, body in stored if self.wanted(feed, a, body, force=force)]
+        chosen.sort(key=newest_first, reverse=True)
+        chosen = chosen[:MAX_PER_FEED]
         with self._queue_lock:
-            self._queue.update(dict.fromkeys(chosen))
+            self._queue.update(dict.fromkeys(a.id for a in chosen))
         return len(chosen)
 
     def queued(self) -> int:
@@ -206,16 +215,20 @@ class FullText:
         if url_scheme(url) not in SAFE_SCHEMES:
             return self._keep(article, "the article has no web page (no http(s) link)")
         host = _host(url)
-        wait = self._host_wait.get(host, 0.0) - time.monotonic()
-        if wait > 0:
-            return self._keep(
-                article, f"{clean_line(url)}: not fetched, {host} asked to wait {wait:.0f} s more"
-            )
-        try:
-            page, extracted = self._read(url, fetcher, processes, metadata)
-        except ReaderError as error:
-            self._note_retry_after(host, error)
-            return self._keep(article, str(error))
+        with self._host_turn(host):  # a host found down meanwhile is not tried again
+            until, why = self._host_wait.get(host, (0.0, ""))
+            if until > time.monotonic():
+                return self._keep(article, f"{clean_line(url)}: not fetched, {why}")
+            try:
+                page, extracted = self._read(url, fetcher, processes, metadata)
+            except ReaderError as error:
+                self._note_retry_after(host, error)
+                if getattr(error, "unreachable", False):  # its other pages would fail alike
+                    self._host_wait[host] = (
+                        time.monotonic() + UNREACHABLE_WAIT,
+                        f"{host} could not be reached a moment ago",
+                    )
+                return self._keep(article, str(error))
         summary = self._summary_words(article)
         if extracted.words <= summary:
             return self._keep(
@@ -225,6 +238,12 @@ class FullText:
                 "Kept the summary",
             )
         return self._store(article, page.url, extracted)
+
+    def _host_turn(self, host: str) -> threading.Semaphore:
+        """Two pages of a host at a time, as the fetcher allows: the others wait here,
+        and see what the first two found (a host down, a Retry-After)."""
+        with self._queue_lock:
+            return self._host_turns.setdefault(host, threading.Semaphore(PAGES_PER_HOST))
 
     def _read(
         self, url: str, fetcher: PageFetcher, processes: Executor | None, metadata: bool
@@ -248,7 +267,10 @@ class FullText:
 
         wait = parse_retry_after(getattr(error, "retry_after", None), self.clock())
         if wait:
-            self._host_wait[host] = time.monotonic() + wait
+            self._host_wait[host] = (
+                time.monotonic() + wait,
+                f"{host} asked to wait {wait:.0f} s",
+            )
 
     def _summary_words(self, article: Article) -> int:
         from reader.core.analysis.extract import word_count
