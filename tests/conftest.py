@@ -77,7 +77,11 @@ class FeedServer:
             daemon_threads = True
 
         self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever,
+            args=(0.05,),
+            daemon=True,  # a quick shutdown
+        )
         self.thread.start()
 
     def url(self, path: str) -> str:

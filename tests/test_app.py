@@ -900,6 +900,7 @@ async def test_help_shows_keys_as_typed_and_scrolls_with_the_list_keys(db_path: 
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_the_palette_offers_each_command_once(db_path: Path) -> None:
     from textual.command import CommandList
 
@@ -961,6 +962,7 @@ def test_text_browsers_take_the_terminal_and_desktop_ones_do_not() -> None:
     assert not takes_terminal(webbrowser.Mozilla("firefox"))
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_g_and_G_reach_both_ends_of_every_list(db_path: Path) -> None:
     from textual.widgets import OptionList
 
@@ -995,6 +997,7 @@ async def test_g_and_G_reach_both_ends_of_every_list(db_path: Path) -> None:
     library.close()
 
 
+@pytest.mark.slow  # a long walk through the app
 async def test_each_sidebar_panel_has_its_key_and_the_key_closes_it(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.color import Color
 
 from reader.core.library import open_library
@@ -18,6 +19,7 @@ def _colour(app: ReaderApp, component: str) -> Color:
     return Color.from_rich_color(colour)
 
 
+@pytest.mark.slow  # every theme, in the running app
 async def test_every_theme_reaches_wcag_contrast(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
