@@ -130,3 +130,12 @@ def rss(title: str, items: list[tuple[str, str, str]]) -> bytes:
         f"<title>{escape(title)}</title><link>https://news.example/</link>"
         f"<description>Fictional test feed</description>{entries}</channel></rss>"
     ).encode()
+
+
+async def wait_until(pilot: object, done: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Let the app run until ``done()`` (a worker's result on screen), or fail."""
+    for _ in range(int(seconds / 0.05)):
+        if done():
+            return
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    raise AssertionError(f"still not done after {seconds:g} s")

@@ -4,21 +4,12 @@ server is back; it never waits on the server (the Google Reader fake, on 127.0.0
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from reader.core.library import open_library
 from reader.ui.app import ReaderApp
-from tests.conftest import frozen_clock
+from tests.conftest import frozen_clock, wait_until
 from tests.sync_rigs import GreaderRig
-
-
-async def wait_for(pilot: object, done: Callable[[], bool], seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if done():
-            return
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    raise AssertionError("timed out")
 
 
 async def test_the_app_syncs_after_its_first_frame_and_queues_while_offline(
@@ -32,18 +23,18 @@ async def test_the_app_syncs_after_its_first_frame_and_queues_while_offline(
         async with app.run_test(size=(120, 40)) as pilot:
             screen = app.main_screen
             titles = lambda: [s.feed.title for s in screen.visible_feeds()]  # noqa: E731
-            await wait_for(pilot, lambda: "Harbour" in titles() and app.sub_title == "synced")
+            await wait_until(pilot, lambda: "Harbour" in titles() and app.sub_title == "synced")
             rig.proxy.down = True  # the server goes away
             screen.go_to_feed(
                 next(s.feed.id for s in screen.visible_feeds() if s.feed.title == "Harbour")
             )
             await pilot.press("m")  # read, locally: queued for the server
             screen.sync_now()
-            await wait_for(pilot, lambda: app.sub_title == "offline, 1 change waiting")
+            await wait_until(pilot, lambda: app.sub_title == "offline, 1 change waiting")
             assert len(rig.flags()[0]) == 3, "the server has not heard of it"
             rig.proxy.down = False
             screen.sync_now()
-            await wait_for(pilot, lambda: app.sub_title == "synced")
+            await wait_until(pilot, lambda: app.sub_title == "synced")
             assert len(rig.flags()[0]) == 2, "the read mark reached the server"
             assert set(rig.flags()[0]) < set(remote)
     finally:

@@ -11,7 +11,7 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -21,7 +21,7 @@ import pytest
 from reader.cli import main
 from reader.core.library import Library, open_library
 from reader.ui.app import ReaderApp
-from tests.conftest import FeedServer, frozen_clock
+from tests.conftest import FeedServer, frozen_clock, wait_until
 
 PARAGRAPHS = [
     "The harbour council voted on Tuesday to rebuild the northern breakwater, ending "
@@ -77,19 +77,9 @@ SUMMARY = (
 )
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FeedServer]:
-    server = FeedServer()
-    yield server
-    server.close()
-
-
 @pytest.fixture
-def server(shared_server: FeedServer) -> FeedServer:
-    shared_server.routes.clear()
-    shared_server.raw_routes.clear()
-    shared_server.requests.clear()
-    return shared_server
+def server(feed_server: FeedServer) -> FeedServer:
+    return feed_server
 
 
 @pytest.fixture
@@ -391,14 +381,6 @@ def test_reader_add_fetches_the_pages_of_a_summary_only_feed(
 
 
 # -- in the app ------------------------------------------------------------------------
-
-
-async def wait_until(pilot: object, done: Callable[[], bool], seconds: float = 20.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if done():
-            return
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    raise AssertionError("timed out")
 
 
 def pane_text(app: ReaderApp) -> str:

@@ -39,22 +39,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FeedServer]:
-    server = FeedServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def feed_server(shared_server: FeedServer) -> FeedServer:
-    """One server for the module (each shutdown waits out a 0.5 s poll), reset per test."""
-    shared_server.routes.clear()
-    shared_server.raw_routes.clear()
-    shared_server.requests.clear()
-    return shared_server
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

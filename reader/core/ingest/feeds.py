@@ -286,7 +286,9 @@ def parse_with_feedparser(data: bytes, source: str, headers: dict[str, str]) -> 
                 link=link,
                 author=author_name(str(entry.get("author", ""))),
                 published=iso_from_struct(
-                    entry.get("published_parsed") or entry.get("updated_parsed")
+                    # dict.get: feedparser's own .get("updated_parsed") falls back to the
+                    # published date with a DeprecationWarning (its issue 310).
+                    entry.get("published_parsed") or dict.get(entry, "updated_parsed")
                 ),
                 entry_links=_entry_links(entry, base),
             )
