@@ -144,11 +144,11 @@ def test_one_write_per_action_not_per_article(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import reader.core.storage.atomic as atomic_module
-    import reader.core.storage.store as store_module
+    import reader.core.storage.derived_files as derived_module
 
     writes: list[Path] = []
     real = atomic_module.atomic_write
-    for module in (atomic_module, store_module):  # TinyDB files, and derived files
+    for module in (atomic_module, derived_module):  # TinyDB files, and derived files
         monkeypatch.setattr(
             module,
             "atomic_write",

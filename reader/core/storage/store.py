@@ -32,27 +32,29 @@ from typing import IO, Any
 
 from tinydb import TinyDB
 
-from reader.core.errors import StoreCorrupt, StoreError
+from reader.core.errors import StoreError
 from reader.core.models import Article, Body, Bookmark, Feed
 from reader.core.storage.atomic import (
     AtomicStorage,
     _open_db,
     _replace_table,
-    atomic_write,
     backup_path,
     fsync_dir,
 )
 from reader.core.storage.codecs import (
-    _PACKED_AUX,
-    _aux_file,
     _bookmark_from_doc,
     _bookmark_to_doc,
     _feed_to_doc,
-    _unpack_aux,
     article_from_doc,
     article_to_doc,
     pack_text,
     unpack_text,
+)
+from reader.core.storage.derived_files import (
+    derived_path,
+    read_derived,
+    repack_derived,
+    write_derived,
 )
 from reader.core.storage.journal import Change, Journal, Op
 from reader.core.storage.recovery import (
@@ -65,11 +67,6 @@ from reader.core.storage.schema import (
     QUOTES_KIND,
     SCHEMA_VERSION,
     TMP_SUFFIX,
-)
-from reader.core.storage.sidecar import (
-    _SIDECAR,
-    _join_arrays,
-    _split_arrays,
 )
 
 # -- the store ----------------------------------------------------------------
@@ -571,9 +568,7 @@ class Store:
     # -- derived per-feed data --------------------------------------------------
 
     def _aux_path(self, kind: str, feed_id: str) -> Path:
-        if not (kind.isidentifier() and kind not in ("feeds", "bodies")):
-            raise StoreError(f"bad auxiliary data kind {kind!r}")
-        return self.path / kind / f"{feed_id}.json"
+        return derived_path(self.path, kind, feed_id)
 
     def put_aux(self, kind: str, feed_id: str, mapping: dict[str, Any]) -> None:
         """Keep ``mapping`` as the ``kind`` data of a feed; written by the next flush.
@@ -598,17 +593,11 @@ class Store:
         if pending is not None:
             return pending
         # Outside the lock: files are replaced atomically, so this sees old or new.
-        storage = AtomicStorage(str(self._aux_path(kind, feed_id)), readonly=True)
-        data = storage.read() or {}
-        document = data.get("aux", {}).get("1")
-        if isinstance(document, dict) and isinstance(document.get(_PACKED_AUX), str):
-            document = _unpack_aux(document[_PACKED_AUX], self._aux_path(kind, feed_id))
-        elif isinstance(document, dict) and not self.readonly:
+        document, old_format = read_derived(self._aux_path(kind, feed_id))
+        if old_format and not self.readonly:
             with self._lock:
-                self._repack.add((kind, feed_id))  # written before files were compressed
-        if isinstance(document, dict) and _SIDECAR in document:
-            document = _join_arrays(document, self._aux_path(kind, feed_id))
-        return document if isinstance(document, dict) else None
+                self._repack.add((kind, feed_id))
+        return document
 
     # -- persisting ------------------------------------------------------------
 
@@ -654,22 +643,11 @@ class Store:
             sidecars: list[tuple[Path, str, str]] = []
             for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
                 path = self._aux_path(kind, feed_id)
-                path.parent.mkdir(exist_ok=True)
-                plain, arrays, sidecar = _split_arrays(mapping, feed_id)
-                if sidecar:  # before the JSON that names it
-                    atomic_write(path.parent / sidecar, arrays, sync_dir=False)
-                atomic_write(path, _aux_file(plain), sync_dir=False)  # derived: no .bak
-                sidecars.append((path.parent, feed_id, sidecar))
+                sidecars.append((path.parent, feed_id, write_derived(path, mapping, feed_id)))
             self._pending_aux.clear()
             for kind, feed_id in sorted(self._repack - set(aux_written)):
-                if feed_id in self._feeds:
-                    path = self._aux_path(kind, feed_id)
-                    with contextlib.suppress(StoreCorrupt):
-                        data = AtomicStorage(str(path), readonly=True).read() or {}
-                        stored = data.get("aux", {}).get("1")
-                        if isinstance(stored, dict) and _PACKED_AUX not in stored:
-                            atomic_write(path, _aux_file(stored), sync_dir=False)
-                            aux_written.append((kind, feed_id))
+                if feed_id in self._feeds and repack_derived(self._aux_path(kind, feed_id)):
+                    aux_written.append((kind, feed_id))
             self._repack.clear()
             for feed_id in sorted(self._dirty_feeds):
                 if feed_id not in self._feed_dbs:

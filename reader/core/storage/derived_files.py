@@ -1,0 +1,56 @@
+"""Derived files: a feed's data worked out from its records (quotations, archive
+terms, search postings), one compressed file per kind and feed, large arrays in a
+sidecar. Rebuildable, so written without a last good copy."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from reader.core.errors import StoreCorrupt, StoreError
+from reader.core.storage.atomic import AtomicStorage, atomic_write
+from reader.core.storage.codecs import _PACKED_AUX, _aux_file, _unpack_aux
+from reader.core.storage.sidecar import _SIDECAR, _join_arrays, _split_arrays
+
+
+def derived_path(root: Path, kind: str, feed_id: str) -> Path:
+    if not (kind.isidentifier() and kind not in ("feeds", "bodies")):
+        raise StoreError(f"bad auxiliary data kind {kind!r}")
+    return root / kind / f"{feed_id}.json"
+
+
+def read_derived(path: Path) -> tuple[dict[str, Any] | None, bool]:
+    """The file's document (None when missing), and whether it was written before
+    files were compressed (so it is worth writing again); StoreCorrupt if unreadable."""
+    data = AtomicStorage(str(path), readonly=True).read() or {}
+    document = data.get("aux", {}).get("1")
+    old_format = False
+    if isinstance(document, dict) and isinstance(document.get(_PACKED_AUX), str):
+        document = _unpack_aux(document[_PACKED_AUX], path)
+    elif isinstance(document, dict):
+        old_format = True
+    if isinstance(document, dict) and _SIDECAR in document:
+        document = _join_arrays(document, path)
+    return (document if isinstance(document, dict) else None), old_format
+
+
+def write_derived(path: Path, mapping: dict[str, Any], feed_id: str) -> str:
+    """Write ``mapping`` (its arrays to a sidecar first); the sidecar's name or ""."""
+    path.parent.mkdir(exist_ok=True)
+    plain, arrays, sidecar = _split_arrays(mapping, feed_id)
+    if sidecar:  # before the JSON that names it
+        atomic_write(path.parent / sidecar, arrays, sync_dir=False)
+    atomic_write(path, _aux_file(plain), sync_dir=False)
+    return sidecar
+
+
+def repack_derived(path: Path) -> bool:
+    """Compress a file written before derived files were; whether it was rewritten."""
+    with contextlib.suppress(StoreCorrupt):
+        data = AtomicStorage(str(path), readonly=True).read() or {}
+        stored = data.get("aux", {}).get("1")
+        if isinstance(stored, dict) and _PACKED_AUX not in stored:
+            atomic_write(path, _aux_file(stored), sync_dir=False)
+            return True
+    return False
