@@ -1371,3 +1371,26 @@ async def test_keys_typed_right_after_slash_are_the_query(db_path: Path) -> None
         assert screen.search_input.value == "flo/"
         assert not screen.unread_only
     library.close()
+
+
+async def test_a_removed_feed_waiting_for_its_undo_leaves_the_sidebar_too(db_path: Path) -> None:
+    from reader.ui.widgets.sidebar import RelatedList
+
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(200, 60)) as pilot:  # wide: the sidebar shows
+        await settle(app, pilot)
+        screen = app.main_screen
+        links = lambda: screen.sidebar.query_one(RelatedList).links.values()  # noqa: E731
+        in_archive = [link.article_id for link in links() if link.article_id]
+        assert in_archive, "the first article has stories in the archive"
+        target = library.find_stored(in_archive[0])
+        assert target is not None
+        first = screen.article_list.current
+        screen.go_to_feed(target.feed_id)
+        await pilot.press("d")  # removed, undoable for a while
+        screen.open_in_archive(first.id)  # type: ignore[union-attr]
+        await settle(app, pilot)
+        shown = {library.find_stored(a).feed_id for link in links() if (a := link.article_id)}  # type: ignore[union-attr]
+        assert target.feed_id not in shown
+    library.close()

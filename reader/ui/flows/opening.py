@@ -150,8 +150,16 @@ class Opening(Screen[None]):
         self.post_message(RelatedLoaded(article.id, related, left_off))
 
     def on_related_loaded(self: MainScreen, message: RelatedLoaded) -> None:
-        if self.shown_id == message.article_id:
-            self.sidebar.query_one(RelatedList).show_links(message.related, message.inline_left_off)
+        if self.shown_id != message.article_id:
+            return
+        related = message.related
+        if self.hidden_feeds:  # a feed removed while its undo lasts: its stories are gone
+            related = [link for link in related if not self._in_hidden_feed(link.article_id)]
+        self.sidebar.query_one(RelatedList).show_links(related, message.inline_left_off)
+
+    def _in_hidden_feed(self: MainScreen, article_id: str | None) -> bool:
+        stored = self.library.find_stored(article_id) if article_id else None
+        return stored is not None and stored.feed_id in self.hidden_feeds
 
     def on_article_loaded(self: MainScreen, message: ArticleLoaded) -> None:
         current = self.article_list.current
