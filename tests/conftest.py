@@ -139,3 +139,16 @@ async def wait_until(pilot: object, done: Callable[[], bool], seconds: float = 2
             return
         await pilot.pause(0.05)  # type: ignore[attr-defined]
     raise AssertionError(f"still not done after {seconds:g} s")
+
+
+def static_text(screen: object, width: int) -> str:
+    """What a screen's Static widgets say, as plain text (the help screen's table)."""
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    console = Console(width=width, record=True, file=io.StringIO())
+    for widget in screen.query(Static):  # type: ignore[attr-defined]
+        console.print(widget.content)
+    return console.export_text()

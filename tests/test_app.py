@@ -19,7 +19,7 @@ from reader.ui.article_text import SPEAKER_MARK, format_date
 from reader.ui.flows.opening import OPEN_DELAY
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.key_bar import KeyBar
-from tests.conftest import FeedServer, frozen_clock
+from tests.conftest import FeedServer, frozen_clock, static_text
 
 SEED_TITLE = "Putin Does Not Fully Support U.S. Ceasefire Proposal for Ukraine"
 
@@ -861,9 +861,6 @@ async def test_an_article_left_in_the_preview_is_read_after_the_chosen_time(
 
 
 async def test_help_shows_keys_as_typed_and_scrolls_with_the_list_keys(db_path: Path) -> None:
-    import io
-
-    from rich.console import Console
     from textual.containers import VerticalScroll
 
     library = open_library(db_path, clock=frozen_clock)
@@ -872,10 +869,7 @@ async def test_help_shows_keys_as_typed_and_scrolls_with_the_list_keys(db_path: 
         await settle(app, pilot)
         await pilot.press("question_mark")
         await pilot.pause()
-        console = Console(width=80, record=True, file=io.StringIO())
-        for widget in app.screen.query(Static):
-            console.print(widget.content)
-        text = console.export_text()
+        text = static_text(app.screen, 80)
         assert "quotation_mark" not in text and "slash" not in text and "question_mark" not in text
         assert '"' in text and "/" in text
         for shown in (

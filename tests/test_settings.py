@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-from textual.widgets import Static
 
 from reader.cli import main
 from reader.core import config
@@ -17,7 +14,7 @@ from reader.core.settings import Settings, load_settings, remember, remembered
 from reader.ui.app import ReaderApp
 from reader.ui.bindings import all_bindings, unknown_ids
 from reader.ui.commands import ReaderCommands
-from tests.conftest import frozen_clock
+from tests.conftest import frozen_clock, static_text
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -145,10 +142,7 @@ async def test_the_app_applies_keymap_and_theme_and_saves_a_new_theme(db_path: P
         await pilot.press("f1")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
-        console = Console(width=100, record=True, file=io.StringIO())
-        for widget in app.screen.query(Static):
-            console.print(widget.content)
-        shown = console.export_text()
+        shown = static_text(app.screen, 100)
         assert re.search(r"f10 +Quit", shown) and re.search(r"f1 +Keys", shown), shown
         assert not re.search(r"\bq +Quit", shown), "help shows the keys as remapped"
         offered = {title: keys for title, keys, _ in ReaderCommands(app.screen)._commands()}

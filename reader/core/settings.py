@@ -247,11 +247,21 @@ def remember(db_dir: Path, settings: Settings, key: str, value: str | int) -> No
     atomic_write(_ui_state_path(db_dir), orjson.dumps(data))
 
 
-def remembered(db_dir: Path, settings: Settings, key: str) -> Any:
-    """The value to start with: the last one picked in the app, unless config.toml changed."""
-    configured = getattr(settings, key)
+REMEMBERED = ("theme", "list_rows")  # the choices the app keeps in ui-state.json
+
+
+def remembered_choices(db_dir: Path, settings: Settings) -> dict[str, Any]:
+    """Each remembered setting's value to start with (one read of ui-state.json): the
+    last one picked in the app, unless config.toml changed it since."""
     data = _ui_state(db_dir)
-    picked = data.get(key)
-    if type(picked) is type(configured) and data.get(f"config_{key}") == configured:
-        return picked
-    return configured
+    chosen = {}
+    for key in REMEMBERED:
+        configured, picked = getattr(settings, key), data.get(key)
+        same_config = data.get(f"config_{key}") == configured
+        chosen[key] = picked if type(picked) is type(configured) and same_config else configured
+    return chosen
+
+
+def remembered(db_dir: Path, settings: Settings, key: str) -> Any:
+    """One remembered setting's value to start with (see :func:`remembered_choices`)."""
+    return remembered_choices(db_dir, settings)[key]

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from reader.core.config import styles_path
 from reader.core.library import Library
 from reader.core.sanitize import clean_line
-from reader.core.settings import Settings, remembered
+from reader.core.settings import Settings, remembered_choices
 from reader.handoff import Server
 from reader.ui.commands import ReaderCommands
 from reader.ui.contrast import theme_colours
@@ -66,7 +66,10 @@ class ReaderApp(App[None]):
         self._theme_loaded = False
         self.pacer = KeyPacer(lambda: bool(self._exit) or not self._running)
         self.status = Status(lambda text: setattr(self, "sub_title", text))
-        self.main_screen = MainScreen(library, self.settings, self.status, self.pacer)
+        self._choices = remembered_choices(library.path, self.settings)  # theme, row mode
+        self.main_screen = MainScreen(
+            library, self.settings, self.status, self.pacer, list_rows=self._choices["list_rows"]
+        )
 
     def get_default_screen(self) -> Screen[None]:
         return self.main_screen
@@ -120,7 +123,7 @@ class ReaderApp(App[None]):
         """Keymap overrides and the theme: the one last picked here, else config.toml's."""
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        theme = remembered(self.library.path, self.settings, "theme")
+        theme = self._choices["theme"]
         if theme not in self.available_themes:
             theme = self.settings.theme
         if theme in self.available_themes:

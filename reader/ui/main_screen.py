@@ -20,7 +20,7 @@ from textual.worker import Worker
 
 from reader.core.library import Library
 from reader.core.sanitize import clean_line
-from reader.core.settings import Settings, remember, remembered
+from reader.core.settings import Settings, remember
 from reader.ui.flows.bookmarking import Bookmarking
 from reader.ui.flows.full_text import FullTexting
 from reader.ui.flows.linking import Linking
@@ -98,9 +98,17 @@ class MainScreen(
     unread_only: reactive[bool] = reactive(False, init=False)
 
     def __init__(
-        self, library: Library, settings: Settings, status: Status, pacer: KeyPacer
+        self,
+        library: Library,
+        settings: Settings,
+        status: Status,
+        pacer: KeyPacer,
+        *,
+        list_rows: int | None = None,
     ) -> None:
+        """``list_rows``: the row mode to start in (v's last choice; else the settings')."""
         super().__init__()
+        self._list_rows = list_rows or settings.list_rows
         self.library = library
         self.settings = settings
         self.status = status
@@ -133,7 +141,7 @@ class MainScreen(
         self.feed_list.border_title = "Feeds"
         self.article_list.border_title = "Articles"
         self.article_list.select_now = self.article_selected
-        self.article_list.set_row_height(remembered(self.library.path, self.settings, "list_rows"))
+        self.article_list.set_row_height(self._list_rows)
         self.lay_out()
         self.reload(select_feed=ALL_FEEDS)
         self.article_list.focus()

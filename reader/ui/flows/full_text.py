@@ -38,7 +38,7 @@ class FullTexting(Screen[None]):
         if not stored.link:
             self.say("This article has no web page to fetch.", severity="warning")
             return
-        host = urlsplit(stored.link).hostname or stored.link
+        host = clean_line(urlsplit(stored.link).hostname or stored.link)
         self.article_view.set_note(f"Fetching the full text from {host}…")
         self.status.set("fulltext", f"full text: {host}")
         self._fetch_full_text(article.id)
