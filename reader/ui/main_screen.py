@@ -145,7 +145,7 @@ class MainScreen(
         self.lay_out()
         self.reload(select_feed=ALL_FEEDS)
         self.article_list.focus()
-        self.open_current(delay=0)
+        self.open_current(delay=0, in_worker=True)
         # The search index loads in the background once the first screen is up,
         # so it does not compete with the first paint.
         self.set_timer(SEARCH_WARMUP_DELAY, self.index_archive)

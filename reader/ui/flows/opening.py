@@ -53,8 +53,14 @@ class Opening(Screen[None]):
             if current is not None:
                 self.set_read(current, True)
 
-    def open_current(self: MainScreen, delay: float = OPEN_DELAY) -> None:
-        """Open the highlighted article once the highlight rests (j held down stays fast)."""
+    def open_current(
+        self: MainScreen, delay: float = OPEN_DELAY, *, in_worker: bool = False
+    ) -> None:
+        """Open the highlighted article once the highlight rests (j held down stays fast).
+
+        ``in_worker``: never on the UI thread (at start-up, where the first open also
+        loads the quotation finder's tables and the first frame must not wait for it).
+        """
         if self.open_timer is not None:
             self.open_timer.stop()
             self.open_timer = None
@@ -65,7 +71,9 @@ class Opening(Screen[None]):
             return
         if article.id == self.shown_id:
             return
-        if delay <= 0:
+        if in_worker:
+            self._load_article(article)
+        elif delay <= 0:
             self._open_now(article)
         else:
             self.open_timer = self.set_timer(delay, lambda: self._open_now(article))

@@ -72,6 +72,10 @@ class FeedList(OptionList):
         super().__init__(id=id)
         self._last: tuple[list[FeedSummary], int] | None = None
         self.closed: set[str] = set()  # folders shown closed
+        # Rows wait for the list's first width (they are padded to it): building them
+        # at mount and again at the first resize cost twice, 2,000 feeds each.
+        self._waiting: str | None = None  # the row to select once they are built
+        self._built_width = 0
 
     def feed_ids(self, selected: str) -> list[str] | None:
         """The feeds a row stands for: a folder's members, one feed, or None (All)."""
@@ -101,7 +105,12 @@ class FeedList(OptionList):
         shown = next((s.feed for s in summaries if s.feed.id == selected), None)
         if shown is not None:
             self.closed.discard(shown.folder)  # a feed that is chosen is shown
-        width = self.scrollable_content_region.width or 20
+        width = self.scrollable_content_region.width
+        if not width:  # not laid out yet (or hidden): on_resize builds them
+            self._waiting = selected or ALL_FEEDS
+            return
+        self._waiting = None
+        self._built_width = width
         unread = sum(s.unread for s in summaries)
         options = [
             Option(_row("All", unread, width), id=ALL_FEEDS),
@@ -126,6 +135,9 @@ class FeedList(OptionList):
 
     def update_counts(self, summaries: Sequence[FeedSummary], *, bookmarks: int = 0) -> None:
         """Redraw only the rows whose counts changed (a read mark touches two)."""
+        if self._waiting is not None:
+            self.show_feeds(summaries, self._waiting, bookmarks=bookmarks)
+            return
         if self._last is None or {s.feed.id for s in summaries} != {
             s.feed.id for s in self._last[0]
         }:
@@ -164,11 +176,14 @@ class FeedList(OptionList):
 
     def on_resize(self) -> None:
         """Counts are right-aligned by padding, so a new width redraws the rows."""
-        if self._last is not None:
+        width = self.scrollable_content_region.width
+        if self._last is not None and width and width != self._built_width:
             summaries, bookmarks = self._last
             self.show_feeds(summaries, self.selected_id, bookmarks=bookmarks)
 
     @property
     def selected_id(self) -> str:
+        if self._waiting is not None:
+            return self._waiting
         option = self.highlighted_option
         return option.id if option is not None and option.id else ALL_FEEDS
