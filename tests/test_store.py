@@ -376,3 +376,31 @@ def test_records_from_older_versions_still_load() -> None:
     )
     new = Article(id="a2", feed_id="f1", title="New", link="https://x.example/", pending=True)
     assert article_from_doc(article_to_doc(new)) == new
+
+
+def test_the_list_order_is_newest_date_first_then_id_whatever_the_dates_look_like() -> None:
+    """The one-string sort key orders as (date, id) would: undated articles by when
+    they were added, a date that is a prefix of another (no seconds' fraction) first."""
+    from reader.core.services.documents import newest_first
+
+    rng = random.Random(7)
+    dates = [
+        "2026-09-28T03:00:00+00:00",
+        "2026-09-28T03:00:00",
+        "2026-09-28T03:00:00.5+00:00",
+        "2026-09-28T03:00:0",
+        "2025-01-01",
+        None,
+    ]
+    articles = [
+        Article(
+            f"id{rng.randrange(50)}-{n}",
+            "f",
+            "t",
+            published=rng.choice(dates),
+            added_at=rng.choice(dates[:5]) or "",
+        )
+        for n in range(400)
+    ]
+    by_pair = sorted(articles, key=lambda a: (a.published or a.added_at, a.id), reverse=True)
+    assert sorted(articles, key=newest_first, reverse=True) == by_pair
