@@ -1202,7 +1202,7 @@ async def test_subscriptions_change_inside_the_app(
     from reader.ui.flows import subscribing
     from tests.conftest import rss
 
-    monkeypatch.setattr(subscribing, "REMOVE_AFTER", 0.3)
+    monkeypatch.setattr(subscribing, "REMOVE_AFTER", 1.0)  # u comes well within it
     feed_server.serve("/tide.xml", rss("Tide Times", [("t1", "Spring tide due", "x")]))
     feed_server.serve("/gull.xml", rss("Gull Gazette", [("g1", "Gulls return", "y")]))
     opml = tmp_path / "subs.opml"
@@ -1245,9 +1245,13 @@ async def test_subscriptions_change_inside_the_app(
         app.main_screen.go_to_feed(tide)
         app.main_screen.feed_list.focus()
         await pilot.press("d")
-        await pilot.pause(0.6)
+        await pilot.pause(1.3)
         await app.workers.wait_for_complete()
         assert library.find_feed(tide) is None, "removed once the undo window passed"
+        await pilot.press("a", *feed_server.url("/tide.xml"), "enter")
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        assert "Tide Times" in titles(), "a removed feed added again is listed again"
 
         await pilot.press("i", *str(opml), "enter")
         await settle(app, pilot)

@@ -118,6 +118,7 @@ class MainScreen(
         self.pending_quote: int | str | None = None  # a quotation's position, or its text
         self.focus_on_load: str | None = None  # Enter: focus this article once it is shown
         self.open_timer: Timer | None = None
+        self.loading_first: str | None = None  # the start-up open, loading in a worker
         self.undo_stack: list[tuple[str, Callable[[], None]]] = []
         self.bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
         self.hidden_feeds: set[str] = set()  # removed, while u can still bring them back

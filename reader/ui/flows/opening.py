@@ -69,9 +69,11 @@ class Opening(Screen[None]):
             self.shown_id = None
             self.article_view.clear("No articles here.")
             return
-        if article.id == self.shown_id:
-            return
+        if article.id in (self.shown_id, self.loading_first):
+            return  # (the list's first highlight comes while the first open is loading)
+        self.loading_first = None
         if in_worker:
+            self.loading_first = article.id
             self._load_article(article)
         elif delay <= 0:
             self._open_now(article)
@@ -111,6 +113,7 @@ class Opening(Screen[None]):
 
     def _open_failed(self: MainScreen, article: Article, error: ReaderError) -> None:
         """An unreadable bodies file: say so where the article would be, and carry on."""
+        self.loading_first = None
         current = self.article_list.current
         if current is not None and current.id == article.id:
             self.shown_id = self.focus_on_load = None
@@ -170,6 +173,7 @@ class Opening(Screen[None]):
         return stored is not None and stored.feed_id in self.hidden_feeds
 
     def on_article_loaded(self: MainScreen, message: ArticleLoaded) -> None:
+        self.loading_first = None
         current = self.article_list.current
         if current is None or current.id != message.article.id:
             return

@@ -87,7 +87,8 @@ class Subscribing(Screen[None]):
             self.library.remove(feed_id)
         except ReaderError as error:
             self.app.call_from_thread(self.say, str(error), severity="error")
-        self.app.call_from_thread(self.hidden_feeds.discard, feed_id)  # UI state: the UI thread
+        # UI state belongs to the UI thread (a lambda: Textual cannot call a builtin method)
+        self.app.call_from_thread(lambda: self.hidden_feeds.discard(feed_id))
 
     def finish_removals(self: MainScreen) -> None:
         """At quit: removals still waiting for their undo window are done now."""
