@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -180,6 +181,24 @@ class FeedList(OptionList):
         if self._last is not None and width and width != self._built_width:
             summaries, bookmarks = self._last
             self.show_feeds(summaries, self.selected_id, bookmarks=bookmarks)
+
+    def _update_lines(self) -> None:
+        """OptionList's line table, without measuring each row: every row here is one
+        line (cut to fit, no_wrap, no dividers), and measuring 2,000 feeds' rows took
+        a third of a second at every start. (OptionList's own method, Textual 8.)"""
+        if not self.scrollable_content_region:
+            return
+        cache = self._line_cache
+        lines = cache.lines
+        for index in range(lines[-1][0] + 1 if lines else 0, len(self.options)):
+            cache.index_to_line[index] = len(lines)
+            cache.heights[index] = 1
+            lines.append((index, 0))
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        size = Size(width, len(lines))
+        if size != self.virtual_size:
+            self.virtual_size = size
+            self._scroll_update(size)
 
     @property
     def selected_id(self) -> str:
