@@ -33,7 +33,7 @@ def test_wheel_carries_styles_and_seeds_and_finds_them(tmp_path: Path) -> None:
     seed = (tmp_path / "site/reader/_data/seeds/000_f9c39cc6b21bc300.txt").read_bytes()
     assert seed == (ROOT / "seeds/000_f9c39cc6b21bc300.txt").read_bytes()
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "reader = reader.cli:main" in (tmp_path / "site" / entry_points).read_text()
+    assert "reader = reader.launch:main" in (tmp_path / "site" / entry_points).read_text()
 
     # Run from the unpacked wheel, not the checkout: resources resolve inside it.
     code = (
