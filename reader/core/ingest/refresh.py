@@ -12,6 +12,7 @@ feedparser at 0.4 ms an entry) no longer has anything to win.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
@@ -28,7 +29,12 @@ from reader.core.config import DEFAULT_CONCURRENCY
 from reader.core.errors import ReaderError, SourceError
 from reader.core.ingest.feeds import parse_feed
 from reader.core.ingest.fetch import FetchError, FetchResult
-from reader.core.ingest.local import DOCUMENT_SUFFIXES, read_document, read_folder
+from reader.core.ingest.local import (
+    DOCUMENT_SUFFIXES,
+    MAX_DOCUMENT_BYTES,
+    read_document,
+    read_folder,
+)
 from reader.core.ingest.records import ParsedFeed
 from reader.core.models import Feed
 
@@ -72,11 +78,35 @@ def read_local(url: str, kind: str) -> ParsedFeed:
     return parse_feed(data, url)
 
 
+def local_digest(url: str, kind: str) -> str | None:
+    """What says a feed file or folder changed: a hash of the file's bytes, or of each
+    document's name, size and modification time; None when it cannot be read."""
+    path = Path(url)
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        if kind != "folder":
+            if not path.is_file() or path.stat().st_size > MAX_DOCUMENT_BYTES:
+                return None  # read as before, with its own limits and errors
+            digest.update(path.read_bytes())
+            return digest.hexdigest()
+        for item in sorted(path.iterdir()):
+            if item.suffix.lower() in DOCUMENT_SUFFIXES and item.is_file():
+                stat = item.stat()
+                digest.update(f"{item.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    except (OSError, UnicodeError):
+        return None
+    return digest.hexdigest()
+
+
 def read_feed(feed: Feed, fetcher: Fetcher) -> Fetched:
     """Fetch (conditionally) and parse one feed; every failure is caught into the result."""
     try:
         if feed.kind != "http":
-            return Fetched(feed, parsed=read_local(feed.url, feed.kind))
+            # As a web feed's unchanged bytes, an unchanged file or folder is not parsed.
+            digest = local_digest(feed.url, feed.kind)
+            if digest is not None and digest == feed.content_digest:
+                return Fetched(feed, unchanged=True, digest=digest)
+            return Fetched(feed, parsed=read_local(feed.url, feed.kind), digest=digest)
         result = fetcher(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         if result.not_modified:
             return Fetched(feed, result=result, unchanged=True)
