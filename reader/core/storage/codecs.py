@@ -30,6 +30,14 @@ def _b64(text: str) -> str:
     return base64.b64encode(packed).decode("ascii")
 
 
+def body_table(texts: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """A bodies table, {id: (packed text, type)}, as TinyDB keeps it ("1", "2", ...)."""
+    return {
+        str(n): {"id": key, "content": packed, "content_type": kind}
+        for n, (key, (packed, kind)) in enumerate(texts.items(), 1)
+    }
+
+
 def unpack_text(stored: str) -> str:
     if not stored.startswith(_PACKED):
         return stored  # written before bodies were compressed, or short
