@@ -23,6 +23,7 @@ from concurrent.futures import (
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from reader.core.config import DEFAULT_CONCURRENCY
@@ -56,6 +57,7 @@ class Fetched:
     unchanged: bool = False
     digest: str | None = None
     error: ReaderError | None = None
+    prepared: Any = None  # what the caller's ``prepare`` worked out in the fetching thread
 
     @property
     def retry_after(self) -> str | None:
@@ -162,10 +164,14 @@ def refresh_feeds(
     fetcher: Fetcher,
     *,
     workers: int = DEFAULT_CONCURRENCY,
+    prepare: Callable[[Fetched], None] | None = None,
 ) -> Iterator[Fetched]:
     """Yield each feed's :class:`Fetched` as soon as it is done, in completion order.
 
-    Closing the iterator early cancels what has not started.
+    ``prepare`` runs in the fetching thread on each parsed feed: the caller's work
+    that needs no order (ids, hashes, compression), so the thread that takes the
+    results one at a time has less to do. Closing the iterator early cancels what
+    has not started.
     """
     ordered = interleave_hosts(feeds)
     if not ordered:
@@ -174,10 +180,19 @@ def refresh_feeds(
         max_workers=max(1, min(workers, len(ordered))), thread_name_prefix="refresh"
     )
     try:
-        pending = {pool.submit(read_feed, f, fetcher) for f in ordered}
+        pending = {pool.submit(_read_and_prepare, f, fetcher, prepare) for f in ordered}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_and_prepare(
+    feed: Feed, fetcher: Fetcher, prepare: Callable[[Fetched], None] | None
+) -> Fetched:
+    fetched = read_feed(feed, fetcher)
+    if prepare is not None and fetched.parsed is not None:
+        prepare(fetched)
+    return fetched

@@ -318,13 +318,19 @@ class Store:
             return self._articles.get(article_id)
 
     def put_articles(
-        self, feed_id: str, articles: Iterable[tuple[Article, Body | None]]
+        self,
+        feed_id: str,
+        articles: Iterable[tuple[Article, Body | None]],
+        *,
+        packed: dict[str, str] | None = None,
     ) -> list[str]:
         """Insert or update articles of one feed; returns the ids that were new.
 
         An existing article keeps its read and bookmark state (they live apart)
-        and its first ``added_at``.
+        and its first ``added_at``. ``packed`` holds bodies already compressed
+        (``codecs.pack_text``), by article id.
         """
+        packed = packed or {}
         with self._lock:
             new: list[str] = []
             bodies: dict[str, tuple[str, str]] = {}
@@ -336,7 +342,8 @@ class Store:
                     article.added_at = old.added_at or article.added_at
                 self._add_article(article)
                 if body is not None:
-                    bodies[article.id] = (pack_text(body.content), body.content_type)
+                    text = packed.get(article.id) or pack_text(body.content)
+                    bodies[article.id] = (text, body.content_type)
             self._dirty_feeds.add(feed_id)
             if bodies:
                 _, _, cache, originals = self._body_entry(feed_id)
