@@ -108,7 +108,7 @@ class Subscriptions:
         raise AmbiguousFeeds with the list. Nothing is stored when it fails.
         """
         from reader.core.ingest.discover import choose, discover_feeds
-        from reader.core.ingest.refresh import read_local
+        from reader.core.ingest.refresh import local_digest, read_local
 
         kind = source_kind(source)
         url = normalise_source(source)
@@ -118,7 +118,9 @@ class Subscriptions:
         if existing is not None:
             return RefreshOutcome(existing.id, existing.title, error="already subscribed")
         result: FetchResult | None = None
+        digest = None
         if kind != "http":
+            digest = local_digest(url, kind)  # read first: a change meanwhile is read next time
             parsed = read_local(url, kind)
         else:
             fetcher, done = self._shared_fetcher()
@@ -148,7 +150,7 @@ class Subscriptions:
         )
         outcome = self._ingest(feed, parsed, result)
         feed.recovered = parsed.recovered
-        feed.content_digest = result.digest if result is not None else None
+        feed.content_digest = result.digest if result is not None else digest
         self.store.save_feed(feed)
         self.store.journal_feed("subscribe", feed)
         self.store.flush()
