@@ -25,6 +25,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +48,7 @@ _STUB_END = re.compile(
     r"[^.]{0,30}|keep reading|more\s*»|»|→)\W{0,3}$",
     re.IGNORECASE,
 )
+_STUB_MARKS = ("...", "…", "]", "read", "»", "→")  # what each of _STUB_END's endings holds
 _HEAVY_OPEN = re.compile(r"<(script|style|svg)\b[^>]*>", re.IGNORECASE)
 _JSON_LD = "application/ld+json"  # kept: the metadata (headline, author, date) is there
 _WORD = re.compile(r"\w+")
@@ -86,9 +88,30 @@ def is_stub(content: str, content_type: str = "html") -> bool:
     text = content
     if content_type == "html":
         text = html_lib.unescape(_MARKUP.sub(" ", content))
-    if word_count(text) < STUB_WORDS:
+    if not has_words(text, STUB_WORDS):
         return True
-    return bool(_STUB_END.search(text.rstrip()[-120:]))
+    tail = text.rstrip()[-120:]
+    # Every ending the pattern knows holds one of these: most texts hold none, and
+    # the pattern's search tries each of the 120 places (~40% of this function).
+    lowered = tail.lower()
+    if not any(mark in lowered for mark in _STUB_MARKS):
+        return False
+    return bool(_STUB_END.search(tail))
+
+
+def has_words(text: str, count: int) -> bool:
+    """Whether ``text`` holds at least ``count`` words (as :func:`word_count` counts them).
+
+    A refresh asks this of every entry: one match that stops at the count's
+    word, without a match object a word, is ~10x cheaper than counting them all.
+    """
+    return count <= 0 or _words_pattern(count).match(text) is not None
+
+
+@cache
+def _words_pattern(count: int) -> re.Pattern[str]:
+    # Possessive: \w and \W never overlap, so nothing is worth backtracking into.
+    return re.compile(rf"\W*+(?:\w++\W++){{{count - 1}}}\w")
 
 
 def word_count(text: str) -> int:

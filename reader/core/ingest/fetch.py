@@ -12,6 +12,7 @@ the caller through :class:`FetchError`.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 import time
 import zlib
@@ -23,8 +24,14 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
-import httpx
+if "httpx" not in sys.modules:
+    # httpx imports its command line (Click, Rich, Pygments: ~100 ms) whenever Click is
+    # installed, as the test tools install it; we never use it, and a user's install
+    # (no Click) skips it too. None in sys.modules makes that import fail, as without Click.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+import httpcore  # noqa: E402
+import httpx  # noqa: E402
 
 from reader import __version__
 from reader.core.config import DEFAULT_CONCURRENCY
@@ -419,6 +426,10 @@ class Fetcher:
             if rsp.has_redirect_location:
                 return _Redirect(rsp.headers.get("location", ""), status in (301, 308))
             if status == 304:
+                # A 304 has no body; reading its end lets the connection go back to the
+                # pool (closing an unread response closes the connection: a nothing-changed
+                # refresh of one host's feeds then paid a new connection each).
+                rsp.read()
                 return FetchResult(current, 304, b"", dict(rsp.headers))
             if status in (429, 503):
                 wait = rsp.headers.get("retry-after")

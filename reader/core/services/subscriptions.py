@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from reader.core.models import (
 from reader.core.sanitize import clean_line, url_scheme
 from reader.core.services.archive import Archive
 from reader.core.services.documents import Documents
+from reader.core.storage.codecs import pack_text
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
@@ -106,7 +108,7 @@ class Subscriptions:
         raise AmbiguousFeeds with the list. Nothing is stored when it fails.
         """
         from reader.core.ingest.discover import choose, discover_feeds
-        from reader.core.ingest.refresh import read_local
+        from reader.core.ingest.refresh import local_digest, read_local
 
         kind = source_kind(source)
         url = normalise_source(source)
@@ -116,7 +118,9 @@ class Subscriptions:
         if existing is not None:
             return RefreshOutcome(existing.id, existing.title, error="already subscribed")
         result: FetchResult | None = None
+        digest = None
         if kind != "http":
+            digest = local_digest(url, kind)  # read first: a change meanwhile is read next time
             parsed = read_local(url, kind)
         else:
             fetcher, done = self._shared_fetcher()
@@ -146,7 +150,7 @@ class Subscriptions:
         )
         outcome = self._ingest(feed, parsed, result)
         feed.recovered = parsed.recovered
-        feed.content_digest = result.digest if result is not None else None
+        feed.content_digest = result.digest if result is not None else digest
         self.store.save_feed(feed)
         self.store.journal_feed("subscribe", feed)
         self.store.flush()
@@ -206,15 +210,39 @@ class Subscriptions:
         fetcher, done = self._shared_fetcher()
         try:
             due_feeds = [f for f in feeds if due(f, now)]
-            for fetched in refresh_feeds(due_feeds, fetcher, workers=self.concurrency):
+            for fetched in refresh_feeds(
+                due_feeds, fetcher, workers=self.concurrency, prepare=self._prepare
+            ):
                 report(self._ingest_fetched(fetched, force_full_text))
         finally:
             done()
             self.store.flush()
         return [outcomes[feed.id] for feed in feeds if feed.id in outcomes]
 
+    def _prepare(self, fetched: Fetched) -> None:
+        """In a fetching thread: each entry's id and content hash, and the bodies of
+        the entries that are new or changed, compressed (zlib lets go of the GIL).
+
+        The ingest checks again what is new: this is only work done early.
+        """
+        assert fetched.parsed is not None
+        entries = fetched.parsed.entries
+        ids = article_ids(fetched.feed.id, entries)
+        hashes = [content_hash(entry) for entry in entries]
+        packed: dict[str, str] = {}
+        for entry, article_id, digest in zip(entries, ids, hashes, strict=True):
+            old = self.store.article(article_id)
+            if (old is None or old.content_hash != digest) and not self.store.is_gone(article_id):
+                packed[article_id] = pack_text(entry.body.content)
+        fetched.prepared = _Prepared(ids, hashes, packed)
+
     def _ingest(
-        self, feed: Feed, parsed: ParsedFeed, result: FetchResult | None, force: bool = False
+        self,
+        feed: Feed,
+        parsed: ParsedFeed,
+        result: FetchResult | None,
+        force: bool = False,
+        prepared: _Prepared | None = None,
     ) -> RefreshOutcome:
         now = self.now_iso()
         if result is not None:
@@ -226,16 +254,18 @@ class Subscriptions:
         feed.site_url = parsed.site_url or feed.site_url
         feed.checked_at, feed.error, feed.error_at = now, None, None
         self.store.save_feed(feed)
+        if prepared is None:
+            ids = article_ids(feed.id, parsed.entries)
+            prepared = _Prepared(ids, [content_hash(entry) for entry in parsed.entries], {})
         batch = []
-        for entry, article_id in zip(
-            parsed.entries, article_ids(feed.id, parsed.entries), strict=True
+        for entry, article_id, digest in zip(
+            parsed.entries, prepared.ids, prepared.hashes, strict=True
         ):
-            digest = content_hash(entry)
             old = self.store.article(article_id)
             if old is not None and old.content_hash == digest or self.store.is_gone(article_id):
                 continue
             batch.append((_stub(feed, article_id, entry, digest, now), entry.body))
-        new = self.store.put_articles(feed.id, batch)
+        new = self.store.put_articles(feed.id, batch, packed=prepared.packed)
         if self.offer_full_text is not None:
             self.offer_full_text(feed, batch, force)
         self._prune(feed.id)
@@ -322,7 +352,7 @@ class Subscriptions:
             feed.checked_at, feed.error, feed.error_at = stamp, None, None
             self.store.save_feed(feed)
             return RefreshOutcome(feed.id, feed.title, not_modified=True, moved_to=moved)
-        outcome = self._ingest(feed, fetched.parsed, result, force_full_text)
+        outcome = self._ingest(feed, fetched.parsed, result, force_full_text, fetched.prepared)
         feed.recovered = fetched.parsed.recovered
         feed.content_digest = fetched.digest
         self.store.save_feed(feed)
@@ -405,6 +435,15 @@ class Subscriptions:
 
     def titles(self) -> dict[str, str]:
         return {feed.id: feed.title for feed in self.store.feeds()}
+
+
+@dataclass
+class _Prepared:
+    """What :meth:`Subscriptions._prepare` worked out of a parsed feed."""
+
+    ids: list[str]
+    hashes: list[str]
+    packed: dict[str, str]  # article id -> its body compressed (Store.put_articles)
 
 
 def _stub(feed: Feed, article_id: str, entry: ParsedEntry, digest: str, now: str) -> Article:

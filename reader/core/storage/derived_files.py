@@ -5,6 +5,7 @@ sidecar. Rebuildable, so written without a last good copy."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,28 @@ def repack_derived(path: Path) -> bool:
             atomic_write(path, _aux_file(stored), sync_dir=False)
             return True
     return False
+
+
+class DerivedWrites:
+    """The derived files one flush writes, as writes to run at once (``write_all``),
+    and what they leave: the (kind, feed) files written and the sidecars named."""
+
+    def __init__(self) -> None:
+        self.writes: list[Callable[[], object]] = []
+        self.written: list[tuple[str, str]] = []
+        self.sidecars: list[tuple[Path, str, str]] = []  # (folder, feed id, sidecar's name)
+
+    def write(self, path: Path, mapping: dict[str, Any], kind: str, feed_id: str) -> None:
+        def run() -> None:
+            sidecar = write_derived(path, mapping, feed_id)
+            self.sidecars.append((path.parent, feed_id, sidecar))
+            self.written.append((kind, feed_id))
+
+        self.writes.append(run)
+
+    def repack(self, path: Path, kind: str, feed_id: str) -> None:
+        def run() -> None:
+            if repack_derived(path):
+                self.written.append((kind, feed_id))
+
+        self.writes.append(run)

@@ -26,7 +26,8 @@ import fcntl
 import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,6 +41,7 @@ from reader.core.storage.atomic import (
     _replace_table,
     backup_path,
     fsync_dir,
+    write_all,
 )
 from reader.core.storage.codecs import (
     _bookmark_from_doc,
@@ -47,15 +49,11 @@ from reader.core.storage.codecs import (
     _feed_to_doc,
     article_from_doc,
     article_to_doc,
+    body_table,
     pack_text,
     unpack_text,
 )
-from reader.core.storage.derived_files import (
-    derived_path,
-    read_derived,
-    repack_derived,
-    write_derived,
-)
+from reader.core.storage.derived_files import DerivedWrites, derived_path, read_derived
 from reader.core.storage.journal import Change, Journal, Op
 from reader.core.storage.recovery import (
     _allow_open_files,
@@ -320,13 +318,19 @@ class Store:
             return self._articles.get(article_id)
 
     def put_articles(
-        self, feed_id: str, articles: Iterable[tuple[Article, Body | None]]
+        self,
+        feed_id: str,
+        articles: Iterable[tuple[Article, Body | None]],
+        *,
+        packed: dict[str, str] | None = None,
     ) -> list[str]:
         """Insert or update articles of one feed; returns the ids that were new.
 
         An existing article keeps its read and bookmark state (they live apart)
-        and its first ``added_at``.
+        and its first ``added_at``. ``packed`` holds bodies already compressed
+        (``codecs.pack_text``), by article id.
         """
+        packed = packed or {}
         with self._lock:
             new: list[str] = []
             bodies: dict[str, tuple[str, str]] = {}
@@ -338,7 +342,8 @@ class Store:
                     article.added_at = old.added_at or article.added_at
                 self._add_article(article)
                 if body is not None:
-                    bodies[article.id] = (pack_text(body.content), body.content_type)
+                    text = packed.get(article.id) or pack_text(body.content)
+                    bodies[article.id] = (text, body.content_type)
             self._dirty_feeds.add(feed_id)
             if bodies:
                 _, _, cache, originals = self._body_entry(feed_id)
@@ -622,33 +627,33 @@ class Store:
         if self.readonly:
             return
         with self._lock:
-            # Bodies and metadata first, library last: a feed listed in the
-            # library always has its files.
+            # Bodies and derived files, then metadata, then the library: a feed listed
+            # in the library always has its files. Within each step the files are
+            # written at once (write_all): each waits on the disk for its fsync.
+            flushes: list[Callable[[], object]] = []
             for feed_id in sorted(self._dirty_bodies):
-                db, storage, cache, originals = self._body_entry(feed_id)
-                for table, texts in (("bodies", cache), ("feed_bodies", originals)):
-                    _replace_table(
-                        db,
-                        table,
-                        (
-                            {"id": key, "content": packed, "content_type": kind}
-                            for key, (packed, kind) in texts.items()
-                        ),
-                    )
-                storage.flush(sync_dir=False)
-            self._dirty_bodies.clear()
+                _, storage, cache, originals = self._body_entry(feed_id)
+                storage.write(
+                    {
+                        **(storage.read() or {}),
+                        "bodies": body_table(cache),
+                        "feed_bodies": body_table(originals),
+                    }
+                )
+                flushes.append(partial(storage.flush, sync_dir=False))
             # Derived files before the metadata that no longer carries what they hold
             # (the schema 2 migration moves quotations out).
-            aux_written = list(self._pending_aux)
-            sidecars: list[tuple[Path, str, str]] = []
+            derived = DerivedWrites()
             for (kind, feed_id), mapping in sorted(self._pending_aux.items()):
-                path = self._aux_path(kind, feed_id)
-                sidecars.append((path.parent, feed_id, write_derived(path, mapping, feed_id)))
+                derived.write(self._aux_path(kind, feed_id), mapping, kind, feed_id)
+            for kind, feed_id in sorted(self._repack - set(self._pending_aux)):
+                if feed_id in self._feeds:
+                    derived.repack(self._aux_path(kind, feed_id), kind, feed_id)
+            write_all(flushes + derived.writes)
+            self._dirty_bodies.clear()
             self._pending_aux.clear()
-            for kind, feed_id in sorted(self._repack - set(aux_written)):
-                if feed_id in self._feeds and repack_derived(self._aux_path(kind, feed_id)):
-                    aux_written.append((kind, feed_id))
             self._repack.clear()
+            written: list[AtomicStorage] = []
             for feed_id in sorted(self._dirty_feeds):
                 if feed_id not in self._feed_dbs:
                     continue
@@ -657,13 +662,15 @@ class Store:
                     "articles",
                     (article_to_doc(a) for a in self._by_feed.get(feed_id, {}).values()),
                 )
-                storage.flush(sync_dir=False)
+                written.append(storage)
+            write_all([partial(storage.flush, sync_dir=False) for storage in written])
+            for storage in written:
                 storage.release()
             self._dirty_feeds.clear()
             # Per-feed files first, made durable once per folder; the library
             # last, so a feed it lists always has its files.
             for folder in {self.path / "feeds", self.path / "bodies"} | {
-                self._aux_path(kind, feed_id).parent for kind, feed_id in aux_written
+                self._aux_path(kind, feed_id).parent for kind, feed_id in derived.written
             }:
                 if folder.exists():
                     fsync_dir(folder)
@@ -681,7 +688,7 @@ class Store:
                 _replace_table(self._library, "journal", [{"rows": self._journal_rows(False)}])
                 self._library_storage.flush()
                 self._library_dirty = False
-            for folder, feed_id, sidecar in sidecars:  # superseded, now the JSON is durable
+            for folder, feed_id, sidecar in derived.sidecars:  # superseded: the JSON is durable
                 self._pending_unlink += [
                     old for old in folder.glob(f"{feed_id}.*.bin") if old.name != sidecar
                 ]

@@ -1,0 +1,148 @@
+"""What a refresh does not do again (issue 20): a nothing-changed refresh keeps its
+connections, an unchanged feed file or folder is not read again, and the work moved
+or shortened for speed decides as before (which entries are summaries)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from reader.core.analysis.extract import STUB_WORDS, is_stub
+from reader.core.library import Library, open_library
+from tests.conftest import rss
+
+ITEMS = [("a1", "First story", "<p>One.</p>"), ("a2", "Second story", "<p>Two.</p>")]
+THIRD = ("a3", "Third story", "<p>Three.</p>")
+
+
+class KeepAliveServer:
+    """HTTP/1.1 on 127.0.0.1, as most feed servers are: it counts the connections made."""
+
+    def __init__(self, feeds: dict[str, bytes]) -> None:
+        self.connections = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                server.connections += 1
+                super().setup()
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                body = feeds[self.path]
+                if self.headers.get("If-None-Match") == '"v1"':
+                    self.send_response(304)
+                    self.send_header("ETag", '"v1"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("ETag", '"v1"')
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128
+            daemon_threads = True
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_port}{path}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def lib(db_path: Path) -> Iterator[Library]:
+    library = open_library(db_path, seed=False)
+    yield library
+    library.close()
+
+
+def test_a_nothing_changed_refresh_keeps_its_connections(lib: Library) -> None:
+    # Before: each 304 closed its connection, so every feed of a host cost a new one.
+    server = KeepAliveServer({f"/{n}.xml": rss(f"Feed {n}", ITEMS) for n in range(8)})
+    try:
+        for n in range(8):
+            assert lib.add(server.url(f"/{n}.xml")).new == 2
+        server.connections = 0
+        outcomes = lib.refresh()
+        assert [o.not_modified for o in outcomes] == [True] * 8
+        assert server.connections <= 2  # the fetcher's two at a time for one host
+    finally:
+        server.close()
+
+
+def test_an_unchanged_feed_file_is_not_read_again_and_a_changed_one_is(
+    lib: Library, tmp_path: Path
+) -> None:
+    path = tmp_path / "harbour.rss"
+    path.write_bytes(rss("Harbour", ITEMS))
+    feed_id = lib.add(str(path)).feed_id
+    [outcome] = lib.refresh()
+    assert outcome.not_modified and outcome.new == 0 and outcome.error is None
+    path.write_bytes(rss("Harbour", [*ITEMS, THIRD]))
+    [outcome] = lib.refresh()
+    assert outcome.new == 1 and not outcome.not_modified
+    assert len(lib.articles(feed_id)) == 3
+    path.unlink()
+    [outcome] = lib.refresh()
+    assert outcome.error and len(lib.articles(feed_id)) == 3  # the error is said, nothing lost
+
+
+def test_a_folder_is_read_again_when_a_document_is_added_or_edited(
+    lib: Library, tmp_path: Path
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    note = folder / "first.txt"
+    note.write_text("First note\n\nSome words.")
+    feed_id = lib.add(str(folder)).feed_id
+    [outcome] = lib.refresh()
+    assert outcome.not_modified
+    (folder / "second.md").write_text("# Second note\n\nMore words.")
+    [outcome] = lib.refresh()
+    assert outcome.new == 1
+    note.write_text("First note\n\nOther words.")  # same size: its time tells
+    stat = note.stat()
+    os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    [outcome] = lib.refresh()
+    assert not outcome.not_modified and outcome.error is None
+    first = next(a.id for a in lib.articles(feed_id) if a.guid == "first.txt")
+    assert "Other words" in lib.document(first).text
+
+
+@pytest.mark.parametrize(
+    ("words", "ending", "stub"),
+    [
+        (STUB_WORDS - 1, ".", True),  # short: a summary
+        (STUB_WORDS, ".", False),
+        (STUB_WORDS + 40, " Read more", True),
+        (STUB_WORDS + 40, " [&hellip;]", True),
+        (STUB_WORDS + 40, " <a href='/x'>Continue reading &raquo;</a>", True),
+        (STUB_WORDS + 40, " it was already read.", False),
+        (STUB_WORDS + 40, " More from the council", False),
+    ],
+)
+def test_which_entries_are_summaries(words: int, ending: str, stub: bool) -> None:
+    # Words as the full-text check counts them: tags and entities are not words,
+    # "don't" is two, a dash between words parts them.
+    group = "don't <b>café</b> &amp; x—y"  # don, t, café, x, y
+    groups, rest = divmod(words, 5)
+    body = " ".join([group] * groups) + " a" * rest
+    assert is_stub(f"<p>{body}{ending}</p>") is stub
