@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from reader.core.analysis.page_html import safe_html
 from reader.core.errors import SourceError
 from reader.core.sanitize import clean_line, clean_text
 
@@ -41,6 +42,8 @@ _TAG = re.compile(r"<[A-Za-z]")
 _MARKUP = re.compile(r"<[^>]*>")
 _TITLE_TAG = re.compile(r"<title[^>]*>([^<]{1,1000})</title", re.IGNORECASE)
 _TITLE_SCAN = 256 * 1024
+_HEADING = re.compile(r"<(h[1-6])\b[^>]*>(.{0,800}?)</\1", re.IGNORECASE | re.DOTALL)
+_HEADING_SCAN = 2 * 1024 * 1024
 STUB_WORDS = 150
 _STUB_END = re.compile(
     r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|read more|continue reading|read the (?:full|rest)"
@@ -59,13 +62,16 @@ _BLOCKS = (
 
 @dataclass(frozen=True)
 class ExtractedPage:
-    """What a page says, ready to store as a text body (paragraphs one per item)."""
+    """What a page says: its paragraphs as plain text (``text``, the pinned JSON's),
+    and ``html``, the same body with its structure (headings, lists, block quotes,
+    links) as a small HTML of our own making (see :func:`safe_html`), the body stored."""
 
     title: str
     author: str | None
     published: str | None  # ISO date (YYYY-MM-DD) as the page gives it
     paragraphs: tuple[str, ...]
     extractor: str  # "trafilatura" or "readability": which body was kept
+    html: str = ""
 
     @property
     def text(self) -> str:
@@ -197,6 +203,31 @@ def clean_title(title: str, site_name: str = "", host: str = "") -> str:
     return clean_line(rebuilt)
 
 
+def headline_in_title(html: str, raw_title: str, site_name: str = "", host: str = "") -> str:
+    """The page's headline when a heading (h1 to h6) of the page is found inside its
+    <title> (or the extractor's title): "EuroNews : Obama waits ..." or "Storm hits
+    coast _English_Xinhua" give the heading, whatever the separator. The longest
+    such heading of two words or more, not the site's name; "" when there is none.
+
+    Measured on L3S-GN1's DEV part: a heading inside the <title> is the
+    annotated headline 95% of the time (163 of 172 pages).
+    """
+    names = {n for n in (_simple(site_name), _simple(_host_label(host))) if n}
+    haystacks = [f" {_simple(t)} " for t in (raw_title, _title_tag(html)) if _simple(t)]
+    best = ""
+    for found in _HEADING.finditer(html, 0, _HEADING_SCAN):
+        heading = clean_line(html_lib.unescape(_MARKUP.sub(" ", found.group(2))))
+        simple = _simple(heading)
+        if (
+            len(simple) > len(_simple(best))
+            and word_count(simple) >= 2
+            and simple not in names
+            and any(f" {simple} " in hay for hay in haystacks)
+        ):
+            best = heading
+    return best
+
+
 def _name_like(word: str) -> bool:
     """Capitalised, or in a script without case (a CJK site name)."""
     letter = next((c for c in word if c.isalpha()), "")
@@ -226,20 +257,15 @@ def _quiet_loggers() -> None:
             logger.propagate = False
 
 
-def _readability_body(html: str, url: str | None) -> tuple[str, ...]:
-    """readability-lxml's body as paragraphs (its title would parse the page again)."""
+def _readability_tree(html: str, url: str | None) -> Any:
+    """readability-lxml's body as a tree, or None (its title would parse the page again)."""
     import lxml.html
     from readability import Document as Readability
 
     summary = Readability(html, url=url).summary(html_partial=True)
     if not summary.strip():
-        return ()
-    tree = lxml.html.fragment_fromstring(summary, create_parent="div")
-    for element in tree.iter(*_BLOCKS):
-        element.tail = "\n" + (element.tail or "")
-        if element.tag != "br":
-            element.text = "\n" + (element.text or "")
-    return _paragraphs(tree.text_content())
+        return None
+    return lxml.html.fragment_fromstring(summary, create_parent="div")
 
 
 def _title_tag(html: str) -> str:
@@ -257,6 +283,8 @@ def _trafilatura(html: str, url: str | None, metadata: bool = True) -> Any:
         with_metadata=metadata,
         include_comments=False,
         include_tables=True,
+        include_links=True,  # the body's structure (page_html); its text is the same
+        include_formatting=True,
     )
 
 
@@ -287,28 +315,36 @@ def extract_page(html: str, url: str | None = None, *, metadata: bool = True) ->
         )
     html = clean_text(html)  # lxml refuses control characters in text it sets
     found: Any = None
-    traf_body: tuple[str, ...] = ()
     traf_error = ""
     try:
         found = _trafilatura(html, url, metadata)
-        traf_body = _paragraphs(found.text or "") if found is not None else ()
     except Exception as error:  # lxml and the extractors raise their own kinds
         traf_error = _reason(error)
-    try:
-        read_body = _readability_body(html, url)
-    except Exception:
-        if traf_error:
-            raise SourceError(f"{where}: cannot read the page ({traf_error})") from None
-        read_body = ()
-    body, which = choose_body(traf_body, read_body)
     raw_title = str(getattr(found, "title", "") or "") or _title_tag(html)
     site = str(getattr(found, "sitename", "") or "")
     host = _host_of(url) or _host_of(str(getattr(found, "url", "") or ""))
-    title = clean_title(raw_title, site, host)
+    title = headline_in_title(html, raw_title, site, host) or clean_title(raw_title, site, host)
+    headlines = (title, raw_title)
+    traf_html, traf_body = "", ()
+    if getattr(found, "body", None) is not None:
+        traf_html, paragraphs = safe_html(found.body, url or "", headlines)
+        traf_body = tuple(paragraphs)
+    try:
+        tree = _readability_tree(html, url)
+    except Exception:
+        if traf_error:
+            raise SourceError(f"{where}: cannot read the page ({traf_error})") from None
+        tree = None
+    read_html, read_body = "", ()
+    if tree is not None:
+        read_html, paragraphs = safe_html(tree, url or "", headlines)
+        read_body = tuple(paragraphs)
+    body, which = choose_body(traf_body, read_body)
+    body_html = traf_html if which == "trafilatura" else read_html
     if body and _simple(body[0]) in (_simple(title), _simple(raw_title)):
         body = body[1:]  # the headline, which the title carries
     if not body:
         raise SourceError(f"{where}: no article text found on the page")
     author = clean_line(str(getattr(found, "author", "") or "")) or None
     published = clean_line(str(getattr(found, "date", "") or "")) or None
-    return ExtractedPage(title, author, published, body, which)
+    return ExtractedPage(title, author, published, body, which, body_html)
