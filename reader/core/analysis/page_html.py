@@ -20,6 +20,12 @@ from urllib.parse import urljoin
 from reader.core.sanitize import SAFE_SCHEMES, clean_text, clean_url, url_scheme
 
 _WORD = re.compile(r"\w+")
+
+
+def _tags(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
 _HEADINGS = {f"h{n}": f"h{max(2, n)}" for n in range(1, 7)}  # the title is the h1
 _BLOCKS: dict[str, str] = {
     **_HEADINGS,
@@ -29,14 +35,14 @@ _BLOCKS: dict[str, str] = {
 }  # fmt: skip
 _INLINE = {"a": "a", "ref": "a", "em": "em", "i": "em", "strong": "strong", "b": "strong"}
 _BREAKS = frozenset({"br", "lb"})
-_SPLITS = frozenset(  # unwrapped, but what is on either side is not one paragraph
+_SPLITS = _tags(  # unwrapped, but what is on either side is not one paragraph
     "div section article main header footer aside figure table tbody thead dl hr"
-    " details summary center address".split()
+    " details summary center address"
 )
 _CELLS = frozenset({"td", "th", "cell"})
-_DROPPED = frozenset(
+_DROPPED = _tags(
     "script style template iframe object noscript svg math form button select textarea"
-    " title meta link".split()
+    " title meta link"
 )
 MAX_CHARS = 2_000_000  # more than any article: a runaway body stops here
 
