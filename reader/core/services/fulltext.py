@@ -204,7 +204,11 @@ class FullText:
     def fetch(self, article_id: str) -> FullTextOutcome:
         """Fetch one article's page now (the app's key); the store is flushed."""
         self.documents.article(article_id)  # NotFound for an unknown id
-        return self.fetch_many([article_id])[0]
+        outcome = self.fetch_many([article_id])[0]
+        with self._queue_lock:  # not fetched again by the queue
+            if self._queue.pop(article_id, 0) is None:
+                self._keep_queue()
+        return outcome
 
     def _link(self, article_id: str) -> str:
         article = self.store.article(article_id)
