@@ -135,3 +135,28 @@ def test_articles_pulled_by_a_sync_are_queued_for_their_pages(
         assert "fishing town of Porthmere" in lib.document(outcome.article_id).text
     finally:
         lib.close()
+
+
+def test_the_stored_html_holds_only_our_few_tags_and_web_links() -> None:
+    import re
+
+    from reader.core.analysis.extract import extract_page
+
+    story = "<p>" + "The harbour council voted on Tuesday to rebuild the breakwater. " * 6 + "</p>"
+    page = (
+        "<html><head><title>Harbour | Site</title></head><body><article><h1>Harbour</h1>"
+        f"{story}<p onclick='alert(1)' style='color:red'>Read <a href='javascript:alert(2)'>"
+        "this</a>, <a href='data:text/html,x'>that</a> and <a href='/next' onmouseover='x()'>"
+        "the next</a> \x1b[31mstory\x1b[0m &lt;script&gt;.</p><iframe src='/f'></iframe>"
+        f"<svg><script>alert(3)</script></svg><img src='/t.gif' onerror='alert(4)'>{story}"
+        "</article></body></html>"
+    )
+    found = extract_page(page, "https://harbour.example/news/a")
+    tags = re.findall(r"<(/?)([a-z0-9]+)([^>]*)>", found.html)
+    assert tags and {name for _, name, _ in tags} <= {
+        "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "br", "a",
+        "em", "strong",
+    }  # fmt: skip
+    assert {attrs for _, _, attrs in tags if attrs} == {' href="https://harbour.example/next"'}
+    assert "alert" not in found.html and "\x1b" not in found.html
+    assert "&lt;script&gt;" in found.html  # the page's text, escaped: shown as text
