@@ -2,8 +2,8 @@
 
 Development set: the 181 pages of scrapinghub/article-extraction-benchmark with
 its ground truth, scored with its metric (``evaluate.py``: 4-word shingles,
-precision and recall averaged over pages, F1 of the two means). Held-out set:
-the real news pages of flairNLP/fundus's parser tests (tests/resources/parser/
+precision and recall averaged over pages, F1 of the two means). Second set
+(held out until session 5): the real news pages of flairNLP/fundus's parser tests (tests/resources/parser/
 test_data: one gzipped page per publisher and parser version, with the title
 and body its maintainers checked), scored the same way, plus the share of
 titles that match exactly (case, spaces, invisible characters and quote styles aside).

@@ -12,6 +12,12 @@ overlap (``bench/extraction.py`` measures each alone and combined):
   trafilatura stopped early (a page in several containers), so readability's;
 - otherwise trafilatura's.
 
+The title: the page's metadata (og:title, JSON-LD) when it has some, without
+the site's name (:func:`clean_title`); else a heading of the page found inside
+its <title>, else the heading the article's lead echoes (older pages' <title>
+is often the site's name alone). The body is kept with its structure as
+``analysis.page_html`` writes it (``ExtractedPage.html``).
+
 A page is hostile input: it is cut at :data:`MAX_PAGE_CHARS`, and one with more
 than :data:`MAX_ELEMENTS` tags is refused before anything parses it (both
 extractors take seconds per 10,000 tiny paragraphs). Every line that leaves
