@@ -51,6 +51,7 @@ _TITLE_SCAN = 256 * 1024
 _HEADING = re.compile(r"<(h[1-6])\b[^>]*>(.{0,800}?)</\1", re.IGNORECASE | re.DOTALL)
 _HEADING_SCAN = 2 * 1024 * 1024
 MAX_HEADINGS = 300
+_TITLE_PARTS = re.compile(r"\s+(?:--?|–|—|\||::?|/|»|·)\s+|_|\s+\((?=from )")
 _META_TITLE = re.compile(
     r"""<meta[^>]{0,200}?(?:property|name)\s*=\s*["']?(?:og:title|twitter:title)|"headline"\s*:""",
     re.IGNORECASE,
@@ -254,6 +255,13 @@ def headline_in_title(
     return best
 
 
+def title_parts(title: str) -> list[str]:
+    """The parts of a title between separators, of three words or more: one of them
+    may be the headline ("Sports -- Henin beats Ivanovic", "Storm hits / Site")."""
+    parts = _TITLE_PARTS.split(title)
+    return [p.strip() for p in parts if word_count(p) >= 3] if len(parts) > 1 else []
+
+
 def headline_by_lead(candidates: list[str], title: str, body: tuple[str, ...]) -> str:
     """When no heading is inside the <title> (often only the site's name on older
     pages): the heading whose words the article's first paragraphs use most, if
@@ -373,7 +381,8 @@ def extract_page(html: str, url: str | None = None, *, metadata: bool = True) ->
     # its word; for one that does not, its headings are read (older pages' <title>
     # is often the site's name alone). On the fundus pages (most with metadata) the
     # heading rules cost 5 points of titles; on L3S-GN1's DEV part they gain 7+.
-    candidates = [] if _META_TITLE.search(html, 0, _TITLE_SCAN) else headings(html)
+    metadata_title = bool(_META_TITLE.search(html, 0, _TITLE_SCAN))
+    candidates = [] if metadata_title else headings(html)
     in_title = headline_in_title(candidates, raw_title, _title_tag(html), site, host)
     title = in_title or clean_title(raw_title, site, host)
     headlines = (title, raw_title)
@@ -394,7 +403,11 @@ def extract_page(html: str, url: str | None = None, *, metadata: bool = True) ->
         read_body = tuple(paragraphs)
     body, which = choose_body(traf_body, read_body)
     body_html = traf_html if which == "trafilatura" else read_html
-    if candidates and not in_title and (by_lead := headline_by_lead(candidates, title, body)):
+    if (
+        not metadata_title
+        and not in_title
+        and (by_lead := headline_by_lead(candidates + title_parts(title), title, body))
+    ):
         title = by_lead
         first, _, rest = body_html.partition("\n")
         if _simple(_MARKUP.sub(" ", first)) == _simple(title):
