@@ -207,8 +207,13 @@ class Library:
             return self._full_text
 
     def full_texts_queued(self) -> int:
-        """Articles whose page a refresh queued for :meth:`fetch_full_texts`."""
-        return self.full_text.queued() if self._full_text is not None else 0
+        """Articles whose page a refresh or sync queued for :meth:`fetch_full_texts`
+        (this session's, or a previous one's not fetched before it quit)."""
+        if self._full_text is not None:
+            return self.full_text.queued()
+        from reader.core.services.fulltext import queued_ids  # light: no extractor
+
+        return len(queued_ids(self.store))
 
     def fetch_full_texts(
         self, progress: Callable[[int, int, FullTextOutcome], None] | None = None
@@ -315,7 +320,13 @@ class Library:
         if self._syncer is None and self.sync_account is not None:
             from reader.core.sync.runner import Syncer
 
-            self._syncer = Syncer(self.store, self.sync_account, self.clock)
+            self._syncer = Syncer(
+                self.store,
+                self.sync_account,
+                self.clock,
+                # Pulled articles are queued for full text like a refresh's.
+                offer=lambda feed, stored: self.full_text.consider(feed, stored),
+            )
         return self._syncer
 
     def sync(self, progress: Callable[[SyncStatus], None] | None = None) -> SyncSummary:

@@ -150,6 +150,8 @@ class MainScreen(
         # The search index loads in the background once the first screen is up,
         # so it does not compete with the first paint.
         self.set_timer(SEARCH_WARMUP_DELAY, self.index_archive)
+        # Pages queued before the last quit and not fetched then (services.fulltext).
+        self.set_timer(SEARCH_WARMUP_DELAY, self.fetch_queued_full_texts)
         self.start_syncing()
         if self.settings.refresh_interval > 0:
             self.set_interval(self.settings.refresh_interval * 60, self.action_refresh_all)

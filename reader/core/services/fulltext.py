@@ -1,8 +1,9 @@
 """Full text: an article's web page fetched, its article extracted and stored as its body.
 
 The feed's own content is kept beside the extracted body (``Store.feed_body``),
-so a reader can compare them. The extracted body is stored as plain text
-(paragraphs between blank lines) and the article marked pending, so analysis
+so a reader can compare them. The extracted body is stored as the small HTML
+``analysis.page_html`` writes (headings, lists, block quotes and links kept, read
+like any feed's HTML) and the article marked pending, so analysis
 finds its quotations, speakers, archive terms and search terms like any other.
 
 Which articles: a refresh hands over what it stored (:meth:`FullText.consider`),
@@ -52,6 +53,7 @@ PROCESSES_FROM = 16  # pages in a batch from which extraction runs in processes
 MAX_PER_FEED = 50  # pages a refresh queues per feed: the newest (a new feed may hold thousands)
 PAGES_PER_HOST = 2  # as the page fetcher allows
 UNREACHABLE_WAIT = 300.0  # seconds a host that could not be reached is not asked again
+QUEUE_KEY = "full_text_queue"  # the store's meta key: the queue survives quitting
 
 
 def _host(url: str) -> str:
@@ -84,7 +86,9 @@ class FullText:
         self.fetcher = fetcher  # None: a page fetcher of our own per batch (ingest.pages)
         self.concurrency = concurrency
         self._lock = lock or nullcontext()  # analysis's: a body never changes mid-analysis
-        self._queue: dict[str, None] = {}  # article ids, in the order they came
+        # Article ids, in the order they came; kept in the store (QUEUE_KEY) as it
+        # changes, so pages a refresh or sync queued are fetched after a restart.
+        self._queue: dict[str, None] = dict.fromkeys(queued_ids(store))
         self._queue_lock = threading.Lock()
         # host -> (monotonic time until which it is not asked, why): Retry-After, or unreachable
         self._host_wait: dict[str, tuple[float, str]] = {}
@@ -118,19 +122,35 @@ class FullText:
         chosen = chosen[:MAX_PER_FEED]
         with self._queue_lock:
             self._queue.update(dict.fromkeys(a.id for a in chosen))
+            self._keep_queue()
         return len(chosen)
 
     def queued(self) -> int:
         with self._queue_lock:
             return len(self._queue)
 
+    def _keep_queue(self) -> None:
+        """Write the queue to the store (the next flush saves it); under the queue lock."""
+        if not self.store.readonly and list(self._queue) != queued_ids(self.store):
+            self.store.set_meta(QUEUE_KEY, list(self._queue))
+
     # -- fetching -----------------------------------------------------------------
 
     def fetch_queued(self, progress: Progress | None = None) -> list[FullTextOutcome]:
-        """Fetch every queued article's page (see the module docstring); flushes once."""
+        """Fetch every queued article's page (see the module docstring); flushes once.
+        Each leaves the kept queue when its page is done: pages not reached before
+        the app quits are fetched after the next start."""
         with self._queue_lock:
-            ids, self._queue = list(self._queue), {}
-        return self.fetch_many(ids, progress)
+            ids = list(self._queue)
+
+        def done(count: int, total: int, outcome: FullTextOutcome) -> None:
+            with self._queue_lock:
+                self._queue.pop(outcome.article_id, None)
+                self._keep_queue()
+            if progress is not None:
+                progress(count, total, outcome)
+
+        return self.fetch_many(ids, done)
 
     def fetch_many(
         self, article_ids: Iterable[str], progress: Progress | None = None
@@ -184,7 +204,11 @@ class FullText:
     def fetch(self, article_id: str) -> FullTextOutcome:
         """Fetch one article's page now (the app's key); the store is flushed."""
         self.documents.article(article_id)  # NotFound for an unknown id
-        return self.fetch_many([article_id])[0]
+        outcome = self.fetch_many([article_id])[0]
+        with self._queue_lock:  # not fetched again by the queue
+            if self._queue.pop(article_id, 0) is None:
+                self._keep_queue()
+        return outcome
 
     def _link(self, article_id: str) -> str:
         article = self.store.article(article_id)
@@ -292,7 +316,10 @@ class FullText:
         with self._lock:
             if self.store.article(article.id) is not article:  # removed or replaced meanwhile
                 return FullTextOutcome(article.id, False, "the article changed meanwhile")
-            self.store.put_extracted_body(article.id, Body(extracted.text, "text"))
+            # Its structure (headings, lists, quotes, links) as our own small HTML
+            # (analysis.page_html), read like any feed's HTML: no markup reaches the screen.
+            body = Body(extracted.html, "html") if extracted.html else Body(extracted.text, "text")
+            self.store.put_extracted_body(article.id, body)
             article.full_text = clean_line(url)
             article.full_text_error = ""
             if not article.author and extracted.author:
@@ -341,6 +368,14 @@ def extract_source(source: str, fetcher: PageFetcher | None = None) -> Extracted
     if not path.is_file():
         raise NotFound(f"{clean_line(source)}: no such article, file or http(s) URL")
     return extract_page(read_page_file(path).html, None)
+
+
+def queued_ids(store: Store) -> list[str]:
+    """The kept queue's article ids that are still in the store."""
+    kept = store.meta(QUEUE_KEY)
+    if not isinstance(kept, list):
+        return []
+    return [i for i in kept if isinstance(i, str) and store.article(i) is not None]
 
 
 def _interleave(ids: list[str], hosts: dict[str, str]) -> list[str]:

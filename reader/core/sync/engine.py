@@ -23,6 +23,9 @@ from reader.core.sync.remote import Backend, RemoteArticle, RemoteFeed
 ARTICLE_BATCH = 200  # articles with content per request
 RECENT = 200  # the newest articles, read or not, that a sync brings besides unread and starred
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Given each feed's new articles after a sync, as a refresh gives them: full text queues
+# those the feed's full_text mode wants (services.fulltext, wired by the Library).
+Offer = Callable[[Feed, list[tuple[Article, Body | None]]], object]
 
 
 @dataclass(frozen=True)
@@ -36,14 +39,24 @@ class SyncSummary:
 
 
 def run_sync(
-    store: Store, backend: Backend, now: str, progress: Progress | None = None
+    store: Store,
+    backend: Backend,
+    now: str,
+    progress: Progress | None = None,
+    offer: Offer | None = None,
 ) -> SyncSummary:
-    """Push then pull; raises SyncError (nothing pulled is kept) when the server fails."""
+    """Push then pull; raises SyncError (nothing pulled is kept) when the server fails.
+    The new articles are offered to ``offer``, feed by feed, before the flush."""
     report = progress or (lambda stage, done, total: None)
     backend.login()
     pushed = _push(store, backend, report)
     server = _pull(store, backend, report)
-    pulled = _apply(store, server, now)
+    new: dict[str, list[tuple[Article, Body | None]]] = {}
+    pulled = _apply(store, server, now, new)
+    for feed_id, items in new.items():
+        feed = store.feed(feed_id)
+        if offer is not None and feed is not None:
+            offer(feed, items)
     store.flush()
     return SyncSummary(pulled, pushed, store.journal_size())
 
@@ -126,14 +139,16 @@ def _numeric_first(remote_id: str) -> tuple[int, str]:
 # -- apply --------------------------------------------------------------------------
 
 
-def _apply(store: Store, server: _Server, now: str) -> int:
+def _apply(
+    store: Store, server: _Server, now: str, new: dict[str, list[tuple[Article, Body | None]]]
+) -> int:
     with store.locked():
         pending = store.journal()  # made while this sync ran: they beat the server
         pinned_marks = {c.target for c in pending if c.op in ("read", "unread")}
         pinned_stars = {c.target for c in pending if c.op in ("star", "unstar")}
         pinned_feeds = {c.target for c in pending if c.op in ("subscribe", "unsubscribe", "move")}
         changed = _apply_feeds(store, server, pinned_feeds, now)
-        changed += _apply_articles(store, server.articles, now)
+        changed += _apply_articles(store, server.articles, now, new)
         local: dict[str, tuple[bool, bool]] = {}
         by_remote: dict[str, Article] = {}
         starred = {b.article_id for b in store.bookmarks() if b.kind == "article"}
@@ -194,9 +209,14 @@ def clean_folder(folder: str) -> str:
     return "/".join(p for p in (clean_line(x) for x in folder.split("/")) if p)
 
 
-def _apply_articles(store: Store, articles: list[RemoteArticle], now: str) -> int:
+def _apply_articles(
+    store: Store,
+    articles: list[RemoteArticle],
+    now: str,
+    by_feed: dict[str, list[tuple[Article, Body | None]]],
+) -> int:
+    """Store the server's new articles, pending; ``by_feed`` gets them, feed by feed."""
     feed_of = {f.remote_id: f.id for f in store.feeds() if f.remote_id}
-    by_feed: dict[str, list[tuple[Article, Body | None]]] = {}
     unlinked: dict[str, dict[str, str]] = {}  # feed id -> link -> id of an article fetched here
     for item in articles:
         feed_id = feed_of.get(item.feed_id)

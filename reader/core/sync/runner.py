@@ -11,7 +11,7 @@ from reader.core.errors import SyncError, SyncUnavailable
 from reader.core.models import Clock
 from reader.core.settings import SyncAccount
 from reader.core.storage.store import Store
-from reader.core.sync.engine import SyncSummary, run_sync
+from reader.core.sync.engine import Offer, SyncSummary, run_sync
 from reader.core.sync.remote import Backend
 from reader.core.sync.status import SyncStatus
 
@@ -28,6 +28,7 @@ class Syncer:
         account: SyncAccount,
         clock: Clock,
         backend: Callable[[SyncAccount], Backend] | None = None,
+        offer: Offer | None = None,
     ) -> None:
         from reader.core.sync.account import open_backend
 
@@ -35,6 +36,7 @@ class Syncer:
         self.account = account
         self.clock = clock
         self.open_backend = backend or open_backend
+        self.offer = offer  # each feed's new articles, for full text (engine.Offer)
         self._running = threading.Lock()
         self._status = SyncStatus(configured=True)
         self._failures = 0
@@ -71,7 +73,11 @@ class Syncer:
             backend = self.open_backend(self.account)
             try:
                 summary = run_sync(
-                    self.store, backend, self.clock().isoformat(timespec="seconds"), report
+                    self.store,
+                    backend,
+                    self.clock().isoformat(timespec="seconds"),
+                    report,
+                    self.offer,
                 )
             finally:
                 backend.close()

@@ -84,21 +84,27 @@ class FullTexting(Screen[None]):
         return ""
 
     def fetch_queued_full_texts(self: MainScreen) -> None:
-        if self.library.full_texts_queued():
+        """Fetch the queued pages, unless a fetch is running: the pages queued meanwhile
+        are fetched when it ends (two would fetch the same kept queue twice)."""
+        running = any(w.group == "fulltexts" and w.is_running for w in self.workers)
+        if not running and self.library.full_texts_queued():
             self._fetch_queued()
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="fulltexts")
+    @work(thread=True, exit_on_error=False, group="fulltexts")
     def _fetch_queued(self: MainScreen) -> None:
         """After a refresh: the pages it queued, never blocking reading."""
 
         def progress(done: int, total: int, outcome: FullTextOutcome) -> None:
             self.post_message(FullTextsProgressed(done, total))
 
+        outcomes: list[FullTextOutcome] = []
         try:
-            outcomes = self.library.fetch_full_texts(progress=progress)
+            for _ in range(3):  # the pages queued while a round ran are the next round's
+                if not self.library.full_texts_queued():
+                    break
+                outcomes += self.library.fetch_full_texts(progress=progress)
         except ReaderError as error:
             self.say(str(error), severity="error")
-            outcomes = []
         stored = tuple(o.article_id for o in outcomes if o.stored)
         self.post_message(FullTextsFetched(stored, len(outcomes) - len(stored)))
 

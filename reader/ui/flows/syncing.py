@@ -54,3 +54,4 @@ class Syncing(Screen[None]):
         if message.pulled:
             self.reload()
             self.index_archive()  # pulled articles arrive pending, like a refresh's
+            self.fetch_queued_full_texts()  # and their pages are queued like a refresh's
