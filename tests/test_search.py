@@ -14,6 +14,7 @@ from reader.core.analysis.search_words import match_spans
 from reader.core.errors import StoreCorrupt
 from reader.core.library import Library, open_library
 from reader.core.models import Quote
+from reader.core.storage.search_db import FILE_NAME, Snapshot, View
 from reader.core.storage.sidecar import StoredArray
 from tests.conftest import frozen_clock, rss
 
@@ -269,8 +270,7 @@ def test_feed_postings_survive_their_persisted_form_and_tombstones(news: Library
     copy = fulltext.FeedPostings.from_aux(news.store.aux("postings", feed_id))
     assert isinstance(copy.locals, StoredArray), "read from the sidecar on demand"
     assert copy.live == postings.live and copy.content_hash("a") == "h3"
-    index = fulltext.SearchIndex()
-    index.set_feed("f", copy)
+    index = fulltext.SearchIndex(View(Snapshot(None), {"f": copy}, ()))
     found = index.search(fulltext.parse_query("shared "))
     assert [hit.article_id for hit in found] == ["b"], "the replaced version of a is gone"
     assert index.search(fulltext.parse_query("new ")) != []

@@ -127,6 +127,7 @@ class Library:
 
     def close(self) -> None:
         self.store.flush()
+        self.finder.close()
         self.store.close()
 
     def now_iso(self) -> str:

@@ -341,19 +341,12 @@ def _fields(bits: int) -> tuple[str, ...]:
     return tuple(name for bit, name in FIELDS if bits & bit)
 
 
-@dataclass(frozen=True)
-class _Segment:
-    """A feed's postings and where its articles sit in the index's global key space."""
-
-    postings: FeedPostings
-    base: int
-    capacity: int
-
-
 # While a query runs, a value also carries, above its 16 packed bits, one bit per
 # completion of a prefix that matched (so the hit can name the words to highlight).
 _PACKED = 0xFFFF
 _KEEP_ON_MERGE = ~_PACKED | _FIELD_MASK
+KEY_SHIFT = 32  # an article's key: its feed's number << KEY_SHIFT | its local index
+_LOCAL = (1 << KEY_SHIFT) - 1
 
 
 def _merge(found: dict[int, int], key: int, value: int) -> None:
@@ -365,86 +358,47 @@ def _merge(found: dict[int, int], key: int, value: int) -> None:
         found[key] = max(old & _PACKED, value & _PACKED) | ((old | value) & _KEEP_ON_MERGE)
 
 
-class SearchIndex:
-    """Every feed's segment, with the document frequencies BM25 and prefixes need.
+class PostingSource(Protocol):
+    """Where a query reads the index a term at a time (``storage.search_db.SearchDb``)."""
 
-    An article's global key is its segment's base plus its local index; each
-    segment owns a range of keys with room to grow, so replacing a feed at
-    ingest touches only that feed.
+    def stats(self) -> tuple[int, int]:
+        """Live articles and their total length in words."""
+        ...
+
+    def df(self, term: str) -> int: ...
+
+    def starting_with(self, prefix: str) -> list[tuple[str, int]]:
+        """Indexed words (with their document frequencies) starting with ``prefix``, sorted."""
+        ...
+
+    def postings(
+        self, term: str, bases: Collection[int] | None = None
+    ) -> list[tuple[int, array[int], array[int]]]:
+        """Per feed holding ``term`` (of ``bases``, if given): its base key, local indexes
+        and packed values."""
+        ...
+
+    def documents(self, base: int) -> tuple[list[str], array[int]]:
+        """Ids ("" where replaced) and lengths of the feed whose keys start at ``base``."""
+        ...
+
+
+class SearchIndex:
+    """Queries over a :class:`PostingSource`: the rarest word first, BM25, title hits first.
+
+    Reads only the postings of the query's words (and of the forms or
+    completions that take part), so its cost follows the query, not the archive.
     """
 
-    def __init__(self) -> None:
-        self._segments: dict[str, _Segment] = {}
-        self._ids: list[str] = []  # global key -> article id ("" = free or replaced)
-        self._lengths = array("I")
-        self._norms: array[float] | None = None
-        self._df: dict[str, int] = {}
-        self._vocabulary: list[str] = []  # sorted, for prefixes; may hold retired terms
-        self._vocabulary_stale = False
-        self._documents = 0
-        self._total_length = 0
-
-    def feed_ids(self) -> set[str]:
-        return set(self._segments)
-
-    @property
-    def size(self) -> int:
-        return self._documents
+    def __init__(self, source: PostingSource) -> None:
+        self.source = source
+        self._df: dict[str, int] = {}  # this query's lookups
 
     def df(self, term: str) -> int:
-        return self._df.get(term, 0)
-
-    def set_feed(self, feed_id: str, postings: FeedPostings) -> None:
-        """Install or replace a feed's segment."""
-        old = self._segments.pop(feed_id, None)
-        if old is not None:
-            self._clear(old)
-        size = len(postings.ids)
-        if old is not None and size <= old.capacity:
-            base, capacity = old.base, old.capacity
-        else:
-            base, capacity = len(self._ids), max(16, 2 * size)
-            self._ids.extend([""] * capacity)
-            self._lengths.extend(array("I", [0]) * capacity)
-        self._ids[base : base + size] = postings.ids
-        self._lengths[base : base + size] = postings.lengths
-        self._segments[feed_id] = _Segment(postings, base, capacity)
-        df, starts = self._df, postings.starts
-        new_terms = 0
-        for i, term in enumerate(postings.terms):
-            before = df.get(term, 0)
-            df[term] = before + starts[i + 1] - starts[i]
-            new_terms += not before
-        self._documents += len(postings.live)
-        self._total_length += sum(postings.lengths[i] for i in postings.live.values())
-        self._norms = None
-        if self._vocabulary_stale or new_terms > 500:
-            self._vocabulary_stale = True
-        else:
-            vocabulary = self._vocabulary
-            for term in postings.terms:
-                at = bisect_left(vocabulary, term)
-                if at == len(vocabulary) or vocabulary[at] != term:
-                    vocabulary.insert(at, term)
-
-    def remove_feed(self, feed_id: str) -> None:
-        old = self._segments.pop(feed_id, None)
-        if old is not None:
-            self._clear(old)
-            self._norms = None
-
-    def _clear(self, old: _Segment) -> None:
-        postings, df = old.postings, self._df
-        starts = postings.starts
-        for i, term in enumerate(postings.terms):
-            left = df[term] - (starts[i + 1] - starts[i])
-            if left > 0:
-                df[term] = left
-            else:
-                del df[term]
-        self._ids[old.base : old.base + old.capacity] = [""] * old.capacity
-        self._documents -= len(postings.live)
-        self._total_length -= sum(postings.lengths[i] for i in postings.live.values())
+        found = self._df.get(term)
+        if found is None:
+            found = self._df[term] = self.source.df(term)
+        return found
 
     def completions(self, prefix: str, budget: int | None = None) -> list[str]:
         """Indexed words starting with ``prefix``: the word itself, then the most frequent.
@@ -453,16 +407,16 @@ class SearchIndex:
         once their postings would pass it (a two-letter prefix on its own would
         otherwise touch most of the index on every keystroke).
         """
-        df = self._df
-        found = self._starting_with(prefix)
-        found.sort(key=lambda term: (term != prefix, -df[term]))
+        found = self.source.starting_with(prefix)
+        self._df.update(found)
+        found.sort(key=lambda item: (item[0] != prefix, -item[1]))
         chosen: list[str] = []
         total = 0
-        for term in found[:MAX_EXPANSIONS]:
-            if budget is not None and chosen and total + df[term] > budget:
+        for term, df in found[:MAX_EXPANSIONS]:
+            if budget is not None and chosen and total + df > budget:
                 continue
             chosen.append(term)
-            total += df[term]
+            total += df
         return chosen
 
     def forms(self, term: str) -> list[str]:
@@ -472,30 +426,11 @@ class SearchIndex:
         start = os.path.commonprefix([root, term])
         if len(start) < MIN_FORM_PREFIX:
             return [term]
-        found = [t for t in self._starting_with(start) if t != term and stem(t) == root]
-        found.sort(key=lambda t: -self._df[t])
-        return [term, *found[: MAX_EXPANSIONS - 1]]
-
-    def _starting_with(self, prefix: str) -> list[str]:
-        if self._vocabulary_stale:
-            self._vocabulary = sorted(self._df)
-            self._vocabulary_stale = False
-        vocabulary, df = self._vocabulary, self._df
-        found: list[str] = []
-        at = bisect_left(vocabulary, prefix)
-        while at < len(vocabulary) and vocabulary[at].startswith(prefix):
-            if vocabulary[at] in df:
-                found.append(vocabulary[at])
-            at += 1
-        return found
-
-    def _norm_table(self) -> array[float]:
-        """BM25's length normalisation per key; recomputed after the index changes."""
-        if self._norms is None:
-            average = self._total_length / self._documents if self._documents else 1.0
-            average = average or 1.0
-            self._norms = array("d", (K1 * (1 - B + B * n / average) for n in self._lengths))
-        return self._norms
+        candidates = self.source.starting_with(start)
+        self._df.update(candidates)
+        found = [(t, df) for t, df in candidates if t != term and stem(t) == root]
+        found.sort(key=lambda item: -item[1])
+        return [term, *(t for t, _ in found[: MAX_EXPANSIONS - 1])]
 
     def _gather(
         self, group: list[str], candidates: Collection[int] | None = None
@@ -508,16 +443,15 @@ class SearchIndex:
         found: dict[int, int] = {}
         single = len(group) == 1
         get = found.get
+        # Only the feeds that hold a candidate: a rare word first, then a common
+        # one reads a few feeds' rows, not the whole archive's.
+        bases = None if candidates is None else {key & ~_LOCAL for key in candidates}
         for n, term in enumerate(group):
             flag = 0 if single else 1 << (16 + n)
-            for segment in self._segments.values():
-                postings = segment.postings
-                start, end = postings.span(term)
-                if start == end:
-                    continue
-                keys = map(segment.base.__add__, postings.locals[start:end])
-                values = map(flag.__or__, postings.values[start:end])
-                pairs: Iterable[tuple[int, int]] = zip(keys, values, strict=True)
+            for base, local_keys, values in self.source.postings(term, bases):
+                keys = map(base.__or__, local_keys)
+                flagged = map(flag.__or__, values)
+                pairs: Iterable[tuple[int, int]] = zip(keys, flagged, strict=True)
                 if candidates is not None:
                     table = dict(pairs)
                     pairs = ((key, table[key]) for key in table.keys() & candidates)
@@ -533,33 +467,12 @@ class SearchIndex:
                         found[key] = max(old & _PACKED, value & _PACKED) | kept
         return found
 
-    def _lookup(self, group: list[str], candidates: Collection[int]) -> dict[int, int]:
-        """Like :meth:`_gather`, but only for ``candidates``, by bisection in each segment."""
-        found: dict[int, int] = {}
-        ordered = sorted(candidates)
-        for segment in self._segments.values():
-            low = bisect_left(ordered, segment.base)
-            high = bisect_left(ordered, segment.base + segment.capacity, low)
-            if low == high:
-                continue
-            postings, base = segment.postings, segment.base
-            for n, term in enumerate(group):
-                start, end = postings.span(term)
-                if start == end:
-                    continue
-                local_keys, values = postings.locals[start:end], postings.values[start:end]
-                flag = 0 if len(group) == 1 else 1 << (16 + n)
-                for key in ordered[low:high]:
-                    at = bisect_left(local_keys, key - base)
-                    if at < len(local_keys) and local_keys[at] == key - base:
-                        _merge(found, key, values[at] | flag)
-        return found
-
     def search(
         self, query: Query, limit: int = 500, boost: Callable[[str], float] | None = None
     ) -> list[RankedHit]:
         """The best ``limit`` hits: title hits first, then by BM25 score (plus ``boost``)."""
-        if query.empty or not self._documents or limit <= 0:
+        self._df = {}
+        if query.empty or not self.source.stats()[0] or limit <= 0:
             return []
         # Each finished word matches its forms, the rarest word's first.
         groups = sorted(
@@ -578,16 +491,8 @@ class SearchIndex:
         # archive, and a copy of its keys would stay with the allocator.
         candidates: Collection[int] | None = None
         for group in groups:
-            if candidates is None:
-                found = self._gather(group)
-                candidates = found.keys()
-            elif len(candidates) * len(group) * 10 < sum(self.df(term) for term in group):
-                # a bisection per candidate and term costs about ten postings read in C
-                found = self._lookup(group, candidates)
-                candidates = found.keys() & candidates
-            else:
-                found = self._gather(group, candidates)
-                candidates = found.keys() & candidates
+            found = self._gather(group, candidates)
+            candidates = found.keys() if candidates is None else found.keys() & candidates
             matches.append(found)
             if not candidates:
                 return []
@@ -603,24 +508,37 @@ class SearchIndex:
         boost: Callable[[str], float] | None,
     ) -> list[RankedHit]:
         """The best ``limit``, each scored as the heap meets it (no table of scores)."""
-        documents = self._documents
-        norms, ids = self._norm_table(), self._ids
-        size = len(ids)
+        documents, total_length = self.source.stats()
+        average = (total_length / documents if documents else 1.0) or 1.0
         k1_plus = K1 + 1
         scoring = []
         for group, found in zip(groups, matches, strict=True):
             df = max(self.df(term) for term in group)
             scoring.append((math.log(1 + (documents - df + 0.5) / (df + 0.5)), found))
+        tables: dict[int, tuple[list[str], list[float]]] = {}
+
+        def table(base: int) -> tuple[list[str], list[float]]:
+            ids, lengths = self.source.documents(base)
+            norms = [K1 * (1 - B + B * n / average) for n in lengths]
+            tables[base] = (ids, norms)
+            return ids, norms
+
+        def article_id(key: int) -> str:
+            base, local = key & ~_LOCAL, key & _LOCAL
+            ids = (tables.get(base) or table(base))[0]
+            return ids[local] if local < len(ids) else ""
 
         def rank(key: int) -> float:
-            if key >= size or not ids[key]:  # replaced, or a damaged file points past the end
+            base, local = key & ~_LOCAL, key & _LOCAL
+            ids, norms = tables.get(base) or table(base)
+            if local >= len(ids) or not ids[local]:  # replaced, or a damaged file
                 return -math.inf
-            norm, total = norms[key], 0.0
+            norm, total = norms[local], 0.0
             for idf, found in scoring:
                 value = found[key]
                 tf = (value & _PACKED) >> _TF_SHIFT
                 total += idf * tf * k1_plus / (tf + norm) + TITLE_RANK * (value & 1)
-            return total if boost is None else total + boost(ids[key])
+            return total if boost is None else total + boost(ids[local])
 
         best = heapq.nlargest(limit, candidates, key=lambda key: (rank(key), -key))
         hits: list[RankedHit] = []
@@ -639,7 +557,9 @@ class SearchIndex:
                 else:
                     matched.extend(t for n, t in enumerate(group) if value >> (16 + n) & 1)
             score = round(total - TITLE_RANK * title_hits, 4)
-            hits.append(RankedHit(ids[key], score, title_hits, tuple(matched), _fields(bits)))
+            hits.append(
+                RankedHit(article_id(key), score, title_hits, tuple(matched), _fields(bits))
+            )
         return hits
 
 

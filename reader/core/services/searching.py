@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterable
 
@@ -12,6 +14,7 @@ from reader.core.models import Article, Document, Quote
 from reader.core.services.derived import Derived, FoundQuotes
 from reader.core.services.documents import Documents
 from reader.core.services.work import Pacer, long_lived
+from reader.core.storage.search_db import Snapshot, View, build
 from reader.core.storage.store import Store
 
 
@@ -21,15 +24,27 @@ def article_terms(
     return fulltext.article_terms(article.title, article.author, doc.text, quotes)
 
 
+REBUILD_AT = 50  # feeds indexed since the merged file was built (or a tenth of all) ...
+REBUILD_SHARE = 10  # ... before the next start or ``reader index`` builds it again
+
+
 class Search:
-    """Queries over postings counted when articles are analysed."""
+    """Queries over postings counted when articles are analysed.
+
+    Each feed's postings file is the record; queries read the merged file
+    (``storage.search_db``) and, in place of their rows there, the feeds
+    indexed since it was built (``_fresh``, held in memory).
+    """
 
     def __init__(self, store: Store, documents: Documents, derived: Derived, pacer: Pacer) -> None:
         self.store = store
         self.documents = documents
         self.derived = derived
         self.pacer = pacer
-        self._index: fulltext.SearchIndex | None = None
+        self._snapshot: Snapshot | None = None
+        self._fresh: dict[str, fulltext.FeedPostings] = {}
+        self._view: View | None = None
+        self._gone: set[str] = set()
         self._lock = threading.Lock()
 
     def search(self, query: fulltext.Query, limit: int) -> list[fulltext.SearchHit]:
@@ -57,7 +72,7 @@ class Search:
         wanted = limit
         while True:
             with self._lock:
-                ranked = self._loaded().search(query, wanted, boost)
+                ranked = fulltext.SearchIndex(self._loaded()).search(query, wanted, boost)
             hits: list[fulltext.SearchHit] = []
             for hit in ranked:
                 article = self.store.article(hit.article_id)
@@ -68,14 +83,37 @@ class Search:
             wanted *= 2
 
     def prepare(self) -> None:
-        """Load the index now (in a worker at start-up) so the first query is quick."""
+        """Check the index now (in a worker at start-up, and after indexing) so the
+        first query is quick; merge the feeds indexed since the last build when many."""
         with self._lock:
             self._loaded()
+            if self._many(len(self._fresh), len(self.store.feeds())):
+                self._drop()
+                self._loaded(rebuild=True)
+
+    @staticmethod
+    def _many(changed: int, feeds: int) -> bool:
+        return changed > max(REBUILD_AT, feeds // REBUILD_SHARE)
 
     def forget(self) -> None:
-        """Load the index again at the next query, as at the next start."""
+        """Check the index again at the next query, as at the next start."""
         with self._lock:
-            self._index = None
+            self._drop()
+
+    def rebuild(self) -> None:
+        """Merge every feed's postings into the merged file now (``reader index``)."""
+        with self._lock:
+            self._drop()
+            self._loaded(rebuild=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.close()
+        self._snapshot, self._fresh, self._view = None, {}, None
 
     def _feed_postings(self, feed_id: str) -> fulltext.FeedPostings:
         """A feed's postings as persisted (or pending a flush); empty if unreadable."""
@@ -107,32 +145,61 @@ class Search:
             gone = [a for a in postings.live if self.store.article(a) is None]
             postings.update(put, gone)
             self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())
-            if self._index is not None:
-                self._index.set_feed(feed_id, postings)
+            if self._snapshot is not None:
+                self._fresh[feed_id] = postings
+                self._view = None
 
-    def _loaded(self) -> fulltext.SearchIndex:
-        """The loaded index (caller holds the lock), brought in line with the store.
+    def _loaded(self, rebuild: bool = False) -> View:
+        """What queries read (caller holds the lock), brought in line with the store.
 
-        Feeds removed since are dropped; a feed whose persisted postings miss
-        articles (stored before search existed, or an unreadable file) has them
-        counted from their bodies once and written back.
+        Feeds removed since are left out. The first time, a feed whose
+        postings changed since the merged file was built is read from its own
+        file, and one whose postings miss articles (stored before search
+        existed, or an unreadable file) has them counted from their bodies
+        once and written back; with many such feeds the merged file is built
+        again.
         """
         feeds = {feed.id for feed in self.store.feeds()}
-        if self._index is not None:
-            for gone in self._index.feed_ids() - feeds:
-                self._index.remove_feed(gone)
-            return self._index
-        with long_lived():
-            self._index = self._load(feeds)
-        return self._index
+        if self._snapshot is None:
+            with long_lived():
+                self._load(feeds, rebuild)
+            assert self._snapshot is not None
+        for removed in set(self._fresh) - feeds:
+            del self._fresh[removed]
+            self._view = None
+        gone = set(self._snapshot.feeds) - feeds
+        if self._view is None or gone != self._gone:
+            self._view = View(self._snapshot, self._fresh, gone)
+            self._gone = gone
+        return self._view
 
-    def _load(self, feeds: set[str]) -> fulltext.SearchIndex:
+    def _sidecars(self) -> dict[str, str]:
+        """Each feed's postings sidecar on disk; "" where a feed has two (a flush cut short)."""
+        found: dict[str, str] = {}
+        with contextlib.suppress(OSError):
+            for name in os.listdir(self.store.path / fulltext.AUX_KIND):
+                if name.endswith(".bin"):
+                    feed_id = name.split(".", 1)[0]
+                    found[feed_id] = "" if feed_id in found else name
+        return found
+
+    def _load(self, feeds: set[str], rebuild: bool) -> None:
+        snapshot = Snapshot(self.store.path)
+        sidecars = self._sidecars()
+        changed = sorted(
+            feed_id
+            for feed_id in feeds
+            if not sidecars.get(feed_id)
+            or snapshot.feeds.get(feed_id, (0, ""))[1] != sidecars[feed_id]
+        )
+        rebuild = rebuild or not snapshot.ready or self._many(len(changed), len(feeds))
         by_feed: dict[str, list[Article]] = {}
         for article in self.store.articles():
-            by_feed.setdefault(article.feed_id, []).append(article)
-        index = fulltext.SearchIndex()
+            if article.feed_id in feeds and (rebuild or article.feed_id in changed):
+                by_feed.setdefault(article.feed_id, []).append(article)
+        fresh: dict[str, fulltext.FeedPostings] = {}
         repaired = False
-        for feed_id in sorted(feeds):
+        for feed_id in sorted(feeds) if rebuild else changed:
             self.pacer.pause()
             postings = self._feed_postings(feed_id)
             stored = by_feed.get(feed_id, [])
@@ -150,15 +217,30 @@ class Search:
                         article_terms(article, doc, find_quotes(doc)),
                     )
                 )
-            if stale or missing:
-                postings.update(put, stale)
+            if stale or missing or postings.inline:  # inline: written by older versions
+                if stale or missing:
+                    postings.update(put, stale)
                 self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())
                 repaired = True
-            elif postings.inline:  # written before the arrays were read a slice at a time
-                self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())
-                repaired = True
-            postings.share({s: s for a in stored for s in (a.id, a.content_hash)})
-            index.set_feed(feed_id, postings)
-        if repaired:
+            fresh[feed_id] = postings
+        if rebuild and not self.store.readonly:
+            self.store.flush()  # the sidecars the merged file names are the ones on disk
+            snapshot.close()
+            sidecars = self._sidecars()
+            merged = build(
+                self.store.path,
+                {f: (p, sidecars[f]) for f, p in fresh.items() if sidecars.get(f)},
+                self.pacer.pause,
+            )
+            snapshot = Snapshot(self.store.path)
+            fresh = {f: p for f, p in fresh.items() if f not in merged}
+        elif repaired:
             self.store.flush()
-        return index
+        elif rebuild:  # read-only: every feed from its own file, as before the merged file
+            snapshot.close()
+            snapshot = Snapshot(None)
+        if fresh:
+            canonical = {s: s for a in self.store.articles() for s in (a.id, a.content_hash)}
+            for postings in fresh.values():
+                postings.share(canonical)
+        self._snapshot, self._fresh, self._view = snapshot, fresh, None

@@ -1,0 +1,296 @@
+"""The search postings merged across feeds in one SQLite file, read a term at a time.
+
+Each feed's postings file (``search/<feed>.json`` and its sidecar) stays the
+record that analysis updates. A query at 100,000 articles in 2,000 feeds
+cannot afford to read all of them (a second), so this file keeps one row per
+term with the postings of every feed (``search.sqlite3``): a query reads the
+rows of its own words. Feeds indexed since the file was built are read from
+their own files and take the place of their rows (:class:`View`); the file is
+rebuilt when many have changed. Derived data: deleted or damaged, it is built
+again. Keys are ``feed number << KEY_SHIFT | local index``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import sys
+import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable, Mapping
+from itertools import repeat
+from pathlib import Path
+
+import orjson
+
+from reader.core.analysis.search import KEY_SHIFT, FeedPostings
+
+FILE_NAME = "search.sqlite3"
+VERSION = 1
+_TOP = "\U0010ffff"  # above every character: the end of a prefix's range
+_FRESH_BASE = 1 << 20  # feed numbers of feeds read from their own files start here
+_MERGED_MAX = 0xFFFF  # feed numbers and local indexes in the merged file are 16-bit
+# The build goes through the vocabulary in ranges, so its arrays stay small.
+_RANGES = ("", "c", "e", "g", "j", "m", "p", "s", "u", "\u0080")
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE feeds(no INTEGER PRIMARY KEY, feed_id TEXT UNIQUE NOT NULL,
+    sidecar TEXT NOT NULL, ids BLOB NOT NULL, lengths BLOB NOT NULL,
+    live INTEGER NOT NULL, total INTEGER NOT NULL);
+CREATE TABLE terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL,
+    nos BLOB NOT NULL, locals BLOB NOT NULL, vals BLOB NOT NULL) WITHOUT ROWID;
+"""
+
+
+def _pack(values: array[int]) -> bytes:
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return zlib.compress(values.tobytes(), 1)
+
+
+def _unpack(typecode: str, raw: bytes) -> array[int]:
+    values = array(typecode)
+    values.frombytes(zlib.decompress(raw))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+class Snapshot:
+    """The merged file: per term, every feed's postings as of its build."""
+
+    def __init__(self, folder: Path | None) -> None:
+        """The file in ``folder``; None (or a missing or damaged file): an empty one."""
+        self.path = folder / FILE_NAME if folder is not None else None
+        self._db: sqlite3.Connection | None = None
+        self.feeds: dict[str, tuple[int, str]] = {}  # feed id -> (number, sidecar name)
+        self._docs: dict[int, tuple[list[str], array[int]]] = {}
+        self.live = self.total = 0
+        with contextlib.suppress(sqlite3.Error, OSError, ValueError):
+            self._open()
+
+    def _open(self) -> None:
+        if self.path is None or not self.path.exists():
+            return
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if version is None or version[0] != VERSION:
+                raise ValueError(version)
+            rows = db.execute("SELECT no, feed_id, sidecar, live, total FROM feeds").fetchall()
+        except BaseException:
+            db.close()
+            raise
+        self._db = db
+        for no, feed_id, sidecar, live, total in rows:
+            self.feeds[feed_id] = (no, sidecar)
+            self.live += live
+            self.total += total
+
+    @property
+    def ready(self) -> bool:
+        return self._db is not None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def feed_live(self, no: int) -> tuple[int, int]:
+        assert self._db is not None
+        row = self._db.execute("SELECT live, total FROM feeds WHERE no = ?", (no,)).fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    def df(self, term: str) -> int:
+        if self._db is None:
+            return 0
+        row = self._db.execute("SELECT df FROM terms WHERE term = ?", (term,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def starting_with(self, prefix: str) -> list[tuple[str, int]]:
+        if self._db is None:
+            return []
+        rows = self._db.execute(
+            "SELECT term, df FROM terms WHERE term >= ? AND term < ? ORDER BY term",
+            (prefix, prefix + _TOP),
+        )
+        return [(term, df) for term, df in rows if term.startswith(prefix)]
+
+    def postings(self, term: str) -> tuple[array[int], array[int]]:
+        """The term's keys (ascending) and packed values across every feed."""
+        row = None
+        if self._db is not None:
+            row = self._db.execute(
+                "SELECT nos, locals, vals FROM terms WHERE term = ?", (term,)
+            ).fetchone()
+        if row is None:
+            return array("Q"), array("H")
+        nos, locals_ = _unpack("H", row[0]), _unpack("H", row[1])
+        keys = array("Q", map(int.__or__, map(int.__lshift__, nos, repeat(KEY_SHIFT)), locals_))
+        return keys, _unpack("H", row[2])
+
+    def documents(self, no: int) -> tuple[list[str], array[int]]:
+        found = self._docs.get(no)
+        if found is None and self._db is not None:
+            row = self._db.execute("SELECT ids, lengths FROM feeds WHERE no = ?", (no,)).fetchone()
+            found = (orjson.loads(row[0]), _unpack("I", row[1])) if row else ([], array("I"))
+            self._docs[no] = found
+        return found or ([], array("I"))
+
+
+def build(
+    folder: Path,
+    segments: Mapping[str, tuple[FeedPostings, str]],
+    pause: Callable[[], None] = lambda: None,
+) -> set[str]:
+    """Write the merged file from every feed's postings (and its sidecar's name); the
+    feeds it holds (not one with more than 65,535 articles, nor past the 65,535th feed).
+
+    Written to a temporary file and moved into place: a reader holding the old
+    one keeps reading it.
+    """
+    chosen = sorted(
+        (feed_id, postings, sidecar)
+        for feed_id, (postings, sidecar) in segments.items()
+        if len(postings.ids) <= _MERGED_MAX
+    )[:_MERGED_MAX]
+    temporary = folder / f".{FILE_NAME}.tmp"
+    with contextlib.suppress(OSError):
+        temporary.unlink()
+    db = sqlite3.connect(temporary)
+    try:
+        with db:
+            db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
+            db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+            for no, (feed_id, postings, sidecar) in enumerate(chosen, start=1):
+                live = postings.live.values()
+                db.execute(
+                    "INSERT INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        no,
+                        feed_id,
+                        sidecar,
+                        orjson.dumps(postings.ids),
+                        _pack(array("I", postings.lengths)),
+                        len(postings.live),
+                        sum(postings.lengths[i] for i in live),
+                    ),
+                )
+            for low, high in zip(_RANGES, (*_RANGES[1:], _TOP), strict=True):
+                table: dict[str, tuple[array[int], array[int], array[int]]] = {}
+                for no, (_, postings, _) in enumerate(chosen, start=1):
+                    pause()
+                    _gather_range(table, no, postings, low, high)
+                db.executemany(
+                    "INSERT INTO terms VALUES (?, ?, ?, ?, ?)",
+                    (
+                        (term, len(nos), _pack(nos), _pack(locals_), _pack(values))
+                        for term, (nos, locals_, values) in sorted(table.items())
+                    ),
+                )
+    finally:
+        db.close()
+    temporary.replace(folder / FILE_NAME)
+    return {feed_id for feed_id, _, _ in chosen}
+
+
+def _gather_range(
+    table: dict[str, tuple[array[int], array[int], array[int]]],
+    no: int,
+    postings: FeedPostings,
+    low: str,
+    high: str,
+) -> None:
+    """Add a feed's postings of the terms in [low, high) to ``table`` (one read of each array)."""
+    terms, starts = postings.terms, postings.starts
+    first, last = bisect_left(terms, low), bisect_left(terms, high)
+    if first == last:
+        return
+    offset = starts[first]
+    locals_ = postings.locals[offset : starts[last]]
+    values = postings.values[offset : starts[last]]
+    for i in range(first, last):
+        start, end = starts[i] - offset, starts[i + 1] - offset
+        entry = table.get(terms[i])
+        if entry is None:
+            entry = table[terms[i]] = (array("H"), array("H"), array("H"))
+        entry[0].extend(repeat(no, end - start))
+        entry[1].extend(locals_[start:end])
+        entry[2].extend(values[start:end])
+
+
+class View:
+    """What a query reads: the merged file, with each feed indexed since (``fresh``) read
+    from its own postings in place of its rows, and feeds removed since (``gone``) left out.
+
+    Document frequencies count the merged rows of replaced feeds too, which moves
+    scores a little until the next build (as tombstones did before).
+    """
+
+    def __init__(
+        self, snapshot: Snapshot, fresh: Mapping[str, FeedPostings], gone: Iterable[str]
+    ) -> None:
+        self.snapshot = snapshot
+        self.fresh = [(feed_id, fresh[feed_id]) for feed_id in sorted(fresh)]
+        hidden = {snapshot.feeds[f][0] for f in (*fresh, *gone) if f in snapshot.feeds}
+        self.hidden = sorted(hidden)  # merged feed numbers whose rows are left out
+        live, total = snapshot.live, snapshot.total
+        for no in self.hidden:
+            hidden_live, hidden_total = snapshot.feed_live(no)
+            live, total = live - hidden_live, total - hidden_total
+        for _, postings in self.fresh:
+            live += len(postings.live)
+            total += sum(postings.lengths[i] for i in postings.live.values())
+        self._stats = (live, total)
+
+    def stats(self) -> tuple[int, int]:
+        return self._stats
+
+    def df(self, term: str) -> int:
+        found = self.snapshot.df(term)
+        for _, postings in self.fresh:
+            start, end = postings.span(term)
+            found += end - start
+        return found
+
+    def starting_with(self, prefix: str) -> list[tuple[str, int]]:
+        found = dict(self.snapshot.starting_with(prefix))
+        for _, postings in self.fresh:
+            at = bisect_left(postings.terms, prefix)
+            while at < len(postings.terms) and postings.terms[at].startswith(prefix):
+                term = postings.terms[at]
+                found[term] = found.get(term, 0) + postings.starts[at + 1] - postings.starts[at]
+                at += 1
+        return sorted(found.items())
+
+    def postings(
+        self, term: str, bases: Collection[int] | None = None
+    ) -> list[tuple[int, array[int], array[int]]]:
+        keys, values = self.snapshot.postings(term)
+        found: list[tuple[int, array[int], array[int]]] = []
+        start = 0
+        for no in self.hidden:  # a hidden feed's keys are one run: cut it out
+            low = bisect_left(keys, no << KEY_SHIFT, start)
+            high = bisect_left(keys, (no + 1) << KEY_SHIFT, low)
+            if high > low:
+                found.append((0, keys[start:low], values[start:low]))
+                start = high
+        found.append((0, keys[start:] if start else keys, values[start:] if start else values))
+        for n, (_, postings) in enumerate(self.fresh):
+            base = (_FRESH_BASE + n) << KEY_SHIFT
+            if bases is not None and base not in bases:
+                continue
+            low, high = postings.span(term)
+            if high > low:
+                found.append((base, postings.locals[low:high], postings.values[low:high]))
+        return found
+
+    def documents(self, base: int) -> tuple[list[str], array[int]]:
+        no = base >> KEY_SHIFT
+        if no >= _FRESH_BASE:
+            postings = self.fresh[no - _FRESH_BASE][1]
+            return postings.ids, array("I", postings.lengths)
+        return self.snapshot.documents(no)
