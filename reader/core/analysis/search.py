@@ -470,7 +470,8 @@ class SearchIndex:
     def search(
         self, query: Query, limit: int = 500, boost: Callable[[str], float] | None = None
     ) -> list[RankedHit]:
-        """The best ``limit`` hits: title hits first, then by BM25 score (plus ``boost``)."""
+        """The best ``limit`` hits: title hits first, then by BM25 score (plus ``boost``,
+        at most PHRASE_BONUS for each of the query's phrases)."""
         self._df = {}
         if query.empty or not self.source.stats()[0] or limit <= 0:
             return []
@@ -497,7 +498,29 @@ class SearchIndex:
             if not candidates:
                 return []
         assert candidates is not None
-        return self._rank(candidates, groups, matches, limit, boost)
+        boost_max = PHRASE_BONUS * len(query.phrases)
+        return self._rank(candidates, groups, matches, limit, boost, boost_max)
+
+    @staticmethod
+    def _boosted(
+        candidates: Collection[int],
+        rank: Callable[[int], float],
+        article_id: Callable[[int], str],
+        boost: Callable[[str], float],
+        boost_max: float,
+        limit: int,
+    ) -> list[int]:
+        """The best ``limit`` with ``boost`` (at most ``boost_max``) added, asked only of
+        candidates that it could lift into them (it reads the article's quotations)."""
+        scored = [(rank(key), -key) for key in candidates]
+        top = heapq.nlargest(limit, scored)
+        floor = top[-1][0] - boost_max if len(top) == limit else -math.inf
+        contenders = [
+            (score + boost(article_id(-negative)), negative)
+            for score, negative in scored
+            if score >= floor and score != -math.inf
+        ]
+        return [-negative for _, negative in heapq.nlargest(limit, contenders)]
 
     def _rank(
         self,
@@ -506,6 +529,7 @@ class SearchIndex:
         matches: list[dict[int, int]],
         limit: int,
         boost: Callable[[str], float] | None,
+        boost_max: float = 0.0,
     ) -> list[RankedHit]:
         """The best ``limit``, each scored as the heap meets it (no table of scores)."""
         documents, total_length = self.source.stats()
@@ -538,12 +562,17 @@ class SearchIndex:
                 value = found[key]
                 tf = (value & _PACKED) >> _TF_SHIFT
                 total += idf * tf * k1_plus / (tf + norm) + TITLE_RANK * (value & 1)
-            return total if boost is None else total + boost(ids[local])
+            return total
 
-        best = heapq.nlargest(limit, candidates, key=lambda key: (rank(key), -key))
+        if boost is None:
+            best = heapq.nlargest(limit, candidates, key=lambda key: (rank(key), -key))
+        else:
+            best = self._boosted(candidates, rank, article_id, boost, boost_max, limit)
         hits: list[RankedHit] = []
         for key in best:
             total = rank(key)
+            if boost is not None and total != -math.inf:
+                total += boost(article_id(key))
             if total == -math.inf:
                 break
             bits = title_hits = 0
