@@ -445,3 +445,50 @@ def test_analysis_stopped_midway_keeps_what_it_finished(tmp_path: Path) -> None:
         assert len(lib.quotes_by_speaker("Anna Berg")) == 60
     finally:
         lib.close()
+
+
+def test_queries_read_the_merged_file_and_feeds_indexed_since_replace_their_rows(
+    tmp_path: Path,
+) -> None:
+    path = _feed_file(tmp_path, "live.xml", [("a", "Quiet day", "<p>Nothing happened.</p>")])
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    try:
+        lib.add(str(path))
+        lib.add(str(_feed_file(tmp_path, "food.xml", [("b1", "Bakery wins award", BAKERY)])))
+        lib.analyse_pending()
+        lib.finder.rebuild()
+        assert (tmp_path / "db" / FILE_NAME).exists()
+        path.write_bytes(rss("live.xml", [("a", "Loud day", "<p>Sirens everywhere.</p>")]))
+        lib.refresh()
+        assert lib.search("quiet ") == [], "the feed's merged rows are left out"
+        assert titles(lib.search("sirens ")) == ["Loud day"]
+        assert titles(lib.search("sourdough ")) == ["Bakery wins award"], "read from the file"
+    finally:
+        lib.close()
+    again = open_library(tmp_path / "db", clock=frozen_clock, readonly=True)
+    try:  # another process: the changed feed is told apart by its postings' sidecar
+        assert again.search("quiet ") == [] and titles(again.search("sirens ")) == ["Loud day"]
+        assert titles(again.search("bak")) == ["Bakery wins award"]
+    finally:
+        again.close()
+
+
+def test_a_damaged_merged_file_is_built_again(news: Library, tmp_path: Path) -> None:
+    news.finder.rebuild()
+    news.close()
+    (tmp_path / "db" / FILE_NAME).write_bytes(b"not a database")
+    lib = open_library(tmp_path / "db", clock=frozen_clock)
+    try:
+        assert titles(lib.search("ferry ")) == ["Ferry strike"]
+        lib.prepare_search()
+        assert (tmp_path / "db" / FILE_NAME).read_bytes().startswith(b"SQLite format 3")
+    finally:
+        lib.close()
+
+
+def test_the_merged_file_ranks_as_the_feeds_own_postings_do(news: Library) -> None:
+    queries = ["harbour ", "harb", "quay floods ", "said ", '"harbour master"', "anna "]
+    before = {q: [(h.article.id, h.score, h.where) for h in news.search(q)] for q in queries}
+    news.finder.rebuild()
+    after = {q: [(h.article.id, h.score, h.where) for h in news.search(q)] for q in queries}
+    assert after == before and any(before.values())
