@@ -160,10 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 @contextmanager
 def _library(
-    args: argparse.Namespace, *, readonly: bool = False, or_readonly: bool = False
+    args: argparse.Namespace,
+    *,
+    readonly: bool = False,
+    or_readonly: bool = False,
+    lazy: bool = False,
 ) -> Iterator[Library]:
     """The database; ``or_readonly``: writable if no other process holds it, so what a
-    read-only command analyses is kept (else every run would analyse it again)."""
+    read-only command analyses is kept (else every run would analyse it again);
+    ``lazy``: article records loaded as asked for (a command reading a few)."""
     shared: Library | None = getattr(_handed, "library", None)
     if shared is not None:  # run inside the app, on its library (see reader.handoff)
         yield shared
@@ -179,6 +184,7 @@ def _library(
             sync=settings.sync,
             full_text=settings.full_text,
             full_text_feeds=settings.feeds,
+            lazy=lazy,
         )
 
     try:
@@ -260,7 +266,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
-    with _library(args, readonly=True) as library:
+    with _library(args, readonly=True, lazy=True) as library:
         summaries = library.feeds()
     rows = [
         {
@@ -538,8 +544,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     # A search query is usually complete on the command line: no prefix matching
     # of the last word (the trailing space), unlike typing in the app.
     query = args.query if args.query.endswith((" ", '"')) else args.query + " "
-    with _library(args, or_readonly=True) as library:
-        _analyse(library)
+    with _library(args, or_readonly=True, lazy=True) as library:
+        if library.has_pending():
+            _analyse(library)
         hits = library.search(query, limit=args.limit)
     if args.json:
         _print_json(

@@ -279,6 +279,9 @@ class Library:
     def pending_count(self) -> int:
         return self.analysis.pending_count()
 
+    def has_pending(self) -> bool:
+        return self.store.has_pending()
+
     def analyse_pending(self, progress: Callable[[int, int], None] | None = None) -> int:
         return self.analysis.analyse_pending(progress)
 
@@ -437,7 +440,8 @@ class Library:
         parsed = fulltext.parse_query(query)
         if parsed.empty or limit <= 0:
             return []
-        self.analyse_pending()
+        if self.store.has_pending():  # asked first: a lazily opened store stays unloaded
+            self.analyse_pending()
         return self.finder.search(parsed, limit)
 
     def prepare_search(self) -> None:
@@ -468,16 +472,19 @@ def open_library(
     full_text: str = "auto",
     full_text_feeds: Mapping[str, str] | None = None,
     page_fetcher: PageFetcher | None = None,
+    lazy: bool = False,
 ) -> Library:
     """Open (or create, with the seeds loaded) the database at ``db``.
 
+    ``lazy``: article records are loaded a feed at a time as they are asked for
+    (``storage.catalogue``): for a command that reads a few of them.
     ``full_text`` and ``full_text_feeds`` are the config file's ``full_text`` and its
     ``[feeds."<id or url>"]`` tables (``Settings.full_text``, ``Settings.feeds``).
     """
     path = config.db_dir(db)
     if readonly and not (path / "library.json").exists():
         readonly = False  # a new database has to be created first
-    store = Store(path, readonly=readonly)
+    store = Store(path, readonly=readonly, lazy=lazy)
     policy = FullTextPolicy(full_text, dict(full_text_feeds or {}))
     library = Library(
         store,

@@ -193,16 +193,12 @@ class Search:
             or snapshot.feeds.get(feed_id, (0, ""))[1] != sidecars[feed_id]
         )
         rebuild = rebuild or not snapshot.ready or self._many(len(changed), len(feeds))
-        by_feed: dict[str, list[Article]] = {}
-        for article in self.store.articles():
-            if article.feed_id in feeds and (rebuild or article.feed_id in changed):
-                by_feed.setdefault(article.feed_id, []).append(article)
         fresh: dict[str, fulltext.FeedPostings] = {}
         repaired = False
         for feed_id in sorted(feeds) if rebuild else changed:
             self.pacer.pause()
             postings = self._feed_postings(feed_id)
-            stored = by_feed.get(feed_id, [])
+            stored = self.store.articles(feed_id)  # a lazily opened store: this feed only
             stale = set(postings.live) - {article.id for article in stored}
             missing = [  # pending articles are indexed by their analysis
                 a for a in stored if not a.pending and postings.content_hash(a.id) != a.content_hash
@@ -239,8 +235,7 @@ class Search:
         elif rebuild:  # read-only: every feed from its own file, as before the merged file
             snapshot.close()
             snapshot = Snapshot(None)
-        if fresh:
-            canonical = {s: s for a in self.store.articles() for s in (a.id, a.content_hash)}
-            for postings in fresh.values():
-                postings.share(canonical)
+        for feed_id, postings in fresh.items():
+            articles = self.store.articles(feed_id)
+            postings.share({s: s for a in articles for s in (a.id, a.content_hash)})
         self._snapshot, self._fresh, self._view = snapshot, fresh, None

@@ -43,6 +43,8 @@ from reader.core.storage.atomic import (
     fsync_dir,
     write_all,
 )
+from reader.core.storage.catalogue import FILE_NAME as CATALOGUE
+from reader.core.storage.catalogue import Catalogued, LazyFeeds, read_catalogue, write_catalogue
 from reader.core.storage.codecs import (
     _bookmark_from_doc,
     _bookmark_to_doc,
@@ -55,14 +57,13 @@ from reader.core.storage.codecs import (
 )
 from reader.core.storage.derived_files import DerivedWrites, derived_path, read_derived
 from reader.core.storage.journal import Change, Journal, Op
+from reader.core.storage.migrate import move_out
 from reader.core.storage.recovery import (
     _allow_open_files,
     lock_database,
 )
 from reader.core.storage.schema import (
     _BODY_CACHE_FEEDS,
-    LINKS_KIND,
-    QUOTES_KIND,
     SCHEMA_VERSION,
     TMP_SUFFIX,
 )
@@ -73,15 +74,16 @@ from reader.core.storage.schema import (
 _BodyEntry = tuple[TinyDB, AtomicStorage, dict[str, tuple[str, str]], dict[str, tuple[str, str]]]
 
 
-class Store:
+class Store(Catalogued):
     """All persisted state, held in memory and written back in batches.
 
     Every method takes the store's lock, so a UI thread and a worker may share it.
     """
 
-    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False, lazy: bool = False) -> None:
+        """``lazy``: leave the feeds ``catalogue.json`` describes unloaded until needed."""
         self.path = Path(path)
-        self.readonly = readonly
+        self.readonly, self.lazy = readonly, lazy
         self.created = False
         self.journaling = False  # a sync account is set: local changes go to the journal
         self._lock = threading.RLock()
@@ -157,17 +159,10 @@ class Store:
         self._feed_dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
         self._dirty_feeds: set[str] = set()
         self._pending_aux: dict[tuple[str, str], dict[str, Any]] = {}
+        self._unloaded = LazyFeeds(read_catalogue(self.path) if self.lazy else {})
         for feed_id in self._feeds:
-            db, storage = _open_db(self._feed_meta_path(feed_id), self.readonly)
-            self._feed_dbs[feed_id] = (db, storage)
-            docs = (storage.read() or {}).get("articles", {}).values()
-            for doc in docs:
-                self._add_article(article_from_doc(doc))
-            if version < 2 and docs:
-                self._move_quotes_out(feed_id, docs)
-            if version < 3 and docs:
-                self._move_links_out(feed_id, docs)
-            storage.release()  # the Article records are the copy kept in memory
+            if feed_id not in self._unloaded.entries:
+                self._load_feed(feed_id, version)
         self._bodies: OrderedDict[str, _BodyEntry] = OrderedDict()
         self._dirty_bodies: set[str] = set()
         self._library_dirty = self.created or version < SCHEMA_VERSION  # the migration
@@ -175,30 +170,17 @@ class Store:
         self._pending_unlink: list[Path] = []
         self._repack: set[tuple[str, str]] = set()  # derived files to rewrite compressed
 
-    def _move_quotes_out(self, feed_id: str, docs: Iterable[dict[str, Any]]) -> None:
-        """Schema 1 -> 2: a feed's summaries and quotations move to their own file.
-
-        Metadata is loaded at every start; quotations only for the Speakers view.
-        """
-        self._pending_aux[QUOTES_KIND, feed_id] = {
-            doc["id"]: [doc.get("summary", ""), doc.get("quotes", [])]
-            for doc in docs
-            if not doc.get("pending")
-        }
-        self._dirty_feeds.add(feed_id)
-
-    def _move_links_out(self, feed_id: str, docs: Iterable[dict[str, Any]]) -> None:
-        """Schema 2 -> 3: the URLs articles link to move to their feed's links file.
-
-        Only the backlink index reads them, one feed at a time: in memory they
-        were ~28 MiB at 100,000 articles.
-        """
-        self._pending_aux[LINKS_KIND, feed_id] = {
-            doc["id"]: doc["out_links"] for doc in docs if doc.get("out_links")
-        }
-        for article in self._by_feed.get(feed_id, {}).values():
-            article.out_links = ()
-        self._dirty_feeds.add(feed_id)
+    def _load_feed(self, feed_id: str, version: int = SCHEMA_VERSION) -> None:
+        db, storage = _open_db(self._feed_meta_path(feed_id), self.readonly)
+        self._feed_dbs[feed_id] = (db, storage)
+        docs = (storage.read() or {}).get("articles", {}).values()
+        for doc in docs:
+            self._add_article(article_from_doc(doc))
+        if version < 3 and docs:
+            moved = move_out(docs, version, self._by_feed.get(feed_id, {}).values())
+            self._pending_aux.update({(kind, feed_id): data for kind, data in moved.items()})
+            self._dirty_feeds.add(feed_id)
+        storage.release()  # the Article records are the copy kept in memory
 
     def _add_article(self, article: Article) -> None:
         """Index one article by id and by feed, keeping the feed's read count."""
@@ -217,8 +199,7 @@ class Store:
             self._read_in_feed[article.feed_id] -= 1
 
     def _migrate(self, version: int) -> None:
-        """Record the new schema; the data moves as it loads (:meth:`_move_quotes_out`,
-        :meth:`_move_links_out`).
+        """Record the new schema; the data moves as it loads (``storage.migrate``).
 
         Read-only, the migration happens in memory and is written by the next writer.
         """
@@ -273,6 +254,7 @@ class Store:
             self._library_dirty = True
 
     def remove_feed(self, feed_id: str) -> None:
+        self._need()
         with self._lock:
             self._feeds.pop(feed_id, None)
             self._feed_dbs.pop(feed_id, None)
@@ -301,6 +283,8 @@ class Store:
 
     def articles(self, feed_id: str | None = None) -> list[Article]:
         with self._lock:
+            if feed_id is None or self._unloaded.pop(feed_id):
+                self._need() if feed_id is None else self._load_feed(feed_id)
             if feed_id is None:
                 return list(self._articles.values())
             return list(self._by_feed.get(feed_id, {}).values())
@@ -311,11 +295,15 @@ class Store:
             return {
                 feed_id: (len(items) - self._read_in_feed.get(feed_id, 0), len(items))
                 for feed_id, items in self._by_feed.items()
-            }
+            } | self._unloaded.counts(self._read)
 
     def article(self, article_id: str) -> Article | None:
         with self._lock:
-            return self._articles.get(article_id)
+            found = self._articles.get(article_id)
+            if found is None and self._unloaded:
+                self._need(article_id)
+                found = self._articles.get(article_id)
+            return found
 
     def put_articles(
         self,
@@ -330,6 +318,7 @@ class Store:
         and its first ``added_at``. ``packed`` holds bodies already compressed
         (``codecs.pack_text``), by article id.
         """
+        self._need()
         packed = packed or {}
         with self._lock:
             new: list[str] = []
@@ -356,6 +345,7 @@ class Store:
     def put_extracted_body(self, article_id: str, body: Body) -> None:
         """Make ``body`` (extracted from the article's page) its body; the feed's own
         content is kept beside it (:meth:`feed_body`), once, however often this runs."""
+        self._need(article_id)
         with self._lock:
             article = self._articles.get(article_id)
             if article is None:
@@ -370,6 +360,7 @@ class Store:
 
     def feed_body(self, article_id: str) -> Body | None:
         """The content the feed sent, when an extracted body replaced it (else None)."""
+        self._need(article_id)
         with self._lock:
             article = self._articles.get(article_id)
             if article is None:
@@ -381,6 +372,7 @@ class Store:
 
     def articles_changed(self, feed_id: str) -> None:
         """Articles of ``feed_id`` changed in place; the next flush writes their file."""
+        self._need()
         with self._lock:
             if feed_id in self._by_feed:
                 self._dirty_feeds.add(feed_id)
@@ -391,6 +383,7 @@ class Store:
 
     def remove_articles(self, article_ids: Iterable[str], *, forget: bool = False) -> None:
         """Remove articles; with ``forget``, remember their ids so they stay removed."""
+        self._need()
         article_ids = list(article_ids)
         with self._lock:
             if forget:
@@ -435,6 +428,7 @@ class Store:
     def body_bytes_to_read(self, article_id: str) -> int:
         """What reading an article's body would read from disk first: 0 once its feed's
         bodies are in memory, else the size of that file (-1 if it cannot be told)."""
+        self._need(article_id)
         with self._lock:
             article = self._articles.get(article_id)
             if article is None:
@@ -450,6 +444,7 @@ class Store:
     def packed_body_size(self, article_id: str) -> int:
         """The stored (compressed) size of an article's body: 0 if it has none, -1 for
         an unknown article. Reads its feed's bodies file if it is not in memory yet."""
+        self._need(article_id)
         with self._lock:
             article = self._articles.get(article_id)
             if article is None:
@@ -458,6 +453,7 @@ class Store:
         return 0 if stored is None else len(stored[0])
 
     def body(self, article_id: str) -> Body | None:
+        self._need(article_id)
         with self._lock:
             article = self._articles.get(article_id)
             if article is None:
@@ -485,6 +481,7 @@ class Store:
         With ``journal`` (by default, when :attr:`journaling`) each change is also a
         journal row, written by the same flush of ``state.json``.
         """
+        self._need()
         with self._lock:
             changed = [a for a in article_ids if a in self._articles and (a in self._read) != read]
             for article_id in changed:
@@ -528,6 +525,7 @@ class Store:
             return removed
 
     def _journal_star(self, op: Op, article_id: str, journal: bool | None) -> None:
+        self._need(article_id)
         if self.journaling if journal is None else journal:
             article = self._articles.get(article_id)
             remote = article.remote_id if article is not None else ""
@@ -568,6 +566,7 @@ class Store:
 
     def all_articles(self) -> Iterator[Article]:
         """Every article, without copying the list (call under :meth:`locked`)."""
+        self._need()
         return iter(self._articles.values())
 
     # -- derived per-feed data --------------------------------------------------
@@ -666,6 +665,8 @@ class Store:
             write_all([partial(storage.flush, sync_dir=False) for storage in written])
             for storage in written:
                 storage.release()
+            if self._dirty_feeds or not (self.path / CATALOGUE).exists():
+                write_catalogue(self.path, self._catalogue())
             self._dirty_feeds.clear()
             # Per-feed files first, made durable once per folder; the library
             # last, so a feed it lists always has its files.
