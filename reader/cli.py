@@ -17,18 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from reader import __version__, full_text_commands, handoff
-from reader.core import bookmarks as bookmark_formats
+from reader import __version__, handoff
 from reader.core import config
-from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import ReaderError, SourceError, StoreCorrupt, StoreLocked
-from reader.core.ingest.discover import AmbiguousFeeds
-from reader.core.ingest.local import documents_of_file
 from reader.core.library import Library, open_library
 from reader.core.models import Bookmark, Quote, RefreshOutcome
 from reader.core.sanitize import clean_line
 from reader.core.settings import load_settings
-from reader.core.storage.atomic import write_export
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -208,6 +203,8 @@ def _print_json(data: Any) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from reader.core.ingest.discover import AmbiguousFeeds
+
     with _library(args) as library:
         try:
             outcome = library.add(args.source, title=args.title, folder=args.folder, pick=args.pick)
@@ -234,6 +231,8 @@ def cmd_rename(args: argparse.Namespace) -> int:
 
 
 def cmd_opml(args: argparse.Namespace) -> int:
+    from reader.core.storage.atomic import write_export
+
     if args.verb == "export":
         with _library(args, readonly=True) as library:
             text = library.export_opml()
@@ -418,6 +417,8 @@ def _refresh(args: argparse.Namespace, library: Library, started: float | None =
 
 def _full_texts(library: Library, out: TextIO) -> None:
     bar = _progress_bar if sys.stderr.isatty() else None
+    from reader import full_text_commands
+
     full_text_commands.print_full_texts(library, out, bar)
 
 
@@ -449,6 +450,9 @@ def _quote_row(title: str, quote: Quote) -> dict[str, Any]:
 
 
 def cmd_quotes(args: argparse.Namespace) -> int:
+    from reader.core.analysis.quotes import find_quotes
+    from reader.core.ingest.local import documents_of_file
+
     if bool(args.source) == bool(args.speaker):
         raise SourceError("quotes: give an article id, a document or feed file, or --speaker NAME")
     rows: list[dict[str, Any]] = []
@@ -474,6 +478,8 @@ def cmd_quotes(args: argparse.Namespace) -> int:
 
 
 def cmd_related(args: argparse.Namespace) -> int:
+    from reader.core.ingest.local import documents_of_file
+
     rows: list[dict[str, Any]] = []
     path = Path(args.source)
     with _library(args, or_readonly=True) as library:
@@ -498,10 +504,14 @@ def cmd_related(args: argparse.Namespace) -> int:
 
 
 def _bookmark_record(bookmark: Bookmark) -> dict[str, Any]:
+    from reader.core import bookmarks as bookmark_formats
+
     return json.loads(bookmark_formats.to_json([bookmark]))["bookmarks"][0]
 
 
 def cmd_bookmarks(args: argparse.Namespace) -> int:
+    from reader.core.storage.atomic import write_export
+
     if args.verb == "add":
         with _library(args) as library:
             made = library.bookmark(
@@ -568,6 +578,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extract(args: argparse.Namespace) -> int:
+    from reader import full_text_commands
+
+    return full_text_commands.extract(args, _library)
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     print(config.config_file())
     return 0
@@ -613,7 +629,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "show": cmd_show,
     "mark": cmd_mark,
     "refresh": cmd_refresh,
-    "extract": lambda args: full_text_commands.extract(args, _library),
+    "extract": lambda args: _extract(args),
     "quotes": cmd_quotes,
     "related": cmd_related,
     "bookmarks": cmd_bookmarks,

@@ -13,14 +13,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader.core import config
 from reader.core.analysis import search as fulltext
-from reader.core.analysis.document import build_document
-from reader.core.analysis.links import RelatedLink
-from reader.core.analysis.story_terms import index_terms
 from reader.core.models import (
     Article,
     Bookmark,
@@ -35,19 +33,20 @@ from reader.core.models import (
     RefreshOutcome,
     SpeakerQuote,
 )
-from reader.core.services.analysis import Analysis
-from reader.core.services.archive import Archive
 from reader.core.services.bookmarks import Bookmarks
 from reader.core.services.derived import Derived
 from reader.core.services.documents import Documents, newest_first
 from reader.core.services.searching import Search
-from reader.core.services.subscriptions import Fetcher, Subscriptions
 from reader.core.services.work import Pacer
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
+    from reader.core.analysis.links import RelatedLink
     from reader.core.ingest.pages import PageFetcher
+    from reader.core.services.analysis import Analysis
+    from reader.core.services.archive import Archive
     from reader.core.services.fulltext import FullText
+    from reader.core.services.subscriptions import Fetcher, Subscriptions
     from reader.core.settings import SyncAccount
     from reader.core.sync.engine import SyncSummary
     from reader.core.sync.runner import Syncer
@@ -82,21 +81,42 @@ class Library:
         self.clock = clock
         self.pacer = Pacer()
         self.documents = Documents(store)
-        derived = Derived(store)
-        self.archive = Archive(store, derived, self.pacer)
-        self.finder = Search(store, self.documents, derived, self.pacer)
-        self.analysis = Analysis(
-            store, self.documents, derived, self.archive, self.finder, self.pacer
-        )
+        self.derived = Derived(store)
+        self.finder = Search(store, self.documents, self.derived, self.pacer)
         # Built at the first refresh or full-text call: start-up does not import it.
         self._full_text: FullText | None = None
         self._full_text_parts = (full_text, page_fetcher, concurrency)
         self._full_text_lock = threading.Lock()
-        self.subscriptions = Subscriptions(
-            store,
+        self._subscription_parts = (fetcher, retention, concurrency)
+        self.saved = Bookmarks(store, self.documents, clock)
+
+    # The services below import the analysis (quotations, story terms, parsers) when
+    # first used: `reader feeds` and `reader search` start without them.
+
+    @cached_property
+    def archive(self) -> Archive:
+        from reader.core.services.archive import Archive
+
+        return Archive(self.store, self.derived, self.pacer)
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        from reader.core.services.analysis import Analysis
+
+        return Analysis(
+            self.store, self.documents, self.derived, self.archive, self.finder, self.pacer
+        )
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        from reader.core.services.subscriptions import Subscriptions
+
+        fetcher, retention, concurrency = self._subscription_parts
+        return Subscriptions(
+            self.store,
             self.documents,
             self.archive,
-            clock,
+            self.clock,
             fetcher=fetcher,
             retention=retention,
             concurrency=concurrency,
@@ -104,7 +124,6 @@ class Library:
                 feed, stored, force=force
             ),
         )
-        self.saved = Bookmarks(store, self.documents, clock)
 
     @property
     def background_pause(self) -> Callable[[], None]:
@@ -139,7 +158,13 @@ class Library:
     # -- subscriptions ---------------------------------------------------------------
 
     def feeds(self) -> list[FeedSummary]:
-        return self.subscriptions.feeds()
+        """Every feed with its counts, by title (the store keeps the counts; as
+        ``Subscriptions.feeds``, without building the subscriptions service)."""
+        counts = self.store.counts()
+        return [
+            FeedSummary(feed, *counts.get(feed.id, (0, 0)))
+            for feed in sorted(self.store.feeds(), key=lambda f: f.title.casefold())
+        ]
 
     def feed(self, feed_id: str) -> Feed:
         return self.subscriptions.feed(feed_id)
@@ -234,6 +259,8 @@ class Library:
         if versions.extracted is None or versions.feed is None:
             return None
         article = self.article(article_id)
+        from reader.core.analysis.document import build_document
+
         return build_document(versions.feed, title=article.title, base_url=article.link)
 
     def set_full_text(self, feed_id: str, mode: FullTextMode | None) -> Feed:
@@ -375,6 +402,8 @@ class Library:
 
     def transient_article(self, title: str, doc: Document) -> Article:
         """An unstored Article for a document read from a file, to ask the archive about."""
+        from reader.core.analysis.story_terms import index_terms
+
         return Article(
             id="", feed_id="", title=title, terms=index_terms(doc.title or title, doc.text)
         )

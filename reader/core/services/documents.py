@@ -6,9 +6,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from reader.core.analysis.document import build_document
-from reader.core.analysis.links import normalise_url
-from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import NotFound
 from reader.core.models import Article, Document, Quote
 from reader.core.sanitize import clean_line
@@ -31,6 +28,8 @@ def newest_first(article: Article) -> str:
 
 def lookup_keys(article: Article) -> tuple[str, str]:
     """What the archive finds an article by: its URL and its title."""
+    from reader.core.analysis.links import normalise_url  # imported on first use (start-up)
+
     return normalise_url(article.link), "title:" + article.title.casefold()
 
 
@@ -69,6 +68,8 @@ class Documents:
         body = self.store.body(article.id)
         if body is None:
             return Document(title=article.title)
+        from reader.core.analysis.document import build_document  # on first use
+
         return build_document(body, title=article.title, base_url=article.link)
 
     def quotes(self, article_id: str) -> tuple[Quote, ...]:
@@ -77,6 +78,8 @@ class Documents:
             cached = self._quotes.get(article_id)
         if cached is not None:
             return cached
+        from reader.core.analysis.quotes import find_quotes  # on first use
+
         found = tuple(find_quotes(self.document(article_id)))
         with self._lock:
             self._quotes[article_id] = found

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable, Iterable
 
 from reader.core.analysis import search as fulltext
-from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import ReaderError
 from reader.core.models import Article, Document, Quote
 from reader.core.services.derived import Derived, FoundQuotes
@@ -205,6 +204,8 @@ class Search:
             ]
             put = []
             for article in missing:
+                from reader.core.analysis.quotes import find_quotes  # seldom needed
+
                 doc = self.documents.build(article)
                 put.append(
                     (

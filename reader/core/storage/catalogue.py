@@ -1,7 +1,7 @@
 """Which articles each feed holds, so a command that reads a little of a large
 database (``reader feeds``, ``reader search``) need not load every article record.
 
-``catalogue.json`` (derived, rebuilt by any flush that writes a feed file) lists
+``catalogue.idx`` (JSON; derived, rebuilt by any flush that writes a feed file) lists
 each feed's article ids and how many are pending analysis, with the size and
 time of the feed file it was read from. An entry whose feed file has changed
 since (another version wrote it) is not used: that feed is loaded as usual.
@@ -27,7 +27,7 @@ from reader.core.storage.schema import SCHEMA_VERSION
 if TYPE_CHECKING:
     from reader.core.models import Article, Feed
 
-FILE_NAME = "catalogue.json"
+FILE_NAME = "catalogue.idx"  # not .json: `reader db check` reads those as TinyDB files
 VERSION = 1
 
 Entry = tuple[list[str], int]  # article ids, how many are pending

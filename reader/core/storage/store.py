@@ -81,7 +81,7 @@ class Store(Catalogued):
     """
 
     def __init__(self, path: Path, *, readonly: bool = False, lazy: bool = False) -> None:
-        """``lazy``: leave the feeds ``catalogue.json`` describes unloaded until needed."""
+        """``lazy``: leave the feeds ``catalogue.idx`` describes unloaded until needed."""
         self.path = Path(path)
         self.readonly, self.lazy = readonly, lazy
         self.created = False
