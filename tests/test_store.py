@@ -404,3 +404,57 @@ def test_the_list_order_is_newest_date_first_then_id_whatever_the_dates_look_lik
     ]
     by_pair = sorted(articles, key=lambda a: (a.published or a.added_at, a.id), reverse=True)
     assert sorted(articles, key=newest_first, reverse=True) == by_pair
+
+
+def _two_feeds(tmp_path: Path) -> Path:
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    for name, items in (
+        ("port.xml", [("h1", "Harbour reopens", "<p>The quay is open.</p>"), ("h2", "Tide", "")]),
+        ("food.xml", [("b1", "Bakery wins", "<p>Sourdough again.</p>")]),
+    ):
+        (tmp_path / name).write_bytes(rss(name, items))
+        lib.add(str(tmp_path / name))
+    lib.analyse_pending()
+    lib.prepare_search()  # the merged search file, as `reader index` leaves it
+    lib.mark([lib.articles()[0].id])
+    lib.close()
+    return tmp_path / "db"
+
+
+def test_a_lazy_open_counts_and_finds_articles_without_loading_every_feed(
+    tmp_path: Path,
+) -> None:
+    db = _two_feeds(tmp_path)
+    full = open_library(db, readonly=True)
+    lazy = open_library(db, readonly=True, lazy=True)
+    try:
+        assert lazy.store._articles == {}, "nothing loaded: the catalogue answers"
+        assert [(s.feed.id, s.unread, s.total) for s in lazy.feeds()] == [
+            (s.feed.id, s.unread, s.total) for s in full.feeds()
+        ]
+        assert not lazy.has_pending()
+        hit = full.search("sourdough ")[0].article
+        assert lazy.search("sourdough ")[0].article == hit
+        assert {a.feed_id for a in lazy.store._articles.values()} == {hit.feed_id}
+        assert sorted(a.id for a in lazy.articles()) == sorted(a.id for a in full.articles())
+    finally:
+        full.close()
+        lazy.close()
+
+
+def test_a_feed_file_written_since_the_catalogue_is_loaded_as_usual(tmp_path: Path) -> None:
+    db = _two_feeds(tmp_path)
+    lib = open_library(db, clock=frozen_clock)
+    port = next(f.id for f in lib.store.feeds() if f.url.endswith("port.xml"))
+    lib.close()
+    path = db / "feeds" / f"{port}.json"
+    data = json.loads(path.read_text())  # as another version would: one article fewer
+    data["articles"] = dict(list(data["articles"].items())[:1])
+    path.write_text(json.dumps(data))
+    lazy = open_library(db, readonly=True, lazy=True)
+    try:
+        counts = {s.feed.id: s.total for s in lazy.feeds()}
+        assert counts[port] == 1, "the stale catalogue entry is not used"
+        assert {a.feed_id for a in lazy.store._articles.values()} == {port}
+    finally:
+        lazy.close()
