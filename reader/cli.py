@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from reader import __version__, handoff
+from reader import __version__, handoff, read_commands
 from reader.core import config
 from reader.core.errors import ReaderError, SourceError, StoreCorrupt, StoreLocked
 from reader.core.library import Library, open_library
@@ -261,29 +261,6 @@ def cmd_remove(args: argparse.Namespace) -> int:
     with _library(args) as library:
         feed = library.remove(args.feed_id)
     print(f"removed {feed.title} [{feed.id}]")
-    return 0
-
-
-def cmd_feeds(args: argparse.Namespace) -> int:
-    with _library(args, readonly=True, lazy=True) as library:
-        summaries = library.feeds()
-    rows = [
-        {
-            "id": s.feed.id,
-            "title": s.feed.title,
-            "url": s.feed.url,
-            "unread": s.unread,
-            "total": s.total,
-            "error": f"{s.feed.error} (at {s.feed.error_at})" if s.feed.error else None,
-        }
-        for s in summaries
-    ]
-    if args.json:
-        _print_json(rows)
-    else:
-        for row in rows:
-            error = f"  ! {row['error']}" if row["error"] else ""
-            print(f"{row['id']}  {row['unread']:>4}/{row['total']:<4}  {row['title']}{error}")
     return 0
 
 
@@ -550,34 +527,6 @@ def cmd_bookmarks(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    # A search query is usually complete on the command line: no prefix matching
-    # of the last word (the trailing space), unlike typing in the app.
-    query = args.query if args.query.endswith((" ", '"')) else args.query + " "
-    with _library(args, or_readonly=True, lazy=True) as library:
-        if library.has_pending():
-            _analyse(library)
-        hits = library.search(query, limit=args.limit)
-    if args.json:
-        _print_json(
-            [
-                {
-                    "id": hit.article.id,
-                    "feed_id": hit.article.feed_id,
-                    "title": hit.article.title,
-                    "score": hit.score,
-                    "matched": list(hit.matched_terms),
-                }
-                for hit in hits
-            ]
-        )
-    else:
-        for hit in hits:
-            date = (hit.article.published or "")[:10]
-            print(f"{hit.article.id}  {date:<10}  {clean_line(hit.article.title)}")
-    return 0
-
-
 def _extract(args: argparse.Namespace) -> int:
     from reader import full_text_commands
 
@@ -624,7 +573,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "remove": cmd_remove,
     "rename": cmd_rename,
     "opml": cmd_opml,
-    "feeds": cmd_feeds,
+    "feeds": lambda args: read_commands.feeds(args, _library),
     "articles": cmd_articles,
     "show": cmd_show,
     "mark": cmd_mark,
@@ -633,7 +582,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "quotes": cmd_quotes,
     "related": cmd_related,
     "bookmarks": cmd_bookmarks,
-    "search": cmd_search,
+    "search": lambda args: read_commands.search(args, _library, _analyse),
     "index": cmd_index,
     "sync": cmd_sync,
     "config": cmd_config,
