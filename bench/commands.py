@@ -17,14 +17,14 @@ For each database folder (built once, e.g. with ``bench/refresh.py``'s server an
 
 Goals (issue 20, at 100k = 2,000 feeds x 50): each command <= 0.5 s; search
 p95 <= 100 ms; memory <= 250 MiB; disk <= 1.0x newsboat's cache.
-To compare two checkouts, run it with ``PYTHONPATH=OTHER`` too and compare CPU.
+To compare two checkouts, run it with ``PYTHONPATH=OTHER`` too (commands run outside the
+checkout, so PYTHONPATH decides) and compare CPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import shutil
@@ -43,7 +43,8 @@ def run_timed(command: list[str]) -> tuple[float, float]:
     """Wall and CPU (user + system) seconds of ``command``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, cwd=ROOT, check=False)
+    # Not run from the checkout: the current directory would come before PYTHONPATH.
+    done = subprocess.run(command, capture_output=True, cwd=tempfile.gettempdir(), check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -134,7 +135,7 @@ def main() -> None:
                 capture_output=True,
                 text=True,
                 check=False,
-                env={**os.environ},
+                cwd=tempfile.gettempdir(),
             )
             if done.returncode != 0:
                 sys.exit(f"probe failed: {done.stderr[-1500:]}")
