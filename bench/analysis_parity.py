@@ -42,9 +42,20 @@ def material(limit: int) -> Iterator[tuple[str, str, str, str, str, str]]:
             return
         for n, entry in enumerate(parsed.entries):
             body = entry.body
-            yield f"{name}#{n}", entry.title, entry.author, entry.link, body.content, body.content_type
+            yield (
+                f"{name}#{n}",
+                entry.title,
+                entry.author,
+                entry.link,
+                body.content,
+                body.content_type,
+            )
 
-    folders = [ROOT / "seeds", ROOT.parent / "shared" / "seeds", *sorted((ROOT / "tests" / "data").iterdir())]
+    folders = [
+        ROOT / "seeds",
+        ROOT.parent / "shared" / "seeds",
+        *sorted((ROOT / "tests" / "data").iterdir()),
+    ]
     for folder in folders:
         if not folder.is_dir():
             continue
@@ -110,7 +121,9 @@ def derive(title: str, author: str, link: str, text: str, kind: str) -> list[str
         repr(quotes),
         json.dumps(index_terms(doc.title or article.title, doc.text), sort_keys=True),
         repr(tuple(outbound_urls(doc)[:200])),
-        json.dumps(search.article_terms(article.title, article.author, doc.text, quotes), sort_keys=True),
+        json.dumps(
+            search.article_terms(article.title, article.author, doc.text, quotes), sort_keys=True
+        ),
     ]
 
 
@@ -148,7 +161,9 @@ def main() -> None:
             if a != b:
                 differ += 1
                 if differ <= 10:
-                    print(f"DIFFERS {name}: {part}\n  theirs: {str(a)[:300]}\n  ours:   {str(b)[:300]}")
+                    print(
+                        f"DIFFERS {name}: {part}\n  theirs: {str(a)[:300]}\n  ours:   {str(b)[:300]}"
+                    )
     digest = hashlib.sha1(json.dumps(ours, sort_keys=True).encode()).hexdigest()[:12]
     print(f"{len(theirs)} articles ({len(ours)} here), {differ} differences; results {digest}")
     sys.exit(1 if differ or len(theirs) != len(ours) else 0)

@@ -99,7 +99,7 @@ if True:
 library.close()
 print(json.dumps(spent))
 """
-    _, _, out = run([sys.executable, "-c", code])
+    _, _, out = run([sys.executable, "-P", "-c", code])
     import json
 
     return dict(json.loads(out))
@@ -112,7 +112,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="index this many copies, keep the best")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the refreshed database here")
     parser.add_argument("--stages", type=int, default=1000, help="articles in the stage split")
+    parser.add_argument("--stages-of", type=Path, help="only the stage split, over this database")
     args = parser.parse_args()
+    if args.stages_of:
+        split = stages(args.stages_of, args.stages)
+        print(
+            " ".join(f"{k}={v:.2f}s" for k, v in split.items()), f"total={sum(split.values()):.2f}s"
+        )
+        return
 
     with tempfile.TemporaryDirectory(prefix="reader-index-") as name:
         tmp = Path(name)
@@ -140,7 +147,7 @@ def main() -> None:
             db = tmp / "db"
             shutil.rmtree(db, ignore_errors=True)
             shutil.copytree(pending, db)
-            wall, cpu, out = run(reader_command(db, "index"), env=dict(os.environ))
+            wall, cpu, out = run([sys.executable, "-P", "-m", "reader", "--db", str(db), "index"])
             if best is None or wall < best[0]:
                 best = (wall, cpu)
         assert best is not None

@@ -24,6 +24,7 @@ import re
 import sys
 from array import array
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
@@ -54,28 +55,29 @@ ArticleTerms = tuple[int, dict[str, int]]  # (length in words, term -> packed co
 
 
 def article_terms(title: str, author: str, text: str, quotes: Iterable[Quote] = ()) -> ArticleTerms:
-    """Count an article's terms once, at ingest, with the fields each occurs in."""
-    counts: dict[str, int] = {}
-    fields: dict[str, int] = {}
-    length = 0
+    """Count an article's terms once, at ingest, with the fields each occurs in.
 
-    def add(source: str, field: int, *, count: bool = True) -> int:
-        found = terms(source)
-        for term in found:
-            fields[term] = fields.get(term, 0) | field
-            if count or term not in counts:
-                counts[term] = counts.get(term, 0) + 1
-        return len(found)
-
-    length += add(title, TITLE)
-    add(author, AUTHOR)
-    length += add(text, BODY)
+    Title, author and body are counted (the length is the title's and body's
+    words); quotations and speakers only add their field, being body text.
+    """
+    title_terms, body_terms = terms(title), terms(text)
+    counts = Counter(title_terms)  # C counting; keys in order of first occurrence
+    fields = dict.fromkeys(title_terms, TITLE)
+    for term in terms(author):
+        fields[term] = fields.get(term, 0) | AUTHOR
+        counts[term] += 1
+    counts.update(body_terms)
+    get = fields.get
+    for term in dict.fromkeys(body_terms):
+        fields[term] = get(term, 0) | BODY
     for quote in quotes:
-        add(quote.text, QUOTE, count=False)  # already counted as body text
-        if quote.speaker:
-            add(quote.speaker, QUOTE, count=False)
-    packed = {t: min(counts[t], _MAX_TF) << _TF_SHIFT | fields[t] for t in counts}
-    return length, packed
+        for source in (quote.text, quote.speaker) if quote.speaker else (quote.text,):
+            for term in terms(source):
+                fields[term] = get(term, 0) | QUOTE
+                if term not in counts:
+                    counts[term] = 1
+    packed = {t: min(n, _MAX_TF) << _TF_SHIFT | fields[t] for t, n in counts.items()}
+    return len(title_terms) + len(body_terms), packed
 
 
 # -- one feed's postings ---------------------------------------------------------

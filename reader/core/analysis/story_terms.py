@@ -22,6 +22,7 @@ copyright lines) are never keys: they are on every story.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -126,6 +127,7 @@ def is_phrase(term: str) -> bool:
     return " " in term
 
 
+@functools.lru_cache(maxsize=65536)
 def _singular(word: str) -> str:
     """Crude plural stripping: consistent across articles matters more than correct."""
     if len(word) > 4 and word.endswith("ies"):

@@ -3,6 +3,7 @@ organisations it names (full names, genders, who each sentence is about)."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -142,13 +143,13 @@ def _final_mark(text: str) -> str:
     return text.rstrip().rstrip("'\"\u2019\u201d\u00bb\u203a")[-1:]
 
 
+_START = re.Match.start
+_GROUP = re.Match.group
+
+
 def _tokens(text: str, start: int = 0, end: int | None = None) -> tuple[list[int], list[str]]:
-    positions: list[int] = []
-    words: list[str] = []
-    for match in _TOKEN.finditer(text, start, len(text) if end is None else end):
-        positions.append(match.start())
-        words.append(match.group())
-    return positions, words
+    matches = list(_TOKEN.finditer(text, start, len(text) if end is None else end))
+    return list(map(_START, matches)), list(map(_GROUP, matches))  # C loops, not Python's
 
 
 def _is_cap(word: str) -> bool:
@@ -288,7 +289,8 @@ class _Names:
         found: list[_Chunk] = []
         i, n = 0, len(words)
         while i < n:
-            if not self._name_word(words, i, i == initial_at):
+            # A name starts with a capital: most words are not even looked at.
+            if not words[i][:1].isupper() or not self._name_word(words, i, i == initial_at):
                 i += 1
                 continue
             start, possessive = i, False
@@ -573,12 +575,13 @@ class _Article:
         for bi in narrative:
             words = self.tokens[bi][1]
             for lo, hi in self._sentences(bi):
-                for k in range(lo, hi):
-                    word = words[k]
-                    if word.islower():
-                        names.lower_words.add(word)
-                    elif k > lo and _is_cap(word) and words[k - 1] not in ("\u2014", ":"):
-                        names.known_caps.add(word)
+                sentence = words[lo:hi]
+                names.lower_words.update(word for word in sentence if word.islower())
+                names.known_caps.update(
+                    word
+                    for before, word in zip(sentence, sentence[1:])
+                    if word[:1].isupper() and before not in ("\u2014", ":")
+                )
         found: list[tuple[int, int, list[str], list[_Chunk]]] = []
         for bi in narrative:
             words = self.tokens[bi][1]
