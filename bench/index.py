@@ -23,7 +23,6 @@ one and compare the CPU column.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import subprocess

@@ -5,24 +5,34 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 
 from reader.core.analysis import search as fulltext
-from reader.core.analysis.links import outbound_urls
-from reader.core.analysis.quotes import find_quotes
+from reader.core.analysis.pipeline import (
+    Analysed,
+    Pending,
+    analyse_batch,
+    analyse_document,
+    start_worker,
+)
 from reader.core.analysis.story_terms import TERMS_VERSION, index_terms
 from reader.core.models import Article, Quote, SpeakerQuote
 from reader.core.services.archive import Archive
 from reader.core.services.derived import Derived, FoundQuotes
 from reader.core.services.documents import Documents, newest_first
-from reader.core.services.searching import Search, article_terms
+from reader.core.services.searching import Search
 from reader.core.services.work import Pacer
 from reader.core.storage.schema import LINKS_KIND, TERMS_KIND
 from reader.core.storage.store import Store
 
 _CHUNK = 25  # articles analysed between two background pauses (~60 ms)
 _FLUSH_EVERY = 3.0  # seconds of analysis between flushes
-MAX_OUT_LINKS = 200
+POOL_FROM = 200  # pending articles from which worker processes analyse them
+WORKERS = 2  # this machine's cores: more would take the reader's CPU and memory
+_AHEAD = 2 * WORKERS  # chunks handed to the workers before their results are stored
 
 
 class Analysis:
@@ -36,7 +46,9 @@ class Analysis:
         archive: Archive,
         search: Search,
         pacer: Pacer,
+        workers: int = WORKERS,
     ) -> None:
+        self.workers = workers  # 0: analyse on the calling thread only
         self.store = store
         self.documents = documents
         self.derived = derived
@@ -55,7 +67,10 @@ class Analysis:
 
         In chunks, so another thread can open an article in between; each feed's
         derived files are updated once, after its last chunk, and flushed every
-        few seconds, so what is pending in memory stays small.
+        few seconds, so what is pending in memory stays small. From
+        :data:`POOL_FROM` articles on, the chunks are analysed in two worker
+        processes (the work is pure Python: threads would take turns on one
+        core) while this thread reads bodies and stores results.
         ``progress(done, total)`` after each chunk. Returns how many were analysed.
         """
         by_feed: dict[str, list[Article]] = {}
@@ -63,30 +78,90 @@ class Analysis:
             if article.pending:
                 by_feed.setdefault(article.feed_id, []).append(article)
         total = sum(len(items) for items in by_feed.values())
-        done = 0
-        flushed = time.monotonic()
-        for feed_id, items in by_feed.items():
-            if time.monotonic() - flushed > _FLUSH_EVERY:
-                self.store.flush()
-                flushed = time.monotonic()
-            analysed: list[Article] = []
-            found: FoundQuotes = {}
-            try:
-                for start in range(0, len(items), _CHUNK):
-                    self.pacer.pause()
-                    chunk = items[start : start + _CHUNK]
-                    with self.lock:
-                        found.update(self._each(chunk, analysed))
-                    done += len(chunk)
-                    if progress is not None:
-                        progress(done, total)
-            finally:  # stopped early too: what was analysed is stored, not lost
-                with self.lock:
-                    self._store(feed_id, analysed, found)
+        chunks = [
+            (feed_id, items[start : start + _CHUNK], start + _CHUNK >= len(items))
+            for feed_id, items in by_feed.items()
+            for start in range(0, len(items), _CHUNK)
+        ]
+        pool = self._pool(total)
+        try:
+            self._analyse_chunks(chunks, total, pool, progress)
+        finally:
+            if pool is not None:  # stopped (quit): queued chunks are dropped at once
+                pool.shutdown(wait=False, cancel_futures=True)
         if total:
             self.store.flush()
         fresh = {a.id for items in by_feed.values() for a in items}
         return total + self._refresh_terms(progress, fresh)
+
+    def _pool(self, articles: int) -> Executor | None:
+        """Worker processes for a large batch; none for a few articles (a process
+        costs ~0.3 s to start) or where ``workers`` is 0."""
+        if articles < POOL_FROM or self.workers < 2:
+            return None
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: a fork of a threaded process (the app) could inherit a held lock.
+        return ProcessPoolExecutor(
+            self.workers, multiprocessing.get_context("spawn"), initializer=start_worker
+        )
+
+    def _analyse_chunks(
+        self,
+        chunks: list[tuple[str, list[Article], bool]],
+        total: int,
+        pool: Executor | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
+        """Analyse ``chunks`` (feed, articles, the feed's last?) in order, storing each
+        feed after its last chunk; with a pool, a few chunks run ahead in its workers."""
+        ahead: deque[Future[list[tuple[str, Analysed]]]] = deque()
+        queued = iter(chunks)
+        done = 0
+        flushed = time.monotonic()
+        analysed: list[Article] = []
+        found: FoundQuotes = {}
+        feed_id = ""
+        try:
+            for feed_id, chunk, last in chunks:
+                self.pacer.pause()
+                results = None
+                if pool is not None:
+                    try:
+                        while len(ahead) < _AHEAD:  # keep the workers fed, memory bounded
+                            nxt = next(queued, None)
+                            if nxt is None:
+                                break
+                            ahead.append(pool.submit(analyse_batch, self._bodies(nxt[1])))
+                        results = dict(ahead.popleft().result())
+                    except BrokenProcessPool:  # a worker died (out of memory?): the rest here
+                        pool = None
+                        ahead.clear()
+                with self.lock:
+                    found.update(self._each(chunk, analysed, results))
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+                if last:
+                    with self.lock:
+                        self._store(feed_id, analysed, found)
+                    analysed, found = [], {}
+                    if time.monotonic() - flushed > _FLUSH_EVERY:
+                        self.store.flush()
+                        flushed = time.monotonic()
+        finally:  # stopped early too: what was analysed is stored, not lost
+            if analysed:
+                with self.lock:
+                    self._store(feed_id, analysed, found)
+            for future in ahead:
+                future.cancel()
+
+    def _bodies(self, chunk: list[Article]) -> list[Pending]:
+        """What a worker needs of each article still pending: the body read here."""
+        return [
+            (a.id, a.title, a.author, a.link, self.store.body(a.id)) for a in chunk if a.pending
+        ]
 
     def _refresh_terms(self, progress: Callable[[int, int], None] | None, fresh: set[str]) -> int:
         """Derive the archive terms again where an older reader derived them.
@@ -131,11 +206,27 @@ class Analysis:
                 self._store(article.feed_id, analysed, found)
         return article
 
-    def _each(self, articles: list[Article], analysed: list[Article]) -> FoundQuotes:
-        """Analyse those still pending (caller holds the lock); appends them to ``analysed``."""
+    def _each(
+        self,
+        articles: list[Article],
+        analysed: list[Article],
+        results: dict[str, Analysed] | None = None,
+    ) -> FoundQuotes:
+        """Analyse those still pending (caller holds the lock); appends them to ``analysed``.
+
+        ``results``: what a worker derived, by id (an article it lacks is analysed here).
+        """
         todo = [a for a in articles if a.pending and self.store.article(a.id) is a]
         analysed += todo
-        return {article.id: self._analyse(article) for article in todo}
+        found: FoundQuotes = {}
+        for article in todo:
+            result = results.get(article.id) if results is not None else None
+            if result is None:
+                result = analyse_document(
+                    self.documents.build(article), article.title, article.author
+                )
+            found[article.id] = self._keep(article, result)
+        return found
 
     def _store(self, feed_id: str, analysed: list[Article], found: FoundQuotes) -> None:
         """Put analysed articles in the archive indexes and their feed's derived files."""
@@ -147,18 +238,16 @@ class Analysis:
             self.derived.store_held(LINKS_KIND, feed_id, "out_links")
             self.search.index(feed_id, analysed, self._counted)
 
-    def _analyse(self, article: Article) -> tuple[str, tuple[Quote, ...]]:
-        """Derive what the archive needs (index terms, links, search terms) from the body.
+    def _keep(self, article: Article, result: Analysed) -> tuple[str, tuple[Quote, ...]]:
+        """Hold what was derived in the article until its feed is stored.
 
         Returns the summary and quotations, kept in the feed's quotes file.
         """
-        doc = self.documents.build(article)
-        quotes = tuple(find_quotes(doc))
-        article.terms = index_terms(doc.title or article.title, doc.text)
-        article.out_links = tuple(outbound_urls(doc)[:MAX_OUT_LINKS])
+        article.terms = result.terms
+        article.out_links = result.out_links
         article.pending = False
-        self._counted[article.id] = article_terms(article, doc, quotes)
-        return " ".join(doc.text.split())[:280], quotes
+        self._counted[article.id] = result.search_terms
+        return result.summary, result.quotes
 
     def archive_quotes(self) -> list[tuple[Article, int, Quote]]:
         """Every stored quotation, newest article first, once pending articles are analysed."""

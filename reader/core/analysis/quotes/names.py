@@ -579,7 +579,7 @@ class _Article:
                 names.lower_words.update(word for word in sentence if word.islower())
                 names.known_caps.update(
                     word
-                    for before, word in zip(sentence, sentence[1:])
+                    for before, word in zip(sentence, sentence[1:], strict=False)
                     if word[:1].isupper() and before not in ("\u2014", ":")
                 )
         found: list[tuple[int, int, list[str], list[_Chunk]]] = []

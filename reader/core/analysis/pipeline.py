@@ -1,0 +1,70 @@
+"""One article's whole analysis in one call, so a batch can run in another process.
+
+What ``reader index`` and the app's background pass derive for each article a
+refresh left pending: its summary and quotations, its archive terms, the URLs it
+links to and its search terms. Pure work on text (no store): the caller reads the
+bodies and stores the results, so a batch can be handed to a worker process
+(:func:`analyse_batch`, pickled both ways) while the caller keeps the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reader.core.analysis import search
+from reader.core.analysis.document import build_document
+from reader.core.analysis.links import outbound_urls
+from reader.core.analysis.quotes import find_quotes
+from reader.core.analysis.story_terms import index_terms
+from reader.core.models import Body, Document, Quote
+
+MAX_OUT_LINKS = 200
+SUMMARY_CHARS = 280
+
+# (article id, title, author, link, body or None): what a worker needs of an article.
+Pending = tuple[str, str, str, str, Body | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """What analysis derives for one article (the document itself stays behind)."""
+
+    summary: str
+    quotes: tuple[Quote, ...]
+    terms: dict[str, float]
+    out_links: tuple[str, ...]
+    search_terms: search.ArticleTerms
+
+
+def analyse_document(doc: Document, title: str, author: str) -> Analysed:
+    """Everything derived from a laid-out article (``title``: the stored one)."""
+    quotes = tuple(find_quotes(doc))
+    return Analysed(
+        summary=" ".join(doc.text.split())[:SUMMARY_CHARS],
+        quotes=quotes,
+        terms=index_terms(doc.title or title, doc.text),
+        out_links=tuple(outbound_urls(doc)[:MAX_OUT_LINKS]),
+        search_terms=search.article_terms(title, author, doc.text, quotes),
+    )
+
+
+def analyse_body(
+    title: str, author: str, link: str, body: Body | None
+) -> tuple[Document, Analysed]:
+    """The article's document (as opening it lays it out) and what analysis derives."""
+    doc = Document(title=title) if body is None else build_document(body, title, link)
+    return doc, analyse_document(doc, title, author)
+
+
+def analyse_batch(items: Sequence[Pending]) -> list[tuple[str, Analysed]]:
+    """A batch of articles, by id: the unit a worker process is given."""
+    return [(item[0], analyse_body(*item[1:])[1]) for item in items]
+
+
+def start_worker() -> None:
+    """A worker process's start: below the reader's own process, so keys win the CPU."""
+    with contextlib.suppress(OSError):  # not allowed here: the same priority, then
+        os.nice(5)
