@@ -1,0 +1,127 @@
+"""Analysis in worker processes: the same derived data as one thread, and a prompt stop."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import unicodedata
+from html import escape
+from pathlib import Path
+
+import pytest
+
+from reader.core.analysis.search_words import fold
+from reader.core.errors import Interrupted
+from reader.core.library import Library, open_library
+from reader.core.services import analysis as analysis_module
+from tests.conftest import frozen_clock, rss
+
+REAL_NEWS = Path(__file__).resolve().parent / "data" / "quotes_real"
+
+
+def _real_news_feed(tmp_path: Path) -> Path:
+    """The 40 real news articles of the quotation set as one feed (HTML paragraphs)."""
+    items = []
+    for path in sorted(REAL_NEWS.glob("r*.*")):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".txt":
+            title, _, text = text.partition("\n")
+            body = "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p.strip())
+            items.append((path.stem, title.strip() or path.stem, body))
+        elif path.suffix == ".html":
+            items.append((path.stem, path.stem, text))
+    feed = tmp_path / "news.xml"
+    feed.write_bytes(rss("Real news", items))
+    return feed
+
+
+def _derived_files(db: Path) -> dict[str, bytes]:
+    kinds = ("quotes", "terms", "links", "search")
+    return {
+        str(path.relative_to(db)): path.read_bytes()
+        for kind in kinds
+        for path in sorted((db / kind).rglob("*"))
+        if path.is_file()
+    }
+
+
+def _library(db: Path, feed: Path) -> Library:
+    lib = open_library(db, clock=frozen_clock, seed=False)
+    lib.add(str(feed))
+    return lib
+
+
+def test_workers_derive_what_one_thread_derives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quotations, speakers, related terms, links and search postings are the same
+    whether the archive was analysed in worker processes or on the calling thread."""
+    feed = _real_news_feed(tmp_path)
+    alone = _library(tmp_path / "alone", feed)
+    try:
+        assert alone.analyse_pending() == 40  # under POOL_FROM: this thread
+        speakers = [name for name, _ in alone.speakers()]
+    finally:
+        alone.close()
+
+    monkeypatch.setattr(analysis_module, "POOL_FROM", 10)
+    pooled = _library(tmp_path / "pooled", feed)
+    try:
+        workers: list[int] = []
+        pooled.background_pause = lambda: workers.append(len(multiprocessing.active_children()))
+        assert pooled.analyse_pending() == 40
+        assert max(workers) == 2, "two worker processes did the work"
+        assert [name for name, _ in pooled.speakers()] == speakers and speakers
+    finally:
+        pooled.close()
+    assert _derived_files(tmp_path / "pooled") == _derived_files(tmp_path / "alone")
+
+
+def test_quitting_stops_the_workers_and_keeps_what_was_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quit (the pause hook raises) mid-way: nothing queued runs on, the workers go,
+    and the articles analysed so far keep their quotations."""
+    monkeypatch.setattr(analysis_module, "POOL_FROM", 10)
+    monkeypatch.setattr(analysis_module, "_CHUNK", 5)
+    lib = _library(tmp_path / "db", _real_news_feed(tmp_path))
+    try:
+        calls: list[int] = []
+
+        def pause() -> None:
+            calls.append(1)
+            if len(calls) == 3:
+                raise Interrupted
+
+        lib.background_pause = pause
+        with pytest.raises(Interrupted):
+            lib.analyse_pending()
+        assert lib.pending_count() == 30, "two chunks of five were stored, nothing more"
+        deadline = time.monotonic() + 30
+        while multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert multiprocessing.active_children() == [], "the worker processes have ended"
+        lib.background_pause = lambda: None
+        lib.analyse_pending()  # the rest, next time
+        assert lib.pending_count() == 0
+    finally:
+        lib.close()
+
+
+def test_folding_a_character_at_a_time_is_folding_the_text() -> None:
+    """Search folds case and diacritics through a per-character table: the words it
+    indexes are those folding the whole text gives (ligatures, Turkish I, final sigma,
+    combining accents split from their letter, Hangul)."""
+
+    def whole(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+    samples = [
+        "Zürich’s ﬁnal, İSTANBUL and ΣΊΣΥΦΟΣ",
+        "Cafe\u0301 cre\u0300me, Ångström, straße, Øresund",
+        "서울 Ⅻ ½ ﬀ Kelvin \u212a, Cherokee \u13a0\uab70",
+        "plain ascii only",
+    ]
+    for text in samples:
+        assert fold(text) == whole(text)
