@@ -97,9 +97,9 @@ def derive(title: str, author: str, link: str, text: str, kind: str) -> list[str
     except ImportError:
         analyse_body = None
     if analyse_body is not None:
-        found = analyse_body(title, author, link, body)
+        document, found = analyse_body(title, author, link, body)
         return [
-            repr(found.document),
+            repr(document),
             found.summary,
             repr(found.quotes),
             json.dumps(found.terms, sort_keys=True),

@@ -152,35 +152,36 @@ class _Token:
 
 def _line_tokens(line: str, in_title: bool) -> list[_Token]:
     parts = _SPLIT.split(line)  # gap, word, gap, word, ..., tail: no match objects
-    raw: list[tuple[str, bool, str]] = []  # (form, initial, gap before it)
-    prev_word = ""
-    for index, (gap, form) in enumerate(zip(parts[0:-1:2], parts[1::2], strict=True)):
-        if gap == " " and index:  # most words: nothing to decide
-            raw.append((form, False, gap))
-            prev_word = form
-            continue
-        initial = index == 0 or bool(_SENTENCE_END.intersection(gap))
-        if initial and index and gap.strip() == "." and prev_word.lower() in _ABBREVIATIONS:
-            initial = False
-        if initial and index and gap.strip() == "." and len(prev_word) == 1:
-            initial = False  # "John F. Kennedy"
+    gaps, forms = parts[0:-1:2], parts[1::2]
+    initials = [False] * len(forms)  # does the word start a sentence (or the line)?
+    if forms:
+        initials[0] = True
+    # Most words follow a single space: nothing to decide for them.
+    for index in [i for i, gap in enumerate(gaps) if gap != " " and i]:
+        gap = gaps[index]
+        initial = bool(_SENTENCE_END.intersection(gap))
+        if initial and gap.strip() == ".":
+            prev_word = forms[index - 1]
+            if prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1:
+                initial = False  # "Mr. Putin", "John F. Kennedy"
         if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
             initial = True
-        raw.append((form, initial, gap))
-        prev_word = form
+        initials[index] = initial
     # A Title Case Headline Capitalises Everything, and a SECTION HEADER is all
     # capitals: there capitals prove nothing.
-    words = [f for f, _, _ in raw if (f if f.islower() else f.lower()) not in STOPWORDS]
+    words = [f for f in forms if (f if f.islower() else f.lower()) not in STOPWORDS]
     capitals = sum(1 for f in words if f[0].isupper())
     title_case = len(words) >= 3 and capitals >= 0.8 * len(words)
     shouting = sum(1 for f in words if f.isupper() and len(f) > 1) >= max(2, 0.6 * len(words))
     tokens = []
-    for index, (form, initial, gap) in enumerate(raw):
+    append = tokens.append
+    for index, form in enumerate(forms):
         if form.endswith(("'s", "’s")) and len(form) > 3:
             form = form[:-2]
         if form[0].islower() and "." not in form:  # most words: no name, nothing to skip
-            tokens.append(_Token(form, gap, False, False, False, False, in_title))
+            append(_Token(form, gaps[index], False, False, False, False, in_title))
             continue
+        initial = initials[index]
         skip = False
         if "." in form:  # "U.S." is an abbreviation; "p.m." and "e.g." are not names
             skip = form.islower()
@@ -194,15 +195,15 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
             form = form.lower()  # "found GUILTY": emphasis, not a name
         capital = form[:1].isupper()
         sure = capital and not initial and not title_case and not shouting
-        if capital and initial and not title_case and index + 1 < len(raw):
+        if capital and initial and not title_case and index + 1 < len(forms):
             # "Vladimir Putin said": a capital followed by a sure name is a name.
-            after, after_initial, after_gap = raw[index + 1]
-            if after_gap == " " and after[:1].isupper() and not after.isupper():
+            after, after_initial = forms[index + 1], initials[index + 1]
+            if gaps[index + 1] == " " and after[:1].isupper() and not after.isupper():
                 sure = not after_initial and (form.lower() not in STOPWORDS or form == "New")
         lower = form.lower()
         if (lower in _NOT_NAMES and (capital or acronym)) or lower[:2] in ("i'", "i’"):
             skip = True  # "I'm" is capitalised everywhere and names no one
-        tokens.append(_Token(form, gap, capital, acronym, sure, skip, in_title))
+        append(_Token(form, gaps[index], capital, acronym, sure, skip, in_title))
     return tokens
 
 
