@@ -218,9 +218,11 @@ _BOILERPLATE = (
 )  # fmt: skip
 
 
+_BOILERPLATE_PATTERN = re.compile("|".join(map(re.escape, _BOILERPLATE)))
+
+
 def _boilerplate(line: str) -> bool:
-    low = line.lower()
-    return any(marker in low for marker in _BOILERPLATE)
+    return _BOILERPLATE_PATTERN.search(line.lower()) is not None
 
 
 def _tokens(text: str, *, in_title: bool) -> Iterator[list[_Token]]:
@@ -251,11 +253,10 @@ def _names(line: list[_Token], sure_names: set[str]) -> Iterator[tuple[int, int,
     join ("Gulf of Aden") and a middle initial ("John F. Kennedy" is "John
     Kennedy"); an acronym stands alone.
     """
-    index = 0
-    while index < len(line):
+    after = 0  # where the last name ended: a name does not start inside another
+    for index in [i for i, token in enumerate(line) if token.capital or token.acronym]:
         token = line[index]
-        if not (token.capital or token.acronym) or not _is_name_part(token, sure_names):
-            index += 1
+        if index < after or not _is_name_part(token, sure_names):
             continue
         parts = [token.form]
         end = index + 1
@@ -284,7 +285,7 @@ def _names(line: list[_Token], sure_names: set[str]) -> Iterator[tuple[int, int,
         if parts != ["New"]:
             titled = index > 0 and line[index - 1].form.lower() in _ROLES
             yield index, end, " ".join(parts), titled or given_name(parts[0]) != "unknown"
-        index = end
+        after = end
 
 
 def index_terms(title: str, text: str) -> dict[str, float]:
@@ -311,18 +312,18 @@ def index_terms(title: str, text: str) -> dict[str, float]:
             continue
         in_title = line[0].in_title
         starts = {start: (end, name) for start, end, name, _ in names}
-        index, previous, size = 0, "", len(line)
-        while index < size:
-            token = line[index]
+        previous, after = "", 0  # after: the end of the last name counted
+        for index, token in enumerate(line):
+            if index < after:
+                continue
             if starts and index in starts:
-                end, name = starts[index]
+                after, name = starts[index]
                 key = surnames.get(name, name)
                 counts[key] = get(key, 0) + 1
                 if in_title:
                     titled.add(key)
-                index, previous = end, ""
+                previous = ""
                 continue
-            index += 1
             lower = token.form.lower()
             if (
                 token.skip
