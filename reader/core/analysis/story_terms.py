@@ -173,7 +173,7 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
     capitals = sum(1 for f in words if f[0].isupper())
     title_case = len(words) >= 3 and capitals >= 0.8 * len(words)
     shouting = sum(1 for f in words if f.isupper() and len(f) > 1) >= max(2, 0.6 * len(words))
-    tokens = []
+    tokens: list[_Token] = []
     append = tokens.append
     for index, form in enumerate(forms):
         if form.endswith(("'s", "’s")) and len(form) > 3:

@@ -3,6 +3,7 @@ organisations it names (full names, genders, who each sentence is about)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -227,6 +228,63 @@ def _joins(previous: str, low: str, following: str, in_org: bool = False) -> boo
     return low in _CONNECTORS and (previous.lower() in _ORG_NOUNS or previous.lower() in _TITLES)
 
 
+@functools.lru_cache(maxsize=8192)
+def _classified(words: tuple[str, ...]) -> tuple[str | None, str, tuple[str, ...] | None]:
+    """(kind, name, roles) of a run of capitalised words; None: left as the chunk had it.
+
+    A function of the words alone (and the fixed tables), so names met again (in
+    this article or another) are not worked out again.
+    """
+    kind: str | None = None
+    roles: tuple[str, ...] | None = None
+    lows = [w.lower().rstrip(".") for w in words]
+    # A title word last, after a name, is a surname: 'Ken Doctor', 'Anna King'.
+    titled = [
+        _is_title(low) and not (0 < k == len(lows) - 1 and not _is_title(lows[k - 1]))
+        for k, low in enumerate(lows)
+    ]
+    title_at = max((k for k, t in enumerate(titled) if t), default=-1)
+    tail = lows[title_at + 1 :]
+    if 0 <= title_at < len(words) - 1 and not any(low in _ORG_NOUNS for low in tail):
+        kind = "person"
+        named = words[title_at + 1 :]
+        cut = max((k + 1 for k, w in enumerate(named) if w in _CONNECTORS), default=0)
+        if cut:  # 'Director of Public Prosecution Eva-Marie Persson': after the office
+            named = named[cut:]
+            given = _given_name_at(["", *named]) - 1 if len(named) > 1 else -1
+            if given < 0:
+                kind, named = "name", words  # 'Vice President of Sales for X'
+            else:
+                named = named[given:]
+        name = " ".join(named)
+        roles = tuple(low for low in lows[: title_at + 1] if low in _ROLES)
+    elif any(low in _ORG_NOUNS for low in lows) or (
+        len(words) == 1 and len(words[0]) > 1 and words[0].replace(".", "").isupper()
+    ):
+        kind = "org"
+        name = " ".join(words)
+    elif (
+        len(words) >= 2
+        and lows[0] not in _NATIONALITIES
+        and not any(t for t in titled)
+        and (
+            not any(low in _PLACE_WORDS for low in lows)
+            # 'Fiona Hill', 'Linda Park': a first name makes the place word a surname
+            or (
+                given_name(words[0]) != "unknown"
+                and lows[-1] in _PLACE_WORDS
+                and not any(low in _PLACE_WORDS for low in lows[:-1])
+            )
+        )
+    ):
+        # Two capitalised words may be a person or a thing; a known first name decides.
+        kind = "person" if _looks_like_a_person(words) else "name"
+        name = " ".join(words)
+    else:
+        name = " ".join(w for w, t in zip(words, titled, strict=True) if not t) or " ".join(words)
+    return kind, name, roles
+
+
 class _Names:
     """What the article says about its people and organisations."""
 
@@ -398,54 +456,11 @@ class _Names:
 
     @staticmethod
     def _classify(chunk: _Chunk) -> None:
-        words = chunk.words
-        lows = [w.lower().rstrip(".") for w in words]
-        # A title word last, after a name, is a surname: 'Ken Doctor', 'Anna King'.
-        titled = [
-            _is_title(low) and not (0 < k == len(lows) - 1 and not _is_title(lows[k - 1]))
-            for k, low in enumerate(lows)
-        ]
-        title_at = max((k for k, t in enumerate(titled) if t), default=-1)
-        tail = lows[title_at + 1 :]
-        if 0 <= title_at < len(words) - 1 and not any(low in _ORG_NOUNS for low in tail):
-            chunk.kind = "person"
-            named = words[title_at + 1 :]
-            cut = max((k + 1 for k, w in enumerate(named) if w in _CONNECTORS), default=0)
-            if cut:  # 'Director of Public Prosecution Eva-Marie Persson': after the office
-                named = named[cut:]
-                given = _given_name_at(["", *named]) - 1 if len(named) > 1 else -1
-                if given < 0:
-                    chunk.kind, named = "name", words  # 'Vice President of Sales for X'
-                else:
-                    named = named[given:]
-            chunk.name = " ".join(named)
-            chunk.roles = tuple(low for low in lows[: title_at + 1] if low in _ROLES)
-        elif any(low in _ORG_NOUNS for low in lows) or (
-            len(words) == 1 and len(words[0]) > 1 and words[0].replace(".", "").isupper()
-        ):
-            chunk.kind = "org"
-            chunk.name = " ".join(words)
-        elif (
-            len(words) >= 2
-            and lows[0] not in _NATIONALITIES
-            and not any(t for t in titled)
-            and (
-                not any(low in _PLACE_WORDS for low in lows)
-                # 'Fiona Hill', 'Linda Park': a first name makes the place word a surname
-                or (
-                    given_name(words[0]) != "unknown"
-                    and lows[-1] in _PLACE_WORDS
-                    and not any(low in _PLACE_WORDS for low in lows[:-1])
-                )
-            )
-        ):
-            # Two capitalised words may be a person or a thing; a known first name decides.
-            chunk.kind = "person" if _looks_like_a_person(words) else "name"
-            chunk.name = " ".join(words)
-        else:
-            chunk.name = " ".join(
-                w for w, t in zip(words, titled, strict=True) if not t
-            ) or " ".join(words)
+        kind, chunk.name, roles = _classified(tuple(chunk.words))
+        if kind is not None:
+            chunk.kind = kind
+        if roles is not None:
+            chunk.roles = roles
 
     # -- tables ----------------------------------------------------------
 
