@@ -231,10 +231,7 @@ def _joins(previous: str, low: str, following: str, in_org: bool = False) -> boo
 @functools.lru_cache(maxsize=8192)
 def _classified(words: tuple[str, ...]) -> tuple[str | None, str, tuple[str, ...] | None]:
     """(kind, name, roles) of a run of capitalised words; None: left as the chunk had it.
-
-    A function of the words alone (and the fixed tables), so names met again (in
-    this article or another) are not worked out again.
-    """
+    Memoised: a function of the words alone (and fixed tables), and names recur."""
     kind: str | None = None
     roles: tuple[str, ...] | None = None
     lows = [w.lower().rstrip(".") for w in words]
