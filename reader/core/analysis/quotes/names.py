@@ -343,10 +343,12 @@ class _Names:
         """Capitalised runs of ``words``; ``initial_at`` is the sentence's first token."""
         found: list[_Chunk] = []
         i, n = 0, len(words)
-        while i < n:
-            # A name starts with a capital: most words are not even looked at.
-            if not words[i][:1].isupper() or not self._name_word(words, i, i == initial_at):
-                i += 1
+        # A name starts with a capital: most words are not even looked at.
+        for capital in [k for k, word in enumerate(words) if word[:1].isupper()]:
+            if capital < i:
+                continue  # inside the run before
+            i = capital
+            if not self._name_word(words, i, i == initial_at):
                 continue
             start, possessive = i, False
             run: list[str] = []
