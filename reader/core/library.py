@@ -309,8 +309,11 @@ class Library:
     def has_pending(self) -> bool:
         return self.store.has_pending()
 
-    def analyse_pending(self, progress: Callable[[int, int], None] | None = None) -> int:
-        return self.analysis.analyse_pending(progress)
+    def analyse_pending(
+        self, progress: Callable[[int, int], None] | None = None, *, background: bool = False
+    ) -> int:
+        """``background``: the app's pass, whose worker processes yield the CPU to keys."""
+        return self.analysis.analyse_pending(progress, background=background)
 
     def analysed(self, article_id: str) -> Article:
         return self.analysis.analysed(article_id)

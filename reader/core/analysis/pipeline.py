@@ -64,7 +64,9 @@ def analyse_batch(items: Sequence[Pending]) -> list[tuple[str, Analysed]]:
     return [(item[0], analyse_body(*item[1:])[1]) for item in items]
 
 
-def start_worker() -> None:
-    """A worker process's start: below the reader's own process, so keys win the CPU."""
-    with contextlib.suppress(OSError):  # not allowed here: the same priority, then
-        os.nice(5)
+def start_worker(nice: int = 0) -> None:
+    """A worker process's start: ``nice`` steps below the reader's own process (the
+    app's background pass, so keys win the CPU)."""
+    if nice:
+        with contextlib.suppress(OSError):  # not allowed here: the same priority, then
+            os.nice(nice)

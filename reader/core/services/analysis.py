@@ -32,6 +32,7 @@ _CHUNK = 25  # articles analysed between two background pauses (~60 ms)
 _FLUSH_EVERY = 3.0  # seconds of analysis between flushes
 POOL_FROM = 200  # pending articles from which worker processes analyse them
 WORKERS = 2  # this machine's cores: more would take the reader's CPU and memory
+BACKGROUND_NICE = 5  # the app's workers below its own process: keys win the CPU
 _AHEAD = 2 * WORKERS  # chunks handed to the workers before their results are stored
 
 
@@ -62,7 +63,9 @@ class Analysis:
         """Articles stored by a refresh whose quotes and index terms are not derived yet."""
         return sum(article.pending for article in self.store.articles())
 
-    def analyse_pending(self, progress: Callable[[int, int], None] | None = None) -> int:
+    def analyse_pending(
+        self, progress: Callable[[int, int], None] | None = None, *, background: bool = False
+    ) -> int:
         """Derive summary, quotes, index terms and search terms of every pending article.
 
         In chunks, so another thread can open an article in between; each feed's
@@ -71,7 +74,8 @@ class Analysis:
         :data:`POOL_FROM` articles on, the chunks are analysed in two worker
         processes (the work is pure Python: threads would take turns on one
         core) while this thread reads bodies and stores results.
-        ``progress(done, total)`` after each chunk. Returns how many were analysed.
+        ``progress(done, total)`` after each chunk; ``background``: the workers run at
+        a lower priority (the app's pass: keys come first). Returns how many were analysed.
         """
         by_feed: dict[str, list[Article]] = {}
         for article in self.store.articles():
@@ -83,7 +87,7 @@ class Analysis:
             for feed_id, items in by_feed.items()
             for start in range(0, len(items), _CHUNK)
         ]
-        pool = self._pool(total)
+        pool = self._pool(total, BACKGROUND_NICE if background else 0)
         try:
             self._analyse_chunks(chunks, total, pool, progress)
         finally:
@@ -94,7 +98,7 @@ class Analysis:
         fresh = {a.id for items in by_feed.values() for a in items}
         return total + self._refresh_terms(progress, fresh)
 
-    def _pool(self, articles: int) -> Executor | None:
+    def _pool(self, articles: int, nice: int) -> Executor | None:
         """Worker processes for a large batch; none for a few articles (a process
         costs ~0.3 s to start) or where ``workers`` is 0."""
         if articles < POOL_FROM or self.workers < 2:
@@ -104,7 +108,10 @@ class Analysis:
 
         # spawn: a fork of a threaded process (the app) could inherit a held lock.
         return ProcessPoolExecutor(
-            self.workers, multiprocessing.get_context("spawn"), initializer=start_worker
+            self.workers,
+            multiprocessing.get_context("spawn"),
+            initializer=start_worker,
+            initargs=(nice,),
         )
 
     def _analyse_chunks(

@@ -96,7 +96,7 @@ class Searching(Screen[None]):
 
         analysed = 0
         try:
-            analysed = self.library.analyse_pending(progress=progress)
+            analysed = self.library.analyse_pending(progress=progress, background=True)
             self.library.prepare_search()
         except Interrupted:
             return
