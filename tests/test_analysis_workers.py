@@ -125,3 +125,28 @@ def test_folding_a_character_at_a_time_is_folding_the_text() -> None:
     ]
     for text in samples:
         assert fold(text) == whole(text)
+
+
+async def test_the_apps_indexing_pass_runs_in_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside the app (stderr captured by Textual, whose descriptor is -1) the pass
+    still starts its worker processes; it failed with "bad value(s) in fds_to_keep"."""
+    from reader.ui.app import ReaderApp
+    from tests.conftest import wait_until
+
+    monkeypatch.setattr(analysis_module, "POOL_FROM", 10)
+    library = _library(tmp_path / "db", _real_news_feed(tmp_path))
+    app = ReaderApp(library)
+    seen: list[int] = []
+
+    def indexed() -> bool:
+        seen.append(len(multiprocessing.active_children()))
+        return library.pending_count() == 0
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, indexed, seconds=120)
+        failed = [n.message for n in app._notifications if "failed" in n.message]
+        assert failed == []
+    library.close()
+    assert max(seen, default=0) == 2, "the app's pass used two worker processes"
