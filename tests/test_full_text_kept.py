@@ -104,6 +104,28 @@ async def test_the_app_fetches_the_pages_left_queued_at_the_last_quit(
         lib.close()
 
 
+async def test_the_app_extracts_a_batch_of_pages_in_worker_processes(
+    db_path: Path, feed_server: FeedServer
+) -> None:
+    """A batch big enough for extraction processes, inside the app (whose stderr
+    has no descriptor: spawning failed with 'bad value(s) in fds_to_keep')."""
+    lib = open_library(db_path, seed=False, clock=frozen_clock)
+    feed_id = subscribe(
+        lib,
+        feed_server,
+        {"/one": article_page("Council backs breakwater"), "/two": article_page("Wall vote")},
+    )
+    lib.close()
+    lib = open_library(db_path, seed=False, clock=frozen_clock)
+    lib.full_text.processes_from = 2
+    try:
+        app = ReaderApp(lib)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: all(a.full_text for a in lib.articles(feed_id)))
+    finally:
+        lib.close()
+
+
 def test_articles_pulled_by_a_sync_are_queued_for_their_pages(
     db_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,7 +3,6 @@ outbound links, search terms), derived in chunks that give way to the reader."""
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections import deque
@@ -25,7 +24,7 @@ from reader.core.services.archive import Archive
 from reader.core.services.derived import Derived, FoundQuotes
 from reader.core.services.documents import Documents, newest_first
 from reader.core.services.searching import Search
-from reader.core.services.work import Pacer
+from reader.core.services.work import Pacer, start_resource_tracker
 from reader.core.storage.schema import LINKS_KIND, TERMS_KIND
 from reader.core.storage.store import Store
 
@@ -107,7 +106,7 @@ class Analysis:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        _start_resource_tracker()
+        start_resource_tracker()
         # spawn: a fork of a threaded process (the app) could inherit a held lock.
         return ProcessPoolExecutor(
             self.workers,
@@ -288,25 +287,3 @@ class Analysis:
                     SpeakerQuote(article, position, quote, titles.get(article.feed_id, ""))
                 )
         return sorted(found.items(), key=lambda item: (-len(item[1]), item[0].casefold()))
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker on the real stderr if need be.
-
-    spawn starts the tracker once, passing it stderr's descriptor; inside the app
-    stderr is Textual's capture, whose descriptor is -1, and spawning then fails
-    ("bad value(s) in fds_to_keep"). The tracker only reports leaked semaphores.
-    """
-    from multiprocessing import resource_tracker
-
-    try:
-        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
-    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation too
-        usable = False
-    if usable:
-        return
-    captured, sys.stderr = sys.stderr, sys.__stderr__
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = captured

@@ -40,6 +40,7 @@ from reader.core.models import (
 )
 from reader.core.sanitize import SAFE_SCHEMES, clean_line, url_scheme
 from reader.core.services.documents import Documents, newest_first
+from reader.core.services.work import start_resource_tracker
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
@@ -199,6 +200,7 @@ class FullText:
 
         workers = max(1, min(os.cpu_count() or 1, self.concurrency, pages // 8 or 1))
         # spawn: a fork of a threaded process (the app) could inherit a held lock.
+        start_resource_tracker()
         return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
     def fetch(self, article_id: str) -> FullTextOutcome:

@@ -1,9 +1,11 @@
-"""Long background work that gives way: a pause hook, and no GC while indexes build."""
+"""Long background work that gives way: a pause hook, no GC while indexes build, and
+worker processes that can start inside the app."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -62,3 +64,25 @@ class _CollectorOff:
 
 
 long_lived = _CollectorOff().during
+
+
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker on the real stderr if need be.
+
+    spawn starts the tracker once, passing it stderr's descriptor; inside the app
+    stderr is Textual's capture, whose descriptor is -1, and spawning then fails
+    ("bad value(s) in fds_to_keep"). The tracker only reports leaked semaphores.
+    """
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation too
+        usable = False
+    if usable:
+        return
+    captured, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
