@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -130,6 +131,16 @@ def rss(title: str, items: list[tuple[str, str, str]]) -> bytes:
         f"<title>{escape(title)}</title><link>https://news.example/</link>"
         f"<description>Fictional test feed</description>{entries}</channel></rss>"
     ).encode()
+
+
+@pytest.fixture(autouse=True)
+def related_stories_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app defers the first article's related stories (the archive's indexes) by a
+    second at start-up, so the first frames are not drawn beside that build; tests of
+    what the sidebar shows take them at once (the deferral has its own test)."""
+    opening = sys.modules.get("reader.ui.flows.opening")
+    if opening is not None:
+        monkeypatch.setattr(opening, "RELATED_WARMUP_DELAY", 0.0)
 
 
 async def wait_until(pilot: object, done: Callable[[], bool], seconds: float = 20.0) -> None:

@@ -19,7 +19,7 @@ from reader.ui.article_text import SPEAKER_MARK, format_date
 from reader.ui.flows.opening import OPEN_DELAY
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.key_bar import KeyBar
-from tests.conftest import FeedServer, frozen_clock, static_text
+from tests.conftest import FeedServer, frozen_clock, static_text, wait_until
 
 SEED_TITLE = "Putin Does Not Fully Support U.S. Ceasefire Proposal for Ukraine"
 
@@ -1400,4 +1400,24 @@ async def test_a_removed_feed_waiting_for_its_undo_leaves_the_sidebar_too(db_pat
         await settle(app, pilot)
         shown = {library.find_stored(a).feed_id for link in links() if (a := link.article_id)}  # type: ignore[union-attr]
         assert target.feed_id not in shown
+    library.close()
+
+
+async def test_the_archive_is_not_built_beside_the_first_frames(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first article shows with its own links; the archive's related stories (a
+    second of CPU at 10k articles, which slowed the first frames twofold) follow."""
+    from reader.ui.flows import opening
+
+    monkeypatch.setattr(opening, "RELATED_WARMUP_DELAY", 1.5)
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(app, pilot)
+        assert app.main_screen.article_view.article is not None
+        assert not library.archive_ready(), "not built while the first screen is drawn"
+        await wait_until(pilot, library.archive_ready, seconds=10)
+        await settle(app, pilot)
+        assert app.main_screen.shown_id == app.main_screen.article_list.current.id  # type: ignore[union-attr]
     library.close()

@@ -399,9 +399,9 @@ class Library:
         return self.archive.related_for(self.document(article_id), article)
 
     def related_for(
-        self, doc: Document, article: Article, *, wait: bool = True
+        self, doc: Document, article: Article, *, wait: bool = True, build: bool = True
     ) -> list[RelatedLink]:
-        return self.archive.related_for(doc, article, wait=wait)
+        return self.archive.related_for(doc, article, wait=wait, build=build)
 
     def transient_article(self, title: str, doc: Document) -> Article:
         """An unstored Article for a document read from a file, to ask the archive about."""

@@ -119,6 +119,7 @@ class MainScreen(
         self.focus_on_load: str | None = None  # Enter: focus this article once it is shown
         self.open_timer: Timer | None = None
         self.loading_first: str | None = None  # the start-up open, loading in a worker
+        self.related_started = False  # the archive's indexes asked for yet
         self.undo_stack: list[tuple[str, Callable[[], None]]] = []
         self.bookmark_filter: dict[str, str | None] = {"tag": None, "kind": None}
         self.hidden_feeds: set[str] = set()  # removed, while u can still bring them back

@@ -108,11 +108,12 @@ class Archive:
         return found[0] if found else None
 
     def related_for(
-        self, doc: Document, article: Article, *, wait: bool = True
+        self, doc: Document, article: Article, *, wait: bool = True, build: bool = True
     ) -> list[RelatedLink]:
         """The sidebar's links; with ``wait=False``, while another thread builds the
-        indexes, only what the article itself holds (no archive groups)."""
-        indexes = self.indexes(wait=wait)
+        indexes, only what the article itself holds (no archive groups); the same
+        with ``build=False`` while they are not built yet."""
+        indexes = self.indexes(wait=wait) if build or self._indexes is not None else None
         if indexes is None:
             return related_links(doc, article)
         similar, backlinks, _ = indexes

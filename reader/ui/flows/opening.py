@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 OPEN_DELAY = 0.08  # seconds a highlight must rest before the article loads
 MAX_SIDEBAR_INLINE = 50
+RELATED_WARMUP_DELAY = 1.0  # seconds after the first article shows, its related stories
 
 
 class Opening(Screen[None]):
@@ -137,12 +138,13 @@ class Opening(Screen[None]):
         return ArticleLoaded(article, doc, title, minutes, quotes, note)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="related")
-    def load_related(self: MainScreen, article: Article) -> None:
-        """Related links come second: the first call builds the archive's indexes."""
+    def load_related(self: MainScreen, article: Article, build: bool = True) -> None:
+        """Related links come second: the first call builds the archive's indexes
+        (``build=False``: the article's own links until they are built)."""
         ready = self.library.archive_ready()
         try:
-            self._post_related(article)
-            if not ready and self.library.archive_ready():
+            self._post_related(article, build=build)
+            if build and not ready and self.library.archive_ready():
                 # This worker built them; others meanwhile showed only the article's
                 # own links, so the article shown now gets its related stories too.
                 current = self.article_list.current
@@ -151,11 +153,11 @@ class Opening(Screen[None]):
         except Interrupted:
             return
 
-    def _post_related(self: MainScreen, article: Article) -> None:
+    def _post_related(self: MainScreen, article: Article, build: bool = True) -> None:
         doc = self.library.document(article.id)
         # Not waiting: while another worker builds the archive indexes this shows
         # the article's own links (waiting workers had filled the thread pool).
-        related = self.library.related_for(doc, article, wait=False)
+        related = self.library.related_for(doc, article, wait=False, build=build)
         _, left_off = inline_links(doc, MAX_SIDEBAR_INLINE)
         # Posted even from a cancelled worker: the handler keeps only the shown article's.
         self.post_message(RelatedLoaded(article.id, related, left_off))
@@ -202,6 +204,11 @@ class Opening(Screen[None]):
         # The article paints first; its related links and read mark follow a frame later.
         self.call_after_refresh(self._after_shown, message.article)
 
+    def _warm_related(self: MainScreen) -> None:
+        current = self.article_list.current
+        if current is not None and current.id == self.shown_id:
+            self.load_related(current)
+
     def _focus_shown(self: MainScreen, article_id: str) -> None:
         if self.shown_id == article_id:
             self.article_view.focus()
@@ -211,7 +218,15 @@ class Opening(Screen[None]):
         (Enter, a jump to it), or after ``mark_read_after`` seconds in the preview."""
         if self.shown_id != article.id:
             return
-        self.load_related(article)
+        if self.related_started or RELATED_WARMUP_DELAY <= 0:
+            self.load_related(article)
+        else:
+            # The first article at start-up: the archive's indexes (a second of CPU
+            # at 10k articles) are built a moment later, not while the first frames
+            # are drawn; its own links show meanwhile.
+            self.related_started = True
+            self.load_related(article, build=False)
+            self.set_timer(RELATED_WARMUP_DELAY, self._warm_related)
         if self.opened == article.id:
             self.set_read(article, True)
         elif self.settings.mark_read_after > 0:
