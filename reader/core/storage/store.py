@@ -40,6 +40,7 @@ from reader.core.storage.atomic import (
     _open_db,
     _replace_table,
     backup_path,
+    finish_first_copies,
     fsync_dir,
     write_all,
 )
@@ -230,6 +231,7 @@ class Store(Catalogued):
         return self.path / "bodies" / f"{feed_id}.json"
 
     def close(self) -> None:
+        finish_first_copies()
         if self._lock_file is not None:
             with contextlib.suppress(OSError):
                 fcntl.flock(self._lock_file, fcntl.LOCK_UN)
@@ -596,8 +598,7 @@ class Store(Catalogued):
             pending = self._pending_aux.get((kind, feed_id))
         if pending is not None:
             return pending
-        # Outside the lock: files are replaced atomically, so this sees old or new.
-        document, old_format = read_derived(self._aux_path(kind, feed_id))
+        document, old_format = read_derived(self._aux_path(kind, feed_id))  # (atomic: no lock)
         if old_format and not self.readonly:
             with self._lock:
                 self._repack.add((kind, feed_id))
