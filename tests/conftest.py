@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.library import Library, open_library
+from reader.launch import keep_bytecode
+
+# Under PYTHONDONTWRITEBYTECODE every run compiled reader and rewrote every test
+# module again (~8 s a worker before the first test); kept as the app keeps its own.
+keep_bytecode()
+
+from reader.core.library import Library, open_library  # noqa: E402
 
 # The suite's one clock. CI runs the suite again with READER_TEST_NOW years ahead, so a
 # test that leans on a date literal (or on today) fails there instead of some day.

@@ -51,6 +51,7 @@ def _library(db: Path, feed: Path) -> Library:
     return lib
 
 
+@pytest.mark.slow  # spawns worker processes
 def test_workers_derive_what_one_thread_derives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -77,6 +78,7 @@ def test_workers_derive_what_one_thread_derives(
     assert _derived_files(tmp_path / "pooled") == _derived_files(tmp_path / "alone")
 
 
+@pytest.mark.slow  # spawns worker processes
 def test_quitting_stops_the_workers_and_keeps_what_was_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,6 +129,7 @@ def test_folding_a_character_at_a_time_is_folding_the_text() -> None:
         assert fold(text) == whole(text)
 
 
+@pytest.mark.slow  # spawns worker processes
 async def test_the_apps_indexing_pass_runs_in_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -104,6 +104,7 @@ async def test_the_app_fetches_the_pages_left_queued_at_the_last_quit(
         lib.close()
 
 
+@pytest.mark.slow  # spawns worker processes
 async def test_the_app_extracts_a_batch_of_pages_in_worker_processes(
     db_path: Path, feed_server: FeedServer
 ) -> None:
