@@ -50,14 +50,22 @@ Route = Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]
 class FeedServer:
     """A real HTTP server on 127.0.0.1; tests set ``routes`` and read ``requests``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive: bool = False) -> None:
+        """``keep_alive``: HTTP/1.1 connections kept open, as most feed servers keep them."""
         self.routes: dict[str, Route] = {}
         # Handlers that write the whole response themselves (drips, dropped connections).
         self.raw_routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.connections = 0  # accepted so far
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
+            def setup(self) -> None:
+                server.connections += 1
+                super().setup()
+
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 server.requests.append((self.path, dict(self.headers)))
                 raw = server.raw_routes.get(self.path)

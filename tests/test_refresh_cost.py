@@ -5,66 +5,17 @@ or shortened for speed decides as before (which entries are summaries)."""
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from reader.core.analysis.extract import STUB_WORDS, is_stub
 from reader.core.library import Library, open_library
-from tests.conftest import rss
+from tests.conftest import FeedServer, rss
 
 ITEMS = [("a1", "First story", "<p>One.</p>"), ("a2", "Second story", "<p>Two.</p>")]
 THIRD = ("a3", "Third story", "<p>Three.</p>")
-
-
-class KeepAliveServer:
-    """HTTP/1.1 on 127.0.0.1, as most feed servers are: it counts the connections made."""
-
-    def __init__(self, feeds: dict[str, bytes]) -> None:
-        self.connections = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                server.connections += 1
-                super().setup()
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                body = feeds[self.path]
-                if self.headers.get("If-None-Match") == '"v1"':
-                    self.send_response(304)
-                    self.send_header("ETag", '"v1"')
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("ETag", '"v1"')
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            request_queue_size = 128
-            daemon_threads = True
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_port}{path}"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -76,7 +27,9 @@ def lib(db_path: Path) -> Iterator[Library]:
 
 def test_a_nothing_changed_refresh_keeps_its_connections(lib: Library) -> None:
     # Before: each 304 closed its connection, so every feed of a host cost a new one.
-    server = KeepAliveServer({f"/{n}.xml": rss(f"Feed {n}", ITEMS) for n in range(8)})
+    server = FeedServer(keep_alive=True)
+    for n in range(8):
+        server.serve(f"/{n}.xml", rss(f"Feed {n}", ITEMS), ETag='"v1"')
     try:
         for n in range(8):
             assert lib.add(server.url(f"/{n}.xml")).new == 2
