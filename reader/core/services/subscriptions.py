@@ -26,7 +26,6 @@ from reader.core.models import (
     RefreshOutcome,
 )
 from reader.core.sanitize import clean_line, url_scheme
-from reader.core.services.archive import Archive
 from reader.core.services.documents import Documents
 from reader.core.storage.codecs import pack_text
 from reader.core.storage.store import Store
@@ -64,18 +63,18 @@ class Subscriptions:
         self,
         store: Store,
         documents: Documents,
-        archive: Archive,
         clock: Clock,
         *,
         fetcher: Fetcher | None = None,
         retention: int = 0,
         concurrency: int = 8,
         offer_full_text: OfferFullText | None = None,
+        pruned: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
         self.offer_full_text = offer_full_text  # told what each ingest stored (their pages)
         self.documents = documents
-        self.archive = archive
+        self.pruned = pruned  # told when articles were removed (the archive's indexes go stale)
         self.clock = clock
         self.fetcher = fetcher  # None: reader.core.ingest.fetch, over the network
         self.retention = retention  # most articles kept per feed; 0 keeps everything
@@ -293,7 +292,7 @@ class Subscriptions:
         gone = [a.id for a in candidates[:excess]]
         if gone:
             self.store.remove_articles(gone, forget=True)
-            self.archive.forget()
+            self.pruned()
         return gone
 
     def _shared_fetcher(self) -> tuple[Fetcher, Callable[[], None]]:
