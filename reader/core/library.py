@@ -123,8 +123,8 @@ class Library:
             fetcher=fetcher,
             retention=retention,
             concurrency=concurrency,
-            offer_full_text=lambda feed, stored, force: self.full_text.consider(
-                feed, stored, force=force
+            offer_full_text=lambda feed, stored, force, stubs: self.full_text.consider(
+                feed, stored, force=force, stubs=stubs
             ),
             pruned=self._forget_related,
         )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
@@ -106,20 +106,35 @@ class FullText:
         return self.policy.mode(feed)
 
     def consider(
-        self, feed: Feed, stored: Iterable[tuple[Article, Body | None]], *, force: bool = False
+        self,
+        feed: Feed,
+        stored: Iterable[tuple[Article, Body | None]],
+        *,
+        force: bool = False,
+        stubs: Mapping[str, bool] | None = None,
     ) -> int:
-        """Queue the articles a refresh stored that the feed's mode wants; how many."""
+        """Queue the articles a refresh stored that the feed's mode wants; how many.
+        ``stubs`` says of some whether they are only summaries (found while parsing)."""
         mode = self.mode(feed, force=force)
         if mode == "never":
             return 0
         from reader.core.analysis.extract import is_stub  # not needed to start the app
 
+        stubs = stubs or {}
         chosen = [
             article
             for article, body in stored
             if url_scheme(article.link) in SAFE_SCHEMES
             and not article.full_text
-            and (mode == "always" or body is None or is_stub(body.content, body.content_type))
+            and (
+                mode == "always"
+                or body is None
+                or (
+                    stubs[article.id]
+                    if article.id in stubs
+                    else is_stub(body.content, body.content_type)
+                )
+            )
         ]
         chosen.sort(key=newest_first, reverse=True)
         chosen = chosen[:MAX_PER_FEED]

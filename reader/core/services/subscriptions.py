@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from reader.core.models import (
 )
 from reader.core.sanitize import clean_line, url_scheme
 from reader.core.services.documents import Documents
+from reader.core.services.feed_workers import WORKERS, FeedParsers, Ready
 from reader.core.storage.codecs import pack_text
 from reader.core.storage.store import Store
 
@@ -38,7 +39,11 @@ if TYPE_CHECKING:
 # app's first screen needs none of them.
 Fetcher = Callable[..., "FetchResult"]
 # Called with each feed's stored articles and whether full text is forced (services.fulltext)
-OfferFullText = Callable[[Feed, Sequence[tuple[Article, Body | None]], bool], object]
+# What a refresh stored of a feed, whether it forces full text, and which entries a
+# worker found to be only summaries.
+OfferFullText = Callable[
+    [Feed, Sequence[tuple[Article, Body | None]], bool, Mapping[str, bool]], object
+]
 
 
 def source_kind(source: str) -> str:
@@ -79,6 +84,7 @@ class Subscriptions:
         self.fetcher = fetcher  # None: reader.core.ingest.fetch, over the network
         self.retention = retention  # most articles kept per feed; 0 keeps everything
         self.concurrency = concurrency  # feeds fetched at once
+        self.parse_workers = WORKERS  # processes a large refresh parses in (0: none)
 
     def now_iso(self) -> str:
         return self.clock().isoformat(timespec="seconds")
@@ -207,33 +213,43 @@ class Subscriptions:
                     )
                 )
         fetcher, done = self._shared_fetcher()
+        parsers = FeedParsers(workers=self.parse_workers)
         try:
             due_feeds = [f for f in feeds if due(f, now)]
             for fetched in refresh_feeds(
-                due_feeds, fetcher, workers=self.concurrency, prepare=self._prepare
+                due_feeds, fetcher, workers=self.concurrency, prepare=self._prepare, parse=parsers
             ):
                 report(self._ingest_fetched(fetched, force_full_text))
         finally:
+            parsers.close()
             done()
             self.store.flush()
         return [outcomes[feed.id] for feed in feeds if feed.id in outcomes]
 
     def _prepare(self, fetched: Fetched) -> None:
         """In a fetching thread: each entry's id and content hash, and the bodies of
-        the entries that are new or changed, compressed (zlib lets go of the GIL).
+        the entries that are new or changed, compressed (zlib lets go of the GIL),
+        unless a worker process parsed the feed and did it already.
 
         The ingest checks again what is new: this is only work done early.
         """
         assert fetched.parsed is not None
         entries = fetched.parsed.entries
-        ids = article_ids(fetched.feed.id, entries)
-        hashes = [content_hash(entry) for entry in entries]
+        ready = fetched.prepared if isinstance(fetched.prepared, Ready) else None
+        if ready is not None:
+            ids, hashes, stubs = ready.ids, ready.hashes, ready.stubs
+        else:
+            ids = article_ids(fetched.feed.id, entries)
+            hashes = [content_hash(entry) for entry in entries]
+            stubs = {}
         packed: dict[str, str] = {}
         for entry, article_id, digest in zip(entries, ids, hashes, strict=True):
             old = self.store.article(article_id)
             if (old is None or old.content_hash != digest) and not self.store.is_gone(article_id):
-                packed[article_id] = pack_text(entry.body.content)
-        fetched.prepared = _Prepared(ids, hashes, packed)
+                packed[article_id] = (
+                    ready.packed[article_id] if ready else pack_text(entry.body.content)
+                )
+        fetched.prepared = _Prepared(ids, hashes, packed, stubs)
 
     def _ingest(
         self,
@@ -266,7 +282,7 @@ class Subscriptions:
             batch.append((_stub(feed, article_id, entry, digest, now), entry.body))
         new = self.store.put_articles(feed.id, batch, packed=prepared.packed)
         if self.offer_full_text is not None:
-            self.offer_full_text(feed, batch, force)
+            self.offer_full_text(feed, batch, force, prepared.stubs)
         self._prune(feed.id)
         self.documents.forget(article.id for article, _ in batch)
         return RefreshOutcome(feed.id, feed.title, new=len(new))
@@ -443,6 +459,7 @@ class _Prepared:
     ids: list[str]
     hashes: list[str]
     packed: dict[str, str]  # article id -> its body compressed (Store.put_articles)
+    stubs: dict[str, bool] = field(default_factory=dict)  # article id -> only a summary?
 
 
 def _stub(feed: Feed, article_id: str, entry: ParsedEntry, digest: str, now: str) -> Article:
