@@ -212,10 +212,11 @@ class Subscriptions:
                         retry_after=feed.retry_after,
                     )
                 )
+        due_feeds = [f for f in feeds if due(f, now)]
+        never_fetched = sum(1 for f in due_feeds if f.kind == "http" and not f.content_digest)
+        parsers = FeedParsers(workers=self.parse_workers, expected=never_fetched)
         fetcher, done = self._shared_fetcher()
-        parsers = FeedParsers(workers=self.parse_workers)
         try:
-            due_feeds = [f for f in feeds if due(f, now)]
             for fetched in refresh_feeds(
                 due_feeds, fetcher, workers=self.concurrency, prepare=self._prepare, parse=parsers
             ):
@@ -227,9 +228,9 @@ class Subscriptions:
         return [outcomes[feed.id] for feed in feeds if feed.id in outcomes]
 
     def _prepare(self, fetched: Fetched) -> None:
-        """In a fetching thread: each entry's id and content hash, and the bodies of
-        the entries that are new or changed, compressed (zlib lets go of the GIL),
-        unless a worker process parsed the feed and did it already.
+        """In a fetching thread: each entry's id and content hash (unless a worker
+        process parsed the feed and worked them out), and the bodies of the entries
+        that are new or changed, compressed (zlib lets go of the GIL).
 
         The ingest checks again what is new: this is only work done early.
         """
@@ -246,9 +247,7 @@ class Subscriptions:
         for entry, article_id, digest in zip(entries, ids, hashes, strict=True):
             old = self.store.article(article_id)
             if (old is None or old.content_hash != digest) and not self.store.is_gone(article_id):
-                packed[article_id] = (
-                    ready.packed[article_id] if ready else pack_text(entry.body.content)
-                )
+                packed[article_id] = pack_text(entry.body.content)
         fetched.prepared = _Prepared(ids, hashes, packed, stubs)
 
     def _ingest(
