@@ -1,6 +1,6 @@
 """What `reader extract` makes of real pages (issue 17): the headline the page shows
-its reader, and the body without the site's furniture. Small real pages, trimmed
-from the DEV part of bench/extraction.py's 2023 news set (each file says where from)."""
+its reader. Small real pages, trimmed from the DEV part of bench/extraction.py's 2023
+news set and from fundus's test pages (each file says where from)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,11 @@ def test_the_title_is_the_headline_the_page_shows_not_its_social_one(
     data = extracted(tmp_path, capsys, "science_quantum_phantom.html")
     assert data["title"] == "The quantum phantom"
     assert data["text"].split("\n\n")[0].startswith("Santa Barbara, California")
+
+
+def test_a_topic_above_the_headline_is_not_made_part_of_the_title(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # der Freitag: the <h1> is "Kultur : <headline>"; the headline alone is the title.
+    data = extracted(tmp_path, capsys, "freitag_topic_above_headline.html")
+    assert data["title"] == "Ehrengast der Frankfurter Buchmesse: Was lesen die Philippinen?"
