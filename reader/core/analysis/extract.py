@@ -12,10 +12,12 @@ overlap (``bench/extraction.py`` measures each alone and combined):
   trafilatura stopped early (a page in several containers), so readability's;
 - otherwise trafilatura's.
 
-The title: the page's metadata (og:title, JSON-LD) when it has some, without
-the site's name (:func:`clean_title`); else a heading of the page found inside
-its <title>, else the heading the article's lead echoes (older pages' <title>
-is often the site's name alone). The body is kept with its structure as
+The title: the page's one <h1> when it has metadata (og:title, JSON-LD) and
+one such heading (:func:`visible_headline`: the headline its reader sees);
+else the metadata's title without the site's name (:func:`clean_title`); on
+a page without metadata, a heading of the page found inside its <title>, else
+the heading the article's lead echoes (older pages' <title> is often the
+site's name alone). The body is kept with its structure as
 ``analysis.page_html`` writes it (``ExtractedPage.html``).
 
 A page is hostile input: it is cut at :data:`MAX_PAGE_CHARS`, and one with more
@@ -51,6 +53,7 @@ _TITLE_TAG = re.compile(r"<title[^>]*>([^<]{1,1000})</title", re.IGNORECASE)
 _TITLE_SCAN = 256 * 1024
 _HEADING = re.compile(r"<(h[1-6])\b[^>]*>(.{0,800}?)</\1", re.IGNORECASE | re.DOTALL)
 _HEADING_SCAN = 2 * 1024 * 1024
+_H1 = re.compile(r"<h1\b[^>]*>(.{0,800}?)</h1", re.IGNORECASE | re.DOTALL)
 MAX_HEADINGS = 300
 _TITLE_PARTS = re.compile(r"\s+(?:--?|–|—|\||::?|/|»|·)\s+|_|\s+\((?=from )")
 _META_TITLE = re.compile(
@@ -269,6 +272,31 @@ def headings(html: str) -> list[str]:
     return found
 
 
+def visible_headline(html: str, title: str, site_name: str = "", host: str = "") -> str:
+    """The page's one <h1>, when it has one of two words or more: the headline
+    its reader sees, which the metadata's (an SEO or social wording) often is
+    not; "" when there is none, several, or it is the site's name or the
+    metadata title under a kicker ("Olympics: <title>").
+
+    Measured on the 2023 news set's DEV part (titles by hand: the headline
+    shown): 88.0% -> 97.8% right. fundus's expected titles are mostly its
+    parsers' metadata title, so there it costs: 83.9% -> 78.6%.
+    """
+    found = ""
+    for match in _H1.finditer(html, 0, _HEADING_SCAN):
+        heading = clean_line(html_lib.unescape(_MARKUP.sub(" ", match.group(1))))
+        if word_count(heading) < 2 or _simple(heading) == _simple(found):
+            continue
+        if found:
+            return ""  # several: which one is the article's is another question
+        found = heading
+    names = {n for n in (_simple(site_name), _simple(_host_label(host))) if n}
+    simple, metadata = _simple(found), _simple(title)
+    if not found or simple in names or (metadata and simple.endswith(f" {metadata}")):
+        return ""
+    return clean_title(found, site_name, host)
+
+
 def headline_in_title(
     candidates: list[str], raw_title: str, tag_title: str, site_name: str = "", host: str = ""
 ) -> str:
@@ -425,6 +453,8 @@ def extract_page(html: str, url: str | None = None, *, metadata: bool = True) ->
     candidates = [] if metadata_title else headings(html)
     in_title = headline_in_title(candidates, raw_title, _title_tag(html), site, host)
     title = in_title or clean_title(raw_title, site, host)
+    if metadata_title:
+        title = visible_headline(html, title, site, host) or title
     headlines = (title, raw_title)
     traf_html = read_html = ""
     traf_body: tuple[str, ...] = ()
