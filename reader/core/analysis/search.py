@@ -10,8 +10,9 @@ packs the term's count with the fields it occurs in, so one small integer per
 finished word also matches the indexed words that share its English stem
 (found at query time, so the index stays one of plain words).
 Phrases in quotes are matched as all of their words; a phrase found verbatim
-in a title, summary or quotation ranks higher (positions are not indexed,
-which would triple the index for a rarely used feature).
+in a title, summary or quotation ranks higher (body positions are not indexed,
+which would triple the index for a rarely used feature; the merged file keeps
+each article's :func:`phrase_text` in an FTS5 table instead).
 """
 
 from __future__ import annotations
@@ -384,6 +385,10 @@ class PostingSource(Protocol):
         """Ids ("" where replaced) and lengths of the feed whose keys start at ``base``."""
         ...
 
+    def phrase_keys(self, phrase: tuple[str, ...]) -> Collection[int]:
+        """Keys of the articles whose :func:`phrase_text` holds ``phrase`` verbatim."""
+        ...
+
 
 class SearchIndex:
     """Queries over a :class:`PostingSource`: the rarest word first, BM25, title hits first.
@@ -469,11 +474,9 @@ class SearchIndex:
                         found[key] = max(old & _PACKED, value & _PACKED) | kept
         return found
 
-    def search(
-        self, query: Query, limit: int = 500, boost: Callable[[str], float] | None = None
-    ) -> list[RankedHit]:
-        """The best ``limit`` hits: title hits first, then by BM25 score (plus ``boost``,
-        at most PHRASE_BONUS for each of the query's phrases)."""
+    def search(self, query: Query, limit: int = 500) -> list[RankedHit]:
+        """The best ``limit`` hits: title hits first, then by BM25 score (plus PHRASE_BONUS
+        for each of the query's phrases an article's title, summary or quotations hold)."""
         self._df = {}
         if query.empty or not self.source.stats()[0] or limit <= 0:
             return []
@@ -500,6 +503,13 @@ class SearchIndex:
             if not candidates:
                 return []
         assert candidates is not None
+        boost: Callable[[int], float] | None = None
+        if query.phrases:
+            holding = [self.source.phrase_keys(phrase) for phrase in query.phrases]
+
+            def boost(key: int) -> float:
+                return sum(PHRASE_BONUS for keys in holding if key in keys)
+
         boost_max = PHRASE_BONUS * len(query.phrases)
         return self._rank(candidates, groups, matches, limit, boost, boost_max)
 
@@ -507,18 +517,17 @@ class SearchIndex:
     def _boosted(
         candidates: Collection[int],
         rank: Callable[[int], float],
-        article_id: Callable[[int], str],
-        boost: Callable[[str], float],
+        boost: Callable[[int], float],
         boost_max: float,
         limit: int,
     ) -> list[int]:
         """The best ``limit`` with ``boost`` (at most ``boost_max``) added, asked only of
-        candidates that it could lift into them (it reads the article's quotations)."""
+        candidates that it could lift into them."""
         scored = [(rank(key), -key) for key in candidates]
         top = heapq.nlargest(limit, scored)
         floor = top[-1][0] - boost_max if len(top) == limit else -math.inf
         contenders = [
-            (score + boost(article_id(-negative)), negative)
+            (score + boost(-negative), negative)
             for score, negative in scored
             if score >= floor and score != -math.inf
         ]
@@ -530,7 +539,7 @@ class SearchIndex:
         groups: list[list[str]],
         matches: list[dict[int, int]],
         limit: int,
-        boost: Callable[[str], float] | None,
+        boost: Callable[[int], float] | None,
         boost_max: float = 0.0,
     ) -> list[RankedHit]:
         """The best ``limit``, each scored as the heap meets it (no table of scores)."""
@@ -569,12 +578,12 @@ class SearchIndex:
         if boost is None:
             best = heapq.nlargest(limit, candidates, key=lambda key: (rank(key), -key))
         else:
-            best = self._boosted(candidates, rank, article_id, boost, boost_max, limit)
+            best = self._boosted(candidates, rank, boost, boost_max, limit)
         hits: list[RankedHit] = []
         for key in best:
             total = rank(key)
             if boost is not None and total != -math.inf:
-                total += boost(article_id(key))
+                total += boost(key)
             if total == -math.inf:
                 break
             bits = title_hits = 0
@@ -604,12 +613,9 @@ class SearchHit:
     where: tuple[str, ...]
 
 
-def phrase_in(text: str, phrase: tuple[str, ...]) -> bool:
-    """Whether ``text`` holds the folded words of ``phrase`` next to each other."""
-    found = words(text)
-    size = len(phrase)
-    first = phrase[0]
-    return any(
-        found[i] == first and tuple(found[i : i + size]) == phrase
-        for i in range(len(found) - size + 1)
-    )
+PHRASE_BREAK = " _ "  # between an article's texts: a phrase never runs across it
+
+
+def phrase_text(title: str, summary: str, quotes: Iterable[str]) -> str:
+    """The texts a quoted phrase is looked for in, as folded words joined by spaces."""
+    return PHRASE_BREAK.join(" ".join(words(text)) for text in (title, summary, *quotes))

@@ -8,6 +8,11 @@ rows of its own words. Feeds indexed since the file was built are read from
 their own files and take the place of their rows (:class:`View`); the file is
 rebuilt when many have changed. Derived data: deleted or damaged, it is built
 again. Keys are ``feed number << KEY_SHIFT | local index``.
+
+Quoted phrases are looked up in an FTS5 table of each article's phrase text
+(title, summary and quotations as folded words, ``analysis.search.phrase_text``),
+keyed the same way: a phrase is checked in C, not by reading every candidate's
+quotations (24 s a query at 100,000 articles).
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ import orjson
 from reader.core.analysis.search import KEY_SHIFT, FeedPostings
 
 FILE_NAME = "search.sqlite3"
-VERSION = 1
+VERSION = 2
 _TOP = "\U0010ffff"  # above every character: the end of a prefix's range
 _FRESH_BASE = 1 << 20  # feed numbers of feeds read from their own files start here
 _MERGED_MAX = 0xFFFF  # feed numbers and local indexes in the merged file are 16-bit
 # The build goes through the vocabulary in ranges, so its arrays stay small.
 _RANGES = ("", "c", "e", "g", "j", "m", "p", "s", "u", "\u0080")
+
+PhraseTexts = Callable[[str], Mapping[str, str]]  # a feed's phrase texts by article id
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -41,7 +48,11 @@ CREATE TABLE feeds(no INTEGER PRIMARY KEY, feed_id TEXT UNIQUE NOT NULL,
     live INTEGER NOT NULL, total INTEGER NOT NULL);
 CREATE TABLE terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL,
     nos BLOB NOT NULL, locals BLOB NOT NULL, vals BLOB NOT NULL) WITHOUT ROWID;
+CREATE VIRTUAL TABLE phrases USING fts5(text, content='', columnsize=0,
+    tokenize="ascii tokenchars '_'");
 """
+# The ascii tokenizer splits phrase texts exactly where they hold a space (their words
+# are folded already, non-ASCII letters stay in words) and keeps the "_" between texts.
 
 
 def _pack(values: array[int]) -> bytes:
@@ -132,6 +143,15 @@ class Snapshot:
         keys = array("Q", map(int.__or__, map(int.__lshift__, nos, repeat(KEY_SHIFT)), locals_))
         return keys, _unpack("H", row[2])
 
+    def phrase_keys(self, phrase: tuple[str, ...]) -> set[int]:
+        """Keys of the articles whose phrase text holds ``phrase`` (folded words) verbatim."""
+        if self._db is None:
+            return set()
+        rows = self._db.execute(
+            "SELECT rowid FROM phrases WHERE phrases MATCH ?", ('"' + " ".join(phrase) + '"',)
+        )
+        return {row[0] for row in rows}
+
     def documents(self, no: int) -> tuple[list[str], array[int]]:
         found = self._docs.get(no)
         if found is None and self._db is not None:
@@ -145,9 +165,11 @@ def build(
     folder: Path,
     segments: Mapping[str, tuple[FeedPostings, str]],
     pause: Callable[[], None] = lambda: None,
+    texts: PhraseTexts = lambda feed_id: {},
 ) -> set[str]:
-    """Write the merged file from every feed's postings (and its sidecar's name); the
-    feeds it holds (not one with more than 65,535 articles, nor past the 65,535th feed).
+    """Write the merged file from every feed's postings (and its sidecar's name) and
+    their articles' phrase texts (``texts``: a feed's, by article id); the feeds it
+    holds (not one with more than 65,535 articles, nor past the 65,535th feed).
 
     Written to a temporary file and moved into place: a reader holding the old
     one keeps reading it.
@@ -191,6 +213,18 @@ def build(
                         for term, (nos, locals_, values) in sorted(table.items())
                     ),
                 )
+            for no, (feed_id, postings, _) in enumerate(chosen, start=1):
+                pause()
+                held = texts(feed_id)
+                db.executemany(
+                    "INSERT INTO phrases(rowid, text) VALUES (?, ?)",
+                    (
+                        (no << KEY_SHIFT | local, held[article_id])
+                        for local, article_id in enumerate(postings.ids)
+                        if article_id in held
+                    ),
+                )
+            db.execute("INSERT INTO phrases(phrases) VALUES ('optimize')")
     finally:
         db.close()
     temporary.replace(folder / FILE_NAME)
@@ -231,9 +265,14 @@ class View:
     """
 
     def __init__(
-        self, snapshot: Snapshot, fresh: Mapping[str, FeedPostings], gone: Iterable[str]
+        self,
+        snapshot: Snapshot,
+        fresh: Mapping[str, FeedPostings],
+        gone: Iterable[str],
+        texts: PhraseTexts = lambda feed_id: {},
     ) -> None:
         self.snapshot = snapshot
+        self._texts = texts  # the fresh feeds' phrase texts, asked once a phrase is searched
         self.fresh = [(feed_id, fresh[feed_id]) for feed_id in sorted(fresh)]
         hidden = {snapshot.feeds[f][0] for f in (*fresh, *gone) if f in snapshot.feeds}
         self.hidden = sorted(hidden)  # merged feed numbers whose rows are left out
@@ -286,6 +325,19 @@ class View:
             low, high = postings.span(term)
             if high > low:
                 found.append((base, postings.locals[low:high], postings.values[low:high]))
+        return found
+
+    def phrase_keys(self, phrase: tuple[str, ...]) -> set[int]:
+        found = self.snapshot.phrase_keys(phrase)
+        needle = " " + " ".join(phrase) + " "
+        for n, (feed_id, postings) in enumerate(self.fresh):
+            held = self._texts(feed_id)
+            base = (_FRESH_BASE + n) << KEY_SHIFT
+            found.update(
+                base | local
+                for local, article_id in enumerate(postings.ids)
+                if article_id and needle in f" {held.get(article_id, '')} "
+            )
         return found
 
     def documents(self, base: int) -> tuple[list[str], array[int]]:
