@@ -23,7 +23,7 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import repeat
 from pathlib import Path
 
@@ -32,7 +32,7 @@ import orjson
 from reader.core.analysis.search import KEY_SHIFT, FeedPostings
 
 FILE_NAME = "search.sqlite3"
-VERSION = 2
+VERSION = 3
 _TOP = "\U0010ffff"  # above every character: the end of a prefix's range
 _FRESH_BASE = 1 << 20  # feed numbers of feeds read from their own files start here
 _MERGED_MAX = 0xFFFF  # feed numbers and local indexes in the merged file are 16-bit
@@ -40,12 +40,15 @@ _MERGED_MAX = 0xFFFF  # feed numbers and local indexes in the merged file are 16
 _RANGES = ("", "c", "e", "g", "j", "m", "p", "s", "u", "\u0080")
 
 PhraseTexts = Callable[[str], Mapping[str, str]]  # a feed's phrase texts by article id
+# Per feed in key order: base key, size; every article's length; the replaced ones
+# (their places in the lengths).
+DocTable = tuple[list[int], list[int], "array[int]", list[int]]
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE feeds(no INTEGER PRIMARY KEY, feed_id TEXT UNIQUE NOT NULL,
     sidecar TEXT NOT NULL, ids BLOB NOT NULL, lengths BLOB NOT NULL,
-    live INTEGER NOT NULL, total INTEGER NOT NULL);
+    live INTEGER NOT NULL, total INTEGER NOT NULL, dead BLOB NOT NULL);
 CREATE TABLE terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL,
     nos BLOB NOT NULL, locals BLOB NOT NULL, vals BLOB NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE phrases USING fts5(text, content='', columnsize=0,
@@ -79,6 +82,7 @@ class Snapshot:
         self._db: sqlite3.Connection | None = None
         self.feeds: dict[str, tuple[int, str]] = {}  # feed id -> (number, sidecar name)
         self._docs: dict[int, tuple[list[str], array[int]]] = {}
+        self._table: DocTable | None = None
         self.live = self.total = 0
         with contextlib.suppress(sqlite3.Error, OSError, ValueError):
             self._open()
@@ -143,6 +147,20 @@ class Snapshot:
         keys = array("Q", map(int.__or__, map(int.__lshift__, nos, repeat(KEY_SHIFT)), locals_))
         return keys, _unpack("H", row[2])
 
+    def doc_table(self) -> DocTable:
+        """Every merged feed's base key, size, lengths and replaced articles (see View)."""
+        if self._table is None:
+            table = self._table = ([], [], array("I"), [])
+            if self._db is not None:
+                rows = self._db.execute("SELECT no, lengths, dead FROM feeds ORDER BY no")
+                for no, lengths, dead in rows:
+                    offset = len(table[2])
+                    table[2].extend(_unpack("I", lengths))
+                    table[0].append(no << KEY_SHIFT)
+                    table[1].append(len(table[2]) - offset)
+                    table[3].extend(offset + local for local in _unpack("I", dead))
+        return self._table
+
     def phrase_keys(self, phrase: tuple[str, ...]) -> set[int]:
         """Keys of the articles whose phrase text holds ``phrase`` (folded words) verbatim."""
         if self._db is None:
@@ -190,7 +208,7 @@ def build(
             for no, (feed_id, postings, sidecar) in enumerate(chosen, start=1):
                 live = postings.live.values()
                 db.execute(
-                    "INSERT INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         no,
                         feed_id,
@@ -199,6 +217,7 @@ def build(
                         _pack(array("I", postings.lengths)),
                         len(postings.live),
                         sum(postings.lengths[i] for i in live),
+                        _pack(array("I", (i for i, a in enumerate(postings.ids) if not a))),
                     ),
                 )
             for low, high in zip(_RANGES, (*_RANGES[1:], _TOP), strict=True):
@@ -273,6 +292,8 @@ class View:
     ) -> None:
         self.snapshot = snapshot
         self._texts = texts  # the fresh feeds' phrase texts, asked once a phrase is searched
+        self._table: DocTable | None = None
+        self.cache: dict[str, object] = {}  # what queries derive from this view, kept with it
         self.fresh = [(feed_id, fresh[feed_id]) for feed_id in sorted(fresh)]
         hidden = {snapshot.feeds[f][0] for f in (*fresh, *gone) if f in snapshot.feeds}
         self.hidden = sorted(hidden)  # merged feed numbers whose rows are left out
@@ -305,9 +326,7 @@ class View:
                 at += 1
         return sorted(found.items())
 
-    def postings(
-        self, term: str, bases: Collection[int] | None = None
-    ) -> list[tuple[int, array[int], array[int]]]:
+    def postings(self, term: str) -> list[tuple[int, array[int], array[int]]]:
         keys, values = self.snapshot.postings(term)
         found: list[tuple[int, array[int], array[int]]] = []
         start = 0
@@ -320,12 +339,25 @@ class View:
         found.append((0, keys[start:] if start else keys, values[start:] if start else values))
         for n, (_, postings) in enumerate(self.fresh):
             base = (_FRESH_BASE + n) << KEY_SHIFT
-            if bases is not None and base not in bases:
-                continue
             low, high = postings.span(term)
             if high > low:
                 found.append((base, postings.locals[low:high], postings.values[low:high]))
         return found
+
+    def doc_table(self) -> DocTable:
+        """The merged feeds' table, then the fresh feeds' (kept while this view lives)."""
+        if self._table is None:
+            bases, sizes, lengths, dead = self.snapshot.doc_table()
+            bases, sizes, lengths, dead = list(bases), list(sizes), array("I", lengths), list(dead)
+            for n, (_, postings) in enumerate(self.fresh):
+                offset = len(lengths)
+                lengths.extend(postings.lengths)
+                bases.append((_FRESH_BASE + n) << KEY_SHIFT)
+                sizes.append(len(postings.lengths))
+                ids = postings.ids
+                dead.extend(offset + i for i, article_id in enumerate(ids) if not article_id)
+            self._table = (bases, sizes, lengths, dead)
+        return self._table
 
     def phrase_keys(self, phrase: tuple[str, ...]) -> set[int]:
         found = self.snapshot.phrase_keys(phrase)
