@@ -364,9 +364,10 @@ class PostingSource(Protocol):
         """Indexed words (with their document frequencies) starting with ``prefix``, sorted."""
         ...
 
-    def postings(self, term: str) -> list[tuple[int, array[int], array[int]]]:
+    def postings(self, term: str) -> list[tuple[int, Any, array[int]]]:
         """Runs of ``term``'s postings in key order: a base key, keys less the base (each
-        run ascending) and packed values; replaced feeds' runs left out."""
+        run ascending; an array or a numpy array) and packed values; replaced feeds'
+        runs left out."""
         ...
 
     def doc_table(self) -> tuple[list[int], list[int], array[int], list[int]]:
@@ -435,14 +436,16 @@ class SearchIndex:
     def _gather(self, group: list[str]) -> tuple[Any, Any]:
         """The keys (ascending) of the articles holding a term of ``group`` and their packed
         values: the larger count, every field bit and, for several terms, a bit per term."""
-        np = _numpy()
+        np = numpy()
         keys, values = [], []
         for n, term in enumerate(group):
             flag = 0 if len(group) == 1 else 1 << (16 + n)
             for base, local_keys, packed in self.source.postings(term):
                 if not len(local_keys):
                     continue
-                found = np.frombuffer(local_keys, dtype=local_keys.typecode).astype(np.uint64)
+                if isinstance(local_keys, array):
+                    local_keys = np.frombuffer(local_keys, dtype=local_keys.typecode)
+                found = local_keys.astype(np.uint64)
                 keys.append(found | np.uint64(base) if base else found)
                 values.append(np.frombuffer(packed, dtype=packed.typecode).astype(np.int64) | flag)
         if not keys:
@@ -475,7 +478,7 @@ class SearchIndex:
             if not completions:
                 return []
             groups.append(completions)
-        np = _numpy()
+        np = numpy()
         gathered = []
         candidates = None
         for group in groups:
@@ -494,7 +497,7 @@ class SearchIndex:
         cache = getattr(self.source, "cache", {})
         found = cache.get("table")
         if found is None:
-            np = _numpy()
+            np = numpy()
             bases, sizes, lengths, dead = self.source.doc_table()
             firsts = np.concatenate(([0], np.cumsum(np.array(sizes, np.int64))))[:-1]
             every = np.array(lengths, np.int64) if len(lengths) else np.zeros(0, np.int64)
@@ -513,7 +516,7 @@ class SearchIndex:
         """The best ``limit`` by score (title hits counting TITLE_RANK each), ties to the
         lower key; numpy does each step for every candidate at once (100,000 at a common
         word), with the same floating-point operations as one article at a time."""
-        np = _numpy()
+        np = numpy()
         documents, total_length = self.source.stats()
         average = (total_length / documents if documents else 1.0) or 1.0
         bases, sizes, firsts, lengths = self._table()
@@ -569,7 +572,7 @@ class SearchIndex:
         return ids[local] if local < len(ids) else ""
 
 
-def _numpy() -> Any:
+def numpy() -> Any:
     """numpy, imported on the first query (~0.1 s): ranking 100,000 candidates a Python
     call each took 250 ms."""
     import numpy

@@ -26,10 +26,11 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import orjson
 
-from reader.core.analysis.search import KEY_SHIFT, FeedPostings
+from reader.core.analysis.search import KEY_SHIFT, FeedPostings, numpy
 
 FILE_NAME = "search.sqlite3"
 VERSION = 3
@@ -134,18 +135,19 @@ class Snapshot:
         )
         return [(term, df) for term, df in rows if term.startswith(prefix)]
 
-    def postings(self, term: str) -> tuple[array[int], array[int]]:
-        """The term's keys (ascending) and packed values across every feed."""
+    def postings(self, term: str) -> tuple[Any, array[int]]:
+        """The term's keys (ascending, a numpy array) and packed values across every feed."""
+        np = numpy()
         row = None
         if self._db is not None:
             row = self._db.execute(
                 "SELECT nos, locals, vals FROM terms WHERE term = ?", (term,)
             ).fetchone()
         if row is None:
-            return array("Q"), array("H")
-        nos, locals_ = _unpack("H", row[0]), _unpack("H", row[1])
-        keys = array("Q", map(int.__or__, map(int.__lshift__, nos, repeat(KEY_SHIFT)), locals_))
-        return keys, _unpack("H", row[2])
+            return np.zeros(0, np.uint64), array("H")
+        nos = np.frombuffer(_unpack("H", row[0]), np.uint16).astype(np.uint64)
+        locals_ = np.frombuffer(_unpack("H", row[1]), np.uint16).astype(np.uint64)
+        return nos << np.uint64(KEY_SHIFT) | locals_, _unpack("H", row[2])
 
     def doc_table(self) -> DocTable:
         """Every merged feed's base key, size, lengths and replaced articles (see View)."""
@@ -326,13 +328,13 @@ class View:
                 at += 1
         return sorted(found.items())
 
-    def postings(self, term: str) -> list[tuple[int, array[int], array[int]]]:
+    def postings(self, term: str) -> list[tuple[int, Any, array[int]]]:
         keys, values = self.snapshot.postings(term)
-        found: list[tuple[int, array[int], array[int]]] = []
+        found: list[tuple[int, Any, array[int]]] = []
         start = 0
         for no in self.hidden:  # a hidden feed's keys are one run: cut it out
-            low = bisect_left(keys, no << KEY_SHIFT, start)
-            high = bisect_left(keys, (no + 1) << KEY_SHIFT, low)
+            low = max(start, int(keys.searchsorted(no << KEY_SHIFT)))
+            high = max(low, int(keys.searchsorted((no + 1) << KEY_SHIFT)))
             if high > low:
                 found.append((0, keys[start:low], values[start:low]))
                 start = high
