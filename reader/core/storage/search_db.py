@@ -33,7 +33,7 @@ import orjson
 from reader.core.analysis.search import KEY_SHIFT, FeedPostings, numpy
 
 FILE_NAME = "search.sqlite3"
-VERSION = 3
+VERSION = 4
 _TOP = "\U0010ffff"  # above every character: the end of a prefix's range
 _FRESH_BASE = 1 << 20  # feed numbers of feeds read from their own files start here
 _MERGED_MAX = 0xFFFF  # feed numbers and local indexes in the merged file are 16-bit
@@ -49,7 +49,7 @@ _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE feeds(no INTEGER PRIMARY KEY, feed_id TEXT UNIQUE NOT NULL,
     sidecar TEXT NOT NULL, ids BLOB NOT NULL, lengths BLOB NOT NULL,
-    live INTEGER NOT NULL, total INTEGER NOT NULL, dead BLOB NOT NULL);
+    live INTEGER NOT NULL, total INTEGER NOT NULL);
 CREATE TABLE terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL,
     nos BLOB NOT NULL, locals BLOB NOT NULL, vals BLOB NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE phrases USING fts5(text, content='', columnsize=0,
@@ -152,15 +152,17 @@ class Snapshot:
     def doc_table(self) -> DocTable:
         """Every merged feed's base key, size, lengths and replaced articles (see View)."""
         if self._table is None:
-            table = self._table = ([], [], array("I"), [])
+            self._table = ([], [], array("I"), [])
             if self._db is not None:
-                rows = self._db.execute("SELECT no, lengths, dead FROM feeds ORDER BY no")
-                for no, lengths, dead in rows:
-                    offset = len(table[2])
-                    table[2].extend(_unpack("I", lengths))
-                    table[0].append(no << KEY_SHIFT)
-                    table[1].append(len(table[2]) - offset)
-                    table[3].extend(offset + local for local in _unpack("I", dead))
+                rows = dict(
+                    self._db.execute(
+                        "SELECT key, value FROM meta WHERE key IN ('sizes', 'lengths', 'dead')"
+                    )
+                )
+                sizes = _unpack("I", rows["sizes"]).tolist()
+                bases = [no << KEY_SHIFT for no in range(1, len(sizes) + 1)]
+                lengths, dead = _unpack("I", rows["lengths"]), _unpack("I", rows["dead"])
+                self._table = (bases, sizes, lengths, dead.tolist())
         return self._table
 
     def phrase_keys(self, phrase: tuple[str, ...]) -> set[int]:
@@ -207,10 +209,14 @@ def build(
         with db:
             db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
             db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+            sizes, lengths, dead = array("I"), array("I"), array("I")
             for no, (feed_id, postings, sidecar) in enumerate(chosen, start=1):
                 live = postings.live.values()
+                dead.extend(len(lengths) + i for i, a in enumerate(postings.ids) if not a)
+                sizes.append(len(postings.ids))
+                lengths.extend(postings.lengths)
                 db.execute(
-                    "INSERT INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO feeds VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         no,
                         feed_id,
@@ -219,9 +225,12 @@ def build(
                         _pack(array("I", postings.lengths)),
                         len(postings.live),
                         sum(postings.lengths[i] for i in live),
-                        _pack(array("I", (i for i, a in enumerate(postings.ids) if not a))),
                     ),
                 )
+            db.executemany(  # what ranking reads of every article, in one read
+                "INSERT INTO meta VALUES (?, ?)",
+                (("sizes", _pack(sizes)), ("lengths", _pack(lengths)), ("dead", _pack(dead))),
+            )
             for low, high in zip(_RANGES, (*_RANGES[1:], _TOP), strict=True):
                 table: dict[str, tuple[array[int], array[int], array[int]]] = {}
                 for no, (_, postings, _) in enumerate(chosen, start=1):
