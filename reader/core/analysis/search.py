@@ -25,7 +25,7 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Protocol, cast
@@ -379,8 +379,9 @@ class PostingSource(Protocol):
         """Ids ("" where replaced) and lengths of the feed whose keys start at ``base``."""
         ...
 
-    def phrase_keys(self, phrase: tuple[str, ...]) -> Collection[int]:
-        """Keys of the articles whose :func:`phrase_text` holds ``phrase`` verbatim."""
+    def phrase_keys(self, phrase: tuple[str, ...]) -> Any:
+        """Keys (a numpy array) of the articles whose :func:`phrase_text` holds ``phrase``
+        verbatim."""
         ...
 
 
@@ -538,8 +539,10 @@ class SearchIndex:
         if phrases:  # added at once, as one article's bonus was
             bonus = np.zeros(len(candidates))
             for phrase in phrases:
-                holding = np.fromiter(self.source.phrase_keys(phrase), np.uint64)
-                bonus = bonus + np.where(np.isin(candidates, holding), PHRASE_BONUS, 0.0)
+                holding = np.sort(self.source.phrase_keys(phrase))
+                at = np.minimum(np.searchsorted(holding, candidates), max(len(holding) - 1, 0))
+                held = holding[at] == candidates if len(holding) else np.zeros(len(at), bool)
+                bonus = bonus + np.where(held, PHRASE_BONUS, 0.0)
             total = total + bonus
         if len(total) > limit:
             cut = -np.partition(-total, limit - 1)[limit - 1]

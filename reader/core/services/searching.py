@@ -65,6 +65,7 @@ class Search:
     def prepare(self) -> None:
         """Check the index now (in a worker at start-up, and after indexing) so the
         first query is quick; merge the feeds indexed since the last build when many."""
+        fulltext.numpy()  # ranking's (~0.1 s to import): here, in a worker, not at a keystroke
         with self._lock:
             self._loaded()
             if self._many(len(self._fresh), len(self.store.feeds())):

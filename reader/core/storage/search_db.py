@@ -165,14 +165,17 @@ class Snapshot:
                 self._table = (bases, sizes, lengths, dead.tolist())
         return self._table
 
-    def phrase_keys(self, phrase: tuple[str, ...]) -> set[int]:
-        """Keys of the articles whose phrase text holds ``phrase`` (folded words) verbatim."""
-        if self._db is None:
-            return set()
-        rows = self._db.execute(
-            "SELECT rowid FROM phrases WHERE phrases MATCH ?", ('"' + " ".join(phrase) + '"',)
-        )
-        return {row[0] for row in rows}
+    def phrase_keys(self, phrase: tuple[str, ...]) -> Any:
+        """Keys (a numpy array) of the articles whose phrase text holds ``phrase`` (folded
+        words) verbatim; read as one text, as rows they took twice as long at 100,000."""
+        np = numpy()
+        found = None
+        if self._db is not None:
+            (found,) = self._db.execute(
+                "SELECT group_concat(rowid) FROM phrases WHERE phrases MATCH ?",
+                ('"' + " ".join(phrase) + '"',),
+            ).fetchone()
+        return np.fromstring(found, np.uint64, sep=",") if found else np.zeros(0, np.uint64)
 
     def documents(self, no: int) -> tuple[list[str], array[int]]:
         found = self._docs.get(no)
@@ -370,18 +373,19 @@ class View:
             self._table = (bases, sizes, lengths, dead)
         return self._table
 
-    def phrase_keys(self, phrase: tuple[str, ...]) -> set[int]:
-        found = self.snapshot.phrase_keys(phrase)
+    def phrase_keys(self, phrase: tuple[str, ...]) -> Any:
         needle = " " + " ".join(phrase) + " "
+        fresh: list[int] = []
         for n, (feed_id, postings) in enumerate(self.fresh):
             held = self._texts(feed_id)
             base = (_FRESH_BASE + n) << KEY_SHIFT
-            found.update(
+            fresh.extend(
                 base | local
                 for local, article_id in enumerate(postings.ids)
                 if article_id and needle in f" {held.get(article_id, '')} "
             )
-        return found
+        np = numpy()
+        return np.concatenate((self.snapshot.phrase_keys(phrase), np.array(fresh, np.uint64)))
 
     def documents(self, base: int) -> tuple[list[str], array[int]]:
         no = base >> KEY_SHIFT
