@@ -504,7 +504,7 @@ class SearchIndex:
             every = np.array(lengths, np.int64) if len(lengths) else np.zeros(0, np.int64)
             every[np.array(dead, np.int64)] = -1
             found = cache["table"] = (np.array(bases, np.uint64), np.array(sizes), firsts, every)
-        return found  # type: ignore[no-any-return]
+        return found
 
     def _rank(
         self,
