@@ -82,15 +82,21 @@ def probe(db: str, queries: int) -> None:
             library.search(text)
             times.setdefault(kind, []).append(time.perf_counter() - started)
             cpu.append(time.process_time() - spent)
+    searched = peak_rss()  # every article listed and the query mix run, phrases included
     library.related(articles[0].id)  # builds the similarity and link indexes
     library.prepare_search()
     for text in mix["common word"]:
         library.search(text)
-    hwm = 0
+    found = {"times": times, "cpu": cpu, "hwm": peak_rss(), "articles": len(articles)}
+    print(json.dumps({**found, "hwm_search": searched}))
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory so far (VmHWM), in bytes."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            hwm = int(line.split()[1]) * 1024
-    print(json.dumps({"times": times, "cpu": cpu, "hwm": hwm, "articles": len(articles)}))
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def folder_size(path: Path) -> int:
@@ -161,6 +167,13 @@ def main() -> None:
                 (
                     f"[{name}] search in-process, all, CPU",
                     f"p50 {pct(spent, 0.5) * 1000:.1f} / p95 {pct(spent, 0.95) * 1000:.1f} ms",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    f"[{name}] peak RSS, articles listed and the query mix run (VmHWM)",
+                    f"{found['hwm_search'] / 2**20:.0f} MiB",
                     "",
                 )
             )

@@ -492,3 +492,36 @@ def test_the_merged_file_ranks_as_the_feeds_own_postings_do(news: Library) -> No
     news.finder.rebuild()
     after = {q: [(h.article.id, h.score, h.where) for h in news.search(q)] for q in queries}
     assert after == before and any(before.values())
+
+
+def test_quoted_phrases_are_looked_up_in_the_index_not_in_each_feeds_quotations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 100,000 articles reading every candidate's quotations took 24 s a query."""
+    from reader.core.services.derived import Derived
+
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    items = [
+        ("h1", "Harbour news", HARBOUR),  # the quotation: "We will reopen the quay ..."
+        ("h2", "Quay works", "<p>The quay will reopen when the works end, we are told.</p>"),
+    ]
+    try:
+        lib.add(str(_feed_file(tmp_path, "port.xml", items)))
+        lib.analyse_pending()
+        lib.prepare_search()
+
+        def unread(self: Derived, feed_id: str) -> None:
+            raise AssertionError("a quotation file was read")
+
+        monkeypatch.setattr(Derived, "quotes", unread)
+        plain = {h.article.title: h.score for h in lib.search("reopen quay ")}
+        phrased = {h.article.title: h.score for h in lib.search('"reopen the quay"')}
+        assert phrased["Harbour news"] == plain["Harbour news"] + fulltext.PHRASE_BONUS
+        assert phrased["Quay works"] == plain["Quay works"]  # the words, not the phrase
+        # A phrase does not run from one text into the next (title, then summary).
+        across = {h.article.title: h.score for h in lib.search('"news the zurich"')}
+        assert across["Harbour news"] == {
+            h.article.title: h.score for h in lib.search("news zurich ")
+        }["Harbour news"]
+    finally:
+        lib.close()

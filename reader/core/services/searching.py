@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from reader.core.analysis import search as fulltext
 from reader.core.errors import ReaderError
 from reader.core.models import Article, Document, Quote
-from reader.core.services.derived import Derived, FoundQuotes
+from reader.core.services.derived import Derived
 from reader.core.services.documents import Documents
 from reader.core.services.work import Pacer, long_lived
 from reader.core.storage.search_db import Snapshot, View, build
@@ -44,34 +44,15 @@ class Search:
         self._fresh: dict[str, fulltext.FeedPostings] = {}
         self._view: View | None = None
         self._gone: set[str] = set()
+        self._texts: dict[str, dict[str, str]] = {}  # feed id -> phrase texts (fresh feeds)
         self._lock = threading.Lock()
 
     def search(self, query: fulltext.Query, limit: int) -> list[fulltext.SearchHit]:
         """Articles matching ``query``, best first (title hits, then BM25)."""
-        boost: Callable[[str], float] | None = None
-        if query.phrases:
-            feed_quotes: dict[str, FoundQuotes] = {}
-
-            def phrase_boost(article_id: str) -> float:
-                article = self.store.article(article_id)
-                if article is None:
-                    return 0.0
-                if article.feed_id not in feed_quotes:
-                    feed_quotes[article.feed_id] = self.derived.quotes(article.feed_id)
-                summary, quotes = feed_quotes[article.feed_id].get(article_id, ("", ()))
-                texts = [article.title, summary, *(q.text for q in quotes)]
-                return sum(
-                    fulltext.PHRASE_BONUS
-                    for phrase in query.phrases
-                    if any(fulltext.phrase_in(text, phrase) for text in texts)
-                )
-
-            boost = phrase_boost
-
         wanted = limit
         while True:
             with self._lock:
-                ranked = fulltext.SearchIndex(self._loaded()).search(query, wanted, boost)
+                ranked = fulltext.SearchIndex(self._loaded()).search(query, wanted)
             hits: list[fulltext.SearchHit] = []
             for hit in ranked:
                 article = self.store.article(hit.article_id)
@@ -84,6 +65,7 @@ class Search:
     def prepare(self) -> None:
         """Check the index now (in a worker at start-up, and after indexing) so the
         first query is quick; merge the feeds indexed since the last build when many."""
+        fulltext.numpy()  # ranking's (~0.1 s to import): here, in a worker, not at a keystroke
         with self._lock:
             self._loaded()
             if self._many(len(self._fresh), len(self.store.feeds())):
@@ -113,6 +95,24 @@ class Search:
         if self._snapshot is not None:
             self._snapshot.close()
         self._snapshot, self._fresh, self._view = None, {}, None
+        self._texts.clear()
+
+    def _phrase_texts(self, feed_id: str) -> dict[str, str]:
+        """A feed's phrase texts by article id: titles, then summaries and quotations
+        (the merged file holds them; a feed indexed since has them made once here)."""
+        found = self._texts.get(feed_id)
+        if found is None:
+            found = self._texts[feed_id] = self._read_phrase_texts(feed_id)
+        return found
+
+    def _read_phrase_texts(self, feed_id: str) -> dict[str, str]:
+        held = self.derived.quotes(feed_id)
+        found = {}
+        for article in self.store.articles(feed_id):
+            summary, quotes = held.get(article.id, ("", ()))
+            texts = (quote.text for quote in quotes)
+            found[article.id] = fulltext.phrase_text(article.title, summary, texts)
+        return found
 
     def _feed_postings(self, feed_id: str) -> fulltext.FeedPostings:
         """A feed's postings as persisted (or pending a flush); empty if unreadable."""
@@ -144,6 +144,7 @@ class Search:
             gone = [a for a in postings.live if self.store.article(a) is None]
             postings.update(put, gone)
             self.store.put_aux(fulltext.AUX_KIND, feed_id, postings.to_aux())
+            self._texts.pop(feed_id, None)
             if self._snapshot is not None:
                 self._fresh[feed_id] = postings
                 self._view = None
@@ -168,7 +169,7 @@ class Search:
             self._view = None
         gone = set(self._snapshot.feeds) - feeds
         if self._view is None or gone != self._gone:
-            self._view = View(self._snapshot, self._fresh, gone)
+            self._view = View(self._snapshot, self._fresh, gone, self._phrase_texts)
             self._gone = gone
         return self._view
 
@@ -228,7 +229,9 @@ class Search:
                 self.store.path,
                 {f: (p, sidecars[f]) for f, p in fresh.items() if sidecars.get(f)},
                 self.pacer.pause,
+                self._read_phrase_texts,
             )
+            self._texts.clear()
             snapshot = Snapshot(self.store.path)
             fresh = {f: p for f, p in fresh.items() if f not in merged}
         elif repaired:
