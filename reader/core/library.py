@@ -11,11 +11,11 @@ analyse what a refresh left pending first).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from reader.core import config
 from reader.core.analysis import search as fulltext
@@ -32,10 +32,11 @@ from reader.core.models import (
     Quote,
     RefreshOutcome,
     SpeakerQuote,
+    newest_first,
 )
 from reader.core.services.bookmarks import Bookmarks
 from reader.core.services.derived import Derived
-from reader.core.services.documents import Documents, newest_first
+from reader.core.services.documents import Documents
 from reader.core.services.searching import Search
 from reader.core.services.work import Pacer
 from reader.core.storage.store import Store
@@ -53,6 +54,44 @@ if TYPE_CHECKING:
     from reader.core.sync.status import SyncStatus
 
 SEED_FOLDER_TITLE = "Sample articles"
+
+
+class NewestFirst(Sequence[Article]):
+    """Every article newest first, of which the first few are known before the rest
+    are loaded: anything past them (or a walk over all) waits for the whole list, so
+    a list on screen never acts on half of the archive. ``load`` (the app's worker)
+    makes the whole list; ``len`` is the catalogue's count until then."""
+
+    def __init__(self, head: list[Article], total: int, load: Callable[[], list[Article]]):
+        self.head, self.total = head, total
+        self._load = load
+        self._all: list[Article] | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> list[Article]:
+        with self._lock:
+            if self._all is None:
+                self._all = self._load()
+            return self._all
+
+    @property
+    def loaded(self) -> bool:
+        return self._all is not None
+
+    def __len__(self) -> int:
+        return self.total if self._all is None else len(self._all)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Article]: ...
+    def __getitem__(self, index: int | slice) -> Article | list[Article]:
+        if self._all is None and isinstance(index, int) and 0 <= index < len(self.head):
+            return self.head[index]
+        return self.load()[index]
+
+    def __iter__(self) -> Iterator[Article]:
+        return iter(self.load())
 
 
 def utc_now() -> datetime:
@@ -170,7 +209,7 @@ class Library:
         return self.subscriptions.feed(feed_id)
 
     def feed_titles(self) -> dict[str, str]:
-        return self.subscriptions.titles()
+        return {feed.id: feed.title for feed in self.store.feeds()}
 
     def find_feed(self, feed_id: str) -> Feed | None:
         return self.store.feed(feed_id)
@@ -277,6 +316,14 @@ class Library:
         items = [a for a in self.store.articles(feed_id) if not (unread_only and a.id in read)]
         items.sort(key=newest_first, reverse=True)
         return items
+
+    def newest(self, screenful: int) -> Sequence[Article]:
+        """What :meth:`articles` gives, the first ``screenful`` known before the store
+        has loaded every feed (a lazy open; see :class:`NewestFirst`)."""
+        if self.store.fully_loaded():
+            return self.articles()
+        head, total = self.store.newest(screenful)
+        return NewestFirst(head, total, self.articles)
 
     def articles_in(self, feed_ids: Iterable[str]) -> list[Article]:
         """Several feeds' articles (a folder's), newest first, without sorting the archive."""

@@ -115,6 +115,7 @@ class Opening(Screen[None]):
     def _open_failed(self: MainScreen, article: Article, error: ReaderError) -> None:
         """An unreadable bodies file: say so where the article would be, and carry on."""
         self.loading_first = None
+        self.load_rest()
         current = self.article_list.current
         if current is not None and current.id == article.id:
             self.shown_id = self.focus_on_load = None
@@ -176,6 +177,7 @@ class Opening(Screen[None]):
 
     def on_article_loaded(self: MainScreen, message: ArticleLoaded) -> None:
         self.loading_first = None
+        self.load_rest()  # the first article is on screen: now the rest of the archive
         current = self.article_list.current
         if current is None or current.id != message.article.id:
             return
