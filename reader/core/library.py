@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
 from reader.core import config
-from reader.core.analysis import search as fulltext
 from reader.core.models import (
     Article,
     Bookmark,
@@ -37,16 +36,17 @@ from reader.core.models import (
 from reader.core.services.bookmarks import Bookmarks
 from reader.core.services.derived import Derived
 from reader.core.services.documents import Documents
-from reader.core.services.searching import Search
 from reader.core.services.work import Pacer
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
+    from reader.core.analysis import search as fulltext
     from reader.core.analysis.links import RelatedLink
     from reader.core.ingest.pages import PageFetcher
     from reader.core.services.analysis import Analysis
     from reader.core.services.archive import Archive
     from reader.core.services.fulltext import FullText
+    from reader.core.services.searching import Search
     from reader.core.services.subscriptions import Fetcher, Subscriptions
     from reader.core.settings import SyncAccount
     from reader.core.sync.engine import SyncSummary
@@ -121,7 +121,6 @@ class Library:
         self.pacer = Pacer()
         self.documents = Documents(store)
         self.derived = Derived(store)
-        self.finder = Search(store, self.documents, self.derived, self.pacer)
         # Built at the first refresh or full-text call: start-up does not import it.
         self._full_text: FullText | None = None
         self._full_text_parts = (full_text, page_fetcher, concurrency)
@@ -131,6 +130,12 @@ class Library:
 
     # The services below import the analysis (quotations, story terms, parsers) when
     # first used: `reader feeds` and `reader search` start without them.
+
+    @cached_property
+    def finder(self) -> Search:
+        from reader.core.services.searching import Search
+
+        return Search(self.store, self.documents, self.derived, self.pacer)
 
     @cached_property
     def archive(self) -> Archive:
@@ -185,7 +190,8 @@ class Library:
 
     def close(self) -> None:
         self.store.flush()
-        self.finder.close()
+        if "finder" in self.__dict__:  # built (search or analysis asked for it)
+            self.finder.close()
         self.store.close()
 
     def now_iso(self) -> str:

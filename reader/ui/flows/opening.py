@@ -9,8 +9,6 @@ from textual import on, work
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from reader.core.analysis.links import inline_links
-from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import Interrupted, ReaderError
 from reader.core.models import Article
 from reader.core.sanitize import clean_line
@@ -128,6 +126,8 @@ class Opening(Screen[None]):
         article = self.library.find_stored(article.id) or article  # full text may be new
         summary = self.library.feed_document(article.id) if article.id in self.summaries else None
         if summary is not None:  # F switched to the feed's own content
+            from reader.core.analysis.quotes import find_quotes  # (after the first frame)
+
             quotes = tuple(find_quotes(summary))
             doc, minutes = summary, 0
         else:
@@ -159,6 +159,8 @@ class Opening(Screen[None]):
         # Not waiting: while another worker builds the archive indexes this shows
         # the article's own links (waiting workers had filled the thread pool).
         related = self.library.related_for(doc, article, wait=False, build=build)
+        from reader.core.analysis.links import inline_links  # (after the first frame)
+
         _, left_off = inline_links(doc, MAX_SIDEBAR_INLINE)
         # Posted even from a cancelled worker: the handler keeps only the shown article's.
         self.post_message(RelatedLoaded(article.id, related, left_off))
@@ -177,7 +179,8 @@ class Opening(Screen[None]):
 
     def on_article_loaded(self: MainScreen, message: ArticleLoaded) -> None:
         self.loading_first = None
-        self.load_rest()  # the first article is on screen: now the rest of the archive
+        # Once the first article is drawn: the rest of the archive (a worker).
+        self.call_after_refresh(self.load_rest)
         current = self.article_list.current
         if current is None or current.id != message.article.id:
             return
