@@ -128,7 +128,7 @@ async def test_the_app_opens_the_newest_before_the_rest_loads_then_counts_every_
         screen = app.main_screen
         assert screen.article_list.current == every[0]
         assert not library.store.fully_loaded(), "shown before every feed was loaded"
-        assert started, "the rest is asked for once the first article shows"
+        await wait_until(pilot, lambda: bool(started))  # once the first article is drawn
         assert screen.article_list.border_subtitle == str(len(every))
         await pilot.press("j", "j")
         assert screen.article_list.current == every[2]

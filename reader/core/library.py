@@ -522,7 +522,9 @@ class Library:
 
         New articles are searchable once analysed, so pending ones are analysed first.
         """
-        parsed = fulltext.parse_query(query)
+        from reader.core.analysis.search import parse_query  # (not at start-up)
+
+        parsed = parse_query(query)
         if parsed.empty or limit <= 0:
             return []
         if self.store.has_pending():  # asked first: a lazily opened store stays unloaded
