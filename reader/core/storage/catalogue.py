@@ -19,7 +19,7 @@ import contextlib
 import heapq
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,15 +57,18 @@ def write_catalogue(root: Path, feeds: Mapping[str, Entry]) -> None:
     atomic_write(root / FILE_NAME, data, sync_dir=False)
 
 
-def read_catalogue(root: Path) -> dict[str, Entry]:
-    """The entries whose feed file is the one they were read from; {} if unreadable."""
+def read_catalogue(root: Path, feeds: Container[str] | None = None) -> dict[str, Entry]:
+    """The entries whose feed file is the one they were read from (of ``feeds`` only,
+    when given: a feed removed since is not counted); {} if unreadable."""
     try:
         data = orjson.loads((root / FILE_NAME).read_bytes())
-        feeds = data["feeds"] if data.get("v") == VERSION else {}
+        entries = data["feeds"] if data.get("v") == VERSION else {}
     except (OSError, orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
         return {}
     found: dict[str, Entry] = {}
-    for feed_id, entry in feeds.items() if isinstance(feeds, dict) else ():
+    for feed_id, entry in entries.items() if isinstance(entries, dict) else ():
+        if feeds is not None and feed_id not in feeds:
+            continue
         try:
             mtime, size, ids, pending, *newest = entry
             stat = os.stat(_feed_file(root, feed_id))

@@ -157,7 +157,7 @@ class Store(Catalogued):
         self._feed_dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
         self._dirty_feeds: set[str] = set()
         self._pending_aux: dict[tuple[str, str], dict[str, Any]] = {}
-        self._unloaded = LazyFeeds(read_catalogue(self.path) if self.lazy else {})
+        self._unloaded = LazyFeeds(read_catalogue(self.path, self._feeds) if self.lazy else {})
         self._stale = self.lazy and self._unloaded.missing(self._feeds)  # rewritten at a flush
         for feed_id in self._feeds:
             if feed_id not in self._unloaded.entries:
