@@ -56,6 +56,7 @@ def screen_text(app: ReaderApp) -> str:
     return "\n".join(str(widget.render()) for widget in app.screen.query(Static) if widget.display)
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_first_screen_shows_all_with_the_newest_article_open(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -113,6 +114,7 @@ async def test_keys_move_open_and_go_back(db_path: Path) -> None:
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_an_unreadable_bodies_file_is_named_and_the_app_carries_on(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     second = library.articles()[1]
@@ -136,6 +138,7 @@ async def test_an_unreadable_bodies_file_is_named_and_the_app_carries_on(db_path
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_moving_past_the_bottom_keeps_whole_rows_at_the_top(db_path: Path) -> None:
     from reader.ui.widgets.article_list import ROW_HEIGHT
 
@@ -153,6 +156,7 @@ async def test_moving_past_the_bottom_keeps_whole_rows_at_the_top(db_path: Path)
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_read_state_survives_a_restart(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -190,6 +194,7 @@ async def test_m_toggles_read(db_path: Path) -> None:
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @pytest.mark.parametrize("size", [(120, 40), (80, 24), (200, 60)])
 def test_first_screen_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     """The first screen on the seeds: frozen clock, nothing that blinks, fixed sizes."""
@@ -210,6 +215,7 @@ async def open_seed(app: ReaderApp, pilot: object) -> None:
     assert app.main_screen.article_view.article.title == SEED_TITLE
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_quotations_are_highlighted_named_and_jumped_to(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -238,6 +244,7 @@ async def test_quotations_are_highlighted_named_and_jumped_to(db_path: Path) -> 
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_sidebar_opens_a_story_from_the_archive(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -324,6 +331,7 @@ async def test_bookmark_with_tags_then_remove_and_undo(db_path: Path) -> None:
     reopened.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_speakers_view_opens_the_article_at_the_quote(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -416,6 +424,7 @@ def list_text(app: ReaderApp) -> str:
     return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_bookmark_rows_show_tags_and_notes_and_a_filter_that_hides_all_says_so(
     db_path: Path,
 ) -> None:
@@ -547,6 +556,7 @@ async def test_feeds_in_folders_are_grouped(db_path: Path, tmp_path: Path) -> No
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_b_on_the_quotation_under_the_cursor_bookmarks_it(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -562,6 +572,7 @@ async def test_b_on_the_quotation_under_the_cursor_bookmarks_it(db_path: Path) -
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_clicking_a_row_highlights_it_and_a_double_click_opens_it(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -580,6 +591,7 @@ async def test_clicking_a_row_highlights_it_and_a_double_click_opens_it(db_path:
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_a_tag_that_looks_like_markup_is_shown_as_written(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     seed = next(a for a in library.articles() if a.title == SEED_TITLE)
@@ -644,6 +656,7 @@ async def test_background_work_keeps_a_tenth_of_the_time_while_keys_keep_coming(
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_enter_right_after_a_move_opens_that_article_and_focuses_it(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -740,6 +753,7 @@ async def test_articles_open_while_the_archive_index_is_still_building(db_path: 
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_the_status_line_has_a_slot_per_source(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -781,6 +795,7 @@ async def test_the_status_line_has_a_slot_per_source(
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_refresh_progress_names_the_feed_it_waits_for(
     db_path: Path, feed_server: FeedServer
 ) -> None:
@@ -820,6 +835,7 @@ async def test_refresh_progress_names_the_feed_it_waits_for(
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_an_error_inside_a_worker_is_reported_and_the_app_goes_on(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
 
@@ -869,6 +885,7 @@ async def test_an_article_left_in_the_preview_is_read_after_the_chosen_time(
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_help_shows_keys_as_typed_and_scrolls_with_the_list_keys(db_path: Path) -> None:
     from textual.containers import VerticalScroll
 
@@ -927,6 +944,7 @@ async def test_the_palette_offers_each_command_once(db_path: Path) -> None:
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_without_a_browser_o_copies_the_link_and_says_so(
     db_path: Path, monkeypatch: object
 ) -> None:
@@ -1036,6 +1054,7 @@ def _plain(renderable: object) -> str:
     return console.export_text()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_a_sidebar_item_without_an_address_looks_different_and_enter_searches(
     db_path: Path,
 ) -> None:
@@ -1066,6 +1085,7 @@ async def test_a_sidebar_item_without_an_address_looks_different_and_enter_searc
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @pytest.mark.parametrize(
     ("size", "shown"),
     [
@@ -1100,6 +1120,7 @@ async def test_the_sidebar_never_squeezes_the_article_below_60_columns(
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @pytest.mark.parametrize("width", [80, 120])
 async def test_the_key_bar_leaves_out_whole_hints_and_keeps_keys_help(
     db_path: Path, width: int
@@ -1119,6 +1140,7 @@ async def test_the_key_bar_leaves_out_whole_hints_and_keeps_keys_help(
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_the_list_grows_to_whole_titles_and_v_gives_one_line_rows(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -1149,6 +1171,7 @@ async def test_at_120_columns_the_article_keeps_60_columns_of_text(db_path: Path
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_folders_open_close_and_show_their_feeds_articles(
     db_path: Path, tmp_path: Path
 ) -> None:
@@ -1263,6 +1286,7 @@ async def test_subscriptions_change_inside_the_app(
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_a_removal_waiting_for_its_undo_is_done_at_quit(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)
@@ -1343,6 +1367,7 @@ def test_a_command_finding_the_database_locked_without_an_app_says_so(db_path: P
         library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_a_removed_feed_waiting_for_its_undo_is_not_searched(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     quillon = next(s.feed for s in library.feeds() if s.feed.title == "The Quillon Review")
@@ -1380,6 +1405,7 @@ async def test_keys_typed_right_after_slash_are_the_query(db_path: Path) -> None
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_a_removed_feed_waiting_for_its_undo_leaves_the_sidebar_too(db_path: Path) -> None:
     from reader.ui.widgets.sidebar import RelatedList
 
@@ -1403,6 +1429,7 @@ async def test_a_removed_feed_waiting_for_its_undo_leaves_the_sidebar_too(db_pat
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_the_archive_is_not_built_beside_the_first_frames(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

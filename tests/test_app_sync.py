@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reader.core.library import open_library
 from reader.ui.app import ReaderApp
 from tests.conftest import frozen_clock, wait_until
 from tests.sync_rigs import GreaderRig
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_the_app_syncs_after_its_first_frame_and_queues_while_offline(
     tmp_path: Path,
 ) -> None:

@@ -591,6 +591,7 @@ _bookmarks = st.lists(
 )
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @settings(max_examples=150, deadline=None)
 @given(_bookmarks)
 def test_any_input_gives_clean_outputs_and_json_round_trips(bookmarks: list[Bookmark]) -> None:

@@ -69,6 +69,7 @@ def test_articles_show_and_mark(db_path: Path, capsys: pytest.CaptureFixture[str
     assert [a["read"] for a in json.loads(out)] == [False]
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_add_a_url_served_over_http(
     db_path: Path, capsys: pytest.CaptureFixture[str], feed_server: FeedServer
 ) -> None:
@@ -160,6 +161,7 @@ def test_python_dash_m_reader_runs(db_path: Path) -> None:
     assert json.loads(done.stdout)
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_a_failed_refresh_is_kept_on_the_feed_with_its_time(
     db_path: Path, capsys: pytest.CaptureFixture[str], feed_server: FeedServer
 ) -> None:

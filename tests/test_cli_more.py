@@ -70,6 +70,7 @@ def test_quotes_of_a_feed_file(db_path: Path, capsys: pytest.CaptureFixture[str]
     assert sum(row["speaker"] is not None for row in rows) >= len(rows) * 0.8
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_related_json_shape_and_groups(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--db", str(db_path), "related", seed_id(db_path, capsys), "--json")
     rows = json.loads(out)

@@ -292,6 +292,7 @@ N = 10_000
 MIB = 1 << 20
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @pytest.mark.parametrize(
     "html",
     [
@@ -331,6 +332,7 @@ def test_html_hostile_input_is_fast(html: str) -> None:
     assert all(block.level <= 10 for block in doc.blocks)
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @pytest.mark.parametrize(
     "text",
     ["word " * (MIB // 5), "a\n" * (MIB // 2), "> " * N + "x", "- " * N + "x", "`" * MIB],
@@ -343,6 +345,7 @@ def test_text_and_markdown_hostile_input(text: str) -> None:
     assert time.thread_time() - start < 3
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

@@ -106,6 +106,7 @@ def only_article(lib: Library, feed_id: str) -> str:
     return article.id
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_a_summary_only_feed_gets_the_full_text(lib: Library, server: FeedServer) -> None:
     feed_id = subscribe(lib, server, {"/breakwater": article_page("Council backs breakwater")})
     article_id = only_article(lib, feed_id)
@@ -270,6 +271,7 @@ def test_at_most_two_pages_per_host_at_once(lib: Library, server: FeedServer) ->
     assert all(a.full_text for a in lib.articles(feed_id))
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_the_feed_setting_decides_which_articles(db_path: Path, server: FeedServer) -> None:
     long_entry = " ".join(PARAGRAPHS * 2)  # over 150 words, no "Read more": not a stub
     items = [("/short", "Short", SUMMARY), ("/long", "Long", long_entry)]
@@ -333,6 +335,7 @@ def test_reader_extract_prints_the_pinned_json(
     assert not (tmp_path / "db").exists()  # a URL or a file needs no database
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_reader_refresh_full_text_stores_the_pages(
     db_path: Path, server: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -367,6 +370,7 @@ def test_a_large_batch_is_extracted_in_processes(lib: Library, server: FeedServe
     assert all("fishing town" in lib.document(a.id).text for a in lib.articles(feed_id))
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_reader_add_fetches_the_pages_of_a_summary_only_feed(
     db_path: Path, server: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -390,6 +394,7 @@ def pane_text(app: ReaderApp) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_f_fetches_the_page_and_switches_back_to_the_summary(
     lib: Library, server: FeedServer
 ) -> None:
@@ -412,6 +417,7 @@ async def test_f_fetches_the_page_and_switches_back_to_the_summary(
     assert lib.article(article_id).full_text == server.url("/breakwater")
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_f_on_a_missing_page_keeps_the_summary_and_says_why(
     lib: Library, server: FeedServer
 ) -> None:
@@ -429,6 +435,7 @@ async def test_f_on_a_missing_page_keeps_the_summary_and_says_why(
         assert app.sub_title == "", "the progress line is gone"
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_a_refresh_in_the_app_fetches_the_pages_it_queued(
     lib: Library, server: FeedServer
 ) -> None:
@@ -479,6 +486,7 @@ def test_a_feed_file_is_read_offline_and_a_big_new_feed_queues_its_newest(
     assert {o.article_id for o in outcomes} == {a.id for a in newest[:MAX_PER_FEED]}
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_a_host_that_cannot_be_reached_is_not_asked_again_for_its_other_pages(
     lib: Library, server: FeedServer
 ) -> None:

@@ -85,6 +85,7 @@ def test_the_queue_of_pages_survives_quitting(db_path: Path, feed_server: FeedSe
         lib.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_the_app_fetches_the_pages_left_queued_at_the_last_quit(
     db_path: Path, feed_server: FeedServer
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,6 +88,7 @@ def _check_quotes(doc: Document) -> None:
         assert quote.speaker is None or not CONTROL.search(quote.speaker)
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @settings(max_examples=250, deadline=None)
 @given(_HOSTILE)
 def test_quotes_of_hostile_html_and_text_stay_inside_and_clean(source: str) -> None:
@@ -94,6 +96,7 @@ def test_quotes_of_hostile_html_and_text_stay_inside_and_clean(source: str) -> N
         _check_quotes(doc)
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @settings(max_examples=200, deadline=None)
 @given(_HOSTILE, _HOSTILE)
 def test_index_terms_never_raise_and_are_clean(title: str, text: str) -> None:
@@ -128,6 +131,7 @@ _URLS = st.one_of(
 )
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @settings(max_examples=200, deadline=None)
 @given(_HOSTILE, st.lists(st.tuples(_URLS, _HOSTILE), max_size=5))
 def test_related_links_never_raise_and_offer_only_web_urls(

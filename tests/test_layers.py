@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CORE = Path(__file__).resolve().parent.parent / "reader" / "core"
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_core_imports_neither_textual_nor_rich() -> None:
     modules = sorted(
         ".".join(("reader", *p.relative_to(CORE.parent).with_suffix("").parts))
@@ -30,6 +33,7 @@ def test_core_imports_neither_textual_nor_rich() -> None:
     assert done.stdout.strip() == ""
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_the_app_starts_without_the_network_and_parsing_stack() -> None:
     """httpx, the feed parsers and lxml load on the first refresh, not at start (~100 ms)."""
     code = (

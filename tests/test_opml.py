@@ -105,6 +105,7 @@ def test_cli_broken_file_gives_one_line_and_imports_nothing(
     assert "xmlUrl" not in capsys.readouterr().out  # the seeds are local: no http feed
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_cli_import_refresh_and_export(
     db_path: Path, tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

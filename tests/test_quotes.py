@@ -364,6 +364,7 @@ _TEXT = st.lists(_ALPHABET, max_size=60).map("".join)
 _KINDS = st.sampled_from(["paragraph", "heading", "blockquote", "list_item", "caption"])
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(_KINDS, st.lists(_TEXT, min_size=1, max_size=3)), max_size=6))
 def test_never_raises_and_offsets_are_in_range(

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.quote_sets import cases, expected, measure
 
 DATA = Path(__file__).parent / "data" / "quotes_real"
@@ -33,6 +35,7 @@ def test_the_real_set_is_big_enough_and_annotated() -> None:
     assert sum(len(expected(path)) for path in found) >= 400
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_real_news_figures() -> None:
     figures = measure(DATA)
     print("\n" + "\n".join(figures.lines))

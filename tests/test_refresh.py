@@ -212,6 +212,7 @@ def test_a_slow_drip_is_cut_off_at_the_deadline(
     assert_survived(lib, feed_id, "timed out")
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_a_gzip_bomb_stops_at_the_cap_without_inflating(
     lib: Library, feed_server: FeedServer, fetcher: Fetcher
 ) -> None:
@@ -419,6 +420,7 @@ def test_add_a_page_with_several_feeds_needs_a_pick(lib: Library, feed_server: F
     assert outcome.new == 1
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_cli_add_lists_the_feeds_of_a_page_and_exits_1(
     db_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -99,3 +99,20 @@ def test_which_entries_are_summaries(words: int, ending: str, stub: bool) -> Non
     groups, rest = divmod(words, 5)
     body = " ".join([group] * groups) + " a" * rest
     assert is_stub(f"<p>{body}{ending}</p>") is stub
+
+
+@pytest.mark.parametrize(
+    ("html", "stub"),
+    [
+        # The words come after a head of markup longer than the first window.
+        ("<div class='x'>" * 400 + "<p>" + "word " * STUB_WORDS + "</p>", False),
+        ("<p>" + "<b></b>" * 400 + "word " * (STUB_WORDS - 1) + "</p>", True),
+        # A long story whose ending, past any window, is a "Read more" link.
+        ("<p>" + "word " * 2000 + "</p><p><a href='/x'>Read more</a></p>", True),
+        ("<p>" + "word " * 2000 + "</p><p>The council meets again in June.</p>", False),
+        # The last tag's text ends the story: its attribute holds a "<" and a "»".
+        ("<p>" + "word " * 2000 + "<a title='a<b'>»</a>" + "<br>" * 300, True),
+    ],
+)
+def test_long_entries_are_judged_by_their_whole_text(html: str, stub: bool) -> None:
+    assert is_stub(html) is stub

@@ -178,6 +178,7 @@ def test_index_grows_from_empty() -> None:
     assert all(reason == "" for _, _, reason in results)
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_twenty_thousand_articles() -> None:
     rng = random.Random(7)
     vocabulary = [f"w{i}" for i in range(6000)]

@@ -132,6 +132,7 @@ def test_the_theme_picked_in_the_app_is_remembered_until_config_changes(tmp_path
     assert remembered(tmp_path, configured, "theme") == "nord"
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_the_app_applies_keymap_and_theme_and_saves_a_new_theme(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     settings = Settings(theme="nord", keymap={"app.quit": "f10", "app.help": "f1"})
@@ -187,6 +188,7 @@ def test_exports_go_to_the_downloads_folder_or_home(
     assert config.export_dir() == tmp_path / "Téléchargements"
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_list_rows_one_starts_the_list_in_one_line_rows(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library, settings=Settings(list_rows=1))
@@ -196,6 +198,7 @@ async def test_list_rows_one_starts_the_list_in_one_line_rows(db_path: Path) -> 
     library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_v_row_mode_is_remembered_for_the_next_start(db_path: Path) -> None:
     library = open_library(db_path, clock=frozen_clock)
     app = ReaderApp(library)

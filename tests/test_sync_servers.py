@@ -79,6 +79,7 @@ def state(db: Path) -> dict[str, tuple[bool, bool]]:
         library.close()
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_two_machines_share_read_marks_and_stars(
     rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -153,6 +154,7 @@ def test_offline_marks_queue_and_go_out_when_the_server_is_back(
     assert ids[0] not in unread and starred == {ids[1]}
 
 
+@pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 def test_a_server_stopped_mid_sync_changes_nothing_here(
     rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

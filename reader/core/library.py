@@ -143,6 +143,10 @@ class Library:
 
         return Archive(self.store, self.derived, self.pacer)
 
+    def _forget_related(self) -> None:
+        if "archive" in self.__dict__:  # one not built yet has nothing to forget
+            self.archive.forget()
+
     @cached_property
     def analysis(self) -> Analysis:
         from reader.core.services.analysis import Analysis
@@ -159,14 +163,14 @@ class Library:
         return Subscriptions(
             self.store,
             self.documents,
-            self.archive,
             self.clock,
             fetcher=fetcher,
             retention=retention,
             concurrency=concurrency,
-            offer_full_text=lambda feed, stored, force: self.full_text.consider(
-                feed, stored, force=force
+            offer_full_text=lambda feed, stored, force, stubs: self.full_text.consider(
+                feed, stored, force=force, stubs=stubs
             ),
+            pruned=self._forget_related,
         )
 
     @property

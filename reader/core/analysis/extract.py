@@ -64,7 +64,10 @@ _STUB_END = re.compile(
     r"[^.]{0,30}|keep reading|more\s*»|»|→)\W{0,3}$",
     re.IGNORECASE,
 )
-_STUB_MARKS = ("...", "…", "]", "read", "»", "→")  # what each of _STUB_END's endings holds
+_STUB_MARK = re.compile(r"\.\.\.|…|]|read|»|→", re.IGNORECASE)  # one is in each of _STUB_END's
+_STUB_END_CHARS = 120  # of text, where the ending is looked for
+_STUB_HEAD = 1600  # raw characters read first for the words (150 words with light markup)
+_STUB_TAIL = 600  # raw characters read for the ending's 120 characters of text
 _HEAVY_OPEN = re.compile(r"<(script|style|svg)\b[^>]*>", re.IGNORECASE)
 _JSON_LD = "application/ld+json"  # kept: the metadata (headline, author, date) is there
 _WORD = re.compile(r"\w+")
@@ -102,20 +105,34 @@ def is_stub(content: str, content_type: str = "html") -> bool:
     :data:`STUB_WORDS` words, or ending in a "Read more" link or an ellipsis.
 
     Counted on the raw content (tags dropped), not a laid-out document: a refresh
-    asks this of every new entry.
+    asks this of every new entry. A long body is read in two windows, its head
+    for the words and its tail for the ending, cut where a tag ends or begins, so
+    the answer is the whole text's.
     """
-    text = content
-    if content_type == "html":
-        text = html_lib.unescape(_MARKUP.sub(" ", content))
-    if not has_words(text, STUB_WORDS):
-        return True
-    tail = text.rstrip()[-120:]
-    # Every ending the pattern knows holds one of these: most texts hold none, and
-    # the pattern's search tries each of the 120 places (~40% of this function).
-    lowered = tail.lower()
-    if not any(mark in lowered for mark in _STUB_MARKS):
-        return False
-    return bool(_STUB_END.search(tail))
+    if content_type != "html":
+        return _short_or_stub_end(content)
+    if len(content) > _STUB_HEAD + _STUB_TAIL:
+        cut = content.rfind(">", 0, _STUB_HEAD) + 1
+        start = content.find("<", len(content) - _STUB_TAIL)
+        if cut and start >= 0:
+            tail = _markup_text(content[start:]).rstrip()
+            if len(tail) >= _STUB_END_CHARS and has_words(_markup_text(content[:cut]), STUB_WORDS):
+                return _stub_end(tail[-_STUB_END_CHARS:])
+    return _short_or_stub_end(_markup_text(content))
+
+
+def _markup_text(html: str) -> str:
+    return html_lib.unescape(_MARKUP.sub(" ", html))
+
+
+def _short_or_stub_end(text: str) -> bool:
+    return not has_words(text, STUB_WORDS) or _stub_end(text.rstrip()[-_STUB_END_CHARS:])
+
+
+def _stub_end(tail: str) -> bool:
+    # Every ending the pattern knows holds one of the marks: most texts hold none,
+    # and the pattern's search tries each of the tail's places.
+    return _STUB_MARK.search(tail) is not None and _STUB_END.search(tail) is not None
 
 
 def has_words(text: str, count: int) -> bool:

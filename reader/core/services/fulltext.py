@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
-from reader.core.analysis.document import build_document
 from reader.core.errors import NotFound, ReaderError, SourceError
 from reader.core.models import (
     Article,
@@ -99,27 +98,45 @@ class FullText:
 
     # -- which articles -------------------------------------------------------------
 
-    def wanted(self, feed: Feed, article: Article, body: Body | None, *, force: bool) -> bool:
-        if url_scheme(article.link) not in SAFE_SCHEMES or article.full_text:
-            return False
+    def mode(self, feed: Feed, *, force: bool = False) -> str:
+        """``always``, ``never`` or ``auto`` (when the entry is a stub) for ``feed`` now."""
         if force:
-            return True
+            return "always"
         if feed.kind != "http":
-            return False  # a feed file or a folder is read offline; --full-text asks anyway
-        mode = self.policy.mode(feed)
-        if mode == "always":
-            return True
-        if mode == "never":
-            return False
-        from reader.core.analysis.extract import is_stub  # not needed to start the app
-
-        return body is None or is_stub(body.content, body.content_type)
+            return "never"  # a feed file or a folder is read offline; --full-text asks anyway
+        return self.policy.mode(feed)
 
     def consider(
-        self, feed: Feed, stored: Iterable[tuple[Article, Body | None]], *, force: bool = False
+        self,
+        feed: Feed,
+        stored: Iterable[tuple[Article, Body | None]],
+        *,
+        force: bool = False,
+        stubs: Mapping[str, bool] | None = None,
     ) -> int:
-        """Queue the articles a refresh stored that the feed's mode wants; how many."""
-        chosen = [a for a, body in stored if self.wanted(feed, a, body, force=force)]
+        """Queue the articles a refresh stored that the feed's mode wants; how many.
+        ``stubs`` says of some whether they are only summaries (found while parsing)."""
+        mode = self.mode(feed, force=force)
+        if mode == "never":
+            return 0
+        from reader.core.analysis.extract import is_stub  # not needed to start the app
+
+        stubs = stubs or {}
+        chosen = [
+            article
+            for article, body in stored
+            if url_scheme(article.link) in SAFE_SCHEMES
+            and not article.full_text
+            and (
+                mode == "always"
+                or body is None
+                or (
+                    stubs[article.id]
+                    if article.id in stubs
+                    else is_stub(body.content, body.content_type)
+                )
+            )
+        ]
         chosen.sort(key=newest_first, reverse=True)
         chosen = chosen[:MAX_PER_FEED]
         with self._queue_lock:
@@ -305,6 +322,8 @@ class FullText:
         body = self.store.feed_body(article.id) or self.store.body(article.id)
         if body is None:
             return 0
+        from reader.core.analysis.document import build_document
+
         return word_count(build_document(body, title=article.title).text)
 
     def _keep(self, article: Article, reason: str) -> FullTextOutcome:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,8 +26,8 @@ from reader.core.models import (
     RefreshOutcome,
 )
 from reader.core.sanitize import clean_line, url_scheme
-from reader.core.services.archive import Archive
 from reader.core.services.documents import Documents
+from reader.core.services.feed_workers import WORKERS, FeedParsers, Ready
 from reader.core.storage.codecs import pack_text
 from reader.core.storage.store import Store
 
@@ -39,7 +39,11 @@ if TYPE_CHECKING:
 # app's first screen needs none of them.
 Fetcher = Callable[..., "FetchResult"]
 # Called with each feed's stored articles and whether full text is forced (services.fulltext)
-OfferFullText = Callable[[Feed, Sequence[tuple[Article, Body | None]], bool], object]
+# What a refresh stored of a feed, whether it forces full text, and which entries a
+# worker found to be only summaries.
+OfferFullText = Callable[
+    [Feed, Sequence[tuple[Article, Body | None]], bool, Mapping[str, bool]], object
+]
 
 
 def source_kind(source: str) -> str:
@@ -64,22 +68,23 @@ class Subscriptions:
         self,
         store: Store,
         documents: Documents,
-        archive: Archive,
         clock: Clock,
         *,
         fetcher: Fetcher | None = None,
         retention: int = 0,
         concurrency: int = 8,
         offer_full_text: OfferFullText | None = None,
+        pruned: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
         self.offer_full_text = offer_full_text  # told what each ingest stored (their pages)
         self.documents = documents
-        self.archive = archive
+        self.pruned = pruned  # told when articles were removed (the archive's indexes go stale)
         self.clock = clock
         self.fetcher = fetcher  # None: reader.core.ingest.fetch, over the network
         self.retention = retention  # most articles kept per feed; 0 keeps everything
         self.concurrency = concurrency  # feeds fetched at once
+        self.parse_workers = WORKERS  # processes a large refresh parses in (0: none)
 
     def now_iso(self) -> str:
         return self.clock().isoformat(timespec="seconds")
@@ -207,34 +212,43 @@ class Subscriptions:
                         retry_after=feed.retry_after,
                     )
                 )
+        due_feeds = [f for f in feeds if due(f, now)]
+        never_fetched = sum(1 for f in due_feeds if f.kind == "http" and not f.content_digest)
+        parsers = FeedParsers(workers=self.parse_workers, expected=never_fetched)
         fetcher, done = self._shared_fetcher()
         try:
-            due_feeds = [f for f in feeds if due(f, now)]
             for fetched in refresh_feeds(
-                due_feeds, fetcher, workers=self.concurrency, prepare=self._prepare
+                due_feeds, fetcher, workers=self.concurrency, prepare=self._prepare, parse=parsers
             ):
                 report(self._ingest_fetched(fetched, force_full_text))
         finally:
+            parsers.close()
             done()
             self.store.flush()
         return [outcomes[feed.id] for feed in feeds if feed.id in outcomes]
 
     def _prepare(self, fetched: Fetched) -> None:
-        """In a fetching thread: each entry's id and content hash, and the bodies of
-        the entries that are new or changed, compressed (zlib lets go of the GIL).
+        """In a fetching thread: each entry's id and content hash (unless a worker
+        process parsed the feed and worked them out), and the bodies of the entries
+        that are new or changed, compressed (zlib lets go of the GIL).
 
         The ingest checks again what is new: this is only work done early.
         """
         assert fetched.parsed is not None
         entries = fetched.parsed.entries
-        ids = article_ids(fetched.feed.id, entries)
-        hashes = [content_hash(entry) for entry in entries]
+        ready = fetched.prepared if isinstance(fetched.prepared, Ready) else None
+        if ready is not None:
+            ids, hashes, stubs = ready.ids, ready.hashes, ready.stubs
+        else:
+            ids = article_ids(fetched.feed.id, entries)
+            hashes = [content_hash(entry) for entry in entries]
+            stubs = {}
         packed: dict[str, str] = {}
         for entry, article_id, digest in zip(entries, ids, hashes, strict=True):
             old = self.store.article(article_id)
             if (old is None or old.content_hash != digest) and not self.store.is_gone(article_id):
                 packed[article_id] = pack_text(entry.body.content)
-        fetched.prepared = _Prepared(ids, hashes, packed)
+        fetched.prepared = _Prepared(ids, hashes, packed, stubs)
 
     def _ingest(
         self,
@@ -267,7 +281,7 @@ class Subscriptions:
             batch.append((_stub(feed, article_id, entry, digest, now), entry.body))
         new = self.store.put_articles(feed.id, batch, packed=prepared.packed)
         if self.offer_full_text is not None:
-            self.offer_full_text(feed, batch, force)
+            self.offer_full_text(feed, batch, force, prepared.stubs)
         self._prune(feed.id)
         self.documents.forget(article.id for article, _ in batch)
         return RefreshOutcome(feed.id, feed.title, new=len(new))
@@ -293,7 +307,7 @@ class Subscriptions:
         gone = [a.id for a in candidates[:excess]]
         if gone:
             self.store.remove_articles(gone, forget=True)
-            self.archive.forget()
+            self.pruned()
         return gone
 
     def _shared_fetcher(self) -> tuple[Fetcher, Callable[[], None]]:
@@ -444,6 +458,7 @@ class _Prepared:
     ids: list[str]
     hashes: list[str]
     packed: dict[str, str]  # article id -> its body compressed (Store.put_articles)
+    stubs: dict[str, bool] = field(default_factory=dict)  # article id -> only a summary?
 
 
 def _stub(feed: Feed, article_id: str, entry: ParsedEntry, digest: str, now: str) -> Article:
