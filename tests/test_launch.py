@@ -160,3 +160,16 @@ async def test_a_key_past_the_first_screen_acts_on_the_whole_list(
         await pilot.press("k")
         assert app.main_screen.article_list.current == every[-2]
     library.close()
+
+
+async def test_the_feed_list_shows_each_feeds_count_beside_its_scrollbar(db: Path) -> None:
+    library = open_library(db, clock=frozen_clock, lazy=True)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 16)) as pilot:  # more feeds than rows: a scrollbar
+        await _settle(app, pilot)
+        feeds = app.main_screen.feed_list
+        assert feeds.show_vertical_scrollbar
+        lines = [feeds.render_line(y).text for y in range(feeds.size.height)]
+        shown = [line for line in lines if line.strip().startswith("Feed ")]
+        assert shown and all(line.rstrip().endswith(str(ENTRIES)) for line in shown), lines
+    library.close()

@@ -182,6 +182,11 @@ class FeedList(OptionList):
             summaries, bookmarks = self._last
             self.show_feeds(summaries, self.selected_id, bookmarks=bookmarks)
 
+    def watch_show_vertical_scrollbar(self) -> None:
+        """The scrollbar takes its width from the rows: rows built before it showed
+        (at the first resize) would have their counts cut off at the right."""
+        self.call_after_refresh(self.on_resize)
+
     def _update_lines(self) -> None:
         """OptionList's line table, without measuring each row: every row here is one
         line (cut to fit, no_wrap, no dividers), and measuring 2,000 feeds' rows took
