@@ -110,6 +110,8 @@ class FeedList(OptionList):
         if not width:  # not laid out yet (or hidden): on_resize builds them
             self._waiting = selected or ALL_FEEDS
             return
+        if not self.show_vertical_scrollbar and len(summaries) + 2 > self.size.height:
+            width = max(1, width - self.styles.scrollbar_size_vertical)  # it will show
         self._waiting = None
         self._built_width = width
         unread = sum(s.unread for s in summaries)
