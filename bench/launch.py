@@ -1,6 +1,7 @@
 """Launch to the newest article's title on screen, after ``reader refresh`` and after ``reader index``.
 
 Run: python bench/launch.py [--feeds 200] [--entries 50] [--runs 5] [--cache DIR] [--no-newsboat]
+     [--against CHECKOUT]
 
 The issue-20 probe, reproduced: FEEDS x ENTRIES feeds from ``bench/refresh.py``'s
 generator are served on 127.0.0.1 and fetched by ``reader refresh`` into a database
@@ -52,6 +53,12 @@ def newest_title(db: Path) -> str:
         [sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=True
     )
     return json.loads(done.stdout)
+
+
+STALE_CATALOGUE = (
+    "import sys;from pathlib import Path;from reader.core.storage import catalogue as c;"
+    "e=c.read_catalogue(Path(sys.argv[1]));print(sum(len(v)<3 or v[2] is None for v in e.values()))"
+)
 
 
 def drop_page_cache(folder: Path) -> None:
@@ -107,10 +114,18 @@ class FreshTmux(Tmux):
 
 
 def launch_once(
-    source: Path, work: Path, title: str, *, cold_cache: bool, fresh_server: bool, tmux: Tmux
+    source: Path,
+    work: Path,
+    title: str,
+    *,
+    cold_cache: bool,
+    fresh_server: bool,
+    tmux: Tmux,
+    checkout: Path = ROOT,
 ) -> tuple[float, float, float, float]:
     """Seconds from launch to the title's row in the list and to the opened article,
-    then the app's CPU seconds at those two moments."""
+    then the app's CPU seconds at those two moments. ``checkout``: whose ``reader``
+    package runs (``python -m reader`` started in it)."""
     copy = work / "run"
     if copy.exists():
         shutil.rmtree(copy)
@@ -118,7 +133,7 @@ def launch_once(
     if cold_cache:
         drop_page_cache(copy)
     runner = FreshTmux() if fresh_server else tmux
-    target, started = runner.launch([*reader_command(copy)], cwd=str(ROOT))
+    target, started = runner.launch([*reader_command(copy)], cwd=str(checkout))
     try:
         listed, _ = runner.wait(target, in_list(title), timeout=60, poll=POLL)
         cpu_listed = cpu_seconds(runner.pid(target))
@@ -185,6 +200,12 @@ def main() -> None:
     parser.add_argument("--cache", default="/tmp/reader-launch-cache")
     parser.add_argument("--no-newsboat", action="store_true")
     parser.add_argument("--no-variants", action="store_true")
+    parser.add_argument(
+        "--against",
+        metavar="CHECKOUT",
+        help="another checkout (e.g. main's) launched in turn with this one, run for run, "
+        "on the same copies: its rows are marked 'against' (compare CPU on a busy machine)",
+    )
     args = parser.parse_args()
 
     cache = Path(args.cache) / f"{args.feeds}x{args.entries}"
@@ -206,6 +227,19 @@ def main() -> None:
             t0 = time.perf_counter()
             subprocess.run(reader_command(indexed, "index"), check=True, capture_output=True)
             print(f"reader index: {time.perf_counter() - t0:.1f} s", flush=True)
+        for source in (refreshed, indexed):
+            stale = subprocess.run(
+                [sys.executable, "-c", STALE_CATALOGUE, str(source)],
+                capture_output=True,
+                text=True,
+                cwd=str(ROOT),
+            ).stdout.strip()
+            if stale != "0":
+                print(
+                    f"warning: {source}/catalogue.idx lacks the newest keys of {stale} feeds "
+                    "(written by an older version): this version's first screen loads them all",
+                    flush=True,
+                )
         title = newest_title(indexed)
         print(f"newest article: {title!r}", flush=True)
         count = args.feeds * args.entries
@@ -219,18 +253,32 @@ def main() -> None:
                         ("tmux server already up", False, False),
                         ("cold page cache", True, True),
                     ]
+                checkouts = [("", ROOT)]
+                if args.against:
+                    checkouts.append((" (against)", Path(args.against).resolve()))
                 for label, cold, fresh in variants:
-                    times = [
-                        launch_once(
-                            source, cache, title, cold_cache=cold, fresh_server=fresh, tmux=shared
-                        )
-                        for _ in range(args.runs)
-                    ]
+                    times: dict[str, list[tuple[float, float, float, float]]] = {
+                        mark: [] for mark, _ in checkouts
+                    }
+                    for _ in range(args.runs):
+                        for mark, checkout in checkouts:  # in turn: the same load for both
+                            times[mark].append(
+                                launch_once(
+                                    source,
+                                    cache,
+                                    title,
+                                    cold_cache=cold,
+                                    fresh_server=fresh,
+                                    tmux=shared,
+                                    checkout=checkout,
+                                )
+                            )
                     whats = ("title in the list", "article open", "CPU s at list", "CPU s at open")
-                    for i, what in enumerate(whats):
-                        values = [t[i] for t in times]
-                        rows.append((f"{tag} {state}, {label}: {what}", fmt(values), ""))
-                        print(rows[-1][0], rows[-1][1], flush=True)
+                    for mark, _ in checkouts:
+                        for i, what in enumerate(whats):
+                            values = [t[i] for t in times[mark]]
+                            rows.append((f"{tag} {state}, {label}: {what}{mark}", fmt(values), ""))
+                            print(rows[-1][0], rows[-1][1], flush=True)
         finally:
             shared.close()
             run = cache / "run"

@@ -609,6 +609,7 @@ def run_app(args: argparse.Namespace) -> int:
         sync=settings.sync,
         full_text=settings.full_text,
         full_text_feeds=settings.feeds,
+        lazy=True,  # the first screen needs a few feeds' records; the rest load after it
     )
     try:
         ReaderApp(library, settings=settings, handed=lambda argv: run_handed(library, argv)).run()

@@ -381,7 +381,7 @@ def test_records_from_older_versions_still_load() -> None:
 def test_the_list_order_is_newest_date_first_then_id_whatever_the_dates_look_like() -> None:
     """The one-string sort key orders as (date, id) would: undated articles by when
     they were added, a date that is a prefix of another (no seconds' fraction) first."""
-    from reader.core.services.documents import newest_first
+    from reader.core.models import newest_first
 
     rng = random.Random(7)
     dates = [

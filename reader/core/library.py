@@ -11,14 +11,13 @@ analyse what a refresh left pending first).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from reader.core import config
-from reader.core.analysis import search as fulltext
 from reader.core.models import (
     Article,
     Bookmark,
@@ -32,20 +31,22 @@ from reader.core.models import (
     Quote,
     RefreshOutcome,
     SpeakerQuote,
+    newest_first,
 )
 from reader.core.services.bookmarks import Bookmarks
 from reader.core.services.derived import Derived
-from reader.core.services.documents import Documents, newest_first
-from reader.core.services.searching import Search
+from reader.core.services.documents import Documents
 from reader.core.services.work import Pacer
 from reader.core.storage.store import Store
 
 if TYPE_CHECKING:
+    from reader.core.analysis import search as fulltext
     from reader.core.analysis.links import RelatedLink
     from reader.core.ingest.pages import PageFetcher
     from reader.core.services.analysis import Analysis
     from reader.core.services.archive import Archive
     from reader.core.services.fulltext import FullText
+    from reader.core.services.searching import Search
     from reader.core.services.subscriptions import Fetcher, Subscriptions
     from reader.core.settings import SyncAccount
     from reader.core.sync.engine import SyncSummary
@@ -53,6 +54,44 @@ if TYPE_CHECKING:
     from reader.core.sync.status import SyncStatus
 
 SEED_FOLDER_TITLE = "Sample articles"
+
+
+class NewestFirst(Sequence[Article]):
+    """Every article newest first, of which the first few are known before the rest
+    are loaded: anything past them (or a walk over all) waits for the whole list, so
+    a list on screen never acts on half of the archive. ``load`` (the app's worker)
+    makes the whole list; ``len`` is the catalogue's count until then."""
+
+    def __init__(self, head: list[Article], total: int, load: Callable[[], list[Article]]):
+        self.head, self.total = head, total
+        self._load = load
+        self._all: list[Article] | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> list[Article]:
+        with self._lock:
+            if self._all is None:
+                self._all = self._load()
+            return self._all
+
+    @property
+    def loaded(self) -> bool:
+        return self._all is not None
+
+    def __len__(self) -> int:
+        return self.total if self._all is None else len(self._all)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Article]: ...
+    def __getitem__(self, index: int | slice) -> Article | list[Article]:
+        if self._all is None and isinstance(index, int) and 0 <= index < len(self.head):
+            return self.head[index]
+        return self.load()[index]
+
+    def __iter__(self) -> Iterator[Article]:
+        return iter(self.load())
 
 
 def utc_now() -> datetime:
@@ -82,7 +121,6 @@ class Library:
         self.pacer = Pacer()
         self.documents = Documents(store)
         self.derived = Derived(store)
-        self.finder = Search(store, self.documents, self.derived, self.pacer)
         # Built at the first refresh or full-text call: start-up does not import it.
         self._full_text: FullText | None = None
         self._full_text_parts = (full_text, page_fetcher, concurrency)
@@ -92,6 +130,12 @@ class Library:
 
     # The services below import the analysis (quotations, story terms, parsers) when
     # first used: `reader feeds` and `reader search` start without them.
+
+    @cached_property
+    def finder(self) -> Search:
+        from reader.core.services.searching import Search
+
+        return Search(self.store, self.documents, self.derived, self.pacer)
 
     @cached_property
     def archive(self) -> Archive:
@@ -150,7 +194,8 @@ class Library:
 
     def close(self) -> None:
         self.store.flush()
-        self.finder.close()
+        if "finder" in self.__dict__:  # built (search or analysis asked for it)
+            self.finder.close()
         self.store.close()
 
     def now_iso(self) -> str:
@@ -174,7 +219,7 @@ class Library:
         return self.subscriptions.feed(feed_id)
 
     def feed_titles(self) -> dict[str, str]:
-        return self.subscriptions.titles()
+        return {feed.id: feed.title for feed in self.store.feeds()}
 
     def find_feed(self, feed_id: str) -> Feed | None:
         return self.store.feed(feed_id)
@@ -281,6 +326,14 @@ class Library:
         items = [a for a in self.store.articles(feed_id) if not (unread_only and a.id in read)]
         items.sort(key=newest_first, reverse=True)
         return items
+
+    def newest(self, screenful: int) -> Sequence[Article]:
+        """What :meth:`articles` gives, the first ``screenful`` known before the store
+        has loaded every feed (a lazy open; see :class:`NewestFirst`)."""
+        if self.store.fully_loaded():
+            return self.articles()
+        head, total = self.store.newest(screenful)
+        return NewestFirst(head, total, self.articles)
 
     def articles_in(self, feed_ids: Iterable[str]) -> list[Article]:
         """Several feeds' articles (a folder's), newest first, without sorting the archive."""
@@ -473,7 +526,9 @@ class Library:
 
         New articles are searchable once analysed, so pending ones are analysed first.
         """
-        parsed = fulltext.parse_query(query)
+        from reader.core.analysis.search import parse_query  # (not at start-up)
+
+        parsed = parse_query(query)
         if parsed.empty or limit <= 0:
             return []
         if self.store.has_pending():  # asked first: a lazily opened store stays unloaded

@@ -9,7 +9,6 @@ so the user's file, with its comments and layout, is never rewritten.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -193,6 +192,8 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
         return Settings(), []
     except OSError as error:
         return Settings(), [f"{where}: cannot read the settings ({error.strerror}); using defaults"]
+    import tomllib  # only when there is a file: most starts have none
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from reader.core.analysis.links import RelatedLink
-from reader.core.analysis.search import SearchHit
 from reader.core.models import Article, Document, Quote, RefreshOutcome
-from reader.core.sync.status import SyncStatus
+
+if TYPE_CHECKING:  # (the analysis modules load after the first frame)
+    from reader.core.analysis.links import RelatedLink
+    from reader.core.analysis.search import SearchHit
+    from reader.core.sync.status import SyncStatus
 
 
 @dataclass

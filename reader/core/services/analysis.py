@@ -19,10 +19,10 @@ from reader.core.analysis.pipeline import (
     start_worker,
 )
 from reader.core.analysis.story_terms import TERMS_VERSION, index_terms
-from reader.core.models import Article, Quote, SpeakerQuote
+from reader.core.models import Article, Quote, SpeakerQuote, newest_first
 from reader.core.services.archive import Archive
 from reader.core.services.derived import Derived, FoundQuotes
-from reader.core.services.documents import Documents, newest_first
+from reader.core.services.documents import Documents
 from reader.core.services.searching import Search
 from reader.core.services.work import Pacer, start_resource_tracker
 from reader.core.storage.schema import LINKS_KIND, TERMS_KIND

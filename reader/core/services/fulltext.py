@@ -36,9 +36,10 @@ from reader.core.models import (
     Feed,
     FullTextOutcome,
     FullTextPolicy,
+    newest_first,
 )
 from reader.core.sanitize import SAFE_SCHEMES, clean_line, url_scheme
-from reader.core.services.documents import Documents, newest_first
+from reader.core.services.documents import Documents
 from reader.core.services.work import start_resource_tracker
 from reader.core.storage.store import Store
 

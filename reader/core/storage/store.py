@@ -59,10 +59,7 @@ from reader.core.storage.codecs import (
 from reader.core.storage.derived_files import DerivedWrites, derived_path, read_derived
 from reader.core.storage.journal import Change, Journal, Op
 from reader.core.storage.migrate import move_out
-from reader.core.storage.recovery import (
-    _allow_open_files,
-    lock_database,
-)
+from reader.core.storage.recovery import _allow_open_files, lock_database
 from reader.core.storage.schema import (
     _BODY_CACHE_FEEDS,
     SCHEMA_VERSION,
@@ -160,7 +157,8 @@ class Store(Catalogued):
         self._feed_dbs: dict[str, tuple[TinyDB, AtomicStorage]] = {}
         self._dirty_feeds: set[str] = set()
         self._pending_aux: dict[tuple[str, str], dict[str, Any]] = {}
-        self._unloaded = LazyFeeds(read_catalogue(self.path) if self.lazy else {})
+        self._unloaded = LazyFeeds(read_catalogue(self.path, self._feeds) if self.lazy else {})
+        self._stale = self.lazy and self._unloaded.missing(self._feeds)  # rewritten at a flush
         for feed_id in self._feeds:
             if feed_id not in self._unloaded.entries:
                 self._load_feed(feed_id, version)
@@ -284,12 +282,10 @@ class Store(Catalogued):
     # -- articles --------------------------------------------------------------
 
     def articles(self, feed_id: str | None = None) -> list[Article]:
+        self._need() if feed_id is None else self._need_feed(feed_id)
         with self._lock:
-            if feed_id is None or self._unloaded.pop(feed_id):
-                self._need() if feed_id is None else self._load_feed(feed_id)
-            if feed_id is None:
-                return list(self._articles.values())
-            return list(self._by_feed.get(feed_id, {}).values())
+            found = self._articles if feed_id is None else self._by_feed.get(feed_id, {})
+            return list(found.values())
 
     def counts(self) -> dict[str, tuple[int, int]]:
         """(unread, total) for each feed, kept up to date rather than counted."""
@@ -483,7 +479,8 @@ class Store(Catalogued):
         With ``journal`` (by default, when :attr:`journaling`) each change is also a
         journal row, written by the same flush of ``state.json``.
         """
-        self._need()
+        for article_id in (article_ids := list(article_ids)):  # only the feeds holding them
+            self._need(article_id)
         with self._lock:
             changed = [a for a in article_ids if a in self._articles and (a in self._read) != read]
             for article_id in changed:
@@ -666,9 +663,10 @@ class Store(Catalogued):
             write_all([partial(storage.flush, sync_dir=False) for storage in written])
             for storage in written:
                 storage.release()
-            if self._dirty_feeds or not (self.path / CATALOGUE).exists():
+            if self._dirty_feeds or self._stale or not (self.path / CATALOGUE).exists():
                 write_catalogue(self.path, self._catalogue())
             self._dirty_feeds.clear()
+            self._stale = False
             # Per-feed files first, made durable once per folder; the library
             # last, so a feed it lists always has its files.
             for folder in {self.path / "feeds", self.path / "bodies"} | {

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import OptionList
 
+from reader.core.library import NewestFirst
 from reader.core.models import Article, FeedSummary
 from reader.core.sanitize import clean_line
 from reader.ui.widgets.feed_list import ALL_FEEDS, BOOKMARKS
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
 
 
 class Listing(Screen[None]):
+    loading_rest: NewestFirst | None = None  # All's rows, only the first screen's loaded
+
     def reload(self: MainScreen, *, select_feed: str | None = None) -> None:
         """Redraw both lists from the library, keeping the highlights where they were."""
         feed_id = select_feed or self.feed_list.selected_id
@@ -49,17 +53,32 @@ class Listing(Screen[None]):
         self.article_list.show_articles(articles_, read, titles, keep=keep)
         self.article_list.border_title = "Unread" if self.unread_only else "Articles"
         self.article_list.border_subtitle = f"{len(articles_)}"
+        if isinstance(articles_, NewestFirst) and not articles_.loaded:
+            self.loading_rest = articles_  # loaded once the first article shows
+
+    def load_rest(self: MainScreen) -> None:
+        """After the first screen: the archive the list's first rows came without."""
+        if self.loading_rest is not None:
+            self._load_rest(self.loading_rest)
+            self.loading_rest = None
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _load_rest(self: MainScreen, listed: NewestFirst) -> None:
+        promised = len(listed)
+        listed.load()
+        if len(listed) != promised:  # changed meanwhile (a sync): the rows follow
+            self.app.call_from_thread(self.reload)
 
     def visible_feeds(self: MainScreen) -> list[FeedSummary]:
         """The feeds, less those removed while their undo lasts."""
         return [s for s in self.library.feeds() if s.feed.id not in self.hidden_feeds]
 
-    def articles_of(self: MainScreen, selected: str) -> list[Article]:
+    def articles_of(self: MainScreen, selected: str) -> Sequence[Article]:
         """A feed's articles, a folder's (newest first across its feeds), or all."""
         feed_ids = self.feed_list.feed_ids(selected)
         if feed_ids is None:
             hidden = self.hidden_feeds
-            articles = self.library.articles()
+            articles = self.library.newest(self.app.size.height + 2)
             return [a for a in articles if a.feed_id not in hidden] if hidden else articles
         if len(feed_ids) == 1:
             return self.library.articles(feed_ids[0])

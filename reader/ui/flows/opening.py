@@ -9,8 +9,6 @@ from textual import on, work
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from reader.core.analysis.links import inline_links
-from reader.core.analysis.quotes import find_quotes
 from reader.core.errors import Interrupted, ReaderError
 from reader.core.models import Article
 from reader.core.sanitize import clean_line
@@ -115,6 +113,7 @@ class Opening(Screen[None]):
     def _open_failed(self: MainScreen, article: Article, error: ReaderError) -> None:
         """An unreadable bodies file: say so where the article would be, and carry on."""
         self.loading_first = None
+        self.load_rest()
         current = self.article_list.current
         if current is not None and current.id == article.id:
             self.shown_id = self.focus_on_load = None
@@ -127,6 +126,8 @@ class Opening(Screen[None]):
         article = self.library.find_stored(article.id) or article  # full text may be new
         summary = self.library.feed_document(article.id) if article.id in self.summaries else None
         if summary is not None:  # F switched to the feed's own content
+            from reader.core.analysis.quotes import find_quotes  # (after the first frame)
+
             quotes = tuple(find_quotes(summary))
             doc, minutes = summary, 0
         else:
@@ -158,6 +159,8 @@ class Opening(Screen[None]):
         # Not waiting: while another worker builds the archive indexes this shows
         # the article's own links (waiting workers had filled the thread pool).
         related = self.library.related_for(doc, article, wait=False, build=build)
+        from reader.core.analysis.links import inline_links  # (after the first frame)
+
         _, left_off = inline_links(doc, MAX_SIDEBAR_INLINE)
         # Posted even from a cancelled worker: the handler keeps only the shown article's.
         self.post_message(RelatedLoaded(article.id, related, left_off))
@@ -176,6 +179,8 @@ class Opening(Screen[None]):
 
     def on_article_loaded(self: MainScreen, message: ArticleLoaded) -> None:
         self.loading_first = None
+        # Once the first article is drawn: the rest of the archive (a worker).
+        self.call_after_refresh(self.load_rest)
         current = self.article_list.current
         if current is None or current.id != message.article.id:
             return

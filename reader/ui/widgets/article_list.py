@@ -111,7 +111,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.articles: list[Article] = []
+        self.articles: Sequence[Article] = []
         self.bookmarks: list[Bookmark] = []  # set when the list shows bookmarks
         self.showing_bookmarks = False
         self.highlight_terms: tuple[str, ...] = ()  # search matches to mark in titles
@@ -135,7 +135,7 @@ class ArticleList(ScrollView, can_focus=True):
     def _set_rows(
         self,
         rows: list[_Row | None],
-        articles: list[Article],
+        articles: Sequence[Article],
         keep: str | None,
         make_row: Callable[[int], _Row] | None = None,
     ) -> None:
@@ -163,7 +163,9 @@ class ArticleList(ScrollView, can_focus=True):
         self.bookmarks = []
         self.showing_bookmarks = False
         self.empty_message = "No articles here."
-        listed = list(articles)
+        # A list is copied; a NewestFirst is kept: its rows past the first screen
+        # are read (so loaded) only when reached.
+        listed = list(articles) if isinstance(articles, list) else articles
 
         def make_row(index: int) -> _Row:
             article = listed[index]

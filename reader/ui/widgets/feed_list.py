@@ -110,6 +110,8 @@ class FeedList(OptionList):
         if not width:  # not laid out yet (or hidden): on_resize builds them
             self._waiting = selected or ALL_FEEDS
             return
+        if not self.show_vertical_scrollbar and len(summaries) + 2 > self.size.height:
+            width = max(1, width - self.styles.scrollbar_size_vertical)  # it will show
         self._waiting = None
         self._built_width = width
         unread = sum(s.unread for s in summaries)
@@ -181,6 +183,11 @@ class FeedList(OptionList):
         if self._last is not None and width and width != self._built_width:
             summaries, bookmarks = self._last
             self.show_feeds(summaries, self.selected_id, bookmarks=bookmarks)
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        """The scrollbar takes its width from the rows: rows built before it showed
+        (at the first resize) would have their counts cut off at the right."""
+        self.call_after_refresh(self.on_resize)
 
     def _update_lines(self) -> None:
         """OptionList's line table, without measuring each row: every row here is one

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -14,9 +15,11 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.core.analysis.links import RelatedLink
 from reader.core.models import Quote
 from reader.core.sanitize import clean_line
+
+if TYPE_CHECKING:  # (the analysis modules load after the first frame)
+    from reader.core.analysis.links import RelatedLink
 
 GROUP_TITLES = {
     "section": "From the article",
