@@ -28,8 +28,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import compress
-from operator import not_
+from itertools import compress, count
+from operator import itemgetter, not_
 
 from reader.core.analysis.quotes.first_names import given_name
 
@@ -185,7 +185,9 @@ class _Line:
 def _line_tokens(line: str, in_title: bool) -> _Line:
     parts = _SPLIT.split(line)  # gap, word, gap, word, ..., tail: no match objects
     gaps, raw = parts[0:-1:2], parts[1::2]
-    special = [i for i, f in enumerate(raw) if not f[0].islower() or "." in f]
+    special = list(compress(count(), map(not_, map(str.islower, map(itemgetter(0), raw)))))
+    if "." in line:  # dotted abbreviations ("U.S.", "p.m.")
+        special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
     if "'s" in line or "’s" in line:
         forms = [f[:-2] if len(f) > 3 and f.endswith(("'s", "’s")) else f for f in raw]
     else:

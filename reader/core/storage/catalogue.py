@@ -1,7 +1,8 @@
 """Which articles each feed holds, so a command that reads a little of a large
 database (``reader feeds``, ``reader search``) need not load every article record.
 
-``catalogue.idx`` (JSON; derived, rebuilt by any flush that writes a feed file) lists
+``catalogue.idx`` (JSON; derived, rebuilt by any flush that writes a feed file, but
+once at the end of an analysis pass, which flushes a few feeds at a time) lists
 each feed's article ids and how many are pending analysis, with the size and
 time of the feed file it was read from. An entry whose feed file has changed
 since (another version wrote it) is not used: that feed is loaded as usual.

@@ -339,7 +339,7 @@ class _Names:
         found: list[_Chunk] = []
         i, n = 0, len(words)
         # A name starts with a capital: most words are not even looked at.
-        for capital in [k for k, word in enumerate(words) if word[:1].isupper()]:
+        for capital in compress(count(), map(str.isupper, map(itemgetter(0), words))):
             if capital < i:
                 continue  # inside the run before
             i = capital
