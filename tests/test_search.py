@@ -347,6 +347,26 @@ def test_aux_arrays_live_in_a_sidecar_read_on_demand_and_replaced_whole(
     assert not list(folder.iterdir())
 
 
+def test_a_flush_removes_only_the_written_feeds_superseded_sidecars(
+    news: Library, tmp_path: Path
+) -> None:
+    """The folder is listed once per flush: another feed's sidecar is not touched."""
+    store = news.store
+    one, two = (feed.id for feed in store.feeds()[:2])
+    folder = tmp_path / "db" / "notes"
+    for feed_id in (one, two):
+        store.put_aux("notes", feed_id, {"xs": array("H", [1])})
+    store.flush()
+    kept = sorted(folder.glob("*.bin"))
+    store.put_aux("notes", one, {"xs": array("H", [2])})
+    store.flush()
+    (new,) = folder.glob(f"{one}.*.bin")
+    assert sorted(folder.glob("*.bin")) == sorted([new, *(p for p in kept if p.name[:10] == two)])
+    store.put_aux("notes", one, {"n": 1})  # no arrays now: no sidecar left
+    store.flush()
+    assert [p.name[:10] for p in folder.glob("*.bin")] == [two]
+
+
 def test_store_aux_is_written_by_flush_in_its_own_folder(news: Library, tmp_path: Path) -> None:
     from reader.core.errors import StoreError
 

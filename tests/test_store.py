@@ -442,6 +442,43 @@ def test_a_lazy_open_counts_and_finds_articles_without_loading_every_feed(
         lazy.close()
 
 
+def test_analysis_writes_the_catalogue_once_and_leaves_it_current(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Analysis flushes a few feeds at a time; the catalogue (every article id) is
+    written once, at the end, not at each flush (2 MB a time at 100k articles)."""
+    import reader.core.services.analysis as analysis
+    import reader.core.storage.catalogue as catalogue
+
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    for n in range(4):
+        name = f"feed{n}.xml"
+        items = [(f"a{n}{i}", f"Story {n}.{i}", f"<p>Harbour news {n} {i}.</p>") for i in range(3)]
+        (tmp_path / name).write_bytes(rss(name, items))
+        lib.add(str(tmp_path / name))
+    written: list[Path] = []
+    write = catalogue.atomic_write
+    monkeypatch.setattr(
+        catalogue,
+        "atomic_write",
+        lambda path, *a, **k: written.append(path) or write(path, *a, **k),
+    )
+    monkeypatch.setattr(analysis, "_FLUSH_EVERY", -1.0)  # a flush after every feed
+    flushes: list[int] = []
+    flush = lib.store.flush
+    monkeypatch.setattr(lib.store, "flush", lambda: flushes.append(1) or flush())
+    assert lib.analyse_pending() == 12
+    lib.close()
+    assert len(flushes) >= 4
+    assert written == [tmp_path / "db" / catalogue.FILE_NAME]
+    lazy = open_library(tmp_path / "db", readonly=True, lazy=True)
+    try:
+        assert len(lazy.feeds()) == 4 and not lazy.has_pending()
+        assert lazy.store._articles == {}, "the catalogue is current: nothing loaded"
+    finally:
+        lazy.close()
+
+
 def test_a_feed_file_written_since_the_catalogue_is_loaded_as_usual(tmp_path: Path) -> None:
     db = _two_feeds(tmp_path)
     lib = open_library(db, clock=frozen_clock)

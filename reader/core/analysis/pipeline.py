@@ -42,12 +42,13 @@ class Analysed:
 def analyse_document(doc: Document, title: str, author: str) -> Analysed:
     """Everything derived from a laid-out article (``title``: the stored one)."""
     quotes = tuple(find_quotes(doc))
+    text = doc.text  # joined from the blocks at each use: once here
     return Analysed(
-        summary=" ".join(doc.text.split())[:SUMMARY_CHARS],
+        summary=" ".join(text.split())[:SUMMARY_CHARS],
         quotes=quotes,
-        terms=index_terms(doc.title or title, doc.text),
+        terms=index_terms(doc.title or title, text),
         out_links=tuple(outbound_urls(doc)[:MAX_OUT_LINKS]),
-        search_terms=search.article_terms(title, author, doc.text, quotes),
+        search_terms=search.article_terms(title, author, text, quotes),
     )
 
 

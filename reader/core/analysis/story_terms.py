@@ -25,8 +25,11 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import itemgetter, not_
 
 from reader.core.analysis.quotes.first_names import given_name
 
@@ -139,29 +142,67 @@ def _singular(word: str) -> str:
     return word
 
 
+def _key(lower: str) -> tuple[str, str] | tuple[()]:
+    """A word's (lower case, singular) counting key; () for a word that is never a key."""
+    if len(lower) < 3 or lower in STOPWORDS or "'" in lower or "’" in lower:
+        return ()
+    return lower, _singular(lower)
+
+
+# The key of each lower-case word as written (most tokens): a pure function of it,
+# kept between articles and dropped whole when it grows past the bound.
+_PLAIN_KEYS: dict[str, tuple[str, str] | tuple[()]] = {}
+_PLAIN_KEYS_MAX = 200_000
+
+
+def _plain_key(raw: str) -> tuple[str, str] | tuple[()]:
+    if len(_PLAIN_KEYS) >= _PLAIN_KEYS_MAX:
+        _PLAIN_KEYS.clear()
+    form = raw[:-2] if len(raw) > 3 and raw.endswith(("'s", "’s")) else raw
+    key = _PLAIN_KEYS[raw] = _key(form.lower())
+    return key
+
+
+# What a capitalised, upper-case or dotted token is: (capital, acronym, sure, skip).
+# ``sure``: capitalised where only a name would be (not sentence-initial); ``skip``:
+# never a key (a time, a credit, a header word, an initial).
+_Kind = tuple[bool, bool, bool, bool]
+
+
 @dataclass(slots=True)
-class _Token:
-    form: str  # as written, possessive stripped; a dotted abbreviation without dots
-    gap: str  # the text between the previous token and this one
-    capital: bool
-    acronym: bool
-    sure: bool  # capitalised where only a name would be (not sentence-initial)
-    skip: bool  # never a key: a time, a credit, a header word, an initial
+class _Line:
+    """One line's tokens: forms as written (possessive stripped, a dotted abbreviation
+    without dots), the text before each, and the kind of each token that is not a
+    plain lower-case word (most are: nothing to decide for them)."""
+
+    raw: list[str]
+    forms: list[str]
+    gaps: list[str]
+    kinds: dict[int, _Kind]
     in_title: bool
 
 
-def _line_tokens(line: str, in_title: bool) -> list[_Token]:
+def _line_tokens(line: str, in_title: bool) -> _Line:
     parts = _SPLIT.split(line)  # gap, word, gap, word, ..., tail: no match objects
-    gaps, forms = parts[0:-1:2], parts[1::2]
-    initials = [False] * len(forms)  # does the word start a sentence (or the line)?
-    if forms:
-        initials[0] = True
+    gaps, raw = parts[0:-1:2], parts[1::2]
+    special = list(compress(count(), map(not_, map(str.islower, map(itemgetter(0), raw)))))
+    if "." in line:  # dotted abbreviations ("U.S.", "p.m.")
+        special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
+    if "'s" in line or "’s" in line:
+        forms = [f[:-2] if len(f) > 3 and f.endswith(("'s", "’s")) else f for f in raw]
+    else:
+        forms = raw[:]
+    kinds: dict[int, _Kind] = {}
+    if not special:
+        return _Line(raw, forms, gaps, kinds, in_title)
+    initials = [False] * len(raw)  # does the word start a sentence (or the line)?
+    initials[0] = True
     # Most words follow a single space: nothing to decide for them.
     for index in [i for i, gap in enumerate(gaps) if gap != " " and i]:
         gap = gaps[index]
         initial = bool(_SENTENCE_END.intersection(gap))
         if initial and gap.strip() == ".":
-            prev_word = forms[index - 1]
+            prev_word = raw[index - 1]
             if prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1:
                 initial = False  # "Mr. Putin", "John F. Kennedy"
         if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
@@ -169,18 +210,15 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
         initials[index] = initial
     # A Title Case Headline Capitalises Everything, and a SECTION HEADER is all
     # capitals: there capitals prove nothing.
-    words = [f for f in forms if (f if f.islower() else f.lower()) not in STOPWORDS]
-    capitals = sum(1 for f in words if f[0].isupper())
-    title_case = len(words) >= 3 and capitals >= 0.8 * len(words)
-    shouting = sum(1 for f in words if f.isupper() and len(f) > 1) >= max(2, 0.6 * len(words))
-    tokens: list[_Token] = []
-    append = tokens.append
-    for index, form in enumerate(forms):
-        if form.endswith(("'s", "’s")) and len(form) > 3:
-            form = form[:-2]
-        if form[0].islower() and "." not in form:  # most words: no name, nothing to skip
-            append(_Token(form, gaps[index], False, False, False, False, in_title))
-            continue
+    # Counted at C speed over the lower-case words, which are never capitals.
+    cased = list(compress(raw, map(not_, map(str.islower, raw))))
+    cased_words = [f for f in cased if f.lower() not in STOPWORDS]
+    words = len(raw) - len(cased) - sum(map(STOPWORDS.__contains__, raw)) + len(cased_words)
+    capitals = sum(1 for f in cased_words if f[0].isupper())
+    title_case = words >= 3 and capitals >= 0.8 * words
+    shouting = sum(1 for f in cased_words if f.isupper() and len(f) > 1) >= max(2, 0.6 * words)
+    for index in special:
+        form = forms[index]
         initial = initials[index]
         skip = False
         if "." in form:  # "U.S." is an abbreviation; "p.m." and "e.g." are not names
@@ -195,16 +233,17 @@ def _line_tokens(line: str, in_title: bool) -> list[_Token]:
             form = form.lower()  # "found GUILTY": emphasis, not a name
         capital = form[:1].isupper()
         sure = capital and not initial and not title_case and not shouting
-        if capital and initial and not title_case and index + 1 < len(forms):
+        if capital and initial and not title_case and index + 1 < len(raw):
             # "Vladimir Putin said": a capital followed by a sure name is a name.
-            after, after_initial = forms[index + 1], initials[index + 1]
+            after, after_initial = raw[index + 1], initials[index + 1]
             if gaps[index + 1] == " " and after[:1].isupper() and not after.isupper():
                 sure = not after_initial and (form.lower() not in STOPWORDS or form == "New")
         lower = form.lower()
         if (lower in _NOT_NAMES and (capital or acronym)) or lower[:2] in ("i'", "i’"):
             skip = True  # "I'm" is capitalised everywhere and names no one
-        append(_Token(form, gaps[index], capital, acronym, sure, skip, in_title))
-    return tokens
+        forms[index] = form
+        kinds[index] = (capital, acronym, sure, skip)
+    return _Line(raw, forms, gaps, kinds, in_title)
 
 
 # A paragraph that is the page's furniture, not the story: sign-up prompts,
@@ -225,25 +264,14 @@ def _boilerplate(line: str) -> bool:
     return _BOILERPLATE_PATTERN.search(line.lower()) is not None
 
 
-def _tokens(text: str, *, in_title: bool) -> Iterator[list[_Token]]:
+def _tokens(text: str, *, in_title: bool) -> Iterator[_Line]:
+    furniture = _boilerplate(text)  # most texts have none: no line need be looked at
     for line in text.splitlines():
-        if line.strip() and not _boilerplate(line):
+        if line.strip() and not (furniture and _boilerplate(line)):
             yield _line_tokens(line, in_title)
 
 
-def _is_name_part(token: _Token, sure_names: set[str]) -> bool:
-    if token.skip or len(token.form) < 2:
-        return False
-    if token.acronym:
-        return True
-    return (
-        token.capital
-        and (token.form.lower() not in STOPWORDS or token.form == "New")
-        and (token.sure or token.form in sure_names)
-    )
-
-
-def _names(line: list[_Token], sure_names: set[str]) -> Iterator[tuple[int, int, str, bool]]:
+def _names(line: _Line, sure_names: set[str]) -> Iterator[tuple[int, int, str, bool]]:
     """(first token, end token, name as written, a person?) for each whole name in a line.
 
     A person's name starts with a known first name or follows a title ("Sen.",
@@ -253,37 +281,56 @@ def _names(line: list[_Token], sure_names: set[str]) -> Iterator[tuple[int, int,
     join ("Gulf of Aden") and a middle initial ("John F. Kennedy" is "John
     Kennedy"); an acronym stands alone.
     """
+    forms, gaps, kinds = line.forms, line.gaps, line.kinds
+    n = len(forms)
+
+    def part(i: int) -> bool:  # a token that can be part of a name (not an acronym's)
+        kind = kinds.get(i)
+        if kind is None:  # a plain lower-case word
+            return False
+        capital, acronym, sure, skip = kind
+        form = forms[i]
+        if skip or len(form) < 2:
+            return False
+        if acronym:
+            return True
+        return (
+            capital
+            and (form.lower() not in STOPWORDS or form == "New")
+            and (sure or form in sure_names)
+        )
+
     after = 0  # where the last name ended: a name does not start inside another
-    for index in [i for i, token in enumerate(line) if token.capital or token.acronym]:
-        token = line[index]
-        if index < after or not _is_name_part(token, sure_names):
+    for index in [i for i, kind in kinds.items() if kind[0] or kind[1]]:
+        if index < after or not part(index):
             continue
-        parts = [token.form]
+        acronym = kinds[index][1]
+        parts = [forms[index]]
         end = index + 1
-        while not token.acronym and end < len(line):
-            nxt = line[end]
-            if nxt.gap == " " and _is_name_part(nxt, sure_names) and not nxt.acronym:
-                parts.append(nxt.form)
+        while not acronym and end < n:
+            nxt = forms[end]
+            if gaps[end] == " " and part(end) and not kinds[end][1]:
+                parts.append(nxt)
                 end += 1
             elif (
-                nxt.gap == " "
-                and end + 1 < len(line)
-                and line[end + 1].gap in (" ", ". ")
-                and _is_name_part(line[end + 1], sure_names)
-                and not line[end + 1].acronym
+                gaps[end] == " "
+                and end + 1 < n
+                and gaps[end + 1] in (" ", ". ")
+                and part(end + 1)
+                and not kinds[end + 1][1]
                 and (
-                    nxt.form in _NAME_JOINS
-                    or (len(nxt.form) == 1 and nxt.form.isupper() and line[end + 1].gap == ". ")
+                    nxt in _NAME_JOINS
+                    or (len(nxt) == 1 and nxt.isupper() and gaps[end + 1] == ". ")
                 )
             ):
-                if nxt.form in _NAME_JOINS:
-                    parts.append(nxt.form)
-                parts.append(line[end + 1].form)
+                if nxt in _NAME_JOINS:
+                    parts.append(nxt)
+                parts.append(forms[end + 1])
                 end += 2
             else:
                 break
         if parts != ["New"]:
-            titled = index > 0 and line[index - 1].form.lower() in _ROLES
+            titled = index > 0 and forms[index - 1].lower() in _ROLES
             yield index, end, " ".join(parts), titled or given_name(parts[0]) != "unknown"
         after = end
 
@@ -299,53 +346,42 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         *_tokens(title[:MAX_INDEXED_CHARS], in_title=True),
         *_tokens(text[:MAX_INDEXED_CHARS], in_title=False),
     ]
-    sure_names = {t.form for line in lines for t in line if (t.sure or t.acronym) and not t.skip}
-    counts: dict[str, int] = {}
-    titled: set[str] = set()
-    phrases: dict[str, int] = {}
-    found = [(line, list(_names(line, sure_names))) for line in lines]
+    sure_names = {
+        line.forms[i]
+        for line in lines
+        for i, (_, acronym, sure, skip) in line.kinds.items()
+        if (sure or acronym) and not skip
+    }
+    found = [(line, list(_names(line, sure_names)) if line.kinds else []) for line in lines]
     surnames = _surnames(name for _, names in found for _, _, name, person in names if person)
 
-    get = counts.get
+    counted: list[str] = []  # every word counted, and every name by its key
+    paired: list[str] = []  # two words in a row: phrase candidates
+    titled: set[str] = set()
+    get = _PLAIN_KEYS.get
     for line, names in found:
-        if not line:
+        if not line.raw:
             continue
-        in_title = line[0].in_title
-        starts = {start: (end, name) for start, end, name, _ in names}
-        previous, after = "", 0  # after: the end of the last name counted
-        for index, token in enumerate(line):
-            if index < after:
-                continue
-            if starts and index in starts:
-                after, name = starts[index]
-                key = surnames.get(name, name)
-                counts[key] = get(key, 0) + 1
-                if in_title:
-                    titled.add(key)
-                previous = ""
-                continue
-            lower = token.form.lower()
-            if (
-                token.skip
-                or token.acronym
-                or len(lower) < 3
-                or lower in STOPWORDS
-                or "'" in lower
-                or "’" in lower
-            ):
-                previous = ""
-                continue
-            word = _singular(lower)
-            counts[word] = get(word, 0) + 1
-            if previous and token.gap == " ":
-                phrase = f"{previous} {word}"
-                phrases[phrase] = phrases.get(phrase, 0) + 1
-                if in_title:
-                    titled.add(phrase)
-            if in_title:
-                titled.add(word)
-            previous = lower
-    for phrase, times in phrases.items():
+        keys = list(map(get, line.raw))  # (lower case, singular) or (): never a key
+        for i in [i for i, key in enumerate(keys) if key is None]:
+            keys[i] = _plain_key(line.raw[i])
+        for i, (_, acronym, _, skip) in line.kinds.items():
+            keys[i] = () if skip or acronym else _key(line.forms[i].lower())
+        first = len(counted), len(paired)
+        for start, end, name, _ in names:
+            counted.append(surnames.get(name, name))
+            keys[start:end] = [()] * (end - start)  # inside a name: no word, no phrase
+        counted += [key[1] for key in keys if key]
+        gaps = line.gaps
+        paired += [
+            f"{a[0]} {b[1]}"
+            for a, b, gap in zip(keys, keys[1:], gaps[1:], strict=False)
+            if a and b and gap == " "
+        ]
+        if line.in_title:
+            titled.update(counted[first[0] :], paired[first[1] :])
+    counts = Counter(counted)
+    for phrase, times in Counter(paired).items():
         if times > 1:
             counts[phrase] = times
     aliases = set()  # "Lohan" beside "Lindsay Lohan"

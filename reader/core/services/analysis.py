@@ -88,13 +88,15 @@ class Analysis:
             for start in range(0, len(items), _CHUNK)
         ]
         pool = self._pool(total, BACKGROUND_NICE if background else 0)
-        try:
-            self._analyse_chunks(chunks, total, pool, progress)
-        finally:
-            if pool is not None:  # stopped (quit): queued chunks are dropped at once
-                pool.shutdown(wait=False, cancel_futures=True)
-        if total:
-            self.store.flush()
+        # Flushed every few seconds, the catalogue (every article id) written once
+        with self.store.catalogue_held():
+            try:
+                self._analyse_chunks(chunks, total, pool, progress)
+            finally:
+                if pool is not None:  # stopped (quit): queued chunks are dropped at once
+                    pool.shutdown(wait=False, cancel_futures=True)
+            if total:
+                self.store.flush()
         fresh = {a.id for items in by_feed.values() for a in items}
         return total + self._refresh_terms(progress, fresh)
 

@@ -1,11 +1,12 @@
 """Which articles each feed holds, so a command that reads a little of a large
 database (``reader feeds``, ``reader search``) need not load every article record.
 
-``catalogue.idx`` (JSON; derived, rebuilt by any flush that writes a feed file) lists
-each feed's article ids, how many are pending analysis and its newest article's sort
-key, with the size and time of the feed file it was read from. An entry whose feed
-file has changed since (another version wrote it) is not used: that feed is loaded
-as usual.
+``catalogue.idx`` (JSON; derived, rebuilt by any flush that writes a feed file, but
+once at the end of an analysis pass, which flushes a few feeds at a time) lists
+each feed's article ids, how many are pending analysis and its newest article's
+sort key, with the size and time of the feed file it was read from. An entry
+whose feed file has changed since (another version wrote it) is not used: that
+feed is loaded as usual.
 A store opened ``lazy`` keeps the feeds it could take from here unloaded
 (:class:`LazyFeeds`) until something needs their records; counts, one
 article, one feed's articles and "anything pending?" need only the catalogue or
@@ -19,7 +20,7 @@ import contextlib
 import heapq
 import os
 import threading
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,11 +141,16 @@ def entry_of(articles: Mapping[str, Article]) -> Entry:
 class Catalogued:
     """The store's side of a lazy open: loading what is asked for, and the catalogue."""
 
+    path: Path
+    readonly: bool
     _lock: threading.RLock
     _unloaded: LazyFeeds
     _feeds: dict[str, Feed]
     _articles: dict[str, Article]
     _by_feed: dict[str, dict[str, Article]]
+    _dirty_feeds: set[str]
+    _catalogue_holds = 0  # catalogue_held() blocks open
+    _catalogue_stale = False  # feed files were written since the catalogue was
 
     def _load_feed(self, feed_id: str, version: int = SCHEMA_VERSION) -> None:
         raise NotImplementedError
@@ -189,6 +195,35 @@ class Catalogued:
                 top = heapq.nlargest(count, [*top, *feed], key=newest_first)
         with self._lock:
             return top, len(self._articles) + self._unloaded.total()
+
+    def _feeds_written(self, written: bool) -> None:
+        """After a flush (``written``: it wrote feed files), the catalogue made current,
+        unless a hold defers it. Caller holds the lock."""
+        if written or self._catalogue_stale or not (self.path / FILE_NAME).exists():
+            if self._catalogue_holds:
+                self._catalogue_stale = True
+            else:
+                write_catalogue(self.path, self._catalogue())
+                self._catalogue_stale = False
+
+    @contextlib.contextmanager
+    def catalogue_held(self) -> Iterator[None]:
+        """Flushes inside write no catalogue; it is written once at the end.
+
+        Analysis flushes a few feeds at a time, and each catalogue holds every
+        article id (2 MB at 100k articles). Meanwhile the one on disk is stale,
+        which is safe: a lazy open loads the feeds written since as usual. Left
+        with feeds unwritten (stopped early), the next flush writes it.
+        """
+        with self._lock:
+            self._catalogue_holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._catalogue_holds -= 1
+                if not (self._catalogue_holds or self._dirty_feeds or self.readonly):
+                    self._feeds_written(False)
 
     def _catalogue(self) -> dict[str, Entry]:
         return {

@@ -5,6 +5,7 @@ sidecar. Rebuildable, so written without a last good copy."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,3 +81,23 @@ class DerivedWrites:
                 self.written.append((kind, feed_id))
 
         self.writes.append(run)
+
+    def superseded(self) -> list[Path]:
+        """The sidecars of the feeds written that their JSON no longer names: each
+        folder listed once (listing it for each feed cost O(feeds) at 2,000 feeds)."""
+        named: dict[Path, dict[str, str]] = {}
+        for folder, feed_id, sidecar in self.sidecars:
+            named.setdefault(folder, {})[feed_id] = sidecar
+        found: list[Path] = []
+        for folder, feeds in named.items():
+            with contextlib.suppress(OSError):
+                for name in os.listdir(folder):
+                    feed_id, dot, rest = name.partition(".")
+                    if (
+                        dot
+                        and rest.endswith(".bin")
+                        and feed_id in feeds
+                        and name != feeds[feed_id]
+                    ):
+                        found.append(folder / name)
+        return found

@@ -44,8 +44,7 @@ from reader.core.storage.atomic import (
     fsync_dir,
     write_all,
 )
-from reader.core.storage.catalogue import FILE_NAME as CATALOGUE
-from reader.core.storage.catalogue import Catalogued, LazyFeeds, read_catalogue, write_catalogue
+from reader.core.storage.catalogue import Catalogued, LazyFeeds, read_catalogue
 from reader.core.storage.codecs import (
     _bookmark_from_doc,
     _bookmark_to_doc,
@@ -663,8 +662,7 @@ class Store(Catalogued):
             write_all([partial(storage.flush, sync_dir=False) for storage in written])
             for storage in written:
                 storage.release()
-            if self._dirty_feeds or self._stale or not (self.path / CATALOGUE).exists():
-                write_catalogue(self.path, self._catalogue())
+            self._feeds_written(bool(self._dirty_feeds) or self._stale)
             self._dirty_feeds.clear()
             self._stale = False
             # Per-feed files first, made durable once per folder; the library
@@ -688,10 +686,7 @@ class Store(Catalogued):
                 _replace_table(self._library, "journal", [{"rows": self._journal_rows(False)}])
                 self._library_storage.flush()
                 self._library_dirty = False
-            for folder, feed_id, sidecar in derived.sidecars:  # superseded: the JSON is durable
-                self._pending_unlink += [
-                    old for old in folder.glob(f"{feed_id}.*.bin") if old.name != sidecar
-                ]
+            self._pending_unlink += derived.superseded()  # the JSON naming them is durable
             for path in self._pending_unlink:
                 with contextlib.suppress(OSError):
                     path.unlink()

@@ -327,3 +327,8 @@ def _pair_marks(texts: Sequence[str], kinds: Sequence[str]) -> list[_Span]:
         if span.parent is not None:
             span.parent = remap[span.parent]
     return result
+
+
+def _final_mark(text: str) -> str:
+    """The quotation's last punctuation, looking past the closing marks of nested quotes."""
+    return text.rstrip().rstrip("'\"\u2019\u201d\u00bb\u203a")[-1:]

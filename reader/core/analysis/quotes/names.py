@@ -8,11 +8,11 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, count
+from operator import itemgetter
 
 from reader.core.analysis.quotes.first_names import PRONOUN_OF, first_name_gender, given_name
-from reader.core.analysis.quotes.marks import (
-    _Span,
-)
+from reader.core.analysis.quotes.marks import _final_mark, _Span
 from reader.core.analysis.quotes.words import (
     _ABBREVIATIONS,
     _COMMON,
@@ -137,11 +137,6 @@ def _sentence_starts(masked: str, spans: Sequence[_Span], block: int) -> list[in
                 starts.append(span.end + (len(rest) - len(stripped)))
     starts.sort()
     return starts
-
-
-def _final_mark(text: str) -> str:
-    """The quotation's last punctuation, looking past the closing marks of nested quotes."""
-    return text.rstrip().rstrip("'\"\u2019\u201d\u00bb\u203a")[-1:]
 
 
 _START = re.Match.start
@@ -344,7 +339,7 @@ class _Names:
         found: list[_Chunk] = []
         i, n = 0, len(words)
         # A name starts with a capital: most words are not even looked at.
-        for capital in [k for k, word in enumerate(words) if word[:1].isupper()]:
+        for capital in compress(count(), map(str.isupper, map(itemgetter(0), words))):
             if capital < i:
                 continue  # inside the run before
             i = capital
@@ -586,16 +581,17 @@ class _Article:
     def _learn(self) -> None:
         names = self.names
         narrative = [bi for bi, kind in enumerate(self.kinds) if kind != "heading"]
-        for bi in narrative:
+        for bi in narrative:  # whole blocks at C speed: their sentences partition them
             words = self.tokens[bi][1]
-            for lo, hi in self._sentences(bi):
-                sentence = words[lo:hi]
-                names.lower_words.update(word for word in sentence if word.islower())
-                names.known_caps.update(
-                    word
-                    for before, word in zip(sentence, sentence[1:], strict=False)
-                    if word[:1].isupper() and before not in ("\u2014", ":")
-                )
+            names.lower_words.update(filter(str.islower, words))
+            firsts = {lo for lo, _ in self._sentences(bi)}
+            capitals = compress(count(), map(str.isupper, map(itemgetter(0), words)))
+            names.known_caps.update(
+                words[i]
+                for i in capitals
+                if i not in firsts and words[i - 1] not in ("\u2014", ":")
+            )
+
         found: list[tuple[int, int, list[str], list[_Chunk]]] = []
         for bi in narrative:
             words = self.tokens[bi][1]
