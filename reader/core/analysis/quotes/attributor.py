@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from reader.core.analysis.quotes.marks import (
-    _Span,
-)
+from reader.core.analysis.quotes.marks import _final_mark, _Span
 from reader.core.analysis.quotes.names import (
     _UNNAMED,
     _Article,
     _Entity,
     _Event,
-    _final_mark,
     _Found,
     _is_title,
     _is_verb,
