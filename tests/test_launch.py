@@ -173,3 +173,15 @@ async def test_the_feed_list_shows_each_feeds_count_beside_its_scrollbar(db: Pat
         shown = [line for line in lines if line.strip().startswith("Feed ")]
         assert shown and all(line.rstrip().endswith(str(ENTRIES)) for line in shown), lines
     library.close()
+
+
+def test_an_older_catalogue_is_rewritten_whole_by_a_flush_that_loaded_nothing(db: Path) -> None:
+    # Before: unloaded feeds kept their old entries, so the newest keys stayed missing
+    # and every later launch loaded every feed for its first screen.
+    path = db / FILE_NAME
+    data = json.loads(path.read_bytes())
+    data["feeds"] = {f: entry[:4] for f, entry in data["feeds"].items()}  # an older version's
+    path.write_text(json.dumps(data))
+    lazy = open_library(db, lazy=True)
+    lazy.close()
+    assert all(entry[2] is not None for entry in read_catalogue(db).values())

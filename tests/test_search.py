@@ -540,8 +540,9 @@ def test_quoted_phrases_are_looked_up_in_the_index_not_in_each_feeds_quotations(
         assert phrased["Quay works"] == plain["Quay works"]  # the words, not the phrase
         # A phrase does not run from one text into the next (title, then summary).
         across = {h.article.title: h.score for h in lib.search('"news the zurich"')}
-        assert across["Harbour news"] == {
-            h.article.title: h.score for h in lib.search("news zurich ")
-        }["Harbour news"]
+        assert (
+            across["Harbour news"]
+            == {h.article.title: h.score for h in lib.search("news zurich ")}["Harbour news"]
+        )
     finally:
         lib.close()

@@ -226,6 +226,11 @@ class Catalogued:
                     self._feeds_written(False)
 
     def _catalogue(self) -> dict[str, Entry]:
+        """Every feed's entry (under the lock); an unloaded feed whose entry an older
+        version wrote, without its newest key, is loaded to make its entry whole."""
+        for feed_id, (_, _, newest) in list(self._unloaded.entries.items()):
+            if newest is None and self._unloaded.pop(feed_id):
+                self._load_feed(feed_id)
         return {
             feed_id: self._unloaded.entries.get(feed_id) or entry_of(self._by_feed.get(feed_id, {}))
             for feed_id in self._feeds
