@@ -23,18 +23,15 @@ one and compare the CPU column.
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from refresh import BenchServer, make_feed, reader_command, subscribe  # noqa: E402
+from refresh import BenchServer, make_feed, reader_command, run, subscribe  # noqa: E402
 
 _FEEDPARSER = """
 import sys, time, feedparser
@@ -44,19 +41,6 @@ started = time.perf_counter()
 entries = sum(len(feedparser.parse(f.read_bytes()).entries) for f in files)
 print(entries, time.perf_counter() - started)
 """
-
-
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Wall and CPU seconds (user + system, its children included) of ``command``; stdout."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    if done.returncode != 0:
-        sys.exit(f"{command[:4]} failed ({done.returncode}): {done.stderr.strip()[-600:]}")
-    return wall, cpu, done.stdout
 
 
 def build(feeds: dict[str, bytes], db: Path) -> None:

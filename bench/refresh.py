@@ -165,18 +165,24 @@ class BenchServer:
 CPU: dict[str, list[float]] = {}  # user + system seconds of each timed run, by row
 
 
-def timed(command: list[str], env: dict[str, str] | None = None, row: str = "") -> float:
-    """Wall seconds of ``command``; its CPU seconds go to CPU[row] (steadier on a busy machine)."""
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + system, its children included) of ``command``; stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env)
-    elapsed = time.perf_counter() - started
+    wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    spent = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    CPU.setdefault(row, []).append(spent)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if done.returncode != 0:
-        sys.exit(f"{command[0]} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
-    return elapsed
+        sys.exit(f"{command[:4]} failed ({done.returncode}): {done.stderr.strip()[-600:]}")
+    return wall, cpu, done.stdout
+
+
+def timed(command: list[str], env: dict[str, str] | None = None, row: str = "") -> float:
+    """Wall seconds of ``command``; its CPU seconds go to CPU[row] (steadier on a busy machine)."""
+    wall, cpu, _ = run(command, env)
+    CPU.setdefault(row, []).append(cpu)
+    return wall
 
 
 def reader_command(db: Path, *args: str) -> list[str]:

@@ -77,11 +77,16 @@ def test_the_newest_articles_need_only_the_feeds_that_hold_them(db: Path) -> Non
         lazy.close()
 
 
-def test_a_catalogue_without_newest_keys_still_answers_and_is_rewritten(db: Path) -> None:
+def _write_an_older_catalogue(db: Path) -> None:
+    """The catalogue as a version before the newest keys wrote it."""
     path = db / FILE_NAME
     data = json.loads(path.read_bytes())
-    data["feeds"] = {f: entry[:4] for f, entry in data["feeds"].items()}  # an older version's
+    data["feeds"] = {f: entry[:4] for f, entry in data["feeds"].items()}
     path.write_text(json.dumps(data))
+
+
+def test_a_catalogue_without_newest_keys_still_answers_and_is_rewritten(db: Path) -> None:
+    _write_an_older_catalogue(db)
     full = open_library(db, readonly=True)
     every = full.articles()
     full.close()
@@ -178,10 +183,7 @@ async def test_the_feed_list_shows_each_feeds_count_beside_its_scrollbar(db: Pat
 def test_an_older_catalogue_is_rewritten_whole_by_a_flush_that_loaded_nothing(db: Path) -> None:
     # Before: unloaded feeds kept their old entries, so the newest keys stayed missing
     # and every later launch loaded every feed for its first screen.
-    path = db / FILE_NAME
-    data = json.loads(path.read_bytes())
-    data["feeds"] = {f: entry[:4] for f, entry in data["feeds"].items()}  # an older version's
-    path.write_text(json.dumps(data))
+    _write_an_older_catalogue(db)
     lazy = open_library(db, lazy=True)
     lazy.close()
     assert all(entry[2] is not None for entry in read_catalogue(db).values())
