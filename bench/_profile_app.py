@@ -43,11 +43,16 @@ def main() -> None:
     app = ReaderApp(library)
     times: dict[str, object] = {"import": t_import, "open_library": t_open}
 
+    async def settle() -> None:
+        # wait_for_complete() raises WorkerCancelled when a debounced open cancels a load
+        while any(worker.is_running for worker in app.workers):
+            await asyncio.sleep(0.02)
+
     async def drive() -> None:
         t0 = time.perf_counter()
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            await settle()
             await pilot.pause()
             times["start_to_idle"] = time.perf_counter() - t0
             if args.phase == "start":
@@ -63,14 +68,14 @@ def main() -> None:
             if args.phase == "keys":
                 profiler.disable()
             await pilot.pause(0.3)
-            await app.workers.wait_for_complete()
+            await settle()
             if args.phase == "open":
                 profiler.enable()
             opens = []
             for _ in range(10):
                 t1 = time.perf_counter()
                 await pilot.press("j", "enter")
-                await app.workers.wait_for_complete()
+                await settle()
                 await pilot.pause()
                 opens.append(time.perf_counter() - t1)
                 await pilot.press("shift+tab")

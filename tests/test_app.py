@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 
@@ -700,10 +701,11 @@ async def test_quitting_stops_background_work_at_its_next_pause(db_path: Path) -
     app = ReaderApp(library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        library.background_pause()  # running: carries on
+        # called by worker threads (on the UI thread it never waits nor raises)
+        await asyncio.to_thread(library.background_pause)  # running: carries on
         app.exit()
         with pytest.raises(Interrupted):
-            library.background_pause()
+            await asyncio.to_thread(library.background_pause)
     library.close()
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
 from textual.worker import WorkerCancelled
 
+from reader.core.errors import Interrupted
 from reader.core.library import NewestFirst, open_library
 from reader.core.storage.catalogue import FILE_NAME, read_catalogue
+from reader.ui import pacer as pacer_module
 from reader.ui.app import ReaderApp
 from reader.ui.main_screen import MainScreen
+from reader.ui.pacer import KeyPacer
 from tests.conftest import frozen_clock, wait_until
 
 FEEDS, ENTRIES = 24, 6
@@ -107,6 +111,57 @@ def test_marking_one_article_read_loads_only_its_feed(db: Path) -> None:
         assert lazy.is_read(some.id)
     finally:
         lazy.close()
+
+
+def test_a_whole_archive_load_stops_between_feeds_when_the_app_quits(db: Path) -> None:
+    """The app loads the rest in the background; at 100k that took ~1 s, and quitting
+    waited for all of it. The library's pause hook raises on quit: the load stops."""
+    lazy = open_library(db, lazy=True)
+    calls: list[bool] = []
+
+    def quitting_at_the_third_feed() -> None:
+        calls.append(True)
+        if len(calls) == 3:
+            raise Interrupted
+
+    lazy.background_pause = quitting_at_the_third_feed
+    try:
+        with pytest.raises(Interrupted):
+            lazy.articles()
+        assert len(lazy.store._by_feed) == 2
+        assert len(lazy.articles()) == FEEDS * ENTRIES, "what was loaded stays; the rest loads"
+    finally:
+        lazy.close()
+
+
+def test_the_key_pacer_waits_in_workers_but_never_on_the_ui_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(pacer_module.time, "sleep", slept.append)
+    quitting = False
+    pacer = KeyPacer(lambda: quitting)
+    pacer.active()  # a key just came
+    pacer.pause()  # the UI thread (a key needing the whole list): no wait
+    assert slept == []
+    outcome: list[object] = []
+
+    def worker() -> None:
+        try:
+            pacer.pause()
+            outcome.append("went on")
+        except Interrupted:
+            outcome.append(Interrupted)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert slept and outcome == ["went on"], "a worker gives the key its quiet first"
+    quitting = True
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert outcome[-1] is Interrupted
 
 
 async def _settle(app: ReaderApp, pilot: object) -> None:

@@ -119,6 +119,7 @@ class Library:
         self._syncer: Syncer | None = None
         self.clock = clock
         self.pacer = Pacer()
+        store.between_loads = self.pacer.pause
         self.documents = Documents(store)
         self.derived = Derived(store)
         # Built at the first refresh or full-text call: start-up does not import it.

@@ -30,7 +30,12 @@ class KeyPacer:
         self.last_activity = time.monotonic()
 
     def pause(self) -> None:
-        """Called by a worker between pieces of its work; raises Interrupted on quit."""
+        """Called by a worker between pieces of its work; raises Interrupted on quit.
+
+        On the UI thread (a key that needs the whole archive loaded) it returns at
+        once: waiting there would hold up the very keys it waits for."""
+        if threading.current_thread() is threading.main_thread():
+            return
         now = time.monotonic()
         worked = now - getattr(self._pauses, "resumed", now - 1.0)
         give_up = now + min(0.5, max(0.05, 9 * worked))

@@ -20,7 +20,7 @@ import contextlib
 import heapq
 import os
 import threading
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,6 +151,9 @@ class Catalogued:
     _dirty_feeds: set[str]
     _catalogue_holds = 0  # catalogue_held() blocks open
     _catalogue_stale = False  # feed files were written since the catalogue was
+    # Called before each feed a whole-archive load reads (the library's background
+    # pause): keys go first, and a load in the app's background stops on quit.
+    between_loads: Callable[[], None] = staticmethod(lambda: None)
 
     def _load_feed(self, feed_id: str, version: int = SCHEMA_VERSION) -> None:
         raise NotImplementedError
@@ -159,11 +162,14 @@ class Catalogued:
         """Load the unloaded feed holding ``article_id`` (None: every unloaded feed).
 
         The lock is taken a feed at a time: the app loads the rest in the background
-        while its other threads read what is loaded."""
+        while its other threads read what is loaded. ``between_loads`` may raise
+        (``Interrupted``: the app is quitting); what is loaded stays."""
         if self._unloaded and not (article_id and article_id in self._articles):
             unloaded = self._unloaded
             wanted = [unloaded.feed_of(article_id)] if article_id else list(unloaded.entries)
             for feed_id in wanted:
+                if article_id is None:
+                    self.between_loads()
                 with self._lock:
                     if feed_id is not None and self._unloaded.pop(feed_id):
                         self._load_feed(feed_id)

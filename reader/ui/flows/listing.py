@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import OptionList
 
+from reader.core.errors import Interrupted
 from reader.core.library import NewestFirst
 from reader.core.models import Article, FeedSummary
 from reader.core.sanitize import clean_line
@@ -65,7 +66,10 @@ class Listing(Screen[None]):
     @work(thread=True, exit_on_error=False, group="load")
     def _load_rest(self: MainScreen, listed: NewestFirst) -> None:
         promised = len(listed)
-        listed.load()
+        try:
+            listed.load()
+        except Interrupted:  # quitting: the rest stays on disk
+            return
         if len(listed) != promised:  # changed meanwhile (a sync): the rows follow
             self.app.call_from_thread(self.reload)
 
