@@ -35,3 +35,26 @@ def test_a_topic_above_the_headline_is_not_made_part_of_the_title(
     # der Freitag: the <h1> is "Kultur : <headline>"; the headline alone is the title.
     data = extracted(tmp_path, capsys, "freitag_topic_above_headline.html")
     assert data["title"] == "Ehrengast der Frankfurter Buchmesse: Was lesen die Philippinen?"
+
+
+def test_a_box_after_a_short_article_is_not_taken_for_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # HuffPost: six one-line paragraphs, each in its own <div>, then a longer "Support
+    # HuffPost" box. trafilatura's own second opinion (a copy of readability) swapped
+    # the article for the box; its fast mode keeps the article.
+    data = extracted(tmp_path, capsys, "huffpost_sheen_support_box.html")
+    paragraphs = data["text"].split("\n\n")
+    assert paragraphs[0].startswith("LOS ANGELES (AP) — Charlie Sheen’s neighbor was arrested")
+    assert paragraphs[-1].startswith("Sheen, 58, is known for his role")
+    assert "HuffPost" not in data["text"]
+
+
+def test_the_body_is_the_one_about_the_headline_not_a_box_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # MacRumors: the article's lines are split by <br>, not <p>, so trafilatura reads the
+    # "Guides" box beside it; readability's lead names the headline's words, the box's not.
+    data = extracted(tmp_path, capsys, "macrumors_guides_box.html")
+    assert data["text"].startswith("Following the 16-inch MacBook Pro, Apple plans to release")
+    assert "Night mode" not in data["text"]

@@ -10,7 +10,15 @@ overlap (``bench/extraction.py`` measures each alone and combined):
   kept boilerplate around the article (comments, teasers), so readability's;
 - trafilatura's lies inside readability's, which is over twice as long:
   trafilatura stopped early (a page in several containers), so readability's;
-- otherwise trafilatura's.
+- otherwise trafilatura's, unless the two disagree (they share under half of
+  the shorter's text, or readability's is a small part of trafilatura's) and
+  readability's lead is clearly the one about the headline
+  (:func:`about_headline`): trafilatura caught a box beside the article, or
+  the whole page.
+
+trafilatura runs in its fast mode: its own second opinion is a copy of
+readability (and jusText) that it swaps in by length, which both repeats the
+readability pass made here and, on current news, chose worse than the rule above.
 
 The title: the page's one <h1> when it has metadata (og:title, JSON-LD) and
 one such heading (:func:`visible_headline`: the headline its reader sees);
@@ -46,6 +54,9 @@ MAX_ELEMENTS = 25_000  # real article pages have under 5,000 (both benchmarks' l
 CONTAINED = 0.95  # share of one output's 4-word shingles found in the other
 FRAGMENT = 0.25  # readability's under a quarter of trafilatura's: it caught one block
 TRUNCATED_RATIO = 2.0  # readability this many times longer: trafilatura stopped early
+DISAGREE = 0.5  # under this share of the shorter's shingles in common: two different texts
+LEAD_WORDS = 100  # a body's first words, where it names what it is about
+ABOUT_MARGIN = 0.3  # share of the headline's words readability's lead holds beyond the other's
 
 _TAG = re.compile(r"<[A-Za-z]")
 _MARKUP = re.compile(r"<[^>]*>")
@@ -198,7 +209,7 @@ def _shingles(paragraphs: tuple[str, ...]) -> Counter[tuple[str, ...]]:
 
 
 def choose_body(
-    trafilatura_body: tuple[str, ...], readability_body: tuple[str, ...]
+    trafilatura_body: tuple[str, ...], readability_body: tuple[str, ...], headline: str = ""
 ) -> tuple[tuple[str, ...], str]:
     """The better of the two bodies by the rule in the module docstring, and whose it is."""
     if not readability_body:
@@ -212,7 +223,33 @@ def choose_body(
         return readability_body, "readability"
     if n_theirs > TRUNCATED_RATIO * n_ours and shared / n_ours >= CONTAINED:
         return readability_body, "readability"
+    disagree = shared / min(n_ours, n_theirs) < DISAGREE or n_theirs < FRAGMENT * n_ours
+    if disagree and about_headline(readability_body, headline) >= (
+        about_headline(trafilatura_body, headline) + ABOUT_MARGIN
+    ):
+        return readability_body, "readability"
     return trafilatura_body, "trafilatura"
+
+
+def about_headline(body: tuple[str, ...], headline: str) -> float:
+    """The share of the headline's words (of four letters or more, or numbers) that
+    the body's first :data:`LEAD_WORDS` words hold, the headline's own line aside:
+    an article's lead names what it is about, a menu or a donation box does not."""
+    wanted = {w for w in _WORD.findall(headline.casefold()) if len(w) > 3 or w.isdigit()}
+    if not wanted:
+        return 0.0
+    own = _WORD.findall(headline.casefold())
+    lead: set[str] = set()
+    count = 0
+    for paragraph in body:
+        words = _WORD.findall(paragraph.casefold())
+        if words == own:
+            continue
+        lead.update(words[: LEAD_WORDS - count])
+        count += len(words)
+        if count >= LEAD_WORDS:
+            break
+    return len(wanted & lead) / len(wanted)
 
 
 def clean_title(title: str, site_name: str = "", host: str = "") -> str:
@@ -401,6 +438,7 @@ def _trafilatura(html: str, url: str | None, metadata: bool = True) -> Any:
         url=url,
         with_metadata=metadata,
         include_comments=False,
+        fast=True,  # no second readability (ours is read anyway) nor jusText: see the docstring
         include_tables=True,
         include_links=True,  # the body's structure (page_html); its text is the same
         include_formatting=True,
@@ -471,7 +509,7 @@ def extract_page(html: str, url: str | None = None, *, metadata: bool = True) ->
     if tree is not None:
         read_html, paragraphs = safe_html(tree, url or "", headlines)
         read_body = tuple(paragraphs)
-    body, which = choose_body(traf_body, read_body)
+    body, which = choose_body(traf_body, read_body, title)
     body_html = traf_html if which == "trafilatura" else read_html
     if (
         not metadata_title
