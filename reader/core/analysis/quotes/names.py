@@ -79,6 +79,8 @@ class _The:
 
 _Found = _Entity | _The | str | None
 
+_TRAILING = _CONNECTORS | _PARTICLES  # never the last word of a name
+
 _DETERMINERS = frozenset({"the", "a", "an", "one", "another", "some", "several", "many", "two"})
 
 
@@ -318,7 +320,7 @@ class _Names:
 
     def _name_word(self, words: Sequence[str], i: int, initial: bool) -> bool:
         word = words[i]
-        if not _is_cap(word):
+        if not word[:1].isupper():  # _is_cap, inlined: called for every capital
             return False
         low = word.lower()
         if low in _NOT_NAMES or low in _SPEECH_VERBS:
@@ -396,7 +398,7 @@ class _Names:
                     break
                 i += 1
             last = i - 1
-            while run and run[-1].lower() in _CONNECTORS | _PARTICLES:
+            while run and run[-1].lower() in _TRAILING:
                 run.pop()
                 at.pop()
             if run:
@@ -546,10 +548,13 @@ class _Event:
 class _Article:
     """Narrative of a document with everything attribution needs, built once."""
 
-    def __init__(self, doc: Document, spans: list[_Span], blocks: Sequence[Block]) -> None:
+    def __init__(
+        self, doc: Document, spans: list[_Span], blocks: Sequence[Block], texts: list[str]
+    ) -> None:
+        """``texts``: each block's text, as its blocks give it."""
         self.kinds = [block.kind for block in blocks]
         self.attributions = [block.attribution for block in blocks]
-        self.texts = [block.text for block in blocks]
+        self.texts = texts
         self.masked = _mask(self.texts, spans)
         self.starts = [_sentence_starts(m, spans, bi) for bi, m in enumerate(self.masked)]
         self.tokens = [_tokens(m) for m in self.masked]
@@ -673,12 +678,11 @@ class _Article:
             if chunk.kind != "person" and " " in chunk.name:
                 where = (bi, positions[lo + chunk.first])
                 self.mentions.append((where, _Entity(chunk.name, "org")))
-            named = self.names.entity(chunk)
+            entity = named = self.names.entity(chunk)
             if named.kind == "person":
                 people.append(named)  # 'his editor Teresa …', 'Taylor Swift's albums' for a 'she'
             if chunk.possessive or before in _PREPOSITIONS:
                 continue
-            entity = self.names.entity(chunk)
             if entity.kind == "name" and chunk.first == 0 and " " in entity.name:
                 entity = _Entity(entity.name, "person")  # 'Montell Figgins, who …, said'
             elif entity.kind == "name" and " " in entity.name and before != "the":
