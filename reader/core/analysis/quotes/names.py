@@ -108,8 +108,9 @@ def _mask(texts: Sequence[str], spans: Sequence[_Span]) -> list[str]:
     return masked
 
 
-def _sentence_starts(masked: str, spans: Sequence[_Span], block: int) -> list[int]:
-    """Offsets where sentences start; a quote ending in .?! can end one too."""
+def _sentence_starts(masked: str, ending: Sequence[_Span]) -> list[int]:
+    """Offsets where sentences start; a quote ending in .?! can end one too (``ending``:
+    the top-level quotations that end in this block)."""
     starts = [0]
     for match in _SENTENCE_END.finditer(masked):
         nxt = masked[match.end() : match.end() + 1]
@@ -125,9 +126,7 @@ def _sentence_starts(masked: str, spans: Sequence[_Span], block: int) -> list[in
         if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
             continue
         starts.append(match.end())
-    for span in spans:
-        if span.depth or span.last_block != block:
-            continue
+    for span in ending:
         if _final_mark(span.text) in (".", "!", "?", "\u2026"):
             rest = masked[span.end : span.end + 3]
             stripped = rest.lstrip()
@@ -346,7 +345,7 @@ class _Names:
                 continue  # inside the run before
             i = capital
             if not self._name_word(words, i, i == initial_at):
-                continue
+                continue  # (so the run below need not ask again of its first word)
             start, possessive = i, False
             run: list[str] = []
             at: list[int] = []  # the token index of each word of ``run``
@@ -370,7 +369,7 @@ class _Names:
                     at.append(i + 1)
                     i += 3
                     continue
-                elif self._name_word(words, i, i == initial_at) or (
+                elif not run or self._name_word(words, i, i == initial_at) or (
                     run
                     and _is_cap(word)
                     and low not in _NOT_NAMES
@@ -556,7 +555,11 @@ class _Article:
         self.attributions = [block.attribution for block in blocks]
         self.texts = texts
         self.masked = _mask(self.texts, spans)
-        self.starts = [_sentence_starts(m, spans, bi) for bi, m in enumerate(self.masked)]
+        ending: dict[int, list[_Span]] = {}  # each block's, not every span for every block
+        for span in spans:
+            if not span.depth:
+                ending.setdefault(span.last_block, []).append(span)
+        self.starts = [_sentence_starts(m, ending.get(bi, ())) for bi, m in enumerate(self.masked)]
         self.tokens = [_tokens(m) for m in self.masked]
         self.names = _Names()
         self.events: list[_Event] = []
