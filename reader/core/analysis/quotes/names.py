@@ -369,12 +369,16 @@ class _Names:
                     at.append(i + 1)
                     i += 3
                     continue
-                elif not run or self._name_word(words, i, i == initial_at) or (
-                    run
-                    and _is_cap(word)
-                    and low not in _NOT_NAMES
-                    and low not in _SPEECH_VERBS
-                    and low not in _COMMON
+                elif (
+                    not run
+                    or self._name_word(words, i, i == initial_at)
+                    or (
+                        run
+                        and _is_cap(word)
+                        and low not in _NOT_NAMES
+                        and low not in _SPEECH_VERBS
+                        and low not in _COMMON
+                    )
                 ):
                     if _POSSESSIVE.search(word) and len(word) > 2:
                         run.append(_POSSESSIVE.sub("", word))
