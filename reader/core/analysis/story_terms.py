@@ -260,11 +260,11 @@ _BOILERPLATE = (
 )  # fmt: skip
 
 
-_BOILERPLATE_PATTERN = re.compile("|".join(map(re.escape, _BOILERPLATE)))
-
-
 def _boilerplate(line: str) -> bool:
-    return _BOILERPLATE_PATTERN.search(line.lower()) is not None
+    # One substring search per phrase: faster than one pattern of them all, which the
+    # regex engine tries at every position.
+    low = line.lower()
+    return any(phrase in low for phrase in _BOILERPLATE)
 
 
 def _tokens(text: str, *, in_title: bool) -> Iterator[_Line]:

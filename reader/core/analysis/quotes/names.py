@@ -593,10 +593,11 @@ class _Article:
     def _learn(self) -> None:
         names = self.names
         narrative = [bi for bi, kind in enumerate(self.kinds) if kind != "heading"]
+        sentences = {bi: list(self._sentences(bi)) for bi in narrative}
         for bi in narrative:  # whole blocks at C speed: their sentences partition them
             words = self.tokens[bi][1]
             names.lower_words.update(filter(str.islower, words))
-            firsts = {lo for lo, _ in self._sentences(bi)}
+            firsts = {lo for lo, _ in sentences[bi]}
             capitals = compress(count(), map(str.isupper, map(itemgetter(0), words)))
             names.known_caps.update(
                 words[i]
@@ -607,7 +608,7 @@ class _Article:
         found: list[tuple[int, int, list[str], list[_Chunk]]] = []
         for bi in narrative:
             words = self.tokens[bi][1]
-            for lo, hi in self._sentences(bi):
+            for lo, hi in sentences[bi]:
                 sentence = words[lo:hi]
                 chunks = names.chunks(sentence)
                 for chunk in chunks:
