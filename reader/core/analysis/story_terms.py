@@ -143,8 +143,10 @@ def _singular(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65536)
 def _key(lower: str) -> tuple[str, str] | tuple[()]:
-    """A word's (lower case, singular) counting key; () for a word that is never a key."""
+    """A word's (lower case, singular) counting key; () for a word that is never a key.
+    Memoised: a pure function of the word, asked again for every capitalised word."""
     if len(lower) < 3 or lower in STOPWORDS or "'" in lower or "’" in lower:
         return ()
     return lower, _singular(lower)
