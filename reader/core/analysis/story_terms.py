@@ -116,6 +116,7 @@ _NAME_JOINS = frozenset(
 # ("U.S.", "p.m.").
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)*")
 _SPLIT = re.compile(f"({_WORD.pattern})")
+_DOTTED = re.compile(r"\.[^\W\d_]\.")  # in every dotted token ("U.S."): a fast first look
 _SENTENCE_END = frozenset(".!?:;\n")
 _OPENING_QUOTES = frozenset("“«„‘\"'")
 
@@ -142,8 +143,10 @@ def _singular(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65536)
 def _key(lower: str) -> tuple[str, str] | tuple[()]:
-    """A word's (lower case, singular) counting key; () for a word that is never a key."""
+    """A word's (lower case, singular) counting key; () for a word that is never a key.
+    Memoised: a pure function of the word, asked again for every capitalised word."""
     if len(lower) < 3 or lower in STOPWORDS or "'" in lower or "’" in lower:
         return ()
     return lower, _singular(lower)
@@ -186,7 +189,7 @@ def _line_tokens(line: str, in_title: bool) -> _Line:
     parts = _SPLIT.split(line)  # gap, word, gap, word, ..., tail: no match objects
     gaps, raw = parts[0:-1:2], parts[1::2]
     special = list(compress(count(), map(not_, map(str.islower, map(itemgetter(0), raw)))))
-    if "." in line:  # dotted abbreviations ("U.S.", "p.m.")
+    if "." in line and _DOTTED.search(line):  # dotted abbreviations ("U.S.", "p.m.")
         special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
     if "'s" in line or "’s" in line:
         forms = [f[:-2] if len(f) > 3 and f.endswith(("'s", "’s")) else f for f in raw]
@@ -198,7 +201,9 @@ def _line_tokens(line: str, in_title: bool) -> _Line:
     initials = [False] * len(raw)  # does the word start a sentence (or the line)?
     initials[0] = True
     # Most words follow a single space: nothing to decide for them.
-    for index in [i for i, gap in enumerate(gaps) if gap != " " and i]:
+    for index in compress(count(), map(" ".__ne__, gaps)):
+        if not index:
+            continue
         gap = gaps[index]
         initial = bool(_SENTENCE_END.intersection(gap))
         if initial and gap.strip() == ".":
@@ -257,11 +262,11 @@ _BOILERPLATE = (
 )  # fmt: skip
 
 
-_BOILERPLATE_PATTERN = re.compile("|".join(map(re.escape, _BOILERPLATE)))
-
-
 def _boilerplate(line: str) -> bool:
-    return _BOILERPLATE_PATTERN.search(line.lower()) is not None
+    # One substring search per phrase: faster than one pattern of them all, which the
+    # regex engine tries at every position.
+    low = line.lower()
+    return any(phrase in low for phrase in _BOILERPLATE)
 
 
 def _tokens(text: str, *, in_title: bool) -> Iterator[_Line]:
@@ -363,8 +368,9 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         if not line.raw:
             continue
         keys = list(map(get, line.raw))  # (lower case, singular) or (): never a key
-        for i in [i for i, key in enumerate(keys) if key is None]:
-            keys[i] = _plain_key(line.raw[i])
+        if None in keys:  # a word not met before (after a few articles, rare)
+            for i in [i for i, key in enumerate(keys) if key is None]:
+                keys[i] = _plain_key(line.raw[i])
         for i, (_, acronym, _, skip) in line.kinds.items():
             keys[i] = () if skip or acronym else _key(line.forms[i].lower())
         first = len(counted), len(paired)

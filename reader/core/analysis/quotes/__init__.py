@@ -86,15 +86,15 @@ def find_quotes(doc: Document) -> list[Quote]:
         blocks = (Block("heading", (Span(doc.title),)), *blocks)
         shift = 1
     kinds = [block.kind for block in blocks]
+    whole = [block.text for block in blocks]  # each joined from its spans: once
     # a "string" in a code sample is not a quotation
     texts = [
-        "" if kind == "preformatted" else block.text
-        for kind, block in zip(kinds, blocks, strict=True)
+        "" if kind == "preformatted" else text for kind, text in zip(kinds, whole, strict=True)
     ]
     spans = _pair_marks(texts, kinds)
     if not spans:
         return []
-    article = _Article(doc, spans, blocks)
+    article = _Article(doc, spans, blocks, whole)
     _Attributor(article, spans).run()
     _pull_quotes(spans, texts)
     return [

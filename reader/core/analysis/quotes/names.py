@@ -79,6 +79,8 @@ class _The:
 
 _Found = _Entity | _The | str | None
 
+_TRAILING = _CONNECTORS | _PARTICLES  # never the last word of a name
+
 _DETERMINERS = frozenset({"the", "a", "an", "one", "another", "some", "several", "many", "two"})
 
 
@@ -106,8 +108,9 @@ def _mask(texts: Sequence[str], spans: Sequence[_Span]) -> list[str]:
     return masked
 
 
-def _sentence_starts(masked: str, spans: Sequence[_Span], block: int) -> list[int]:
-    """Offsets where sentences start; a quote ending in .?! can end one too."""
+def _sentence_starts(masked: str, ending: Sequence[_Span]) -> list[int]:
+    """Offsets where sentences start; a quote ending in .?! can end one too (``ending``:
+    the top-level quotations that end in this block)."""
     starts = [0]
     for match in _SENTENCE_END.finditer(masked):
         nxt = masked[match.end() : match.end() + 1]
@@ -123,9 +126,7 @@ def _sentence_starts(masked: str, spans: Sequence[_Span], block: int) -> list[in
         if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
             continue
         starts.append(match.end())
-    for span in spans:
-        if span.depth or span.last_block != block:
-            continue
+    for span in ending:
         if _final_mark(span.text) in (".", "!", "?", "\u2026"):
             rest = masked[span.end : span.end + 3]
             stripped = rest.lstrip()
@@ -318,7 +319,7 @@ class _Names:
 
     def _name_word(self, words: Sequence[str], i: int, initial: bool) -> bool:
         word = words[i]
-        if not _is_cap(word):
+        if not word[:1].isupper():  # _is_cap, inlined: called for every capital
             return False
         low = word.lower()
         if low in _NOT_NAMES or low in _SPEECH_VERBS:
@@ -344,7 +345,7 @@ class _Names:
                 continue  # inside the run before
             i = capital
             if not self._name_word(words, i, i == initial_at):
-                continue
+                continue  # (so the run below need not ask again of its first word)
             start, possessive = i, False
             run: list[str] = []
             at: list[int] = []  # the token index of each word of ``run``
@@ -368,12 +369,16 @@ class _Names:
                     at.append(i + 1)
                     i += 3
                     continue
-                elif self._name_word(words, i, i == initial_at) or (
-                    run
-                    and _is_cap(word)
-                    and low not in _NOT_NAMES
-                    and low not in _SPEECH_VERBS
-                    and low not in _COMMON
+                elif (
+                    not run
+                    or self._name_word(words, i, i == initial_at)
+                    or (
+                        run
+                        and _is_cap(word)
+                        and low not in _NOT_NAMES
+                        and low not in _SPEECH_VERBS
+                        and low not in _COMMON
+                    )
                 ):
                     if _POSSESSIVE.search(word) and len(word) > 2:
                         run.append(_POSSESSIVE.sub("", word))
@@ -396,7 +401,7 @@ class _Names:
                     break
                 i += 1
             last = i - 1
-            while run and run[-1].lower() in _CONNECTORS | _PARTICLES:
+            while run and run[-1].lower() in _TRAILING:
                 run.pop()
                 at.pop()
             if run:
@@ -546,12 +551,19 @@ class _Event:
 class _Article:
     """Narrative of a document with everything attribution needs, built once."""
 
-    def __init__(self, doc: Document, spans: list[_Span], blocks: Sequence[Block]) -> None:
+    def __init__(
+        self, doc: Document, spans: list[_Span], blocks: Sequence[Block], texts: list[str]
+    ) -> None:
+        """``texts``: each block's text, as its blocks give it."""
         self.kinds = [block.kind for block in blocks]
         self.attributions = [block.attribution for block in blocks]
-        self.texts = [block.text for block in blocks]
+        self.texts = texts
         self.masked = _mask(self.texts, spans)
-        self.starts = [_sentence_starts(m, spans, bi) for bi, m in enumerate(self.masked)]
+        ending: dict[int, list[_Span]] = {}  # each block's, not every span for every block
+        for span in spans:
+            if not span.depth:
+                ending.setdefault(span.last_block, []).append(span)
+        self.starts = [_sentence_starts(m, ending.get(bi, ())) for bi, m in enumerate(self.masked)]
         self.tokens = [_tokens(m) for m in self.masked]
         self.names = _Names()
         self.events: list[_Event] = []
@@ -581,10 +593,11 @@ class _Article:
     def _learn(self) -> None:
         names = self.names
         narrative = [bi for bi, kind in enumerate(self.kinds) if kind != "heading"]
+        sentences = {bi: list(self._sentences(bi)) for bi in narrative}
         for bi in narrative:  # whole blocks at C speed: their sentences partition them
             words = self.tokens[bi][1]
             names.lower_words.update(filter(str.islower, words))
-            firsts = {lo for lo, _ in self._sentences(bi)}
+            firsts = {lo for lo, _ in sentences[bi]}
             capitals = compress(count(), map(str.isupper, map(itemgetter(0), words)))
             names.known_caps.update(
                 words[i]
@@ -595,7 +608,7 @@ class _Article:
         found: list[tuple[int, int, list[str], list[_Chunk]]] = []
         for bi in narrative:
             words = self.tokens[bi][1]
-            for lo, hi in self._sentences(bi):
+            for lo, hi in sentences[bi]:
                 sentence = words[lo:hi]
                 chunks = names.chunks(sentence)
                 for chunk in chunks:
@@ -673,12 +686,11 @@ class _Article:
             if chunk.kind != "person" and " " in chunk.name:
                 where = (bi, positions[lo + chunk.first])
                 self.mentions.append((where, _Entity(chunk.name, "org")))
-            named = self.names.entity(chunk)
+            entity = named = self.names.entity(chunk)
             if named.kind == "person":
                 people.append(named)  # 'his editor Teresa …', 'Taylor Swift's albums' for a 'she'
             if chunk.possessive or before in _PREPOSITIONS:
                 continue
-            entity = self.names.entity(chunk)
             if entity.kind == "name" and chunk.first == 0 and " " in entity.name:
                 entity = _Entity(entity.name, "person")  # 'Montell Figgins, who …, said'
             elif entity.kind == "name" and " " in entity.name and before != "the":
