@@ -157,7 +157,10 @@ def newsboat_first_screen(
     server_urls: list[str], home: Path, entries: int, runs: int
 ) -> list[float]:
     home.mkdir(parents=True, exist_ok=True)
-    (home / "urls").write_text("\n".join(server_urls) + "\n")
+    urls = "\n".join(server_urls) + "\n"
+    if (home / "urls").exists() and (home / "urls").read_text() != urls:
+        (home / "cache.db").unlink(missing_ok=True)  # another run's port: its cache lists none
+    (home / "urls").write_text(urls)
     (home / "config").write_text("reload-threads 8\n")
     base = ["newsboat", "-u", str(home / "urls"), "-c", str(home / "cache.db")]
     base += ["-C", str(home / "config")]
