@@ -336,6 +336,11 @@ class Library:
         head, total = self.store.newest(screenful)
         return NewestFirst(head, total, self.articles)
 
+    def load_all(self) -> None:
+        """Load what a lazy open left on disk (a feed at a time, through the background
+        pause: it raises ``Interrupted`` when the app quits)."""
+        self.store.articles()
+
     def articles_in(self, feed_ids: Iterable[str]) -> list[Article]:
         """Several feeds' articles (a folder's), newest first, without sorting the archive."""
         items = [a for feed_id in feed_ids for a in self.store.articles(feed_id)]

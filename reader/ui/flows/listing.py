@@ -67,9 +67,12 @@ class Listing(Screen[None]):
     def _load_rest(self: MainScreen, listed: NewestFirst) -> None:
         promised = len(listed)
         try:
-            listed.load()
+            # The pauses outside the list's lock: a key that needs the whole list
+            # (G) loads the rest itself rather than wait for a paused worker.
+            self.library.load_all()
         except Interrupted:  # quitting: the rest stays on disk
             return
+        listed.load()
         if len(listed) != promised:  # changed meanwhile (a sync): the rows follow
             self.app.call_from_thread(self.reload)
 
