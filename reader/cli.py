@@ -412,7 +412,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with _library(args) as library:
         count = _analyse(library)
-        library.prepare_search()  # the merged search file, so the next search reads rows
+        # the merged search file, so the next search reads rows
+        library.prepare_search(queries=False)
     print(f"indexed {count} articles in {time.monotonic() - started:.1f} s")
     return 0
 

@@ -46,6 +46,20 @@ def test_the_app_starts_without_the_network_and_parsing_stack() -> None:
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.slow  # a subprocess that seeds a database
+def test_reader_index_does_not_import_search_ranking(tmp_path: Path) -> None:
+    """numpy (~0.1 s) ranks queries; ``reader index`` runs none, so it never loads it."""
+    code = (
+        "import sys\n"
+        "from reader.cli import main\n"
+        f"sys.argv = ['reader', '--db', {str(tmp_path / 'db')!r}, 'index']\n"
+        "main()\n"
+        "print('numpy' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "False"
+
+
 _WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"),
                ("date", "today"), ("time", "time"), ("time", "time_ns"), ("time", "localtime"),
                ("time", "gmtime"), ("time", "ctime"), ("time", "strftime")}  # fmt: skip

@@ -541,8 +541,8 @@ class Library:
             self.analyse_pending()
         return self.finder.search(parsed, limit)
 
-    def prepare_search(self) -> None:
-        self.finder.prepare()
+    def prepare_search(self, *, queries: bool = True) -> None:
+        self.finder.prepare(queries=queries)
 
 
 def load_seeds(library: Library) -> list[RefreshOutcome]:

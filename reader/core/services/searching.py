@@ -62,10 +62,13 @@ class Search:
                 return hits[:limit]
             wanted *= 2
 
-    def prepare(self) -> None:
+    def prepare(self, *, queries: bool = True) -> None:
         """Check the index now (in a worker at start-up, and after indexing) so the
-        first query is quick; merge the feeds indexed since the last build when many."""
-        fulltext.numpy()  # ranking's (~0.1 s to import): here, in a worker, not at a keystroke
+        first query is quick; merge the feeds indexed since the last build when many.
+        ``queries``: queries will follow (the app), so ranking's numpy is imported here,
+        in a worker, not at a keystroke (~0.1 s); ``reader index`` asks none."""
+        if queries:
+            fulltext.numpy()
         with self._lock:
             self._loaded()
             if self._many(len(self._fresh), len(self.store.feeds())):
