@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import time
 import unicodedata
 from html import escape
@@ -134,7 +136,8 @@ async def test_the_apps_indexing_pass_runs_in_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Inside the app (stderr captured by Textual, whose descriptor is -1) the pass
-    still starts its worker processes; it failed with "bad value(s) in fds_to_keep"."""
+    still starts its worker processes; it failed with "bad value(s) in fds_to_keep".
+    They run at the lowest CPU priority, so a key's repaint never waits behind them."""
     from reader.ui.app import ReaderApp
     from tests.conftest import wait_until
 
@@ -142,9 +145,14 @@ async def test_the_apps_indexing_pass_runs_in_workers(
     library = _library(tmp_path / "db", _real_news_feed(tmp_path))
     app = ReaderApp(library)
     seen: list[int] = []
+    niceness: set[int] = set()
 
     def indexed() -> bool:
-        seen.append(len(multiprocessing.active_children()))
+        children = multiprocessing.active_children()
+        seen.append(len(children))
+        for child in children:
+            with contextlib.suppress(OSError):  # (it may have just ended)
+                niceness.add(os.getpriority(os.PRIO_PROCESS, child.pid or 0))
         return library.pending_count() == 0
 
     async with app.run_test(size=(120, 40)) as pilot:
@@ -153,3 +161,4 @@ async def test_the_apps_indexing_pass_runs_in_workers(
         assert failed == []
     library.close()
     assert max(seen, default=0) == 2, "the app's pass used two worker processes"
+    assert max(niceness) == 19, "the workers run at the lowest CPU priority"

@@ -32,7 +32,7 @@ _CHUNK = 25  # articles analysed between two background pauses (~60 ms)
 _FLUSH_EVERY = 3.0  # seconds of analysis between flushes
 POOL_FROM = 200  # pending articles from which worker processes analyse them
 WORKERS = 2  # this machine's cores: more would take the reader's CPU and memory
-BACKGROUND_NICE = 5  # the app's workers below its own process: keys win the CPU
+BACKGROUND_NICE = 19  # the app's workers at the lowest priority: keys win the CPU at once
 _AHEAD = 2 * WORKERS  # chunks handed to the workers before their results are stored
 
 
