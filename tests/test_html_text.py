@@ -46,6 +46,8 @@ SLOW = [
     "<p>x</p></br>",
     "<p>nul\x00here</p>",
     "<html><body><p>x</p></body></html>trailing<p>y</p>",
+    "<html>text before the body, which libxml2 puts in one<body>x</body></html>",
+    "<html><head><title>T</title>text</head><body>x</body></html>",
     "<title>x</title><!-- comment and raw text -->",
 ]
 

@@ -338,9 +338,9 @@ class _HtmlBuilder(HTMLParser):
 # --------------------------------------------------------------------------- libxml2
 
 # Markup that libxml2 and the stdlib tokenise alike: tags whose names and attributes
-# are plain ASCII (values quoted, or unquoted and ended by a space or '>'), end tags, and comments
-# without "--" inside. Anything else (a stray '<', "<!DOCTYPE", "<?", CDATA) leaves a
-# lone '<' in the scan, and the stdlib reads the body.
+# are plain ASCII (values quoted, or unquoted and ended by a space or '>'), end tags,
+# and comments without "--" inside. Anything else (a stray '<', "<?", CDATA, a
+# doctype past the start) leaves a lone '<' in the scan, and the stdlib reads the body.
 _SPACE = "[ \t\n\f]"
 _ATTR = (
     rf"[a-zA-Z_:][a-zA-Z0-9:_.-]*"
@@ -354,6 +354,17 @@ _DOCTYPE = re.compile(rf"{_SPACE}*<!(?i:doctype)[^<>]*>")
 # libxml2 adds these where the source has none; the stdlib never sees them then.
 _IMPLIED = frozenset(("html", "head", "body"))
 _NONE: frozenset[str] = frozenset()
+# A whole document is read alike only when libxml2 adds none of them before the
+# source's own, which would pass for those: html first, a head with nothing but a
+# title and metadata, then the body, and nothing after it.
+_OPEN = rf"(?:{_SPACE}+{_ATTR})*{_SPACE}*>"
+_HEAD_ITEM = rf"{_SPACE}|<(?i:title)>[^<]*</(?i:title)>|<(?i:meta|link|base){_OPEN}"
+_DOCUMENT = re.compile(
+    rf"{_SPACE}*<(?i:html){_OPEN}{_SPACE}*"
+    rf"(?:<(?i:head){_OPEN}(?:{_HEAD_ITEM})*</(?i:head)>{_SPACE}*)?"
+    rf"<(?i:body){_OPEN}"
+)
+_DOCUMENT_END = re.compile(rf"</(?i:body)>{_SPACE}*</(?i:html)>{_SPACE}*\Z")
 # Elements the two read differently even when the tags agree: content that libxml2
 # keeps as raw text where the stdlib decodes entities, and (only with comments about)
 # raw or escapable text, where libxml2 keeps a comment.
@@ -395,10 +406,13 @@ class _LxmlBuilder(_HtmlBuilder):
         self._brs = brs  # per <br>: written "<br/>", which the stdlib reads as two breaks
         self._br = 0
         self._tail = False
+        self._text: list[str] = []  # libxml2 splits text at each reference: one run goes on
 
     def start(self, tag: str, attrib: Mapping[str, str]) -> None:
         if tag in self._implied:
             return
+        if self._text:
+            self.put_text()
         seen = self._seen
         if seen >= self._size or self._tags[seen] != tag:
             raise _Differs
@@ -406,6 +420,8 @@ class _LxmlBuilder(_HtmlBuilder):
         self.handle_starttag(tag, attrib)
 
     def end(self, tag: str) -> None:
+        if self._text:
+            self.put_text()
         if tag in _VOID_TAGS:
             if tag == "br":
                 self._br += 1
@@ -426,11 +442,15 @@ class _LxmlBuilder(_HtmlBuilder):
     def data(self, data: str) -> None:
         if self._tail:
             raise _Differs
-        self.handle_data(data)
+        self._text.append(data)
+
+    def put_text(self) -> None:
+        text = "".join(self._text)
+        self._text.clear()
+        self.handle_data(text)
 
     def close(self) -> None:
-        if self._seen != self._size:
-            raise _Differs
+        """lxml's target interface wants one; ``finish`` does the work."""
 
 
 _local = threading.local()
@@ -464,7 +484,11 @@ def _source_tags(html: str) -> tuple[list[str], list[bool], frozenset[str]] | No
         return None
     if ("a" in tags or "img" in tags) and _REPEATED.search(html):
         return None
-    implied = _IMPLIED if _IMPLIED.isdisjoint(tags) else _NONE
+    implied = _IMPLIED
+    if not _IMPLIED.isdisjoint(tags):
+        if not _DOCUMENT.match(html) or not _DOCUMENT_END.search(html):
+            return None
+        implied = _NONE
     if empty:
         return (*_self_closed(tags), implied)
     return tags, [], implied
@@ -505,6 +529,8 @@ def _lxml_read(html: str, base_url: str) -> _HtmlBuilder | None:
         if builder._seen != builder._size:
             raise _Differs  # every tag is read before the end of input closes what is open
         parser.close()
+        if builder._text:
+            builder.put_text()
     except Exception:  # _Differs, or whatever libxml2 refused: a fresh parser next time
         _local.lxml = None
         return None
