@@ -454,6 +454,8 @@ class _LxmlBuilder(_HtmlBuilder):
 
 
 _local = threading.local()
+# Past this, libxml2's own limits on text and names come near: the stdlib reads it.
+_LXML_MAX_CHARS = 1 << 20
 
 
 def _source_tags(html: str) -> tuple[list[str], list[bool], frozenset[str]] | None:
@@ -513,7 +515,7 @@ def _self_closed(tags: list[str]) -> tuple[list[str], list[bool]]:
 
 def _lxml_read(html: str, base_url: str) -> _HtmlBuilder | None:
     """The builder fed by libxml2, or None when its reading could differ from the stdlib's."""
-    source = _source_tags(html)
+    source = _source_tags(html) if len(html) <= _LXML_MAX_CHARS else None
     if source is None:
         return None
     state: tuple[etree.HTMLParser, _LxmlBuilder] | None = getattr(_local, "lxml", None)
