@@ -1,7 +1,7 @@
 """HTML -> Document: parser events drive a builder with an explicit tag stack, so hostile
 nesting cannot exhaust Python's recursion limit.
 
-The events come from libxml2 (lxml's target interface, ~4x the stdlib's tokenising speed)
+The events come from libxml2 (lxml's target interface: tokenising in C, not Python)
 when the markup is plain enough that its tree building cannot change them: its tag
 events must be the source's own tags in order (no element closed early, implied or
 dropped) and nothing may decode differently. Anything else goes through the stdlib's
