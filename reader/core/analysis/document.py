@@ -1,7 +1,8 @@
 """Turn an article body (HTML, plain text or Markdown) into a :class:`Document`.
 
-HTML goes through the stdlib's event-based ``HTMLParser`` with an explicit tag
-stack, so hostile nesting cannot exhaust Python's recursion limit. Every string
+HTML goes through parser events (libxml2's where they read alike, else the
+stdlib's ``HTMLParser``) into an explicit tag stack, so hostile nesting cannot
+exhaust Python's recursion limit. Every string
 that leaves this module has passed ``clean_text``/``clean_line``, and every link
 ``clean_url``. A trailing "Don't Miss" / "Related" / "Read more" section is
 lifted out of the body into ``Document.related``.

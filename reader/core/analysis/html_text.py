@@ -1,16 +1,27 @@
-"""HTML -> Document, through the stdlib's event-based ``HTMLParser`` with an explicit tag
-stack, so hostile nesting cannot exhaust Python's recursion limit."""
+"""HTML -> Document: parser events drive a builder with an explicit tag stack, so hostile
+nesting cannot exhaust Python's recursion limit.
+
+The events come from libxml2 (lxml's target interface: tokenising in C, not Python)
+when the markup is plain enough that its tree building cannot change them: its tag
+events must be the source's own tags in order (no element closed early, implied or
+dropped) and nothing may decode differently. Anything else goes through the stdlib's
+``HTMLParser``, whose reading defines the result.
+"""
 
 from __future__ import annotations
 
 import itertools
+import re
+import threading
 import unicodedata
+from collections.abc import Iterable, Mapping
+from html.entities import html5
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 if TYPE_CHECKING:
-    pass
+    from lxml import etree
 
 from reader.core.analysis.layout import (
     _CONTROL_ALL,
@@ -62,6 +73,9 @@ class _HtmlBuilder(HTMLParser):
 
     def __init__(self, base_url: str) -> None:
         super().__init__(convert_charrefs=True)
+        self._start(base_url)
+
+    def _start(self, base_url: str) -> None:
         self.base_url = base_url
         self.blocks: list[_Raw] = []
         self.title_parts: list[str] = []
@@ -90,6 +104,10 @@ class _HtmlBuilder(HTMLParser):
             self.close()
         except (AssertionError, ValueError, IndexError):
             pass  # malformed markup past what the stdlib tolerates: keep what was read
+        return self.finish()
+
+    def finish(self) -> list[_Raw]:
+        """The blocks, once the input is read: what is still open closes here."""
         self._flush()
         while self._stack:
             self._close(*self._stack.pop())
@@ -109,7 +127,9 @@ class _HtmlBuilder(HTMLParser):
         except AssertionError:
             return self.parse_bogus_comment(i)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(
+        self, tag: str, attrs: Iterable[tuple[str, str | None]] | Mapping[str, str]
+    ) -> None:
         if tag in _VOID_TAGS:
             if not self._skip:
                 self._void(tag, attrs)
@@ -200,7 +220,7 @@ class _HtmlBuilder(HTMLParser):
         if self._capture is not None and len(self._stack) < self._capture_depth:
             self._capture = None
 
-    def _void(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def _void(self, tag: str, attrs: Iterable[tuple[str, str | None]] | Mapping[str, str]) -> None:
         if tag == "br":
             if self._buffer and not self._pre:
                 parts = self._buffer[-1].parts
@@ -315,6 +335,210 @@ class _HtmlBuilder(HTMLParser):
         self.blocks.append(_Raw("blockquote", [_Piece("text", None, 0, [credit])]))
 
 
+# --------------------------------------------------------------------------- libxml2
+
+# Markup that libxml2 and the stdlib tokenise alike: tags whose names and attributes
+# are plain ASCII (values quoted, or unquoted and ended by a space or '>'), end tags,
+# and comments without "--" inside. Anything else (a stray '<', "<?", CDATA, a
+# doctype past the start) leaves a lone '<' in the scan, and the stdlib reads the body.
+_SPACE = "[ \t\n\f]"
+_ATTR = (
+    rf"[a-zA-Z_:][a-zA-Z0-9:_.-]*"
+    rf"(?:{_SPACE}*={_SPACE}*(?:\"[^\"]*\"|'[^']*'|[!#-&(-.0-;?-_a-~]+(?=[ \t\n\f>])))?"
+)
+_TAG_OPEN = rf"<(/?[a-zA-Z][a-zA-Z0-9:_.-]*)(?:{_SPACE}+{_ATTR})*{_SPACE}*"
+_TAG = re.compile(rf"{_TAG_OPEN}>|<")
+_TAG_OR_EMPTY = re.compile(rf"{_TAG_OPEN}(/?)>|<")  # and "<br/>", "<div/>"
+_COMMENT = re.compile(r"<!--(?!-?>)(?:[^-]|-(?!-))*-->")
+_DOCTYPE = re.compile(rf"{_SPACE}*<!(?i:doctype)[^<>]*>")
+# libxml2 adds these where the source has none; the stdlib never sees them then.
+_IMPLIED = frozenset(("html", "head", "body"))
+_NONE: frozenset[str] = frozenset()
+# A whole document is read alike only when libxml2 adds none of them before the
+# source's own, which would pass for those: html first, a head with nothing but a
+# title and metadata, then the body, and nothing after it.
+_OPEN = rf"(?:{_SPACE}+{_ATTR})*{_SPACE}*>"
+_HEAD_ITEM = rf"{_SPACE}|<(?i:title)>[^<]*</(?i:title)>|<(?i:meta|link|base){_OPEN}"
+_DOCUMENT = re.compile(
+    rf"{_SPACE}*<(?i:html){_OPEN}{_SPACE}*"
+    rf"(?:<(?i:head){_OPEN}(?:{_HEAD_ITEM})*</(?i:head)>{_SPACE}*)?"
+    rf"<(?i:body){_OPEN}"
+)
+_DOCUMENT_END = re.compile(rf"</(?i:body)>{_SPACE}*</(?i:html)>{_SPACE}*\Z")
+# Elements the two read differently even when the tags agree: content that libxml2
+# keeps as raw text where the stdlib decodes entities, and (only with comments about)
+# raw or escapable text, where libxml2 keeps a comment.
+_ODD = frozenset(("xmp", "noembed", "noframes", "plaintext"))
+_RAW_TEXT = frozenset(("script", "style", "title", "textarea", "iframe"))
+# Characters references that libxml2 decodes differently: a legacy entity without ';'
+# before '=' or a letter or digit (HTML5 keeps it as text inside an attribute), and a
+# reference to a noncharacter (which the stdlib drops).
+_LEGACY_ENTITIES = "|".join(sorted((k for k in html5 if not k.endswith(";")), key=len)[::-1])
+_ODD_REFERENCE = re.compile(
+    rf"&(?:{_LEGACY_ENTITIES})[=a-zA-Z0-9]"
+    r"|&#0*(?:[6-9][0-9]{4}|[0-9]{6})"
+    r"|&#[xX]0*(?:[fF][dD][dDeE]|[0-9a-fA-F]{0,2}[fF]{3}[eEfF])"
+)
+# A link's or image's repeated href or alt: libxml2 keeps the first, the builder the last.
+_IN_TAG = r"""(?:[^>"']|"[^"]*"|'[^']*')*?"""
+_REPEATED = re.compile(
+    rf"<(?:[aA]|[iI][mM][gG])(?={_SPACE}){_IN_TAG}{_SPACE}([hH][rR][eE][fF]|[aA][lL][tT])(?![a-zA-Z0-9:_.-])"
+    rf"{_IN_TAG}{_SPACE}(?i:\1)(?![a-zA-Z0-9:_.-])"
+)
+
+
+class _Differs(Exception):
+    """libxml2's events are not the source's tags: the stdlib reads this body instead."""
+
+
+class _LxmlBuilder(_HtmlBuilder):
+    """The builder as an lxml parser target: each tag event is checked against the
+    source's next tag before the stdlib-side handler sees it."""
+
+    def expect(
+        self, base_url: str, tags: list[str], brs: list[bool], implied: frozenset[str]
+    ) -> None:
+        self._start(base_url)
+        self._implied = implied
+        self._tags = tags
+        self._size = len(tags)
+        self._seen = 0
+        self._brs = brs  # per <br>: written "<br/>", which the stdlib reads as two breaks
+        self._br = 0
+        self._tail = False
+        self._text: list[str] = []  # libxml2 splits text at each reference: one run goes on
+
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
+        if tag in self._implied:
+            return
+        if self._text:
+            self.put_text()
+        seen = self._seen
+        if seen >= self._size or self._tags[seen] != tag:
+            raise _Differs
+        self._seen = seen + 1
+        self.handle_starttag(tag, attrib)
+
+    def end(self, tag: str) -> None:
+        if self._text:
+            self.put_text()
+        if tag in _VOID_TAGS:
+            if tag == "br":
+                self._br += 1
+                if self._brs and self._brs[self._br - 1]:
+                    self.handle_endtag(tag)
+            return
+        if tag in self._implied:
+            return
+        seen = self._seen
+        if seen >= self._size:
+            self._tail = True  # closed at the end of input, as ``run`` does itself
+            return
+        if self._tags[seen] != "/" + tag:
+            raise _Differs
+        self._seen = seen + 1
+        self.handle_endtag(tag)
+
+    def data(self, data: str) -> None:
+        if self._tail:
+            raise _Differs
+        self._text.append(data)
+
+    def put_text(self) -> None:
+        text = "".join(self._text)
+        self._text.clear()
+        self.handle_data(text)
+
+    def close(self) -> None:
+        """lxml's target interface wants one; ``finish`` does the work."""
+
+
+_local = threading.local()
+# Past this, libxml2's own limits on text and names come near: the stdlib reads it.
+_LXML_MAX_CHARS = 1 << 20
+
+
+def _source_tags(html: str) -> tuple[list[str], list[bool], frozenset[str]] | None:
+    """The tags of ``html`` as the stdlib reads them ("p", "/p"), which <br> are
+    "<br/>", and the tags libxml2 adds; None when some markup is past what both
+    parsers read alike."""
+    if "\x00" in html or ("&" in html and _ODD_REFERENCE.search(html)):
+        return None
+    doctype = _DOCTYPE.match(html)
+    if doctype:
+        html = html[doctype.end() :]
+    comments = "<!--" in html
+    if comments:
+        html = _COMMENT.sub(" ", html)
+    empty = "/>" in html
+    if empty:
+        pairs = _TAG_OR_EMPTY.findall(html)
+        if ("", "") in pairs:
+            return None
+        joined = "\n".join(map("".join, pairs))
+    else:
+        found = _TAG.findall(html)
+        if "" in found:
+            return None
+        joined = "\n".join(found)
+    tags = joined.lower().split("\n") if joined else []
+    if not _ODD.isdisjoint(tags) or (comments and not _RAW_TEXT.isdisjoint(tags)):
+        return None
+    if ("a" in tags or "img" in tags) and _REPEATED.search(html):
+        return None
+    implied = _IMPLIED
+    if not _IMPLIED.isdisjoint(tags):
+        if not _DOCUMENT.match(html) or not _DOCUMENT_END.search(html):
+            return None
+        implied = _NONE
+    if empty:
+        return (*_self_closed(tags), implied)
+    return tags, [], implied
+
+
+def _self_closed(tags: list[str]) -> tuple[list[str], list[bool]]:
+    """Spell out "<x/>": an element opened and closed, or one void element; "<br/>" is
+    a break then a closing "</br>", another break, for the stdlib."""
+    out: list[str] = []
+    brs: list[bool] = []
+    for tag in tags:
+        closed = tag.endswith("/")
+        if closed:
+            tag = tag[:-1]
+        if tag == "br":
+            brs.append(closed)
+        out.append(tag)
+        if closed and tag[0] != "/" and tag not in _VOID_TAGS:
+            out.append("/" + tag)
+    return out, brs
+
+
+def _lxml_read(html: str, base_url: str) -> _HtmlBuilder | None:
+    """The builder fed by libxml2, or None when its reading could differ from the stdlib's."""
+    source = _source_tags(html) if len(html) <= _LXML_MAX_CHARS else None
+    if source is None:
+        return None
+    state: tuple[etree.HTMLParser, _LxmlBuilder] | None = getattr(_local, "lxml", None)
+    if state is None:
+        from lxml import etree  # first use only: ~10 ms to import
+
+        builder = _LxmlBuilder(base_url)
+        state = _local.lxml = (etree.HTMLParser(target=builder), builder)
+    parser, builder = state
+    builder.expect(base_url, *source)
+    try:
+        parser.feed(html)
+        if builder._seen != builder._size:
+            raise _Differs  # every tag is read before the end of input closes what is open
+        parser.close()
+        if builder._text:
+            builder.put_text()
+    except Exception:  # _Differs, or whatever libxml2 refused: a fresh parser next time
+        _local.lxml = None
+        return None
+    return builder
+
+
 def _prepare_html(html: str) -> str:
     """Normalise newlines, and escape a '<' that no '>' follows.
 
@@ -331,8 +555,14 @@ def _prepare_html(html: str) -> str:
 
 def parse_html(html: str, title: str = "", base_url: str = "") -> Document:
     """Read article HTML into a Document; ``title`` is used when the HTML has none."""
-    builder = _HtmlBuilder(clean_url(base_url))
-    raws = builder.run(_prepare_html(html))
+    base_url = clean_url(base_url)
+    html = _prepare_html(html)
+    builder = _lxml_read(html, base_url)
+    if builder is not None:
+        raws = builder.finish()
+    else:
+        builder = _HtmlBuilder(base_url)
+        raws = builder.run(html)
     own_title = clean_line("".join(builder.title_parts))
     given = clean_line(unicodedata.normalize("NFC", title))
     if raws and raws[0].kind == "heading" and raws[0].level == 1:

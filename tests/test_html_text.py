@@ -1,0 +1,142 @@
+"""HTML read through libxml2 must give the very Document the stdlib's HTMLParser gives.
+
+``parse_html`` takes libxml2's events only when they are the source's own tags in
+order and nothing decodes differently; these tests pin both halves: plain markup goes
+the fast way, and every input reads the same as through the stdlib alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reader.core.analysis import html_text
+from reader.core.analysis.html_text import _lxml_read, _prepare_html, parse_html
+from reader.core.models import Document
+
+BASE = "https://news.example/base/page.html"
+
+FAST = [
+    "<p>“We will win,” said Ada Brook.</p><p>See <a href='/r?a=1&amp;b=2'>the report</a>.</p>",
+    "<blockquote><p>Words.</p><footer>— Ada Brook</footer></blockquote>",
+    "<ul><li>one</li><li>two<ol><li>nested</li></ol></li></ul><pre>\n\ncode  kept</pre>",
+    "<p>a<br>b<br/>c<br />d</p><div/><img alt='A &copy; B' src=x />",
+    "<!DOCTYPE html><html><head><title>T</title></head><body><h1>T</h1><p>x</p></body></html>",
+    "<p><q>open quote never closed",
+    "<script>var a = 1;</script><p>&hellip; &#8217; &#128; &#0; &amp &lt;</p>",
+    "<!-- note --><p>x<!----></p>",
+    "Text with no markup at all",
+]
+
+SLOW = [
+    "<b>x<p>y</p></b>z",  # libxml2 closes <b> at <p>; the stdlib keeps it open
+    "<p>a<div>b</div>c</p>d",
+    "<ul><li>a<li>b</ul>",
+    "<a href=x/>kept open by both, closed by the regex's guess",
+    "<q alt=unq/>x",
+    "<a href='1' href='2'>first or last</a>",
+    "<img alt=x alt=y>",
+    "<a href='?x=1&copy=2'>legacy entity in an attribute</a>",
+    "<p>&#xFDD0; &#65534;</p>",
+    "<title>a<!-- b -->c</title>",
+    "<iframe><!-- </iframe> --></iframe>tail",
+    "<xmp>&amp;</xmp>",
+    "<p>a < b</p>",
+    "<p>x</p></br>",
+    "<p>nul\x00here</p>",
+    "<html><body><p>x</p></body></html>trailing<p>y</p>",
+    "<html>text before the body, which libxml2 puts in one<body>x</body></html>",
+    "<html><head><title>T</title>text</head><body>x</body></html>",
+    "<title>x</title><!-- comment and raw text -->",
+]
+
+
+def stdlib(html: str, title: str = "", base_url: str = "") -> Document:
+    fast = html_text._lxml_read
+    html_text._lxml_read = lambda *_: None
+    try:
+        return parse_html(html, title, base_url)
+    finally:
+        html_text._lxml_read = fast
+
+
+@pytest.mark.parametrize("html", FAST, ids=range(len(FAST)))
+def test_plain_markup_is_read_by_libxml2_alike(html: str) -> None:
+    assert _lxml_read(_prepare_html(html), BASE) is not None
+    assert parse_html(html, "Title", BASE) == stdlib(html, "Title", BASE)
+
+
+@pytest.mark.parametrize("html", SLOW, ids=range(len(SLOW)))
+def test_markup_libxml2_reads_otherwise_goes_to_the_stdlib(html: str) -> None:
+    assert _lxml_read(_prepare_html(html), BASE) is None
+    assert parse_html(html, "Title", BASE) == stdlib(html, "Title", BASE)
+
+
+def test_deep_nesting_reads_alike() -> None:
+    html = "<div><blockquote>" * 5000 + "deep “text,” said Bo Li." + "</blockquote></div>" * 5000
+    assert parse_html(html) == stdlib(html)
+    html = "<li><b>" * 5000 + "x"
+    assert parse_html(html) == stdlib(html)
+
+
+_PIECES = st.sampled_from(
+    [
+        *"abc ",
+        "\n",
+        "\xa0",
+        "&amp;",
+        "&copy",
+        "&para=",
+        "&#8217;",
+        "&#xFFFE;",
+        "<",
+        "</",
+        "<!-- c -->",
+        "<br>",
+        "<br/>",
+        "</br>",
+        "<img alt='i'>",
+        "<hr>",
+        "<div/>",
+        "<q/>",
+        "<p>",
+        "</p>",
+        "<b>",
+        "</b>",
+        "<q>",
+        "</q>",
+        "<li>",
+        "</li>",
+        "<ul>",
+        "</ul>",
+        "<pre>",
+        "</pre>",
+        "<h1>",
+        "</h1>",
+        "<blockquote>",
+        "</blockquote>",
+        "<footer>",
+        "</footer>",
+        "<a href='/x'>",
+        "<a href=y/>",
+        "<a href='1' href='2'>",
+        "</a>",
+        "<title>",
+        "</title>",
+        "<script>",
+        "</script>",
+        "<table>",
+        "<td>",
+        "</table>",
+        "<body>",
+        "</body>",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30))
+def test_any_markup_reads_as_the_stdlib_reads_it(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    assert parse_html(html, "", BASE) == stdlib(html, "", BASE)
