@@ -29,7 +29,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate, compress, count
+from itertools import accumulate, compress, count, repeat
 from operator import itemgetter, not_
 
 from reader.core.analysis.quotes.first_names import given_name
@@ -223,10 +223,12 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
     special = list(compress(count(), map(not_, map(str.islower, map(itemgetter(0), raw)))))
     if "." in text and _DOTTED.search(text):  # dotted abbreviations ("U.S.", "p.m.")
         special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
-    if "'s" in text or "’s" in text:
-        forms = [f[:-2] if len(f) > 3 and f.endswith(("'s", "’s")) else f for f in raw]
-    else:
-        forms = raw
+    forms = raw
+    if "'s" in text or "’s" in text:  # possessives: the few words that end so, found at C speed
+        forms = raw[:]
+        for i in compress(count(), map(str.endswith, raw, repeat(("'s", "’s")))):
+            if len(raw[i]) > 3:
+                forms[i] = raw[i][:-2]
     initials = [False] * len(raw)  # does the word start a sentence (or the line)?
     starts = [0]  # the first word of each line
     initials[0] = True
@@ -438,7 +440,14 @@ def index_terms(title: str, text: str) -> dict[str, float]:
             if name in titled:
                 titled.add(surname)
     weights: dict[str, float] = {}
+    # Most keys are a word said once: weight 1.0 and count 1, the least there is, so
+    # they rank below every other key (among themselves longest first) and are
+    # weighed and sorted only when the others are too few.
+    floor: list[str] = []
     for key, times in counts.items():
+        if times == 1 and key not in titled and not key[:1].isupper() and key not in aliases:
+            floor.append(key)  # (not an entity, and a phrase counts only when repeated)
+            continue
         weight = 1.0 + math.log(times)
         if is_entity(key):
             weight *= ENTITY_BOOST
@@ -448,8 +457,15 @@ def index_terms(title: str, text: str) -> dict[str, float]:
             weight *= TITLE_BOOST
         if key in aliases:
             weight *= SURNAME_WEIGHT
-        weights[key] = round(weight, 3)
+        weight = round(weight, 3)
+        if weight == 1.0 and times == 1:
+            floor.append(key)  # a surname's count 1 at half weight
+        else:
+            weights[key] = weight
     best = sorted(weights, key=lambda k: (-weights[k], -counts[k], -len(k), k))[:MAX_TERMS]
+    if len(best) < MAX_TERMS:
+        low = sorted(floor, key=lambda k: (-len(k), k))[: MAX_TERMS - len(best)]
+        return {key: weights[key] for key in best} | dict.fromkeys(low, 1.0)
     return {key: weights[key] for key in best}
 
 
