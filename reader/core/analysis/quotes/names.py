@@ -27,7 +27,6 @@ from reader.core.analysis.quotes.words import (
     _PARTICLES,
     _PHRASAL,
     _PLACE_WORDS,
-    _POSSESSIVE,
     _PREPOSITIONS,
     _QUOTED,
     _QUOTED_NAMES_BUDGET,
@@ -141,6 +140,7 @@ def _sentence_starts(masked: str, ending: Sequence[_Span]) -> list[int]:
 
 
 _SPLIT = re.compile(f"({_TOKEN.pattern})")
+_POSSESSIVE_ENDS = ("'s", "’s", "'", "’")  # _POSSESSIVE, on a token (no line break)
 
 
 def _tokens(text: str) -> tuple[list[int], list[str]]:
@@ -381,8 +381,8 @@ class _Names:
                         and low not in _COMMON
                     )
                 ):
-                    if _POSSESSIVE.search(word) and len(word) > 2:
-                        run.append(_POSSESSIVE.sub("", word))
+                    if len(word) > 2 and word.endswith(_POSSESSIVE_ENDS):  # 'Smith's'
+                        run.append(word[:-2] if word[-1] == "s" else word[:-1])
                         at.append(i)
                         possessive = True
                         i += 1
