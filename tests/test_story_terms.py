@@ -225,7 +225,7 @@ def test_the_word_pattern_splits_as_its_plain_form() -> None:
 
     plain = re.compile(r"((?:[^\W\d_]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)*)")
     pieces = ["a", "B", "é", ".", "'", "’", " ", "1", "_", "-"]
-    for size in range(1, 6):
+    for size in range(1, 5):
         for text in map("".join, itertools.product(pieces, repeat=size)):
             assert _SPLIT.split(text) == plain.split(text), text
     prose = "U.S. p.m. O'Brien's don't a.b J.R.R. Tolkien rock'n'roll e.g. x’y’ 9:42 a.m."
