@@ -205,3 +205,18 @@ def test_tokens_are_split_as_the_plain_pattern_finds_them() -> None:
             assert _tokens(text) == found(text), text
     prose = "Smith's 1,000,000 U.S. rock'n'roll \ufffc\ufffc said: “well-known”_x 12,34"
     assert _tokens(prose) == found(prose)
+
+
+def test_double_marks_are_found_as_the_plain_pattern_finds_them() -> None:
+    """'’’' or one double mark, at the same places as the plain alternation."""
+    import itertools
+    import re
+
+    from reader.core.analysis.quotes.words import _DOUBLE_MARK
+
+    plain = re.compile('\u2019\u2019|["\u201c\u201d\u201e\u00ab\u00bb]')
+    pieces = ["a", "\u2019", '"', "\u201c", "\u201d", "\u00ab", "'", " "]
+    for size in range(1, 6):
+        for text in map("".join, itertools.product(pieces, repeat=size)):
+            found = [(m.start(), m.group()) for m in _DOUBLE_MARK.finditer(text)]
+            assert found == [(m.start(), m.group()) for m in plain.finditer(text)], text

@@ -219,7 +219,11 @@ _ABBREVIATIONS = _words(
 
 
 # ’’ (two right single marks) is how some wire copy closes a double quotation.
-_DOUBLE_MARK = re.compile('\u2019\u2019|["\u201c\u201d\u201e\u00ab\u00bb]')
+# "’’" or one double mark, written to start with a set of characters so the regex
+# engine skips to the next candidate at C speed instead of trying each position.
+_DOUBLE_MARK = re.compile(
+    '[\u2019"\u201c\u201d\u201e\u00ab\u00bb](?:(?<=\u2019)\u2019|(?<!\u2019))'
+)
 _SINGLE_MARK = re.compile("['\u2018\u2019\u201a\u2039\u203a]")
 # After an opening single mark: '90s, 'n', 'tis ... are apostrophes, not quotes.
 _ELISION = re.compile(
