@@ -184,3 +184,39 @@ def test_an_office_is_not_a_name_and_the_name_after_it_is() -> None:
 def test_a_suffix_keeps_its_period() -> None:
     doc = parse_text("Title\n\n“I did it,” said James P. Kennedy Jr. on Monday.")
     assert [q.speaker for q in find_quotes(doc)] == ["James P. Kennedy Jr."]
+
+
+def test_tokens_are_split_as_the_plain_pattern_finds_them() -> None:
+    """The tuned token pattern, split not matched, gives the plain pattern's tokens."""
+    import itertools
+    import re
+
+    from reader.core.analysis.quotes.names import _tokens
+
+    plain = re.compile(r"\ufffc+|\d{1,3}(?:,\d{3})+\b|[^\W_]+(?:[-'\u2019.][^\W_]+)*|[^\w\s]")
+
+    def found(text: str) -> tuple[list[int], list[str]]:
+        matches = list(plain.finditer(text))
+        return [m.start() for m in matches], [m.group() for m in matches]
+
+    pieces = ["a", "B", "1", ",", ".", "'", "\u2019", " ", "_", "-", "\ufffc"]
+    for size in range(1, 5):
+        for text in map("".join, itertools.product(pieces, repeat=size)):
+            assert _tokens(text) == found(text), text
+    prose = "Smith's 1,000,000 U.S. rock'n'roll \ufffc\ufffc said: “well-known”_x 12,34"
+    assert _tokens(prose) == found(prose)
+
+
+def test_double_marks_are_found_as_the_plain_pattern_finds_them() -> None:
+    """'’’' or one double mark, at the same places as the plain alternation."""
+    import itertools
+    import re
+
+    from reader.core.analysis.quotes.words import _DOUBLE_MARK
+
+    plain = re.compile('\u2019\u2019|["\u201c\u201d\u201e\u00ab\u00bb]')
+    pieces = ["a", "\u2019", '"', "\u201c", "\u201d", "\u00ab", "'", " "]
+    for size in range(1, 6):
+        for text in map("".join, itertools.product(pieces, repeat=size)):
+            found = [(m.start(), m.group()) for m in _DOUBLE_MARK.finditer(text)]
+            assert found == [(m.start(), m.group()) for m in plain.finditer(text)], text

@@ -214,3 +214,19 @@ def test_terms_an_older_reader_stored_are_derived_again_once(tmp_path: Path) -> 
         assert library.analyse_pending() == 0  # once
     finally:
         library.close()
+
+
+def test_the_word_pattern_splits_as_its_plain_form() -> None:
+    """The tuned pattern (a letter first, possessive parts) finds the same words."""
+    import itertools
+    import re
+
+    from reader.core.analysis.story_terms import _SPLIT
+
+    plain = re.compile(r"((?:[^\W\d_]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)*)")
+    pieces = ["a", "B", "é", ".", "'", "’", " ", "1", "_", "-"]
+    for size in range(1, 5):
+        for text in map("".join, itertools.product(pieces, repeat=size)):
+            assert _SPLIT.split(text) == plain.split(text), text
+    prose = "U.S. p.m. O'Brien's don't a.b J.R.R. Tolkien rock'n'roll e.g. x’y’ 9:42 a.m."
+    assert _SPLIT.split(prose) == plain.split(prose)

@@ -15,6 +15,13 @@ from typing import Any
 MAX_TERM_LENGTH = 40
 
 _WORD = re.compile(r"[^\W_]+")
+_PLAIN_WORD = re.compile(r"\w++")  # the same words in a text without "_": one test a letter
+
+
+def _words(folded: str) -> list[str]:
+    return (_WORD if "_" in folded else _PLAIN_WORD).findall(folded)
+
+
 # Words so common that a posting for them costs more than it finds.
 _STOPWORD_TEXT = (
     "a an and are as at be but by for from has have he her his in is it its of on or "
@@ -82,7 +89,7 @@ def _stemmer() -> Any:
 
 def words(text: str) -> list[str]:
     """Every folded word of ``text``, stopwords included (for phrases)."""
-    return _WORD.findall(fold(text))
+    return _words(fold(text))
 
 
 def indexable(word: str) -> bool:
@@ -97,7 +104,7 @@ def terms(text: str) -> list[str]:
     """The folded words of ``text`` that are indexed (:func:`indexable`, inlined: hot)."""
     return [
         w
-        for w in _WORD.findall(fold(text))
+        for w in _words(fold(text))
         if (1 < len(w) <= MAX_TERM_LENGTH and w not in STOPWORDS) or (len(w) == 1 and w.isdigit())
     ]
 

@@ -25,10 +25,11 @@ from __future__ import annotations
 import functools
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import compress, count
+from itertools import accumulate, compress, count, repeat
 from operator import itemgetter, not_
 
 from reader.core.analysis.quotes.first_names import given_name
@@ -113,9 +114,11 @@ _NAME_JOINS = frozenset(
 )
 
 # Letters with inner apostrophes ("O'Brien", "don't"), or a dotted abbreviation
-# ("U.S.", "p.m.").
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_]+(?:['’][^\W\d_]+)*")
-_SPLIT = re.compile(f"({_WORD.pattern})")
+# ("U.S.", "p.m."): (?:L\.){2,}|L+(?:['’]L+)* for a letter L, written as one letter
+# then the rest, each part possessive (never giving back what it took): the same
+# words for a quarter less of the regex engine's work.
+_L = r"[^\W\d_]"
+_SPLIT = re.compile(rf"({_L}(?:\.{_L}\.(?:{_L}\.)*+|{_L}*+(?:['’]{_L}++)*+))")
 _DOTTED = re.compile(r"\.[^\W\d_]\.")  # in every dotted token ("U.S."): a fast first look
 _SENTENCE_END = frozenset(".!?:;\n")
 _OPENING_QUOTES = frozenset("“«„‘\"'")
@@ -180,31 +183,66 @@ class _Line:
 
     raw: list[str]
     forms: list[str]
-    gaps: list[str]
+    gaps: list[str]  # the first is not the line's own: the text since the last word
     kinds: dict[int, _Kind]
     in_title: bool
 
 
-def _line_tokens(line: str, in_title: bool) -> _Line:
-    parts = _SPLIT.split(line)  # gap, word, gap, word, ..., tail: no match objects
-    gaps, raw = parts[0:-1:2], parts[1::2]
-    special = list(compress(count(), map(not_, map(str.islower, map(itemgetter(0), raw)))))
-    if "." in line and _DOTTED.search(line):  # dotted abbreviations ("U.S.", "p.m.")
-        special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
-    if "'s" in line or "’s" in line:
-        forms = [f[:-2] if len(f) > 3 and f.endswith(("'s", "’s")) else f for f in raw]
+# Where str.splitlines splits: a gap holding one of them starts a line.
+_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+# A word's share of its line's tally: 1 if it is not a stopword, and then _CAPITAL
+# if it starts with a capital and _SHOUTED if all in capitals (a Title Case or SHOUTING
+# line). A pure function of the word, kept between articles like _PLAIN_KEYS.
+_CAPITAL, _SHOUTED, _FIELD = 1 << 20, 1 << 40, (1 << 20) - 1  # a line has < 2**20 words
+_TALLIES: dict[str, int] = {}
+
+
+def _tally(word: str) -> int:
+    if len(_TALLIES) >= _PLAIN_KEYS_MAX:
+        _TALLIES.clear()
+    if word.islower():  # (never a capital; the stopwords are all lower case)
+        tally = int(word not in STOPWORDS)
+    elif word.lower() in STOPWORDS:
+        tally = 0
     else:
+        tally = 1 + (_CAPITAL if word[0].isupper() else 0)
+        tally += _SHOUTED if word.isupper() and len(word) > 1 else 0
+    _TALLIES[word] = tally
+    return tally
+
+
+def _tokens(text: str, *, in_title: bool) -> list[_Line]:
+    """The text's lines (those with words), from one split of the whole text: a line
+    starts at a gap holding a line break. A Title Case or SHOUTING line is told from
+    its words' tallies, summed once for the text."""
+    if _boilerplate(text):  # most texts have none: no line need be looked at
+        text = "\n".join(line for line in text.splitlines() if not _boilerplate(line))
+    parts = _SPLIT.split(text)  # gap, word, gap, word, ..., tail: no match objects
+    gaps, raw = parts[0:-1:2], parts[1::2]
+    if not raw:
+        return []
+    special = list(compress(count(), map(not_, map(str.islower, map(itemgetter(0), raw)))))
+    if "." in text and _DOTTED.search(text):  # dotted abbreviations ("U.S.", "p.m.")
+        special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
+    forms = raw
+    if "'s" in text or "’s" in text:  # possessives: the few words that end so, found at C speed
         forms = raw[:]
-    kinds: dict[int, _Kind] = {}
-    if not special:
-        return _Line(raw, forms, gaps, kinds, in_title)
+        for i in compress(count(), map(str.endswith, raw, repeat(("'s", "’s")))):
+            if len(raw[i]) > 3:
+                forms[i] = raw[i][:-2]
     initials = [False] * len(raw)  # does the word start a sentence (or the line)?
+    starts = [0]  # the first word of each line
     initials[0] = True
     # Most words follow a single space: nothing to decide for them.
     for index in compress(count(), map(" ".__ne__, gaps)):
         if not index:
             continue
         gap = gaps[index]
+        if _BREAK.search(gap):
+            starts.append(index)
+            initials[index] = True
+            continue
         initial = bool(_SENTENCE_END.intersection(gap))
         if initial and gap.strip() == ".":
             prev_word = raw[index - 1]
@@ -213,15 +251,29 @@ def _line_tokens(line: str, in_title: bool) -> _Line:
         if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
             initial = True
         initials[index] = initial
+    tallies = list(map(_TALLIES.get, raw))
+    if None in tallies:  # a word not met before (after a few articles, rare)
+        for i in [i for i, tally in enumerate(tallies) if tally is None]:
+            tallies[i] = _tally(raw[i])
+    sums: list[int] = [0, *accumulate(tallies)]  # type: ignore[list-item]  # (no None left)
+    lines = []
+    for a, b in zip(starts, [*starts[1:], len(raw)], strict=True):
+        lo, hi = bisect_left(special, a), bisect_left(special, b)
+        line = _Line(raw[a:b], forms[a:b], gaps[a:b], {}, in_title)
+        if lo < hi:
+            _kinds(line, [i - a for i in special[lo:hi]], initials[a:b], sums[b] - sums[a])
+        lines.append(line)
+    return lines
+
+
+def _kinds(line: _Line, special: list[int], initials: list[bool], tally: int) -> None:
+    """The kind of each word of ``special`` (line indices), its form made a key's."""
+    raw, forms, gaps, kinds = line.raw, line.forms, line.gaps, line.kinds
     # A Title Case Headline Capitalises Everything, and a SECTION HEADER is all
     # capitals: there capitals prove nothing.
-    # Counted at C speed over the lower-case words, which are never capitals.
-    cased = list(compress(raw, map(not_, map(str.islower, raw))))
-    cased_words = [f for f in cased if f.lower() not in STOPWORDS]
-    words = len(raw) - len(cased) - sum(map(STOPWORDS.__contains__, raw)) + len(cased_words)
-    capitals = sum(1 for f in cased_words if f[0].isupper())
+    words, capitals, shouted = tally & _FIELD, tally >> 20 & _FIELD, tally >> 40
     title_case = words >= 3 and capitals >= 0.8 * words
-    shouting = sum(1 for f in cased_words if f.isupper() and len(f) > 1) >= max(2, 0.6 * words)
+    shouting = shouted >= max(2, 0.6 * words)
     for index in special:
         form = forms[index]
         initial = initials[index]
@@ -248,7 +300,6 @@ def _line_tokens(line: str, in_title: bool) -> _Line:
             skip = True  # "I'm" is capitalised everywhere and names no one
         forms[index] = form
         kinds[index] = (capital, acronym, sure, skip)
-    return _Line(raw, forms, gaps, kinds, in_title)
 
 
 # A paragraph that is the page's furniture, not the story: sign-up prompts,
@@ -267,13 +318,6 @@ def _boilerplate(line: str) -> bool:
     # regex engine tries at every position.
     low = line.lower()
     return any(phrase in low for phrase in _BOILERPLATE)
-
-
-def _tokens(text: str, *, in_title: bool) -> Iterator[_Line]:
-    furniture = _boilerplate(text)  # most texts have none: no line need be looked at
-    for line in text.splitlines():
-        if line.strip() and not (furniture and _boilerplate(line)):
-            yield _line_tokens(line, in_title)
 
 
 def _names(line: _Line, sure_names: set[str]) -> Iterator[tuple[int, int, str, bool]]:
@@ -398,7 +442,14 @@ def index_terms(title: str, text: str) -> dict[str, float]:
             if name in titled:
                 titled.add(surname)
     weights: dict[str, float] = {}
+    # Most keys are a word said once: weight 1.0 and count 1, the least there is, so
+    # they rank below every other key (among themselves longest first) and are
+    # weighed and sorted only when the others are too few.
+    floor: list[str] = []
     for key, times in counts.items():
+        if times == 1 and key not in titled and not key[:1].isupper() and key not in aliases:
+            floor.append(key)  # (not an entity, and a phrase counts only when repeated)
+            continue
         weight = 1.0 + math.log(times)
         if is_entity(key):
             weight *= ENTITY_BOOST
@@ -408,8 +459,15 @@ def index_terms(title: str, text: str) -> dict[str, float]:
             weight *= TITLE_BOOST
         if key in aliases:
             weight *= SURNAME_WEIGHT
-        weights[key] = round(weight, 3)
+        weight = round(weight, 3)
+        if weight == 1.0 and times == 1:
+            floor.append(key)  # a surname's count 1 at half weight
+        else:
+            weights[key] = weight
     best = sorted(weights, key=lambda k: (-weights[k], -counts[k], -len(k), k))[:MAX_TERMS]
+    if len(best) < MAX_TERMS:
+        low = sorted(floor, key=lambda k: (-len(k), k))[: MAX_TERMS - len(best)]
+        return {key: weights[key] for key in best} | dict.fromkeys(low, 1.0)
     return {key: weights[key] for key in best}
 
 

@@ -60,8 +60,9 @@ def _pull_quotes(spans: Sequence[_Span], texts: Sequence[str]) -> None:
     said = [s for s in spans if s.speaker and s.depth == 0]
     if not said:
         return
-    joined = "\n".join(" ".join(_TITLE_WORD.findall(s.text.lower())) for s in said)
-    ends = list(accumulate(len(" ".join(_TITLE_WORD.findall(s.text.lower()))) + 1 for s in said))
+    texts_said = [" ".join(_TITLE_WORD.findall(s.text.lower())) for s in said]
+    joined = "\n".join(texts_said)
+    ends = list(accumulate(len(text) + 1 for text in texts_said))
     looked = 0
     for span in spans:
         if span.speaker is None and span.depth == 0 and looked < _PULL_QUOTES:

@@ -8,7 +8,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, count
+from itertools import accumulate, compress, count
 from operator import itemgetter
 
 from reader.core.analysis.quotes.first_names import PRONOUN_OF, first_name_gender, given_name
@@ -27,7 +27,6 @@ from reader.core.analysis.quotes.words import (
     _PARTICLES,
     _PHRASAL,
     _PLACE_WORDS,
-    _POSSESSIVE,
     _PREPOSITIONS,
     _QUOTED,
     _QUOTED_NAMES_BUDGET,
@@ -140,13 +139,15 @@ def _sentence_starts(masked: str, ending: Sequence[_Span]) -> list[int]:
     return starts
 
 
-_START = re.Match.start
-_GROUP = re.Match.group
+_SPLIT = re.compile(f"({_TOKEN.pattern})")
+_POSSESSIVE_ENDS = ("'s", "’s", "'", "’")  # _POSSESSIVE, on a token (no line break)
 
 
-def _tokens(text: str, start: int = 0, end: int | None = None) -> tuple[list[int], list[str]]:
-    matches = list(_TOKEN.finditer(text, start, len(text) if end is None else end))
-    return list(map(_START, matches)), list(map(_GROUP, matches))  # C loops, not Python's
+def _tokens(text: str) -> tuple[list[int], list[str]]:
+    """(offset, token) of each token: split, not matched (no match object per token);
+    a token's offset is the length of all the parts before it."""
+    parts = _SPLIT.split(text)  # gap, token, gap, token, ..., tail
+    return list(accumulate(map(len, parts)))[0:-1:2], parts[1::2]
 
 
 def _is_cap(word: str) -> bool:
@@ -380,8 +381,8 @@ class _Names:
                         and low not in _COMMON
                     )
                 ):
-                    if _POSSESSIVE.search(word) and len(word) > 2:
-                        run.append(_POSSESSIVE.sub("", word))
+                    if len(word) > 2 and word.endswith(_POSSESSIVE_ENDS):  # 'Smith's'
+                        run.append(word[:-2] if word[-1] == "s" else word[:-1])
                         at.append(i)
                         possessive = True
                         i += 1
