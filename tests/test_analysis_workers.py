@@ -90,11 +90,9 @@ def test_quitting_stops_the_workers_and_keeps_what_was_stored(
     monkeypatch.setattr(analysis_module, "_CHUNK", 5)
     lib = _library(tmp_path / "db", _real_news_feed(tmp_path))
     try:
-        calls: list[int] = []
 
         def pause() -> None:
-            calls.append(1)
-            if len(calls) == 3:
+            if lib.pending_count() <= 30:  # quit once two chunks are analysed
                 raise Interrupted
 
         lib.background_pause = pause
@@ -129,6 +127,27 @@ def test_folding_a_character_at_a_time_is_folding_the_text() -> None:
     ]
     for text in samples:
         assert fold(text) == whole(text)
+
+
+@pytest.mark.slow  # spawns worker processes
+def test_a_chunk_the_workers_finished_is_stored_after_a_pause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The storing thread mostly waits for the workers; a key that comes meanwhile must
+    go before that chunk's storing (it held the interpreter lock under the key's
+    repaint), not only before the next chunk: a pause between each result and its store."""
+    monkeypatch.setattr(analysis_module, "POOL_FROM", 10)
+    monkeypatch.setattr(analysis_module, "_CHUNK", 5)
+    lib = _library(tmp_path / "db", _real_news_feed(tmp_path))
+    try:
+        seen: list[int] = []
+        lib.background_pause = lambda: seen.append(lib.pending_count())
+        assert lib.analyse_pending() == 40
+        stored = sorted(set(seen), reverse=True)
+        assert stored == [40, 35, 30, 25, 20, 15, 10, 5]
+        assert all(seen.count(pending) >= 2 for pending in stored), seen
+    finally:
+        lib.close()
 
 
 @pytest.mark.slow  # spawns worker processes

@@ -148,6 +148,9 @@ class Analysis:
                     except BrokenProcessPool:  # a worker died (out of memory?): the rest here
                         pool = None
                         ahead.clear()
+                    # Most of the wait was for the workers: a key that came meanwhile
+                    # goes before the storing, as before the next chunk.
+                    self.pacer.pause()
                 with self.lock:
                     found.update(self._each(chunk, analysed, results))
                 done += len(chunk)
@@ -158,6 +161,7 @@ class Analysis:
                         self._store(feed_id, analysed, found)
                     analysed, found = [], {}
                     if time.monotonic() - flushed > _FLUSH_EVERY:
+                        self.pacer.pause()
                         self.store.flush()
                         flushed = time.monotonic()
         finally:  # stopped early too: what was analysed is stored, not lost
