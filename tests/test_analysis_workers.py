@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from reader.core.analysis.search import phrase_text
 from reader.core.analysis.search_words import fold
 from reader.core.errors import Interrupted
 from reader.core.library import Library, open_library
 from reader.core.services import analysis as analysis_module
+from reader.core.services import searching as searching_module
 from tests.conftest import frozen_clock, rss
 
 REAL_NEWS = Path(__file__).resolve().parent / "data" / "quotes_real"
@@ -78,6 +80,43 @@ def test_workers_derive_what_one_thread_derives(
     finally:
         pooled.close()
     assert _derived_files(tmp_path / "pooled") == _derived_files(tmp_path / "alone")
+
+
+@pytest.mark.slow  # spawns worker processes
+def test_the_merge_after_pooled_analysis_makes_no_phrase_text_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers make each article's phrase text, so the merged search file that
+    follows a large analysis (``reader index``) does not make them again on one core,
+    and quoted phrases find what they find after analysis on one thread."""
+    feed = _real_news_feed(tmp_path)
+    libraries = {}
+    for name, pool_from in (("alone", 1000), ("pooled", 10)):
+        monkeypatch.setattr(analysis_module, "POOL_FROM", pool_from)
+        libraries[name] = lib = _library(tmp_path / name, feed)
+        assert lib.analyse_pending() == 40
+    try:
+        made: list[str] = []
+        monkeypatch.setattr(
+            searching_module.fulltext,
+            "phrase_text",
+            lambda *args: made.append(args[0]) or phrase_text(*args),
+        )
+        libraries["pooled"].finder.rebuild()
+        assert made == [], "no phrase text was made in the merge"
+        libraries["alone"].finder.rebuild()
+        assert len(made) == 40
+        quotations = [q.quote.text for _, qs in libraries["alone"].speakers() for q in qs]
+        queries = ['"' + " ".join(text.split()[:3]) + '"' for text in quotations]
+        assert len(queries) > 20
+
+        def found(lib: Library) -> list[list[tuple[str, float]]]:
+            return [[(h.article.id, h.score) for h in lib.search(q)] for q in queries]
+
+        assert found(libraries["pooled"]) == found(libraries["alone"])
+    finally:
+        for lib in libraries.values():
+            lib.close()
 
 
 @pytest.mark.slow  # spawns worker processes

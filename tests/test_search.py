@@ -547,3 +547,33 @@ def test_quoted_phrases_are_looked_up_in_the_index_not_in_each_feeds_quotations(
         )
     finally:
         lib.close()
+
+
+def test_the_merge_takes_the_phrase_texts_analysis_made_unless_made_again(
+    tmp_path: Path,
+) -> None:
+    """The phrase texts worker processes made are what the merged file holds; an article
+    analysed again without one (its full text came) has its text made from what is
+    stored now, not the old one."""
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+
+    def bonus(phrase: str) -> float:
+        plain = lib.search(phrase.strip('"') + " ")[0].score
+        return lib.search(phrase)[0].score - plain
+
+    try:
+        lib.add(str(_feed_file(tmp_path, "port.xml", [("h1", "Harbour news", HARBOUR)])))
+        lib.analyse_pending()
+        article = lib.store.articles()[0]
+        made = {article.id: "harbour news _ quay reopen"}
+        lib.finder.index(article.feed_id, [article], None, made)
+        lib.finder.rebuild()
+        assert bonus('"quay reopen"') == fulltext.PHRASE_BONUS, "the text analysis made"
+        assert bonus('"reopen the quay"') == 0, "not one made again here"
+
+        lib.finder.index(article.feed_id, [article])  # analysed again, no text made
+        lib.finder.rebuild()
+        assert bonus('"quay reopen"') == 0
+        assert bonus('"reopen the quay"') == fulltext.PHRASE_BONUS
+    finally:
+        lib.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reader.core.analysis import search
 from reader.core.analysis.document import build_document
@@ -37,6 +37,7 @@ class Analysed:
     terms: dict[str, float]
     out_links: tuple[str, ...]
     search_terms: search.ArticleTerms
+    phrase: str | None = None  # search's phrase text, made where a merge will want it
 
 
 def analyse_document(doc: Document, title: str, author: str) -> Analysed:
@@ -61,8 +62,18 @@ def analyse_body(
 
 
 def analyse_batch(items: Sequence[Pending]) -> list[tuple[str, Analysed]]:
-    """A batch of articles, by id: the unit a worker process is given."""
-    return [(item[0], analyse_body(*item[1:])[1]) for item in items]
+    """A batch of articles, by id: the unit a worker process is given.
+
+    With their phrase texts: a batch this large is followed by a merge of the search
+    file, which would otherwise make them again, on one core, after the workers end.
+    """
+    found = []
+    for article_id, title, author, link, body in items:
+        result = analyse_body(title, author, link, body)[1]
+        texts = (quote.text for quote in result.quotes)
+        phrase = search.phrase_text(title, result.summary, texts)
+        found.append((article_id, replace(result, phrase=phrase)))
+    return found
 
 
 def start_worker(nice: int = 0) -> None:

@@ -58,6 +58,7 @@ class Analysis:
         self.pacer = pacer
         self.lock = threading.RLock()
         self._counted: dict[str, fulltext.ArticleTerms] = {}  # analysed, not yet indexed
+        self._phrases: dict[str, str] = {}  # the same articles' phrase texts, when made
 
     def pending_count(self) -> int:
         """Articles stored by a refresh whose quotes and index terms are not derived yet."""
@@ -250,7 +251,7 @@ class Analysis:
             self.derived.store_quotes(feed_id, found)
             self.derived.store_held(TERMS_KIND, feed_id, "terms")
             self.derived.store_held(LINKS_KIND, feed_id, "out_links")
-            self.search.index(feed_id, analysed, self._counted)
+            self.search.index(feed_id, analysed, self._counted, self._phrases)
 
     def _keep(self, article: Article, result: Analysed) -> tuple[str, tuple[Quote, ...]]:
         """Hold what was derived in the article until its feed is stored.
@@ -261,6 +262,8 @@ class Analysis:
         article.out_links = result.out_links
         article.pending = False
         self._counted[article.id] = result.search_terms
+        if result.phrase is not None:
+            self._phrases[article.id] = result.phrase
         return result.summary, result.quotes
 
     def archive_quotes(self) -> list[tuple[Article, int, Quote]]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import zlib
 from collections.abc import Iterable
+
+import orjson
 
 from reader.core.analysis import search as fulltext
 from reader.core.errors import ReaderError
@@ -25,6 +28,7 @@ def article_terms(
 
 REBUILD_AT = 50  # feeds indexed since the merged file was built (or a tenth of all) ...
 REBUILD_SHARE = 10  # ... before the next start or ``reader index`` builds it again
+MADE_HELD = 32 << 20  # bytes of compressed phrase texts held for the next merge, at most
 
 
 class Search:
@@ -45,6 +49,8 @@ class Search:
         self._view: View | None = None
         self._gone: set[str] = set()
         self._texts: dict[str, dict[str, str]] = {}  # feed id -> phrase texts (fresh feeds)
+        self._made: dict[str, bytes] = {}  # feed id -> phrase texts analysis made, compressed
+        self._made_size = 0
         self._lock = threading.Lock()
 
     def search(self, query: fulltext.Query, limit: int) -> list[fulltext.SearchHit]:
@@ -109,13 +115,48 @@ class Search:
         return found
 
     def _read_phrase_texts(self, feed_id: str) -> dict[str, str]:
-        held = self.derived.quotes(feed_id)
+        """Made from each article's title, summary and quotations, unless analysis made
+        it (under the same title) and it is held."""
+        made = self._made_texts(feed_id)
         found = {}
+        held = None
         for article in self.store.articles(feed_id):
-            summary, quotes = held.get(article.id, ("", ()))
-            texts = (quote.text for quote in quotes)
-            found[article.id] = fulltext.phrase_text(article.title, summary, texts)
+            entry = made.get(article.id)
+            if entry is not None and entry[0] == article.title:
+                text = entry[1]
+            else:
+                if held is None:
+                    held = self.derived.quotes(feed_id)
+                summary, quotes = held.get(article.id, ("", ()))
+                texts = (quote.text for quote in quotes)
+                text = fulltext.phrase_text(article.title, summary, texts)
+            found[article.id] = text
         return found
+
+    def _made_texts(self, feed_id: str) -> dict[str, list[str]]:
+        blob = self._made.get(feed_id)
+        return {} if blob is None else orjson.loads(zlib.decompress(blob))
+
+    def _hold_made(self, feed_id: str, articles: list[Article], phrases: dict[str, str]) -> None:
+        """Keep the phrase texts analysis made, compressed, for the merge that follows
+        a large analysis; up to :data:`MADE_HELD` bytes in all."""
+        made = self._made_texts(feed_id)
+        for article in articles:  # analysed again: an older text made of it is stale
+            text = phrases.pop(article.id, None)
+            if text is None:
+                made.pop(article.id, None)
+            else:
+                made[article.id] = [article.title, text]
+        self._forget_made(feed_id)
+        blob = zlib.compress(orjson.dumps(made), 1) if made else b""
+        if blob and self._made_size + len(blob) <= MADE_HELD:
+            self._made[feed_id] = blob
+            self._made_size += len(blob)
+
+    def _forget_made(self, feed_id: str) -> None:
+        blob = self._made.pop(feed_id, None)
+        if blob is not None:
+            self._made_size -= len(blob)
 
     def _feed_postings(self, feed_id: str) -> fulltext.FeedPostings:
         """A feed's postings as persisted (or pending a flush); empty if unreadable."""
@@ -129,12 +170,15 @@ class Search:
         feed_id: str,
         articles: list[Article],
         counted: dict[str, fulltext.ArticleTerms] | None = None,
+        phrases: dict[str, str] | None = None,
     ) -> None:
-        """Add analysed articles (``counted``: their terms, if analysis counted them)."""
+        """Add analysed articles (``counted``: their terms, if analysis counted them;
+        ``phrases``: their phrase texts, if it made them)."""
         if not articles:
             return
         counted = counted or {}
         with self._lock:
+            self._hold_made(feed_id, articles, phrases or {})
             postings = self._feed_postings(feed_id)
             put = []
             for article in articles:
@@ -167,6 +211,8 @@ class Search:
             with long_lived():
                 self._load(feeds, rebuild)
             assert self._snapshot is not None
+        for removed in set(self._made) - feeds:
+            self._forget_made(removed)
         for removed in set(self._fresh) - feeds:
             del self._fresh[removed]
             self._view = None
@@ -235,6 +281,8 @@ class Search:
                 self._read_phrase_texts,
             )
             self._texts.clear()
+            for feed_id in merged:
+                self._forget_made(feed_id)
             snapshot = Snapshot(self.store.path)
             fresh = {f: p for f, p in fresh.items() if f not in merged}
         elif repaired:
