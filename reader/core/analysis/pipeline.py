@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from reader.core.analysis import search
@@ -25,7 +25,9 @@ MAX_OUT_LINKS = 200
 SUMMARY_CHARS = 280
 
 # (article id, title, author, link, body or None): what a worker needs of an article.
-Pending = tuple[str, str, str, str, Body | None]
+# The body may come as a call that makes it (the stored, compressed text and the
+# function that unpacks it): the worker unpacks it, and less is pickled.
+Pending = tuple[str, str, str, str, Body | Callable[[], Body] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ def analyse_batch(items: Sequence[Pending]) -> list[tuple[str, Analysed]]:
     """
     found = []
     for article_id, title, author, link, body in items:
+        if callable(body):
+            body = body()
         result = analyse_body(title, author, link, body)[1]
         texts = (quote.text for quote in result.quotes)
         phrase = search.phrase_text(title, result.summary, texts)

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 from reader.core.analysis import search as fulltext
 from reader.core.analysis.pipeline import (
@@ -25,6 +26,7 @@ from reader.core.services.derived import Derived, FoundQuotes
 from reader.core.services.documents import Documents
 from reader.core.services.searching import Search
 from reader.core.services.work import Pacer, start_resource_tracker
+from reader.core.storage.codecs import unpack_body
 from reader.core.storage.schema import LINKS_KIND, TERMS_KIND
 from reader.core.storage.store import Store
 
@@ -173,10 +175,15 @@ class Analysis:
                 future.cancel()
 
     def _bodies(self, chunk: list[Article]) -> list[Pending]:
-        """What a worker needs of each article still pending: the body read here."""
-        return [
-            (a.id, a.title, a.author, a.link, self.store.body(a.id)) for a in chunk if a.pending
-        ]
+        """What a worker needs of each article still pending: the body as stored, which
+        the worker unpacks."""
+        found: list[Pending] = []
+        for a in chunk:
+            if a.pending:
+                packed = self.store.packed_body(a.id)
+                body = None if packed is None else partial(unpack_body, *packed)
+                found.append((a.id, a.title, a.author, a.link, body))
+        return found
 
     def _refresh_terms(self, progress: Callable[[int, int], None] | None, fresh: set[str]) -> int:
         """Derive the archive terms again where an older reader derived them.

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from reader.core.errors import StoreCorrupt
-from reader.core.models import Article, Bookmark, EntryLink, Feed, Quote
+from reader.core.models import Article, Body, Bookmark, EntryLink, Feed, Quote
 
 _PACKED = "z:"
 _PACK_OVER = 512  # shorter texts are not worth compressing
@@ -55,6 +55,10 @@ def unpack_text(stored: str) -> str:
     except (ValueError, zlib.error) as error:
         raise StoreCorrupt(f"a stored article body is damaged ({error})") from None
     return raw.decode("utf-8", "surrogatepass")
+
+
+def unpack_body(packed: str, kind: str) -> Body:
+    return Body(unpack_text(packed), kind)  # type: ignore[arg-type]
 
 
 _PACKED_AUX = "zjson"

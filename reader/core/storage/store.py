@@ -53,7 +53,7 @@ from reader.core.storage.codecs import (
     article_to_doc,
     body_table,
     pack_text,
-    unpack_text,
+    unpack_body,
 )
 from reader.core.storage.derived_files import DerivedWrites, derived_path, read_derived
 from reader.core.storage.journal import Change, Journal, Op
@@ -365,7 +365,7 @@ class Store(Catalogued):
             stored = self._body_entry(article.feed_id)[3].get(article_id)
         if stored is None:
             return None
-        return Body(unpack_text(stored[0]), stored[1])  # type: ignore[arg-type]
+        return unpack_body(*stored)
 
     def articles_changed(self, feed_id: str) -> None:
         """Articles of ``feed_id`` changed in place; the next flush writes their file."""
@@ -450,16 +450,18 @@ class Store(Catalogued):
         return 0 if stored is None else len(stored[0])
 
     def body(self, article_id: str) -> Body | None:
+        stored = self.packed_body(article_id)
+        return None if stored is None else unpack_body(*stored)
+
+    def packed_body(self, article_id: str) -> tuple[str, str] | None:
+        """The body as stored (compressed text, type), for :func:`unpack_body` elsewhere:
+        a worker process unpacks it, and less is sent to it."""
         self._need(article_id)
         with self._lock:
             article = self._articles.get(article_id)
             if article is None:
                 return None
-            stored = self._body_entry(article.feed_id)[2].get(article_id)
-        if stored is None:
-            return None
-        packed, kind = stored
-        return Body(unpack_text(packed), kind)  # type: ignore[arg-type]
+            return self._body_entry(article.feed_id)[2].get(article_id)
 
     # -- read state ------------------------------------------------------------
 
