@@ -142,6 +142,11 @@ def _split_head(paragraphs: list[list[str]]) -> tuple[list[str], list[str]]:
     return meta, captions
 
 
+def _single_spaced(text: str) -> str:
+    """Runs of spaces and tabs as one space; the pattern only where it has work."""
+    return _SPACES.sub(" ", text) if "\t" in text or "  " in text else text
+
+
 def _text_units(paragraphs: list[list[str]]) -> list[tuple[str, str, int, bool]]:
     """(kind hint, text, level, alone in its paragraph) for each unit of the body."""
     units: list[tuple[str, str, int, bool]] = []
@@ -246,7 +251,7 @@ def parse_text(text: str, title: str = "") -> Document:
         if kind == "preformatted":
             raws.append(_Raw(kind, [_Piece("text", None, 0, [unit])]))
         else:
-            raws.append(_Raw(kind, _text_pieces(_SPACES.sub(" ", unit), anchors), level))
+            raws.append(_Raw(kind, _text_pieces(_single_spaced(unit), anchors), level))
     return _finish(doc_title, raws, tuple(meta), (heading, related))
 
 

@@ -42,12 +42,17 @@ _BULLET = re.compile(r"^(?:[-*•‣◦▪·–]|\d{1,3}[.)])\s+")
 _URL = re.compile(r"https?://[^\s<>\"'“”‘’()\[\]{}]+")
 _IMAGE = re.compile(r"\[image:[^\]]*\]\s*")
 _SEPARATORS = " \t—–-:|•·,;/"
-_CREDIT = re.compile(
-    r"""\((?:[^()]*\W)?(?:photos?|images?|pictures?|photograph|illustration|credit)\b[^()]*\)\s*$
-    |^(?:photos?|images?|pictures?|photograph|illustration|credit)s?\s*(?:by\b|:)
-    |(?:getty\s+images|shutterstock)\W*$""",
-    re.IGNORECASE | re.VERBOSE,
+# A credit: "(Photo: ...)" at the end, "Photo by" or "Image:" at the start, or a
+# picture agency at the end. Three patterns, each searched only when it can match: one
+# pattern of the three was searched from every position of every paragraph.
+_CREDIT_NOTE = re.compile(
+    r"\((?:[^()]*\W)?(?:photos?|images?|pictures?|photograph|illustration|credit)\b[^()]*\)\s*$",
+    re.IGNORECASE,
 )
+_CREDIT_LEAD = re.compile(
+    r"(?:photos?|images?|pictures?|photograph|illustration|credit)s?\s*(?:by\b|:)", re.IGNORECASE
+)
+_CREDIT_AGENCY = re.compile(r"(?:getty\s+images|shutterstock)\W*$", re.IGNORECASE)
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -124,7 +129,14 @@ def _is_label(text: str) -> bool:
 
 
 def _is_credit(text: str) -> bool:
-    return _CREDIT.search(text) is not None
+    if "(" in text and _CREDIT_NOTE.search(text):
+        return True
+    if _CREDIT_LEAD.match(text):
+        return True
+    # Only G, E, T, Y and H, U, R match those letters of the agencies' names ignoring
+    # case (every other letter of theirs has a second form: "ſ", "K", "ı").
+    lowered = text.lower()
+    return ("getty" in lowered or "hutter" in lowered) and _CREDIT_AGENCY.search(text) is not None
 
 
 def _is_meta(text: str) -> bool:

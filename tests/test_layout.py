@@ -1,0 +1,80 @@
+"""The layout's and plain text's shortcuts read as the plain patterns they replace."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reader.core.analysis.document import _single_spaced
+from reader.core.analysis.layout import _SPACES, _is_credit
+
+# The one pattern _is_credit replaces, searched from every position.
+_CREDIT = re.compile(
+    r"""\((?:[^()]*\W)?(?:photos?|images?|pictures?|photograph|illustration|credit)\b[^()]*\)\s*$
+    |^(?:photos?|images?|pictures?|photograph|illustration|credit)s?\s*(?:by\b|:)
+    |(?:getty\s+images|shutterstock)\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_CREDIT_TEXT = st.lists(
+    st.sampled_from(
+        [
+            *"ab (): .\n\t_-",
+            "Photo",
+            "PHOTOS",
+            "images",
+            "Picture",
+            "photograph",
+            "Illustration",
+            "credit",
+            "by",
+            "BY ",
+            "Getty",
+            "GETTY",
+            "gEtTy",
+            "Images",
+            "ımages",
+            "İMAGES",
+            "shutterstock",
+            "ſhutterstock",
+            "SHUTTERSTOCK",
+            "ShutterstocK",
+            "\x00",
+            "\x1b[31m",
+            "\u202e",
+            "\xa0",
+            "—",
+        ]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_CREDIT_TEXT)
+def test_credit_reads_as_the_one_pattern(text: str) -> None:
+    assert _is_credit(text) == (_CREDIT.search(text) is not None)
+
+
+def test_credit_cases() -> None:
+    for text in [
+        "A crowd in the square (Photo: Ada Brook / AP)",
+        "Photos by Ada Brook",
+        "Image: Reuters",
+        "The harbour at dawn. Getty Images",
+        "The harbour at dawn — GETTY\nIMAGES.",
+        "Boats. ſhutterstock",
+        "Boats. SHUTTERSTOCK",
+        "İmages by Bo",
+    ]:
+        assert _is_credit(text) and _CREDIT.search(text), text
+    for text in ["The council met.", "Getty Images said no more.", "(a photo of it) then"]:
+        assert not _is_credit(text) and not _CREDIT.search(text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=" \t\n\xa0ab", max_size=20))
+def test_single_spaced_is_the_pattern(text: str) -> None:
+    assert _single_spaced(text) == _SPACES.sub(" ", text)
