@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reader.core.analysis.document import _single_spaced
-from reader.core.analysis.layout import _SPACES, _is_credit
+from reader.core.analysis.layout import _SPACES, _is_credit, _is_label, _words
+from reader.core.sanitize import clean_line
 
 # The one pattern _is_credit replaces, searched from every position.
 _CREDIT = re.compile(
@@ -78,3 +79,23 @@ def test_credit_cases() -> None:
 @given(st.text(alphabet=" \t\n\xa0ab", max_size=20))
 def test_single_spaced_is_the_pattern(text: str) -> None:
     assert _single_spaced(text) == _SPACES.sub(" ", text)
+
+
+_WORDY = st.text(alphabet=" \t\n\x1c\x85\xa0\u2028ab\x00\x1b", max_size=300)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_WORDY, st.integers(min_value=0, max_value=70))
+def test_words_counted_up_to_a_bound(text: str, most: int) -> None:
+    assert _words(text, most) == min(len(text.split()), most + 1)
+    assert _words(text) == len(text.split())
+
+
+@settings(max_examples=500, deadline=None)
+@given(_WORDY, st.integers(min_value=0, max_value=300))
+def test_a_lines_start_cleans_to_the_start_of_the_whole(text: str, cut: int) -> None:
+    # parse_text skips a paragraph whose first line's first 200 characters clean to
+    # more than a label's 70: the whole line's cleaning starts with theirs.
+    assert clean_line(text).startswith(clean_line(text[:cut]))
+    if len(clean_line(text[:cut])) > 70:
+        assert not _is_label(clean_line(text))

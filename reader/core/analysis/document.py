@@ -213,6 +213,10 @@ def parse_text(text: str, title: str = "") -> Document:
     heading: str | None = None
     related: tuple[RelatedItem, ...] = ()
     for index in range(len(paragraphs) - 1, -1, -1):
+        # A label has at most 70 characters, and a line's start cleans to the start
+        # of the whole line's: past 70 there, no label (nor the whole line to clean).
+        if len(clean_line(paragraphs[index][0][:200])) > 70:
+            continue
         label = clean_line(paragraphs[index][0])
         if not _is_label(label):
             continue
@@ -242,7 +246,8 @@ def parse_text(text: str, title: str = "") -> Document:
         elif alone and _heading_like(unit) and index + 1 < len(units):
             next_hint, next_text = units[index + 1][:2]
             body_follows = next_hint in ("list_item", "blockquote", "preformatted") or (
-                next_hint == "text" and (_last_char(next_text) in ".!?…" or _words(next_text) > 14)
+                next_hint == "text"
+                and (_last_char(next_text) in ".!?…" or _words(next_text, 14) > 14)
             )
             kind = "heading" if body_follows else "paragraph"
             level = 2 if body_follows else 0

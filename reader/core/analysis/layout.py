@@ -109,8 +109,9 @@ class _Item:
     open: bool = False  # a linked title still waiting for its blurb paragraph
 
 
-def _words(text: str) -> int:
-    return len(text.split())
+def _words(text: str, most: int = -1) -> int:
+    """How many words; past ``most`` it says ``most + 1``, without splitting the rest."""
+    return len(text.split(None, most))
 
 
 def _last_char(text: str) -> str:
@@ -140,17 +141,17 @@ def _is_credit(text: str) -> bool:
 
 
 def _is_meta(text: str) -> bool:
-    return _words(text) <= 12 and _META.match(text) is not None
+    return _words(text, 12) <= 12 and _META.match(text) is not None
 
 
 def _is_prose(text: str) -> bool:
     """A sentence (a blurb or body text) rather than a title-like line."""
-    words, last = _words(text), _last_char(text)
+    words, last = _words(text, 20), _last_char(text)
     return words > 20 or (last in ".!…" and words >= 5) or (last == "?" and words > 12)
 
 
 def _heading_like(text: str) -> bool:
-    words = _words(text)
+    words = _words(text, 14)
     return (
         0 < words <= 14
         and _last_char(text) not in ".!,;:…"
@@ -279,7 +280,7 @@ def _parse_items(
         if kind == "heading" and 0 < level <= label_level:
             return None  # a new section of the article, not a story title
         if _is_prose(text):
-            if _words(text) > 60:
+            if _words(text, 60) > 60:
                 return None
             if run:
                 items.append(_Item(run[-1], text))
