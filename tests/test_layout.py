@@ -8,7 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reader.core.analysis.document import _single_spaced
-from reader.core.analysis.layout import _SPACES, _is_credit, _is_label, _words
+from reader.core.analysis.layout import (
+    _LABEL,
+    _LABEL_STARTS,
+    _SPACES,
+    _is_credit,
+    _is_label,
+    _may_be_label,
+    _words,
+)
 from reader.core.sanitize import clean_line
 
 # The one pattern _is_credit replaces, searched from every position.
@@ -53,7 +61,7 @@ _CREDIT_TEXT = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(_CREDIT_TEXT)
 def test_credit_reads_as_the_one_pattern(text: str) -> None:
     assert _is_credit(text) == (_CREDIT.search(text) is not None)
@@ -99,3 +107,41 @@ def test_a_lines_start_cleans_to_the_start_of_the_whole(text: str, cut: int) -> 
     assert clean_line(text).startswith(clean_line(text[:cut]))
     if len(clean_line(text[:cut])) > 70:
         assert not _is_label(clean_line(text))
+
+
+# Each of the label pattern's alternatives without its first letter.
+_LABEL_RESTS = [
+    "on't miss",
+    "elated stories",
+    "ead more",
+    "lso read",
+    "ee also",
+    "urther reading",
+    "ore stories",
+    "ore on this",
+    "ecommended",
+    "ore from Port Tallin",
+    "ou may also like",
+]
+
+
+def test_labels_start_with_the_letters_the_shortcut_knows() -> None:
+    for code in range(0x30000):
+        first = chr(code)
+        if first.isalnum() and first not in _LABEL_STARTS:
+            assert not any(_LABEL.match(first + rest) for rest in _LABEL_RESTS), hex(code)
+    for label in ["Don't miss", "RELATED:", "  read more", "ſee also", "\x01More on this"]:
+        assert _may_be_label(label) and _is_label(clean_line(label))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["Related", "Read more", " ", "\x1b", "\xa0", "ſ"]), st.characters()
+        ),
+        max_size=6,
+    ).map("".join)
+)
+def test_may_be_label_misses_no_label(line: str) -> None:
+    assert _may_be_label(line) or not _is_label(clean_line(line))

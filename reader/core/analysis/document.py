@@ -34,6 +34,7 @@ from reader.core.analysis.layout import (
     _is_label,
     _is_meta,
     _last_char,
+    _may_be_label,
     _parse_items,
     _Piece,
     _Raw,
@@ -215,9 +216,10 @@ def parse_text(text: str, title: str = "") -> Document:
     for index in range(len(paragraphs) - 1, -1, -1):
         # A label has at most 70 characters, and a line's start cleans to the start
         # of the whole line's: past 70 there, no label (nor the whole line to clean).
-        if len(clean_line(paragraphs[index][0][:200])) > 70:
+        line = paragraphs[index][0]
+        if not _may_be_label(line) or len(clean_line(line[:200])) > 70:
             continue
-        label = clean_line(paragraphs[index][0])
+        label = clean_line(line)
         if not _is_label(label):
             continue
         tail = [paragraphs[index][1:], *paragraphs[index + 1 :]]

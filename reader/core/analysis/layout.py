@@ -34,6 +34,9 @@ _LABEL = re.compile(
     )\s*:?""",
     re.IGNORECASE | re.VERBOSE,
 )
+# What a label's first letter can be, in every form the pattern matches ignoring case
+# ("ſ" is an "s" to it): a line that starts with another letter or digit is no label.
+_LABEL_STARTS = frozenset("dDrRaAsSſfFmMyY")
 _CLOSERS = "\"'”’»)]*"
 _WS = re.compile(r"[ \t\n\r\f]+")
 _SPACES = re.compile(r"[ \t]+")
@@ -123,6 +126,12 @@ def _same(a: str, b: str) -> bool:
     """Equal ignoring case, spacing and punctuation (a leading h1 repeating the title)."""
     a_key = "".join(ch for ch in a.casefold() if ch.isalnum())
     return bool(a_key) and a_key == "".join(ch for ch in b.casefold() if ch.isalnum())
+
+
+def _may_be_label(line: str) -> bool:
+    """False when ``line`` cleans to no label, told from its first character alone."""
+    first = line.lstrip()[:1]
+    return not first.isalnum() or first in _LABEL_STARTS
 
 
 def _is_label(text: str) -> bool:
@@ -306,7 +315,7 @@ def _lift(raws: list[_Raw]) -> tuple[list[_Raw], str | None, tuple[RelatedItem, 
         if raw.kind not in ("heading", "paragraph") or (raw.kind == "heading" and raw.level < 2):
             continue
         head = raw.text[:200].split("\n", 1)[0]
-        if not _is_label(clean_line(head)):
+        if not _may_be_label(head) or not _is_label(clean_line(head)):
             continue
         lines = _lines(raw.pieces)
         entries: list[tuple[BlockKind, int, list[_Piece]]] = [
