@@ -88,7 +88,7 @@ def _absolute(href: str) -> bool:
     )
 
 
-def _dirty(html: str) -> bool:
+def _needs_cleaning(html: str) -> bool:
     """Whether any text of ``html`` may hold what ``clean_text`` removes, so that each
     text run is cleaned: not when the source holds none and has no numeric reference
     (no named one decodes to a control character)."""
@@ -128,7 +128,7 @@ class _HtmlBuilder(HTMLParser):
         self._capture_depth = 0
 
     def run(self, html: str) -> list[_Raw]:
-        self._dirty = _dirty(html)
+        self._dirty = _needs_cleaning(html)
         try:
             self.feed(html)
             self.close()
@@ -584,7 +584,7 @@ def _lxml_read(html: str, base_url: str) -> _HtmlBuilder | None:
         state = _local.lxml = (etree.HTMLParser(target=builder), builder)
     parser, builder = state
     builder.expect(base_url, *source)
-    builder._dirty = _dirty(html)
+    builder._dirty = _needs_cleaning(html)
     try:
         parser.feed(html)
         if builder._seen != builder._size:

@@ -46,8 +46,8 @@ _URL = re.compile(r"https?://[^\s<>\"'“”‘’()\[\]{}]+")
 _IMAGE = re.compile(r"\[image:[^\]]*\]\s*")
 _SEPARATORS = " \t—–-:|•·,;/"
 # A credit: "(Photo: ...)" at the end, "Photo by" or "Image:" at the start, or a
-# picture agency at the end. Three patterns, each searched only when it can match: one
-# pattern of the three was searched from every position of every paragraph.
+# picture agency at the end. Three patterns, so that each is tried only where it can
+# match: the note past a "(", the lead at the start, the agencies when one is named.
 _CREDIT_NOTE = re.compile(
     r"\((?:[^()]*\W)?(?:photos?|images?|pictures?|photograph|illustration|credit)\b[^()]*\)\s*$",
     re.IGNORECASE,
@@ -143,8 +143,9 @@ def _is_credit(text: str) -> bool:
         return True
     if _CREDIT_LEAD.match(text):
         return True
-    # Only G, E, T, Y and H, U, R match those letters of the agencies' names ignoring
-    # case (every other letter of theirs has a second form: "ſ", "K", "ı").
+    # Ignoring case, the letters of "getty" and "hutter" match only their own two
+    # forms (unlike "s", "k", "i": "ſ", "K", "ı"), so the lowered text names one
+    # wherever the pattern matches.
     lowered = text.lower()
     return ("getty" in lowered or "hutter" in lowered) and _CREDIT_AGENCY.search(text) is not None
 
