@@ -300,3 +300,60 @@ def test_absolute_hrefs_are_what_urljoin_returns(scheme: str, href: str) -> None
     for base in _BASES:
         assert clean_url(base) == base  # parse_html's base has passed clean_url
         assert urljoin(base, href) == href
+
+
+def plain_source_tags(html: str) -> tuple[list[str], list[bool], frozenset[str]] | None:
+    """``_source_tags`` as it reads without its shortcuts: "/>" and "<!--" looked for
+    first, whatever the markup."""
+    h = html_text
+    if "\x00" in html or ("&" in html and h._ODD_REFERENCE.search(html)):
+        return None
+    doctype = h._DOCTYPE.match(html)
+    if doctype:
+        html = html[doctype.end() :]
+    comments = "<!--" in html
+    if comments:
+        html = h._COMMENT.sub(" ", html)
+    empty = "/>" in html
+    if empty:
+        pairs = h._TAG_OR_EMPTY.findall(html)
+        if ("", "") in pairs:
+            return None
+        joined = "\n".join(map("".join, pairs))
+    else:
+        found = h._TAG.findall(html)
+        if "" in found:
+            return None
+        joined = "\n".join(found)
+    tags = joined.lower().split("\n") if joined else []
+    if not h._ODD.isdisjoint(tags) or (comments and not h._RAW_TEXT.isdisjoint(tags)):
+        return None
+    if ("a" in tags or "img" in tags) and h._REPEATED.search(html):
+        return None
+    implied = h._IMPLIED
+    if not h._IMPLIED.isdisjoint(tags):
+        if not h._DOCUMENT.match(html) or not h._DOCUMENT_END.search(html):
+            return None
+        implied = h._NONE
+    if empty:
+        return (*h._self_closed(tags), implied)
+    return tags, [], implied
+
+
+_SLASHES = st.sampled_from(
+    ["/>", " /> ", "!", "<!-- x -->", "<a href='x/>y'>", "<a href=x/>", "<br />", "<p/>", "<img/>"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_PIECES, _SLASHES), max_size=30))
+def test_source_tags_shortcuts_read_as_the_plain_form(pieces: list[str]) -> None:
+    html = _prepare_html("".join(pieces))
+    fast, plain_tags = html_text._source_tags(html), plain_source_tags(html)
+    assert (fast is None) == (plain_tags is None)
+    if fast is not None and plain_tags is not None:
+        tags, brs, implied = fast
+        assert (tags, implied) == (plain_tags[0], plain_tags[2])
+        # Without a "<br/>" the plain form lists each <br> as not self-closed.
+        assert (brs or [False] * len(plain_tags[1])) == plain_tags[1]
+    assert parse_html(html, "", BASE) == stdlib(html, "", BASE)

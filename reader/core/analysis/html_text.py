@@ -92,7 +92,7 @@ def _needs_cleaning(html: str) -> bool:
     """Whether any text of ``html`` may hold what ``clean_text`` removes, so that each
     text run is cleaned: not when the source holds none and has no numeric reference
     (no named one decodes to a control character)."""
-    return "&#" in html or clean_text(html) != html
+    return ("&" in html and "&#" in html) or clean_text(html) != html
 
 
 class _HtmlBuilder(HTMLParser):
@@ -525,19 +525,19 @@ def _source_tags(html: str) -> tuple[list[str], list[bool], frozenset[str]] | No
     doctype = _DOCTYPE.match(html)
     if doctype:
         html = html[doctype.end() :]
-    comments = "<!--" in html
+    comments = "!" in html and "<!--" in html  # (one character is found far sooner)
     if comments:
         html = _COMMENT.sub(" ", html)
-    empty = "/>" in html
+    found = _TAG.findall(html)
+    empty = "" in found  # a lone '<': read again with "<x/>" as tags, when there are any
     if empty:
+        if "/>" not in html:
+            return None
         pairs = _TAG_OR_EMPTY.findall(html)
         if ("", "") in pairs:
             return None
         joined = "\n".join(map("".join, pairs))
     else:
-        found = _TAG.findall(html)
-        if "" in found:
-            return None
         joined = "\n".join(found)
     tags = joined.lower().split("\n") if joined else []
     if not _ODD.isdisjoint(tags) or (comments and not _RAW_TEXT.isdisjoint(tags)):
@@ -605,7 +605,9 @@ def _prepare_html(html: str) -> str:
     closes, which turns a 1 MiB run of "</" into minutes of work.
     """
     # NFC: a letter and a combining accent become one character, so names stay whole.
-    html = unicodedata.normalize("NFC", html.replace("\r\n", "\n").replace("\r", "\n"))
+    if "\r" in html:
+        html = html.replace("\r\n", "\n").replace("\r", "\n")
+    html = unicodedata.normalize("NFC", html)
     last = html.rfind(">")
     if html.find("<", last + 1) >= 0:
         html = html[: last + 1] + html[last + 1 :].replace("<", "&lt;")
