@@ -357,3 +357,23 @@ def test_source_tags_shortcuts_read_as_the_plain_form(pieces: list[str]) -> None
         # Without a "<br/>" the plain form lists each <br> as not self-closed.
         assert (brs or [False] * len(plain_tags[1])) == plain_tags[1]
     assert parse_html(html, "", BASE) == stdlib(html, "", BASE)
+
+
+def plain_trim(pieces: list[_Piece]) -> None:
+    while pieces and not pieces[0].text.lstrip(" \n"):
+        pieces.pop(0)
+    while pieces and not pieces[-1].text.rstrip(" \n"):
+        pieces.pop()
+    if pieces:
+        pieces[0].parts[:] = [pieces[0].text.lstrip(" \n")]
+        pieces[-1].parts[:] = [pieces[-1].text.rstrip(" \n")]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["", " ", "\n", "a", " b ", "\t", "\xa0"]), max_size=3)))
+def test_trim_is_its_plain_form(parts: list[list[str]]) -> None:
+    fast = [_Piece("text", None, n, list(p)) for n, p in enumerate(parts)]
+    plain = [_Piece("text", None, n, list(p)) for n, p in enumerate(parts)]
+    html_text._trim(fast)
+    plain_trim(plain)
+    assert [(p.anchor, p.text) for p in fast] == [(p.anchor, p.text) for p in plain]

@@ -95,6 +95,27 @@ def _needs_cleaning(html: str) -> bool:
     return ("&" in html and "&#" in html) or clean_text(html) != html
 
 
+def _trim(pieces: list[_Piece]) -> None:
+    """A block's leading and trailing spaces and newlines removed, and the pieces they
+    leave empty; each end's text is read once."""
+    while pieces:
+        text = pieces[0].text
+        stripped = text.lstrip(" \n")
+        if stripped:
+            if len(stripped) < len(text):
+                pieces[0].parts[:] = [stripped]
+            break
+        del pieces[0]
+    while pieces:
+        text = pieces[-1].text
+        stripped = text.rstrip(" \n")
+        if stripped:
+            if len(stripped) < len(text):
+                pieces[-1].parts[:] = [stripped]
+            break
+        pieces.pop()
+
+
 class _HtmlBuilder(HTMLParser):
     """Collects raw blocks from parser events; nesting lives in ``_stack``, not recursion."""
 
@@ -359,13 +380,7 @@ class _HtmlBuilder(HTMLParser):
                 kind = "caption"
             else:
                 kind = "paragraph"
-            while pieces and not pieces[0].text.lstrip(" \n"):
-                pieces.pop(0)
-            while pieces and not pieces[-1].text.rstrip(" \n"):
-                pieces.pop()
-            if pieces:
-                pieces[0].parts[:] = [pieces[0].text.lstrip(" \n")]
-                pieces[-1].parts[:] = [pieces[-1].text.rstrip(" \n")]
+            _trim(pieces)
         if not pieces:
             return
         if len(self.blocks) >= _MAX_BLOCKS:
