@@ -37,7 +37,9 @@ def clean_text(text: str) -> str:
 
 def clean_line(text: str) -> str:
     """A single display line: every control character, newline and tab removed."""
-    return " ".join(_CONTROL_LINE.sub(" ", text).split())
+    if not text.isprintable():  # then it holds none, which this tells sooner than the pattern
+        text = _CONTROL_LINE.sub(" ", text)
+    return " ".join(text.split())
 
 
 def url_scheme(url: str) -> str:

@@ -34,6 +34,7 @@ from reader.core.analysis.layout import (
     _is_label,
     _is_meta,
     _last_char,
+    _may_be_label,
     _parse_items,
     _Piece,
     _Raw,
@@ -142,6 +143,11 @@ def _split_head(paragraphs: list[list[str]]) -> tuple[list[str], list[str]]:
     return meta, captions
 
 
+def _single_spaced(text: str) -> str:
+    """Runs of spaces and tabs as one space; the pattern only where it has work."""
+    return _SPACES.sub(" ", text) if "\t" in text or "  " in text else text
+
+
 def _text_units(paragraphs: list[list[str]]) -> list[tuple[str, str, int, bool]]:
     """(kind hint, text, level, alone in its paragraph) for each unit of the body."""
     units: list[tuple[str, str, int, bool]] = []
@@ -208,7 +214,12 @@ def parse_text(text: str, title: str = "") -> Document:
     heading: str | None = None
     related: tuple[RelatedItem, ...] = ()
     for index in range(len(paragraphs) - 1, -1, -1):
-        label = clean_line(paragraphs[index][0])
+        # A label has at most 70 characters, and a line's start cleans to the start
+        # of the whole line's: past 70 there, no label (nor the whole line to clean).
+        line = paragraphs[index][0]
+        if not _may_be_label(line) or len(clean_line(line[:200])) > 70:
+            continue
+        label = clean_line(line)
         if not _is_label(label):
             continue
         tail = [paragraphs[index][1:], *paragraphs[index + 1 :]]
@@ -237,7 +248,8 @@ def parse_text(text: str, title: str = "") -> Document:
         elif alone and _heading_like(unit) and index + 1 < len(units):
             next_hint, next_text = units[index + 1][:2]
             body_follows = next_hint in ("list_item", "blockquote", "preformatted") or (
-                next_hint == "text" and (_last_char(next_text) in ".!?…" or _words(next_text) > 14)
+                next_hint == "text"
+                and (_last_char(next_text) in ".!?…" or _words(next_text, 14) > 14)
             )
             kind = "heading" if body_follows else "paragraph"
             level = 2 if body_follows else 0
@@ -246,7 +258,7 @@ def parse_text(text: str, title: str = "") -> Document:
         if kind == "preformatted":
             raws.append(_Raw(kind, [_Piece("text", None, 0, [unit])]))
         else:
-            raws.append(_Raw(kind, _text_pieces(_SPACES.sub(" ", unit), anchors), level))
+            raws.append(_Raw(kind, _text_pieces(_single_spaced(unit), anchors), level))
     return _finish(doc_title, raws, tuple(meta), (heading, related))
 
 

@@ -62,10 +62,58 @@ _FORMAT: dict[str, str] = {
     **dict.fromkeys(("strong", "b"), "strong"),
     **dict.fromkeys(("code", "kbd", "samp", "tt"), "code"),
 }
+# Tags a start or end does more for than the stack and the running block.
+_SPECIAL = (
+    _SKIP_TAGS | _CONTEXT_TAGS | frozenset(_FORMAT) | _tags("title ul ol menu dir a q footer cite")
+)
 _MAX_LIST_LEVEL = 10
 # Past this many blocks the rest of a (hostile or runaway) body goes into the last
 # block: each block costs a few microseconds, and nobody pages through 5,000.
 _MAX_BLOCKS = 5_000
+
+
+def _absolute(href: str) -> bool:
+    """An http(s) URL that ``urljoin`` returns as it is, whatever the base (it costs
+    ~10 µs a link): a lowercase scheme, a host, plain ASCII without brackets, and no
+    empty query, fragment or parameters for its re-assembly to drop."""
+    return (
+        href.startswith(("https://", "http://"))
+        and href[href.index("/") + 2 : href.index("/") + 3] not in ("", "/", "?", "#")
+        and href.isascii()
+        and "[" not in href
+        and "]" not in href
+        and ";" not in href
+        and not href.endswith(("?", "#"))
+        and "?#" not in href
+    )
+
+
+def _needs_cleaning(html: str) -> bool:
+    """Whether any text of ``html`` may hold what ``clean_text`` removes, so that each
+    text run is cleaned: not when the source holds none and has no numeric reference
+    (no named one decodes to a control character)."""
+    return ("&" in html and "&#" in html) or clean_text(html) != html
+
+
+def _trim(pieces: list[_Piece]) -> None:
+    """A block's leading and trailing spaces and newlines removed, and the pieces they
+    leave empty; each end's text is read once."""
+    while pieces:
+        text = pieces[0].text
+        stripped = text.lstrip(" \n")
+        if stripped:
+            if len(stripped) < len(text):
+                pieces[0].parts[:] = [stripped]
+            break
+        del pieces[0]
+    while pieces:
+        text = pieces[-1].text
+        stripped = text.rstrip(" \n")
+        if stripped:
+            if len(stripped) < len(text):
+                pieces[-1].parts[:] = [stripped]
+            break
+        pieces.pop()
 
 
 class _HtmlBuilder(HTMLParser):
@@ -77,6 +125,7 @@ class _HtmlBuilder(HTMLParser):
 
     def _start(self, base_url: str) -> None:
         self.base_url = base_url
+        self._dirty = True  # the text may hold what ``clean_text`` removes
         self.blocks: list[_Raw] = []
         self.title_parts: list[str] = []
         self._stack: list[tuple[str, bool]] = []  # (tag, active: opened outside skipped content)
@@ -91,6 +140,7 @@ class _HtmlBuilder(HTMLParser):
         self._pre_fresh = False
         self._quotes = 0
         self._anchor: tuple[str, int] | None = None
+        self._run: tuple[SpanKind, str | None, int] = ("text", None, 0)
         self._anchors = itertools.count(1)
         self._lists = 0
         self._quote_starts: list[int] = []  # block index where each open blockquote began
@@ -99,6 +149,7 @@ class _HtmlBuilder(HTMLParser):
         self._capture_depth = 0
 
     def run(self, html: str) -> list[_Raw]:
+        self._dirty = _needs_cleaning(html)
         try:
             self.feed(html)
             self.close()
@@ -134,17 +185,23 @@ class _HtmlBuilder(HTMLParser):
             if not self._skip:
                 self._void(tag, attrs)
             return
-        if tag in _BLOCK_TAGS and not self._skip:
-            self._flush()
         active = not self._skip
+        if active and tag in _BLOCK_TAGS:
+            if self._buffer:
+                self._flush()
+            else:
+                self._space = True
         self._stack.append((tag, active))
         self._open[tag] = self._open.get(tag, 0) + 1
+        if tag not in _SPECIAL:
+            return
         if tag in _SKIP_TAGS:
             self._skip += 1
         if not active:
             return
         if tag in _FORMAT:
             self._format[_FORMAT[tag]] += 1
+            self._restyle()
         if tag == "title":
             self._in_title += 1
         elif tag in _CONTEXT_TAGS:
@@ -152,6 +209,7 @@ class _HtmlBuilder(HTMLParser):
             if tag == "pre":
                 self._pre += 1
                 self._pre_fresh = True
+                self._restyle()
             elif tag == "blockquote":
                 self._quote_starts.append(len(self.blocks))
                 self._quote_credits.append([])
@@ -160,6 +218,7 @@ class _HtmlBuilder(HTMLParser):
         elif tag == "a":
             url = self._resolve(dict(attrs).get("href") or "")
             self._anchor = (url, next(self._anchors)) if url else None
+            self._restyle()
         elif tag == "q":
             self._quotes += 1
             self._add("“" if self._quotes % 2 else "‘")
@@ -186,7 +245,8 @@ class _HtmlBuilder(HTMLParser):
         if self._in_title:
             self.title_parts.append(data)
             return
-        data = clean_text(data)  # entities are decoded by now: "&#27;" is an ESC here
+        if self._dirty:
+            data = clean_text(data)  # entities are decoded by now: "&#27;" is an ESC here
         if self._capture is not None:
             self._capture.append(data)
         else:
@@ -199,21 +259,31 @@ class _HtmlBuilder(HTMLParser):
         if not active:
             return
         if tag in _BLOCK_TAGS:
-            self._flush()
+            if self._buffer:
+                self._flush()
+            else:
+                self._space = True
+        if tag not in _SPECIAL:
+            if self._capture is not None and len(self._stack) < self._capture_depth:
+                self._capture = None
+            return
         if tag in _FORMAT:
             self._format[_FORMAT[tag]] -= 1
+            self._restyle()
         if tag == "title":
             self._in_title -= 1
         elif tag in _CONTEXT_TAGS:
             self._context.pop()
             if tag == "pre":
                 self._pre -= 1
+                self._restyle()
             elif tag == "blockquote":
                 self._credit_quote()
         elif tag in ("ul", "ol", "menu", "dir"):
             self._lists -= 1
         elif tag == "a":
             self._anchor = None
+            self._restyle()
         elif tag == "q":
             self._add("”" if self._quotes % 2 else "’")
             self._quotes -= 1
@@ -235,11 +305,12 @@ class _HtmlBuilder(HTMLParser):
             self._flush()
 
     def _resolve(self, href: str) -> str:
-        href = _CONTROL_ALL.sub("", href)  # browsers drop tabs/newlines: "java\tscript:"
+        if " " in href or not href.isprintable():
+            href = _CONTROL_ALL.sub("", href)  # browsers drop tabs/newlines: "java\tscript:"
         if not href:
             return ""
         try:
-            if self.base_url:
+            if self.base_url and not _absolute(href):
                 href = urljoin(self.base_url, href)
         except ValueError:
             return ""
@@ -247,12 +318,16 @@ class _HtmlBuilder(HTMLParser):
             href = "https:" + href
         return clean_url(href)
 
-    def _style(self) -> SpanKind:
-        if self._format["code"] and not self._pre:
-            return "code"
-        if self._format["strong"]:
-            return "strong"
-        return "emphasis" if self._format["emphasis"] else "text"
+    def _restyle(self) -> None:
+        """The (kind, href, anchor) of text from here on: it changes only at tags."""
+        if self._anchor:
+            self._run = ("link", *self._anchor)
+        elif self._format["code"] and not self._pre:
+            self._run = ("code", None, 0)
+        elif self._format["strong"]:
+            self._run = ("strong", None, 0)
+        else:
+            self._run = ("emphasis" if self._format["emphasis"] else "text", None, 0)
 
     def _add(self, text: str) -> None:
         if self._pre:
@@ -262,7 +337,8 @@ class _HtmlBuilder(HTMLParser):
             if text:
                 self._append(text)
             return
-        text = _WS.sub(" ", text)
+        if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text:
+            text = _WS.sub(" ", text)
         if self._space:
             text = text.lstrip(" ")
         if text:
@@ -270,8 +346,7 @@ class _HtmlBuilder(HTMLParser):
             self._append(text)
 
     def _append(self, text: str) -> None:
-        href, anchor = self._anchor if self._anchor else (None, 0)
-        kind: SpanKind = "link" if href else self._style()
+        kind, href, anchor = self._run
         if self._buffer:
             last = self._buffer[-1]
             if last.kind == kind and last.href == href and last.anchor == anchor:
@@ -305,13 +380,7 @@ class _HtmlBuilder(HTMLParser):
                 kind = "caption"
             else:
                 kind = "paragraph"
-            while pieces and not pieces[0].text.lstrip(" \n"):
-                pieces.pop(0)
-            while pieces and not pieces[-1].text.rstrip(" \n"):
-                pieces.pop()
-            if pieces:
-                pieces[0].parts[:] = [pieces[0].text.lstrip(" \n")]
-                pieces[-1].parts[:] = [pieces[-1].text.rstrip(" \n")]
+            _trim(pieces)
         if not pieces:
             return
         if len(self.blocks) >= _MAX_BLOCKS:
@@ -437,7 +506,11 @@ class _LxmlBuilder(_HtmlBuilder):
         if self._tags[seen] != "/" + tag:
             raise _Differs
         self._seen = seen + 1
-        self.handle_endtag(tag)
+        stack = self._stack
+        if stack and stack[-1][0] == tag:  # what ``handle_endtag`` does then, in short
+            self._close(*stack.pop())
+        else:
+            self.handle_endtag(tag)
 
     def data(self, data: str) -> None:
         if self._tail:
@@ -467,19 +540,19 @@ def _source_tags(html: str) -> tuple[list[str], list[bool], frozenset[str]] | No
     doctype = _DOCTYPE.match(html)
     if doctype:
         html = html[doctype.end() :]
-    comments = "<!--" in html
+    comments = "!" in html and "<!--" in html  # (one character is found far sooner)
     if comments:
         html = _COMMENT.sub(" ", html)
-    empty = "/>" in html
+    found = _TAG.findall(html)
+    empty = "" in found  # a lone '<': read again with "<x/>" as tags, when there are any
     if empty:
+        if "/>" not in html:
+            return None
         pairs = _TAG_OR_EMPTY.findall(html)
         if ("", "") in pairs:
             return None
         joined = "\n".join(map("".join, pairs))
     else:
-        found = _TAG.findall(html)
-        if "" in found:
-            return None
         joined = "\n".join(found)
     tags = joined.lower().split("\n") if joined else []
     if not _ODD.isdisjoint(tags) or (comments and not _RAW_TEXT.isdisjoint(tags)):
@@ -526,6 +599,7 @@ def _lxml_read(html: str, base_url: str) -> _HtmlBuilder | None:
         state = _local.lxml = (etree.HTMLParser(target=builder), builder)
     parser, builder = state
     builder.expect(base_url, *source)
+    builder._dirty = _needs_cleaning(html)
     try:
         parser.feed(html)
         if builder._seen != builder._size:
@@ -546,7 +620,9 @@ def _prepare_html(html: str) -> str:
     closes, which turns a 1 MiB run of "</" into minutes of work.
     """
     # NFC: a letter and a combining accent become one character, so names stay whole.
-    html = unicodedata.normalize("NFC", html.replace("\r\n", "\n").replace("\r", "\n"))
+    if "\r" in html:
+        html = html.replace("\r\n", "\n").replace("\r", "\n")
+    html = unicodedata.normalize("NFC", html)
     last = html.rfind(">")
     if html.find("<", last + 1) >= 0:
         html = html[: last + 1] + html[last + 1 :].replace("<", "&lt;")

@@ -34,6 +34,9 @@ _LABEL = re.compile(
     )\s*:?""",
     re.IGNORECASE | re.VERBOSE,
 )
+# What a label's first letter can be, in every form the pattern matches ignoring case
+# ("ſ" is an "s" to it): a line that starts with another letter or digit is no label.
+_LABEL_STARTS = frozenset("dDrRaAsSſfFmMyY")
 _CLOSERS = "\"'”’»)]*"
 _WS = re.compile(r"[ \t\n\r\f]+")
 _SPACES = re.compile(r"[ \t]+")
@@ -42,12 +45,17 @@ _BULLET = re.compile(r"^(?:[-*•‣◦▪·–]|\d{1,3}[.)])\s+")
 _URL = re.compile(r"https?://[^\s<>\"'“”‘’()\[\]{}]+")
 _IMAGE = re.compile(r"\[image:[^\]]*\]\s*")
 _SEPARATORS = " \t—–-:|•·,;/"
-_CREDIT = re.compile(
-    r"""\((?:[^()]*\W)?(?:photos?|images?|pictures?|photograph|illustration|credit)\b[^()]*\)\s*$
-    |^(?:photos?|images?|pictures?|photograph|illustration|credit)s?\s*(?:by\b|:)
-    |(?:getty\s+images|shutterstock)\W*$""",
-    re.IGNORECASE | re.VERBOSE,
+# A credit: "(Photo: ...)" at the end, "Photo by" or "Image:" at the start, or a
+# picture agency at the end. Three patterns, so that each is tried only where it can
+# match: the note past a "(", the lead at the start, the agencies when one is named.
+_CREDIT_NOTE = re.compile(
+    r"\((?:[^()]*\W)?(?:photos?|images?|pictures?|photograph|illustration|credit)\b[^()]*\)\s*$",
+    re.IGNORECASE,
 )
+_CREDIT_LEAD = re.compile(
+    r"(?:photos?|images?|pictures?|photograph|illustration|credit)s?\s*(?:by\b|:)", re.IGNORECASE
+)
+_CREDIT_AGENCY = re.compile(r"(?:getty\s+images|shutterstock)\W*$", re.IGNORECASE)
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -104,8 +112,9 @@ class _Item:
     open: bool = False  # a linked title still waiting for its blurb paragraph
 
 
-def _words(text: str) -> int:
-    return len(text.split())
+def _words(text: str, most: int = -1) -> int:
+    """How many words; past ``most`` it says ``most + 1``, without splitting the rest."""
+    return len(text.split(None, most))
 
 
 def _last_char(text: str) -> str:
@@ -119,26 +128,40 @@ def _same(a: str, b: str) -> bool:
     return bool(a_key) and a_key == "".join(ch for ch in b.casefold() if ch.isalnum())
 
 
+def _may_be_label(line: str) -> bool:
+    """False when ``line`` cleans to no label, told from its first character alone."""
+    first = line.lstrip()[:1]
+    return not first.isalnum() or first in _LABEL_STARTS
+
+
 def _is_label(text: str) -> bool:
     return len(text) <= 70 and _LABEL.fullmatch(text.replace("’", "'")) is not None
 
 
 def _is_credit(text: str) -> bool:
-    return _CREDIT.search(text) is not None
+    if "(" in text and _CREDIT_NOTE.search(text):
+        return True
+    if _CREDIT_LEAD.match(text):
+        return True
+    # Ignoring case, the letters of "getty" and "hutter" match only their own two
+    # forms (unlike "s", "k", "i": "ſ", "K", "ı"), so the lowered text names one
+    # wherever the pattern matches.
+    lowered = text.lower()
+    return ("getty" in lowered or "hutter" in lowered) and _CREDIT_AGENCY.search(text) is not None
 
 
 def _is_meta(text: str) -> bool:
-    return _words(text) <= 12 and _META.match(text) is not None
+    return _words(text, 12) <= 12 and _META.match(text) is not None
 
 
 def _is_prose(text: str) -> bool:
     """A sentence (a blurb or body text) rather than a title-like line."""
-    words, last = _words(text), _last_char(text)
+    words, last = _words(text, 20), _last_char(text)
     return words > 20 or (last in ".!…" and words >= 5) or (last == "?" and words > 12)
 
 
 def _heading_like(text: str) -> bool:
-    words = _words(text)
+    words = _words(text, 14)
     return (
         0 < words <= 14
         and _last_char(text) not in ".!,;:…"
@@ -267,7 +290,7 @@ def _parse_items(
         if kind == "heading" and 0 < level <= label_level:
             return None  # a new section of the article, not a story title
         if _is_prose(text):
-            if _words(text) > 60:
+            if _words(text, 60) > 60:
                 return None
             if run:
                 items.append(_Item(run[-1], text))
@@ -293,7 +316,7 @@ def _lift(raws: list[_Raw]) -> tuple[list[_Raw], str | None, tuple[RelatedItem, 
         if raw.kind not in ("heading", "paragraph") or (raw.kind == "heading" and raw.level < 2):
             continue
         head = raw.text[:200].split("\n", 1)[0]
-        if not _is_label(clean_line(head)):
+        if not _may_be_label(head) or not _is_label(clean_line(head)):
             continue
         lines = _lines(raw.pieces)
         entries: list[tuple[BlockKind, int, list[_Piece]]] = [
