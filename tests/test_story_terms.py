@@ -230,3 +230,26 @@ def test_the_word_pattern_splits_as_its_plain_form() -> None:
             assert _SPLIT.split(text) == plain.split(text), text
     prose = "U.S. p.m. O'Brien's don't a.b J.R.R. Tolkien rock'n'roll e.g. x’y’ 9:42 a.m."
     assert _SPLIT.split(prose) == plain.split(prose)
+
+
+def test_the_mapped_split_splits_as_the_word_pattern() -> None:
+    """The split by the letters spelled out below U+0800 gives _SPLIT's, for every
+    character and for letters past the map (Chinese, Thai, Georgian) beside mapped ones."""
+    import itertools
+    import re
+
+    from reader.core.analysis.story_terms import _SPLIT, _mapped_split, _split
+
+    every = "".join(map(chr, range(0x3100)))
+    mapped = re.sub(r"[^\x00-\u07ff](?<=[^\W\d_])", "", every)  # no letter past the map
+    for chars in (every, mapped):
+        for text in (chars, " ".join(chars), ".".join(chars), "a'".join(chars)):
+            assert _split(text) == _SPLIT.split(text)
+            if chars is mapped:
+                assert _mapped_split().split(text) == _SPLIT.split(text)
+    pieces = ["a", "É", "я", "中", "ก", "ა", ".", "’", " ", "“", "1"]
+    for size in range(1, 4):
+        for text in map("".join, itertools.product(pieces, repeat=size)):
+            assert _split(text) == _SPLIT.split(text), text
+    prose = "Sen. Łukasz Kowalski met 习近平 and Владимир Путин in Zürich on the U.S. trip"
+    assert _split(prose) == _SPLIT.split(prose)
