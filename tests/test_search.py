@@ -547,3 +547,31 @@ def test_quoted_phrases_are_looked_up_in_the_index_not_in_each_feeds_quotations(
         )
     finally:
         lib.close()
+
+
+def test_terms_of_a_text_past_ascii_are_those_of_its_fold() -> None:
+    """The lower-case ASCII words taken where a text's only characters past ASCII are
+    punctuation that folding keeps are the words of its fold, for every character."""
+    import itertools
+
+    from reader.core.analysis.search_words import STOPWORDS, _words, fold, terms
+
+    def plain(text: str) -> list[str]:
+        return [
+            w
+            for w in _words(fold(text))
+            if (1 < len(w) <= 40 and w not in STOPWORDS) or (len(w) == 1 and w.isdigit())
+        ]
+
+    for code in range(0x3100):
+        char = chr(code)
+        for text in (f"Ab{char}cd {char} x{char}1 “{char}”", f"{char}_Q’s 42{char}{char}"):
+            assert terms(text) == plain(text), repr(text)
+    pieces = ["a", "B", "é", "1", "_", " ", "’", "—", "…", "™", "\u0301", "Σ", "ǅ"]
+    for size in range(1, 5):
+        for text in map("".join, itertools.product(pieces, repeat=size)):
+            assert terms(text) == plain(text), repr(text)
+    long = "x" * 41
+    assert (
+        terms(f"“{long}” ab {long[:40]}") == plain(f"“{long}” ab {long[:40]}") == ["ab", long[:40]]
+    )

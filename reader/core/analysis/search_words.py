@@ -100,11 +100,38 @@ def indexable(word: str) -> bool:
     )
 
 
+def _kept(char: str) -> bool:
+    """Whether a character outside ASCII changes no word of a text when its fold (and
+    its lower case) is not taken: no word character, and none in either form."""
+    folded = _fold_whole(char)
+    return (
+        not _WORD_CHAR.match(char)
+        and char.lower() == char
+        and folded != ""
+        and not _WORD_CHAR.search(folded)
+    )
+
+
+# Those characters among Latin-1's, general punctuation (curly quotes, dashes) and
+# currency signs: a text with no other past ASCII has the words of its lower case,
+# all ASCII, found in about two thirds of the time of a fold and a Unicode pattern.
+_WORD_CHAR = re.compile(r"\w")
+_KEPT = "".join(
+    filter(_kept, map(chr, [*range(0x80, 0x100), *range(0x2000, 0x2070), *range(0x20A0, 0x20C1)]))
+)
+_NOT_KEPT = re.compile(f"[^\\x00-\\x7f{re.escape(_KEPT)}]")
+_ASCII_WORD = re.compile(r"[a-z0-9]++")  # (lower case, and "_" splits a word either way)
+
+
 def terms(text: str) -> list[str]:
     """The folded words of ``text`` that are indexed (:func:`indexable`, inlined: hot)."""
+    if text.isascii() or not _NOT_KEPT.search(text):
+        found = _ASCII_WORD.findall(text.lower())
+    else:
+        found = _words(fold(text))
     return [
         w
-        for w in _words(fold(text))
+        for w in found
         if (1 < len(w) <= MAX_TERM_LENGTH and w not in STOPWORDS) or (len(w) == 1 and w.isdigit())
     ]
 
