@@ -29,8 +29,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate, compress, count, repeat
-from operator import itemgetter, not_
+from itertools import accumulate, compress, count
 
 from reader.core.analysis.quotes.first_names import given_name
 
@@ -217,8 +216,11 @@ _BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 # A word's share of its line's tally: 1 if it is not a stopword, and then _CAPITAL
 # if it starts with a capital and _SHOUTED if all in capitals (a Title Case or SHOUTING
-# line). A pure function of the word, kept between articles like _PLAIN_KEYS.
+# line). A pure function of the word, kept between articles like _PLAIN_KEYS. Above
+# the fields (their sums never read), _POSSESSIVE marks a possessive ("Russia's") and
+# _SPECIAL a word that does not start with a lower-case letter: one whose kind is told.
 _CAPITAL, _SHOUTED, _FIELD = 1 << 20, 1 << 40, (1 << 20) - 1  # a line has < 2**20 words
+_POSSESSIVE, _SPECIAL = 1 << 60, 1 << 61
 _TALLIES: dict[str, int] = {}
 
 
@@ -232,6 +234,10 @@ def _tally(word: str) -> int:
     else:
         tally = 1 + (_CAPITAL if word[0].isupper() else 0)
         tally += _SHOUTED if word.isupper() and len(word) > 1 else 0
+    if len(word) > 3 and word.endswith(("'s", "’s")):
+        tally |= _POSSESSIVE
+    if not word[0].islower():
+        tally |= _SPECIAL
     _TALLIES[word] = tally
     return tally
 
@@ -246,15 +252,18 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
     gaps, raw = parts[0:-1:2], parts[1::2]
     if not raw:
         return []
-    special = list(compress(count(), map(not_, map(str.islower, map(itemgetter(0), raw)))))
+    tallies = list(map(_TALLIES.get, raw))
+    if None in tallies:  # a word not met before (after a few articles, rare)
+        for i in [i for i, tally in enumerate(tallies) if tally is None]:
+            tallies[i] = _tally(raw[i])
+    special = list(compress(count(), map(_SPECIAL.__le__, tallies)))  # type: ignore[arg-type]
     if "." in text and _DOTTED.search(text):  # dotted abbreviations ("U.S.", "p.m.")
         special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
     forms = raw
     if "'s" in text or "’s" in text:  # possessives: the few words that end so, found at C speed
         forms = raw[:]
-        for i in compress(count(), map(str.endswith, raw, repeat(("'s", "’s")))):
-            if len(raw[i]) > 3:
-                forms[i] = raw[i][:-2]
+        for i in compress(count(), map(_POSSESSIVE.__and__, tallies)):
+            forms[i] = raw[i][:-2]
     initials = [False] * len(raw)  # does the word start a sentence (or the line)?
     starts = [0]  # the first word of each line
     initials[0] = True
@@ -275,10 +284,6 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
         if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
             initial = True
         initials[index] = initial
-    tallies = list(map(_TALLIES.get, raw))
-    if None in tallies:  # a word not met before (after a few articles, rare)
-        for i in [i for i, tally in enumerate(tallies) if tally is None]:
-            tallies[i] = _tally(raw[i])
     sums: list[int] = [0, *accumulate(tallies)]  # type: ignore[list-item]  # (no None left)
     lines = []
     for a, b in zip(starts, [*starts[1:], len(raw)], strict=True):
@@ -295,35 +300,55 @@ def _kinds(line: _Line, special: list[int], initials: list[bool], tally: int) ->
     raw, forms, gaps, kinds = line.raw, line.forms, line.gaps, line.kinds
     # A Title Case Headline Capitalises Everything, and a SECTION HEADER is all
     # capitals: there capitals prove nothing.
-    words, capitals, shouted = tally & _FIELD, tally >> 20 & _FIELD, tally >> 40
+    words, capitals, shouted = tally & _FIELD, tally >> 20 & _FIELD, tally >> 40 & _FIELD
     title_case = words >= 3 and capitals >= 0.8 * words
     shouting = shouted >= max(2, 0.6 * words)
+    shapes = _SHAPES[shouting]
     for index in special:
-        form = forms[index]
+        shape = shapes.get(forms[index])
+        if shape is None:
+            shape = _shape(forms[index], shouting)
+        form, capital, acronym, skip, named = shape
         initial = initials[index]
-        skip = False
-        if "." in form:  # "U.S." is an abbreviation; "p.m." and "e.g." are not names
-            skip = form.islower()
-            form = form.replace(".", "").upper()
-            acronym = True
-        else:
-            acronym = 2 <= len(form) <= 5 and form.isupper() and form.isalpha() and not shouting
-        if shouting and form.isupper():
-            skip = True  # "BREAKING NEWS", "POLITICS"
-        elif form.isupper() and len(form) > 5:
-            form = form.lower()  # "found GUILTY": emphasis, not a name
-        capital = form[:1].isupper()
         sure = capital and not initial and not title_case and not shouting
         if capital and initial and not title_case and index + 1 < len(raw):
             # "Vladimir Putin said": a capital followed by a sure name is a name.
             after, after_initial = raw[index + 1], initials[index + 1]
             if gaps[index + 1] == " " and after[:1].isupper() and not after.isupper():
-                sure = not after_initial and (form.lower() not in STOPWORDS or form == "New")
-        lower = form.lower()
-        if (lower in _NOT_NAMES and (capital or acronym)) or lower[:2] in ("i'", "i’"):
-            skip = True  # "I'm" is capitalised everywhere and names no one
+                sure = not after_initial and named
         forms[index] = form
         kinds[index] = (capital, acronym, sure, skip)
+
+
+# What a word of _kinds is apart from its place: (form, capital, acronym, skip, can it
+# be in a name), in a line that is not SHOUTING and in one that is. A pure function of
+# the two, kept between articles like _PLAIN_KEYS.
+_SHAPES: tuple[dict[str, tuple[str, bool, bool, bool, bool]], ...] = ({}, {})
+
+
+def _shape(word: str, shouting: bool) -> tuple[str, bool, bool, bool, bool]:
+    shapes = _SHAPES[shouting]
+    if len(shapes) >= _PLAIN_KEYS_MAX:
+        shapes.clear()
+    form = word
+    skip = False
+    if "." in form:  # "U.S." is an abbreviation; "p.m." and "e.g." are not names
+        skip = form.islower()
+        form = form.replace(".", "").upper()
+        acronym = True
+    else:
+        acronym = 2 <= len(form) <= 5 and form.isupper() and form.isalpha() and not shouting
+    if shouting and form.isupper():
+        skip = True  # "BREAKING NEWS", "POLITICS"
+    elif form.isupper() and len(form) > 5:
+        form = form.lower()  # "found GUILTY": emphasis, not a name
+    capital = form[:1].isupper()
+    lower = form.lower()
+    if (lower in _NOT_NAMES and (capital or acronym)) or lower[:2] in ("i'", "i’"):
+        skip = True  # "I'm" is capitalised everywhere and names no one
+    named = lower not in STOPWORDS or form == "New"
+    shape = shapes[word] = (form, capital, acronym, skip, named)
+    return shape
 
 
 # A paragraph that is the page's furniture, not the story: sign-up prompts,
