@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
+from operator import itemgetter
 
 from reader.core.analysis.quotes.first_names import given_name
 
@@ -192,10 +193,11 @@ def _plain_key(raw: str) -> tuple[str, str] | tuple[()]:
     return key
 
 
-# What a capitalised, upper-case or dotted token is: (capital, acronym, sure, skip).
-# ``sure``: capitalised where only a name would be (not sentence-initial); ``skip``:
-# never a key (a time, a credit, a header word, an initial).
-_Kind = tuple[bool, bool, bool, bool]
+# What a capitalised, upper-case or dotted token is: (capital, acronym, sure, skip,
+# can). ``sure``: capitalised where only a name would be (not sentence-initial);
+# ``skip``: never a key (a time, a credit, a header word, an initial); ``can``: may be
+# part of a name where it is sure or named so elsewhere in the article.
+_Kind = tuple[bool, bool, bool, bool, bool]
 
 
 @dataclass(slots=True)
@@ -308,7 +310,7 @@ def _kinds(line: _Line, special: list[int], initials: list[bool], tally: int) ->
         shape = shapes.get(forms[index])
         if shape is None:
             shape = _shape(forms[index], shouting)
-        form, capital, acronym, skip, named = shape
+        form, capital, acronym, skip, named, can = shape
         initial = initials[index]
         sure = capital and not initial and not title_case and not shouting
         if capital and initial and not title_case and index + 1 < len(raw):
@@ -317,16 +319,17 @@ def _kinds(line: _Line, special: list[int], initials: list[bool], tally: int) ->
             if gaps[index + 1] == " " and after[:1].isupper() and not after.isupper():
                 sure = not after_initial and named
         forms[index] = form
-        kinds[index] = (capital, acronym, sure, skip)
+        kinds[index] = (capital, acronym, sure, skip, can)
 
 
-# What a word of _kinds is apart from its place: (form, capital, acronym, skip, can it
-# be in a name), in a line that is not SHOUTING and in one that is. A pure function of
-# the two, kept between articles like _PLAIN_KEYS.
-_SHAPES: tuple[dict[str, tuple[str, bool, bool, bool, bool]], ...] = ({}, {})
+# What a word of _kinds is apart from its place: (form, capital, acronym, skip, not a
+# stopword, can), in a line that is not SHOUTING and in one that is. A pure function
+# of the two, kept between articles like _PLAIN_KEYS.
+_Shape = tuple[str, bool, bool, bool, bool, bool]
+_SHAPES: tuple[dict[str, _Shape], dict[str, _Shape]] = ({}, {})
 
 
-def _shape(word: str, shouting: bool) -> tuple[str, bool, bool, bool, bool]:
+def _shape(word: str, shouting: bool) -> _Shape:
     shapes = _SHAPES[shouting]
     if len(shapes) >= _PLAIN_KEYS_MAX:
         shapes.clear()
@@ -347,7 +350,8 @@ def _shape(word: str, shouting: bool) -> tuple[str, bool, bool, bool, bool]:
     if (lower in _NOT_NAMES and (capital or acronym)) or lower[:2] in ("i'", "i’"):
         skip = True  # "I'm" is capitalised everywhere and names no one
     named = lower not in STOPWORDS or form == "New"
-    shape = shapes[word] = (form, capital, acronym, skip, named)
+    can = not skip and len(form) >= 2 and (acronym or (capital and named))
+    shape = shapes[word] = (form, capital, acronym, skip, named, can)
     return shape
 
 
@@ -383,20 +387,8 @@ def _names(line: _Line, sure_names: set[str]) -> Iterator[tuple[int, int, str, b
     n = len(forms)
 
     def part(i: int) -> bool:  # a token that can be part of a name (not an acronym's)
-        kind = kinds.get(i)
-        if kind is None:  # a plain lower-case word
-            return False
-        capital, acronym, sure, skip = kind
-        form = forms[i]
-        if skip or len(form) < 2:
-            return False
-        if acronym:
-            return True
-        return (
-            capital
-            and (form.lower() not in STOPWORDS or form == "New")
-            and (sure or form in sure_names)
-        )
+        kind = kinds.get(i)  # (None for a plain lower-case word)
+        return kind is not None and kind[4] and (kind[1] or kind[2] or forms[i] in sure_names)
 
     after = 0  # where the last name ended: a name does not start inside another
     for index in [i for i, kind in kinds.items() if kind[0] or kind[1]]:
@@ -447,7 +439,7 @@ def index_terms(title: str, text: str) -> dict[str, float]:
     sure_names = {
         line.forms[i]
         for line in lines
-        for i, (_, acronym, sure, skip) in line.kinds.items()
+        for i, (_, acronym, sure, skip, _) in line.kinds.items()
         if (sure or acronym) and not skip
     }
     found = [(line, list(_names(line, sure_names)) if line.kinds else []) for line in lines]
@@ -464,13 +456,13 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         if None in keys:  # a word not met before (after a few articles, rare)
             for i in [i for i, key in enumerate(keys) if key is None]:
                 keys[i] = _plain_key(line.raw[i])
-        for i, (_, acronym, _, skip) in line.kinds.items():
+        for i, (_, acronym, _, skip, _) in line.kinds.items():
             keys[i] = () if skip or acronym else _key(line.forms[i].lower())
         first = len(counted), len(paired)
         for start, end, name, _ in names:
             counted.append(surnames.get(name, name))
             keys[start:end] = [()] * (end - start)  # inside a name: no word, no phrase
-        counted += [key[1] for key in keys if key]
+        counted += map(itemgetter(1), filter(None, keys))
         gaps = line.gaps
         paired += [
             f"{a[0]} {b[1]}"
