@@ -29,8 +29,8 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate, compress, count
-from operator import itemgetter
+from itertools import accumulate, compress, count, repeat
+from operator import and_, ge, itemgetter, ne
 
 from reader.core.analysis.quotes.first_names import given_name
 
@@ -258,19 +258,20 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
     if None in tallies:  # a word not met before (after a few articles, rare)
         for i in [i for i, tally in enumerate(tallies) if tally is None]:
             tallies[i] = _tally(raw[i])
-    special = list(compress(count(), map(_SPECIAL.__le__, tallies)))  # type: ignore[arg-type]
+    # (operator's functions: a C call each, where an int's method goes through a wrapper)
+    special = list(compress(count(), map(ge, tallies, repeat(_SPECIAL))))
     if "." in text and _DOTTED.search(text):  # dotted abbreviations ("U.S.", "p.m.")
         special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
     forms = raw
     if "'s" in text or "’s" in text:  # possessives: the few words that end so, found at C speed
         forms = raw[:]
-        for i in compress(count(), map(_POSSESSIVE.__and__, tallies)):
+        for i in compress(count(), map(and_, tallies, repeat(_POSSESSIVE))):
             forms[i] = raw[i][:-2]
     initials = [False] * len(raw)  # does the word start a sentence (or the line)?
     starts = [0]  # the first word of each line
     initials[0] = True
     # Most words follow a single space: nothing to decide for them.
-    for index in compress(count(), map(" ".__ne__, gaps)):
+    for index in compress(count(), map(ne, gaps, repeat(" "))):
         if not index:
             continue
         gap = gaps[index]
