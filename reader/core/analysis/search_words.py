@@ -10,6 +10,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import filterfalse
 from typing import Any
 
 MAX_TERM_LENGTH = 40
@@ -121,17 +122,22 @@ _KEPT = "".join(
 )
 _NOT_KEPT = re.compile(f"[^\\x00-\\x7f{re.escape(_KEPT)}]")
 _ASCII_WORD = re.compile(r"[a-z0-9]++")  # (lower case, and "_" splits a word either way)
+# Of those words, the ones never indexed but for length: stopwords and single letters.
+_ASCII_NOT_INDEXED = STOPWORDS | frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
 def terms(text: str) -> list[str]:
     """The folded words of ``text`` that are indexed (:func:`indexable`, inlined: hot)."""
     if text.isascii() or not _NOT_KEPT.search(text):
-        found = _ASCII_WORD.findall(text.lower())
-    else:
-        found = _words(fold(text))
+        found = list(
+            filterfalse(_ASCII_NOT_INDEXED.__contains__, _ASCII_WORD.findall(text.lower()))
+        )
+        if found and max(map(len, found)) > MAX_TERM_LENGTH:
+            found = [w for w in found if len(w) <= MAX_TERM_LENGTH]
+        return found
     return [
         w
-        for w in found
+        for w in _words(fold(text))
         if (1 < len(w) <= MAX_TERM_LENGTH and w not in STOPWORDS) or (len(w) == 1 and w.isdigit())
     ]
 
