@@ -407,12 +407,12 @@ def _names(line: _Line, sure_names: set[str]) -> Iterator[tuple[int, int, str, b
                 gaps[end] == " "
                 and end + 1 < n
                 and gaps[end + 1] in (" ", ". ")
-                and part(end + 1)
-                and not kinds[end + 1][1]
                 and (
                     nxt in _NAME_JOINS
                     or (len(nxt) == 1 and nxt.isupper() and gaps[end + 1] == ". ")
                 )
+                and part(end + 1)
+                and not kinds[end + 1][1]
             ):
                 if nxt in _NAME_JOINS:
                     parts.append(nxt)
@@ -492,16 +492,8 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         if times == 1 and key not in titled and not key[:1].isupper() and key not in aliases:
             floor.append(key)  # (not an entity, and a phrase counts only when repeated)
             continue
-        weight = 1.0 + math.log(times)
-        if is_entity(key):
-            weight *= ENTITY_BOOST
-        elif is_phrase(key):
-            weight *= PHRASE_BOOST
-        if key in titled:
-            weight *= TITLE_BOOST
-        if key in aliases:
-            weight *= SURNAME_WEIGHT
-        weight = round(weight, 3)
+        kind = 1 if is_entity(key) else 2 if is_phrase(key) else 0
+        weight = _weight(times, kind, key in titled, key in aliases)
         if weight == 1.0 and times == 1:
             floor.append(key)  # a surname's count 1 at half weight
         else:
@@ -511,6 +503,22 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         low = sorted(floor, key=lambda k: (-len(k), k))[: MAX_TERMS - len(best)]
         return {key: weights[key] for key in best} | dict.fromkeys(low, 1.0)
     return {key: weights[key] for key in best}
+
+
+@functools.lru_cache(maxsize=4096)
+def _weight(times: int, kind: int, titled: bool, alias: bool) -> float:
+    """A key's weight from its count, kind (1: entity, 2: phrase) and place: memoised,
+    the few values there are being asked for again and again."""
+    weight = 1.0 + math.log(times)
+    if kind == 1:
+        weight *= ENTITY_BOOST
+    elif kind == 2:
+        weight *= PHRASE_BOOST
+    if titled:
+        weight *= TITLE_BOOST
+    if alias:
+        weight *= SURNAME_WEIGHT
+    return round(weight, 3)
 
 
 def _surnames(names: Iterator[str]) -> dict[str, str]:
