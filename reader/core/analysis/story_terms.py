@@ -194,10 +194,11 @@ def _plain_key(raw: str) -> tuple[str, str] | tuple[()]:
 
 
 # What a capitalised, upper-case or dotted token is: (capital, acronym, sure, skip,
-# can). ``sure``: capitalised where only a name would be (not sentence-initial);
+# can, key). ``sure``: capitalised where only a name would be (not sentence-initial);
 # ``skip``: never a key (a time, a credit, a header word, an initial); ``can``: may be
-# part of a name where it is sure or named so elsewhere in the article.
-_Kind = tuple[bool, bool, bool, bool, bool]
+# part of a name where it is sure or named so elsewhere in the article; ``key``: its
+# counting key as a word (as _key's).
+_Kind = tuple[bool, bool, bool, bool, bool, tuple[str, str] | tuple[()]]
 
 
 @dataclass(slots=True)
@@ -259,7 +260,7 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
         for i in [i for i, tally in enumerate(tallies) if tally is None]:
             tallies[i] = _tally(raw[i])
     # (operator's functions: a C call each, where an int's method goes through a wrapper)
-    special = list(compress(count(), map(ge, tallies, repeat(_SPECIAL))))
+    special = list(compress(count(), map(ge, tallies, repeat(_SPECIAL))))  # type: ignore[arg-type]
     if "." in text and _DOTTED.search(text):  # dotted abbreviations ("U.S.", "p.m.")
         special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
     forms = raw
@@ -311,7 +312,7 @@ def _kinds(line: _Line, special: list[int], initials: list[bool], tally: int) ->
         shape = shapes.get(forms[index])
         if shape is None:
             shape = _shape(forms[index], shouting)
-        form, capital, acronym, skip, named, can = shape
+        form, capital, acronym, skip, named, can, key = shape
         initial = initials[index]
         sure = capital and not initial and not title_case and not shouting
         if capital and initial and not title_case and index + 1 < len(raw):
@@ -320,13 +321,13 @@ def _kinds(line: _Line, special: list[int], initials: list[bool], tally: int) ->
             if gaps[index + 1] == " " and after[:1].isupper() and not after.isupper():
                 sure = not after_initial and named
         forms[index] = form
-        kinds[index] = (capital, acronym, sure, skip, can)
+        kinds[index] = (capital, acronym, sure, skip, can, key)
 
 
 # What a word of _kinds is apart from its place: (form, capital, acronym, skip, not a
-# stopword, can), in a line that is not SHOUTING and in one that is. A pure function
-# of the two, kept between articles like _PLAIN_KEYS.
-_Shape = tuple[str, bool, bool, bool, bool, bool]
+# stopword, can, key), in a line that is not SHOUTING and in one that is. A pure
+# function of the two, kept between articles like _PLAIN_KEYS.
+_Shape = tuple[str, bool, bool, bool, bool, bool, tuple[str, str] | tuple[()]]
 _SHAPES: tuple[dict[str, _Shape], dict[str, _Shape]] = ({}, {})
 
 
@@ -352,7 +353,8 @@ def _shape(word: str, shouting: bool) -> _Shape:
         skip = True  # "I'm" is capitalised everywhere and names no one
     named = lower not in STOPWORDS or form == "New"
     can = not skip and len(form) >= 2 and (acronym or (capital and named))
-    shape = shapes[word] = (form, capital, acronym, skip, named, can)
+    key = () if skip or acronym else _key(lower)
+    shape = shapes[word] = (form, capital, acronym, skip, named, can, key)
     return shape
 
 
@@ -440,7 +442,7 @@ def index_terms(title: str, text: str) -> dict[str, float]:
     sure_names = {
         line.forms[i]
         for line in lines
-        for i, (_, acronym, sure, skip, _) in line.kinds.items()
+        for i, (_, acronym, sure, skip, _, _) in line.kinds.items()
         if (sure or acronym) and not skip
     }
     found = [(line, list(_names(line, sure_names)) if line.kinds else []) for line in lines]
@@ -457,8 +459,8 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         if None in keys:  # a word not met before (after a few articles, rare)
             for i in [i for i, key in enumerate(keys) if key is None]:
                 keys[i] = _plain_key(line.raw[i])
-        for i, (_, acronym, _, skip, _) in line.kinds.items():
-            keys[i] = () if skip or acronym else _key(line.forms[i].lower())
+        for i, kind in line.kinds.items():
+            keys[i] = kind[5]
         first = len(counted), len(paired)
         for start, end, name, _ in names:
             counted.append(surnames.get(name, name))
@@ -492,8 +494,8 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         if times == 1 and key not in titled and not key[:1].isupper() and key not in aliases:
             floor.append(key)  # (not an entity, and a phrase counts only when repeated)
             continue
-        kind = 1 if is_entity(key) else 2 if is_phrase(key) else 0
-        weight = _weight(times, kind, key in titled, key in aliases)
+        entity_or_phrase = 1 if is_entity(key) else 2 if is_phrase(key) else 0
+        weight = _weight(times, entity_or_phrase, key in titled, key in aliases)
         if weight == 1.0 and times == 1:
             floor.append(key)  # a surname's count 1 at half weight
         else:
