@@ -575,3 +575,46 @@ def test_terms_of_a_text_past_ascii_are_those_of_its_fold() -> None:
     assert (
         terms(f"“{long}” ab {long[:40]}") == plain(f"“{long}” ab {long[:40]}") == ["ab", long[:40]]
     )
+
+
+def test_article_terms_count_as_their_plain_form() -> None:
+    """Quotations' terms taken from one joined text, the fields from the body's first:
+    the counts and fields (and their order) of a term at a time over each text."""
+    from collections import Counter
+
+    from reader.core.analysis.search_words import terms
+
+    def plain(title: str, author: str, text: str, quotes: list[Quote]) -> fulltext.ArticleTerms:
+        title_terms, body_terms = terms(title), terms(text)
+        counts = Counter(title_terms)
+        fields = dict.fromkeys(title_terms, fulltext.TITLE)
+        for term in terms(author):
+            fields[term] = fields.get(term, 0) | fulltext.AUTHOR
+            counts[term] += 1
+        counts.update(body_terms)
+        for term in body_terms:
+            fields[term] = fields.get(term, 0) | fulltext.BODY
+        for quote in quotes:
+            for source in (quote.text, quote.speaker) if quote.speaker else (quote.text,):
+                for term in terms(source):
+                    fields[term] = fields.get(term, 0) | fulltext.QUOTE
+                    if term not in counts:
+                        counts[term] = 1
+        packed = {t: min(n, 0xFFF) << 4 | fields[t] for t, n in counts.items()}
+        return len(title_terms) + len(body_terms), packed
+
+    quotes = [
+        Quote(0, 0, 1, "Zürich’s ferry_men said", "Anna Öberg"),
+        Quote(0, 0, 1, "no—never", ""),
+        Quote(0, 0, 1, "ΟΔΟΣ strike ferry", "Ferry Union"),
+        Quote(0, 0, 1, "ab_", "_cd"),
+    ]
+    for n in range(len(quotes) + 1):
+        for args in (
+            ("Ferry strike in Zürich", "Anna Öberg", "The ferry strike ended. ab cd", quotes[:n]),
+            ("", "", "", quotes[:n]),
+            ("A_B", "x", "Strike strike_ ferry “ΟΔΟΣ”", quotes[n:]),
+        ):
+            found = fulltext.article_terms(*args)
+            assert found == plain(*args)
+            assert list(found[1]) == list(plain(*args)[1])

@@ -27,7 +27,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from itertools import accumulate, chain
+from itertools import accumulate
 from typing import Any, Protocol, cast
 
 from reader.core.analysis.search_words import indexable, stem, terms, words
@@ -70,8 +70,9 @@ def article_terms(title: str, author: str, text: str, quotes: Iterable[Quote] = 
         fields[term] = get(term, 0) | AUTHOR
         counts[term] += 1
     counts.update(body_terms)
-    sources = (s for q in quotes for s in ((q.text, q.speaker) if q.speaker else (q.text,)))
-    for term in dict.fromkeys(chain.from_iterable(map(terms, sources))):  # each once
+    # All quotations and speakers at once: no word runs across the space between two.
+    quoted = " ".join(s for q in quotes for s in ((q.text, q.speaker) if q.speaker else (q.text,)))
+    for term in dict.fromkeys(terms(quoted)):  # each once
         fields[term] = get(term, 0) | QUOTE
         if term not in counts:
             counts[term] = 1
