@@ -204,12 +204,14 @@ _Kind = tuple[bool, bool, bool, bool, bool, tuple[str, str] | tuple[()]]
 @dataclass(slots=True)
 class _Line:
     """One line's tokens: forms as written (possessive stripped, a dotted abbreviation
-    without dots), the text before each, and the kind of each token that is not a
-    plain lower-case word (most are: nothing to decide for them)."""
+    without dots), the text before each, each one's key as a plain word, and the kind
+    of each token that is not a plain lower-case word (most are: nothing to decide
+    for them)."""
 
     raw: list[str]
     forms: list[str]
     gaps: list[str]  # the first is not the line's own: the text since the last word
+    keys: list[tuple[str, str] | tuple[()]]
     kinds: dict[int, _Kind]
     in_title: bool
 
@@ -289,10 +291,14 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
             initial = True
         initials[index] = initial
     sums: list[int] = [0, *accumulate(tallies)]  # type: ignore[list-item]  # (no None left)
+    keys = list(map(_PLAIN_KEYS.get, raw))  # (lower case, singular) or (): never a key
+    if None in keys:  # a word not met before (after a few articles, rare)
+        for i in [i for i, key in enumerate(keys) if key is None]:
+            keys[i] = _plain_key(raw[i])
     lines = []
     for a, b in zip(starts, [*starts[1:], len(raw)], strict=True):
         lo, hi = bisect_left(special, a), bisect_left(special, b)
-        line = _Line(raw[a:b], forms[a:b], gaps[a:b], {}, in_title)
+        line = _Line(raw[a:b], forms[a:b], gaps[a:b], keys[a:b], {}, in_title)  # type: ignore[arg-type]
         if lo < hi:
             _kinds(line, [i - a for i in special[lo:hi]], initials[a:b], sums[b] - sums[a])
         lines.append(line)
@@ -451,14 +457,8 @@ def index_terms(title: str, text: str) -> dict[str, float]:
     counted: list[str] = []  # every word counted, and every name by its key
     paired: list[str] = []  # two words in a row: phrase candidates
     titled: set[str] = set()
-    get = _PLAIN_KEYS.get
     for line, names in found:
-        if not line.raw:
-            continue
-        keys = list(map(get, line.raw))  # (lower case, singular) or (): never a key
-        if None in keys:  # a word not met before (after a few articles, rare)
-            for i in [i for i, key in enumerate(keys) if key is None]:
-                keys[i] = _plain_key(line.raw[i])
+        keys = line.keys
         for i, kind in line.kinds.items():
             keys[i] = kind[5]
         first = len(counted), len(paired)
