@@ -338,6 +338,7 @@ _SHAPES: tuple[dict[str, _Shape], dict[str, _Shape]] = ({}, {})
 
 
 def _shape(word: str, shouting: bool) -> _Shape:
+    """``word``'s shape, kept in _SHAPES: most capitalised words recur across articles."""
     shapes = _SHAPES[shouting]
     if len(shapes) >= _PLAIN_KEYS_MAX:
         shapes.clear()
