@@ -253,3 +253,18 @@ def test_the_mapped_split_splits_as_the_word_pattern() -> None:
             assert _split(text) == _SPLIT.split(text), text
     prose = "Sen. Łukasz Kowalski met 习近平 and Владимир Путин in Zürich on the U.S. trip"
     assert _split(prose) == _SPLIT.split(prose)
+
+
+def test_terms_are_the_same_when_the_word_memos_are_dropped(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The memoised tallies, possessive forms, shapes and keys, dropped whole as they
+    pass their bound (here at every text), give the terms of fresh ones."""
+    from reader.core.analysis import story_terms
+
+    texts = [
+        "Russia's President Vladimir Putin met NATO's chief in the U.S. on Monday.",
+        "The ferry strike's end: Marta Quillfeather's union and Greyline Marine's crews.",
+        "BREAKING NEWS\nPutin's envoy met Trump's envoy. Putin said the ferry strike ended.",
+    ]
+    expected = [story_terms.index_terms(text[:20], text) for text in texts * 2]
+    monkeypatch.setattr(story_terms, "_PLAIN_KEYS_MAX", 3)
+    assert [story_terms.index_terms(text[:20], text) for text in texts * 2] == expected

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate, compress, count, repeat
-from operator import and_, ge, itemgetter, ne
+from operator import ge, itemgetter, ne
 
 from reader.core.analysis.quotes.first_names import given_name
 
@@ -222,16 +222,16 @@ _BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # A word's share of its line's tally: 1 if it is not a stopword, and then _CAPITAL
 # if it starts with a capital and _SHOUTED if all in capitals (a Title Case or SHOUTING
 # line). A pure function of the word, kept between articles like _PLAIN_KEYS. Above
-# the fields (their sums never read), _POSSESSIVE marks a possessive ("Russia's") and
-# _SPECIAL a word that does not start with a lower-case letter: one whose kind is told.
+# the fields (its sums never read), _SPECIAL marks a word that does not start with a
+# lower-case letter: one whose kind is told. _POSSESSIVES holds the form of each word
+# of _TALLIES that is a possessive ("Russia's" -> "Russia").
 _CAPITAL, _SHOUTED, _FIELD = 1 << 20, 1 << 40, (1 << 20) - 1  # a line has < 2**20 words
-_POSSESSIVE, _SPECIAL = 1 << 60, 1 << 61
+_SPECIAL = 1 << 60
 _TALLIES: dict[str, int] = {}
+_POSSESSIVES: dict[str, str] = {}
 
 
 def _tally(word: str) -> int:
-    if len(_TALLIES) >= _PLAIN_KEYS_MAX:
-        _TALLIES.clear()
     if word.islower():  # (never a capital; the stopwords are all lower case)
         tally = int(word not in STOPWORDS)
     elif word.lower() in STOPWORDS:
@@ -240,7 +240,7 @@ def _tally(word: str) -> int:
         tally = 1 + (_CAPITAL if word[0].isupper() else 0)
         tally += _SHOUTED if word.isupper() and len(word) > 1 else 0
     if len(word) > 3 and word.endswith(("'s", "’s")):
-        tally |= _POSSESSIVE
+        _POSSESSIVES[word] = word[:-2]
     if not word[0].islower():
         tally |= _SPECIAL
     _TALLIES[word] = tally
@@ -253,6 +253,9 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
     its words' tallies, summed once for the text."""
     if _boilerplate(text):  # most texts have none: no line need be looked at
         text = "\n".join(line for line in text.splitlines() if not _boilerplate(line))
+    if len(_TALLIES) >= _PLAIN_KEYS_MAX:  # (the two together, between texts)
+        _TALLIES.clear()
+        _POSSESSIVES.clear()
     parts = _split(text)  # gap, word, gap, word, ..., tail: no match objects
     gaps, raw = parts[0:-1:2], parts[1::2]
     if not raw:
@@ -267,9 +270,7 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
         special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
     forms = raw
     if "'s" in text or "’s" in text:  # possessives: the few words that end so, found at C speed
-        forms = raw[:]
-        for i in compress(count(), map(and_, tallies, repeat(_POSSESSIVE))):
-            forms[i] = raw[i][:-2]
+        forms = list(map(_POSSESSIVES.get, raw, raw))
     initials = [False] * len(raw)  # does the word start a sentence (or the line)?
     starts = [0]  # the first word of each line
     initials[0] = True
