@@ -268,3 +268,43 @@ def test_terms_are_the_same_when_the_word_memos_are_dropped(monkeypatch) -> None
     expected = [story_terms.index_terms(text[:20], text) for text in texts * 2]
     monkeypatch.setattr(story_terms, "_PLAIN_KEYS_MAX", 3)
     assert [story_terms.index_terms(text[:20], text) for text in texts * 2] == expected
+
+
+def test_a_gap_kind_decides_as_the_plain_rules() -> None:
+    """The memoised kind of the text between two words starts a line or a sentence
+    where the plain rules, a gap at a time, do."""
+    import itertools
+
+    from reader.core.analysis.story_terms import (
+        _ABBREVIATIONS,
+        _BREAK,
+        _LINE,
+        _OPENING_QUOTES,
+        _SENTENCE_END,
+        _STOP,
+        _gap_kind,
+    )
+
+    def plain(gap: str, prev_word: str) -> bool | str:
+        if _BREAK.search(gap):
+            return "line"
+        initial = bool(_SENTENCE_END.intersection(gap))
+        abbreviation = prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1
+        if initial and gap.strip() == "." and abbreviation:
+            initial = False
+        if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
+            initial = True
+        return initial
+
+    pieces = [" ", ".", ",", "?", ";", "\n", "\u2028", "“", "‘", "'", '"', "”", "-"]
+    for size in range(1, 4):
+        for gap in map("".join, itertools.product(pieces, repeat=size)):
+            for prev_word in ("Mr", "F", "Putin", "no", "said"):
+                kind = _gap_kind(gap)
+                if kind is _LINE:
+                    found: bool | str = "line"
+                elif kind is _STOP:
+                    found = not (prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1)
+                else:
+                    found = kind is True
+                assert found == plain(gap, prev_word), (gap, prev_word)

@@ -231,6 +231,29 @@ _TALLIES: dict[str, int] = {}
 _POSSESSIVES: dict[str, str] = {}
 
 
+# What the text between two words says of the second: it starts a line (_LINE), a
+# sentence (True) or not (False), or a sentence unless the first is an abbreviation
+# (_STOP: a full stop alone). A pure function of the text, kept between articles.
+_LINE, _STOP = "line", "stop"
+_GAP_KINDS: dict[str, bool | str] = {}
+
+
+def _gap_kind(gap: str) -> bool | str:
+    if len(_GAP_KINDS) >= _PLAIN_KEYS_MAX:
+        _GAP_KINDS.clear()
+    kind: bool | str
+    if _BREAK.search(gap):
+        kind = _LINE
+    elif gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
+        kind = True
+    elif _SENTENCE_END.intersection(gap):
+        kind = _STOP if gap.strip() == "." else True
+    else:
+        kind = False
+    _GAP_KINDS[gap] = kind
+    return kind
+
+
 def _tally(word: str) -> int:
     if word.islower():  # (never a capital; the stopwords are all lower case)
         tally = int(word not in STOPWORDS)
@@ -275,22 +298,22 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
     starts = [0]  # the first word of each line
     initials[0] = True
     # Most words follow a single space: nothing to decide for them.
+    get = _GAP_KINDS.get
     for index in compress(count(), map(ne, gaps, repeat(" "))):
         if not index:
             continue
         gap = gaps[index]
-        if _BREAK.search(gap):
+        kind = get(gap)
+        if kind is None:
+            kind = _gap_kind(gap)
+        if kind is _LINE:
             starts.append(index)
             initials[index] = True
-            continue
-        initial = bool(_SENTENCE_END.intersection(gap))
-        if initial and gap.strip() == ".":
-            prev_word = raw[index - 1]
-            if prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1:
-                initial = False  # "Mr. Putin", "John F. Kennedy"
-        if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
-            initial = True
-        initials[index] = initial
+        elif kind is _STOP:
+            prev_word = raw[index - 1]  # "Mr. Putin", "John F. Kennedy"
+            initials[index] = not (prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1)
+        else:
+            initials[index] = kind is True
     sums: list[int] = [0, *accumulate(tallies)]  # type: ignore[list-item]  # (no None left)
     keys = list(map(_PLAIN_KEYS.get, raw))  # (lower case, singular) or (): never a key
     if None in keys:  # a word not met before (after a few articles, rare)
