@@ -577,3 +577,74 @@ def test_the_merge_takes_the_phrase_texts_analysis_made_unless_made_again(
         assert bonus('"reopen the quay"') == fulltext.PHRASE_BONUS
     finally:
         lib.close()
+
+
+def test_terms_of_a_text_past_ascii_are_those_of_its_fold() -> None:
+    """The lower-case ASCII words taken where a text's only characters past ASCII are
+    punctuation that folding keeps are the words of its fold, for every character."""
+    import itertools
+
+    from reader.core.analysis.search_words import STOPWORDS, _words, fold, terms
+
+    def plain(text: str) -> list[str]:
+        return [
+            w
+            for w in _words(fold(text))
+            if (1 < len(w) <= 40 and w not in STOPWORDS) or (len(w) == 1 and w.isdigit())
+        ]
+
+    for code in range(0x3100):
+        char = chr(code)
+        for text in (f"Ab{char}cd {char} x{char}1 “{char}”", f"{char}_Q’s 42{char}{char}"):
+            assert terms(text) == plain(text), repr(text)
+    pieces = ["a", "B", "é", "1", "_", " ", "’", "—", "…", "™", "\u0301", "Σ", "ǅ"]
+    for size in range(1, 5):
+        for text in map("".join, itertools.product(pieces, repeat=size)):
+            assert terms(text) == plain(text), repr(text)
+    long = "x" * 41
+    assert (
+        terms(f"“{long}” ab {long[:40]}") == plain(f"“{long}” ab {long[:40]}") == ["ab", long[:40]]
+    )
+
+
+def test_article_terms_count_as_their_plain_form() -> None:
+    """Quotations' terms taken from one joined text, the fields from the body's first:
+    the counts and fields (and their order) of a term at a time over each text."""
+    from collections import Counter
+
+    from reader.core.analysis.search_words import terms
+
+    def plain(title: str, author: str, text: str, quotes: list[Quote]) -> fulltext.ArticleTerms:
+        title_terms, body_terms = terms(title), terms(text)
+        counts = Counter(title_terms)
+        fields = dict.fromkeys(title_terms, fulltext.TITLE)
+        for term in terms(author):
+            fields[term] = fields.get(term, 0) | fulltext.AUTHOR
+            counts[term] += 1
+        counts.update(body_terms)
+        for term in body_terms:
+            fields[term] = fields.get(term, 0) | fulltext.BODY
+        for quote in quotes:
+            for source in (quote.text, quote.speaker) if quote.speaker else (quote.text,):
+                for term in terms(source):
+                    fields[term] = fields.get(term, 0) | fulltext.QUOTE
+                    if term not in counts:
+                        counts[term] = 1
+        packed = {t: min(n, 0xFFF) << 4 | fields[t] for t, n in counts.items()}
+        return len(title_terms) + len(body_terms), packed
+
+    quotes = [
+        Quote(0, 0, 1, "Zürich’s ferry_men said", "Anna Öberg"),
+        Quote(0, 0, 1, "no—never", ""),
+        Quote(0, 0, 1, "ΟΔΟΣ strike ferry", "Ferry Union"),
+        Quote(0, 0, 1, "ab_", "_cd"),
+    ]
+    for n in range(len(quotes) + 1):
+        for args in (
+            ("Ferry strike in Zürich", "Anna Öberg", "The ferry strike ended. ab cd", quotes[:n]),
+            ("", "", "", quotes[:n]),
+            ("A_B", "x", "Strike strike_ ferry “ΟΔΟΣ”", quotes[n:]),
+        ):
+            found = fulltext.article_terms(*args)
+            assert found == plain(*args)
+            assert list(found[1]) == list(plain(*args)[1])

@@ -230,3 +230,81 @@ def test_the_word_pattern_splits_as_its_plain_form() -> None:
             assert _SPLIT.split(text) == plain.split(text), text
     prose = "U.S. p.m. O'Brien's don't a.b J.R.R. Tolkien rock'n'roll e.g. x’y’ 9:42 a.m."
     assert _SPLIT.split(prose) == plain.split(prose)
+
+
+def test_the_mapped_split_splits_as_the_word_pattern() -> None:
+    """The split by the letters spelled out below U+0800 gives _SPLIT's, for every
+    character and for letters past the map (Chinese, Thai, Georgian) beside mapped ones."""
+    import itertools
+    import re
+
+    from reader.core.analysis.story_terms import _SPLIT, _mapped_split, _split
+
+    every = "".join(map(chr, range(0x3100)))
+    mapped = re.sub(r"[^\x00-\u07ff](?<=[^\W\d_])", "", every)  # no letter past the map
+    for chars in (every, mapped):
+        for text in (chars, " ".join(chars), ".".join(chars), "a'".join(chars)):
+            assert _split(text) == _SPLIT.split(text)
+            if chars is mapped:
+                assert _mapped_split().split(text) == _SPLIT.split(text)
+    pieces = ["a", "É", "я", "中", "ก", "ა", ".", "’", " ", "“", "1"]
+    for size in range(1, 4):
+        for text in map("".join, itertools.product(pieces, repeat=size)):
+            assert _split(text) == _SPLIT.split(text), text
+    prose = "Sen. Łukasz Kowalski met 习近平 and Владимир Путин in Zürich on the U.S. trip"
+    assert _split(prose) == _SPLIT.split(prose)
+
+
+def test_terms_are_the_same_when_the_word_memos_are_dropped(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The memoised tallies, possessive forms, shapes and keys, dropped whole as they
+    pass their bound (here at every text), give the terms of fresh ones."""
+    from reader.core.analysis import story_terms
+
+    texts = [
+        "Russia's President Vladimir Putin met NATO's chief in the U.S. on Monday.",
+        "The ferry strike's end: Marta Quillfeather's union and Greyline Marine's crews.",
+        "BREAKING NEWS\nPutin's envoy met Trump's envoy. Putin said the ferry strike ended.",
+    ]
+    expected = [story_terms.index_terms(text[:20], text) for text in texts * 2]
+    monkeypatch.setattr(story_terms, "_PLAIN_KEYS_MAX", 3)
+    assert [story_terms.index_terms(text[:20], text) for text in texts * 2] == expected
+
+
+def test_a_gap_kind_decides_as_the_plain_rules() -> None:
+    """The memoised kind of the text between two words starts a line or a sentence
+    where the plain rules, a gap at a time, do."""
+    import itertools
+
+    from reader.core.analysis.story_terms import (
+        _ABBREVIATIONS,
+        _BREAK,
+        _LINE,
+        _OPENING_QUOTES,
+        _SENTENCE_END,
+        _STOP,
+        _gap_kind,
+    )
+
+    def plain(gap: str, prev_word: str) -> bool | str:
+        if _BREAK.search(gap):
+            return "line"
+        initial = bool(_SENTENCE_END.intersection(gap))
+        abbreviation = prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1
+        if initial and gap.strip() == "." and abbreviation:
+            initial = False
+        if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
+            initial = True
+        return initial
+
+    pieces = [" ", ".", ",", "?", ";", "\n", "\u2028", "“", "‘", "'", '"', "”", "-"]
+    for size in range(1, 4):
+        for gap in map("".join, itertools.product(pieces, repeat=size)):
+            for prev_word in ("Mr", "F", "Putin", "no", "said"):
+                kind = _gap_kind(gap)
+                if kind is _LINE:
+                    found: bool | str = "line"
+                elif kind is _STOP:
+                    found = not (prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1)
+                else:
+                    found = kind is True
+                assert found == plain(gap, prev_word), (gap, prev_word)

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate, compress, count, repeat
-from operator import itemgetter, not_
+from operator import ge, itemgetter, ne
 
 from reader.core.analysis.quotes.first_names import given_name
 
@@ -122,6 +122,30 @@ _SPLIT = re.compile(rf"({_L}(?:\.{_L}\.(?:{_L}\.)*+|{_L}*+(?:['’]{_L}++)*+))")
 _DOTTED = re.compile(r"\.[^\W\d_]\.")  # in every dotted token ("U.S."): a fast first look
 _SENTENCE_END = frozenset(".!?:;\n")
 _OPENING_QUOTES = frozenset("“«„‘\"'")
+# Below U+0800 (Latin, Greek, Cyrillic, Hebrew, Arabic) the letters spelled out as a
+# class, which the regex engine tests in a bitmap where a category takes several
+# Unicode lookups a character: the split in about half the time.
+_MAPPED = 0x800
+_UNMAPPED_LETTER = re.compile(rf"[^\x00-\u{_MAPPED - 1:04x}](?<={_L})")
+
+
+@functools.cache
+def _mapped_split() -> re.Pattern[str]:
+    """_SPLIT with the mapped letters for its letter class (compiled at first use, ~2 ms)."""
+    below = "".join(map(chr, range(_MAPPED)))
+    spans = (match.span() for match in re.finditer(f"{_L}+", below))
+    letter = "[" + "".join(f"\\u{a:04x}-\\u{b - 1:04x}" for a, b in spans) + "]"
+    return re.compile(_SPLIT.pattern.replace(_L, letter))
+
+
+def _split(text: str) -> list[str]:
+    """``_SPLIT.split(text)``: the mapped pattern's split, unless a letter past the map
+    (Chinese, Thai) is in a gap, where the mapped pattern leaves it."""
+    parts = _mapped_split().split(text)
+    gaps = "".join(parts[::2])
+    if not gaps.isascii() and _UNMAPPED_LETTER.search(gaps):
+        return _SPLIT.split(text)
+    return parts
 
 
 def is_entity(term: str) -> bool:
@@ -169,21 +193,25 @@ def _plain_key(raw: str) -> tuple[str, str] | tuple[()]:
     return key
 
 
-# What a capitalised, upper-case or dotted token is: (capital, acronym, sure, skip).
-# ``sure``: capitalised where only a name would be (not sentence-initial); ``skip``:
-# never a key (a time, a credit, a header word, an initial).
-_Kind = tuple[bool, bool, bool, bool]
+# What a capitalised, upper-case or dotted token is: (capital, acronym, sure, skip,
+# can, key). ``sure``: capitalised where only a name would be (not sentence-initial);
+# ``skip``: never a key (a time, a credit, a header word, an initial); ``can``: may be
+# part of a name where it is sure or named so elsewhere in the article; ``key``: its
+# counting key as a word (as _key's).
+_Kind = tuple[bool, bool, bool, bool, bool, tuple[str, str] | tuple[()]]
 
 
 @dataclass(slots=True)
 class _Line:
     """One line's tokens: forms as written (possessive stripped, a dotted abbreviation
-    without dots), the text before each, and the kind of each token that is not a
-    plain lower-case word (most are: nothing to decide for them)."""
+    without dots), the text before each, each one's key as a plain word, and the kind
+    of each token that is not a plain lower-case word (most are: nothing to decide
+    for them)."""
 
     raw: list[str]
     forms: list[str]
     gaps: list[str]  # the first is not the line's own: the text since the last word
+    keys: list[tuple[str, str] | tuple[()]]
     kinds: dict[int, _Kind]
     in_title: bool
 
@@ -193,14 +221,40 @@ _BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 # A word's share of its line's tally: 1 if it is not a stopword, and then _CAPITAL
 # if it starts with a capital and _SHOUTED if all in capitals (a Title Case or SHOUTING
-# line). A pure function of the word, kept between articles like _PLAIN_KEYS.
+# line). A pure function of the word, kept between articles like _PLAIN_KEYS. Above
+# the fields (its sums never read), _SPECIAL marks a word that does not start with a
+# lower-case letter: one whose kind is told. _POSSESSIVES holds the form of each word
+# of _TALLIES that is a possessive ("Russia's" -> "Russia").
 _CAPITAL, _SHOUTED, _FIELD = 1 << 20, 1 << 40, (1 << 20) - 1  # a line has < 2**20 words
+_SPECIAL = 1 << 60
 _TALLIES: dict[str, int] = {}
+_POSSESSIVES: dict[str, str] = {}
+
+
+# What the text between two words says of the second: it starts a line (_LINE), a
+# sentence (True) or not (False), or a sentence unless the first is an abbreviation
+# (_STOP: a full stop alone). A pure function of the text, kept between articles.
+_LINE, _STOP = "line", "stop"
+_GAP_KINDS: dict[str, bool | str] = {}
+
+
+def _gap_kind(gap: str) -> bool | str:
+    if len(_GAP_KINDS) >= _PLAIN_KEYS_MAX:
+        _GAP_KINDS.clear()
+    kind: bool | str
+    if _BREAK.search(gap):
+        kind = _LINE
+    elif gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
+        kind = True
+    elif _SENTENCE_END.intersection(gap):
+        kind = _STOP if gap.strip() == "." else True
+    else:
+        kind = False
+    _GAP_KINDS[gap] = kind
+    return kind
 
 
 def _tally(word: str) -> int:
-    if len(_TALLIES) >= _PLAIN_KEYS_MAX:
-        _TALLIES.clear()
     if word.islower():  # (never a capital; the stopwords are all lower case)
         tally = int(word not in STOPWORDS)
     elif word.lower() in STOPWORDS:
@@ -208,6 +262,10 @@ def _tally(word: str) -> int:
     else:
         tally = 1 + (_CAPITAL if word[0].isupper() else 0)
         tally += _SHOUTED if word.isupper() and len(word) > 1 else 0
+    if len(word) > 3 and word.endswith(("'s", "’s")):
+        _POSSESSIVES[word] = word[:-2]
+    if not word[0].islower():
+        tally |= _SPECIAL
     _TALLIES[word] = tally
     return tally
 
@@ -218,48 +276,53 @@ def _tokens(text: str, *, in_title: bool) -> list[_Line]:
     its words' tallies, summed once for the text."""
     if _boilerplate(text):  # most texts have none: no line need be looked at
         text = "\n".join(line for line in text.splitlines() if not _boilerplate(line))
-    parts = _SPLIT.split(text)  # gap, word, gap, word, ..., tail: no match objects
+    if len(_TALLIES) >= _PLAIN_KEYS_MAX:  # (the two together, between texts)
+        _TALLIES.clear()
+        _POSSESSIVES.clear()
+    parts = _split(text)  # gap, word, gap, word, ..., tail: no match objects
     gaps, raw = parts[0:-1:2], parts[1::2]
     if not raw:
         return []
-    special = list(compress(count(), map(not_, map(str.islower, map(itemgetter(0), raw)))))
-    if "." in text and _DOTTED.search(text):  # dotted abbreviations ("U.S.", "p.m.")
-        special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
-    forms = raw
-    if "'s" in text or "’s" in text:  # possessives: the few words that end so, found at C speed
-        forms = raw[:]
-        for i in compress(count(), map(str.endswith, raw, repeat(("'s", "’s")))):
-            if len(raw[i]) > 3:
-                forms[i] = raw[i][:-2]
-    initials = [False] * len(raw)  # does the word start a sentence (or the line)?
-    starts = [0]  # the first word of each line
-    initials[0] = True
-    # Most words follow a single space: nothing to decide for them.
-    for index in compress(count(), map(" ".__ne__, gaps)):
-        if not index:
-            continue
-        gap = gaps[index]
-        if _BREAK.search(gap):
-            starts.append(index)
-            initials[index] = True
-            continue
-        initial = bool(_SENTENCE_END.intersection(gap))
-        if initial and gap.strip() == ".":
-            prev_word = raw[index - 1]
-            if prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1:
-                initial = False  # "Mr. Putin", "John F. Kennedy"
-        if gap[-1:] in _OPENING_QUOTES and (len(gap) == 1 or gap[-2].isspace()):
-            initial = True
-        initials[index] = initial
     tallies = list(map(_TALLIES.get, raw))
     if None in tallies:  # a word not met before (after a few articles, rare)
         for i in [i for i, tally in enumerate(tallies) if tally is None]:
             tallies[i] = _tally(raw[i])
+    # (operator's functions: a C call each, where an int's method goes through a wrapper)
+    special = list(compress(count(), map(ge, tallies, repeat(_SPECIAL))))  # type: ignore[arg-type]
+    if "." in text and _DOTTED.search(text):  # dotted abbreviations ("U.S.", "p.m.")
+        special = sorted({*special, *(i for i, f in enumerate(raw) if "." in f)})
+    forms = raw
+    if "'s" in text or "’s" in text:  # possessives: the few words that end so, found at C speed
+        forms = list(map(_POSSESSIVES.get, raw, raw))
+    initials = [False] * len(raw)  # does the word start a sentence (or the line)?
+    starts = [0]  # the first word of each line
+    initials[0] = True
+    # Most words follow a single space: nothing to decide for them.
+    get = _GAP_KINDS.get
+    for index in compress(count(), map(ne, gaps, repeat(" "))):
+        if not index:
+            continue
+        gap = gaps[index]
+        kind = get(gap)
+        if kind is None:
+            kind = _gap_kind(gap)
+        if kind is _LINE:
+            starts.append(index)
+            initials[index] = True
+        elif kind is _STOP:
+            prev_word = raw[index - 1]  # "Mr. Putin", "John F. Kennedy"
+            initials[index] = not (prev_word.lower() in _ABBREVIATIONS or len(prev_word) == 1)
+        else:
+            initials[index] = kind is True
     sums: list[int] = [0, *accumulate(tallies)]  # type: ignore[list-item]  # (no None left)
+    keys = list(map(_PLAIN_KEYS.get, raw))  # (lower case, singular) or (): never a key
+    if None in keys:  # a word not met before (after a few articles, rare)
+        for i in [i for i, key in enumerate(keys) if key is None]:
+            keys[i] = _plain_key(raw[i])
     lines = []
     for a, b in zip(starts, [*starts[1:], len(raw)], strict=True):
         lo, hi = bisect_left(special, a), bisect_left(special, b)
-        line = _Line(raw[a:b], forms[a:b], gaps[a:b], {}, in_title)
+        line = _Line(raw[a:b], forms[a:b], gaps[a:b], keys[a:b], {}, in_title)  # type: ignore[arg-type]
         if lo < hi:
             _kinds(line, [i - a for i in special[lo:hi]], initials[a:b], sums[b] - sums[a])
         lines.append(line)
@@ -271,35 +334,59 @@ def _kinds(line: _Line, special: list[int], initials: list[bool], tally: int) ->
     raw, forms, gaps, kinds = line.raw, line.forms, line.gaps, line.kinds
     # A Title Case Headline Capitalises Everything, and a SECTION HEADER is all
     # capitals: there capitals prove nothing.
-    words, capitals, shouted = tally & _FIELD, tally >> 20 & _FIELD, tally >> 40
+    words, capitals, shouted = tally & _FIELD, tally >> 20 & _FIELD, tally >> 40 & _FIELD
     title_case = words >= 3 and capitals >= 0.8 * words
     shouting = shouted >= max(2, 0.6 * words)
+    shapes = _SHAPES[shouting]
     for index in special:
-        form = forms[index]
+        shape = shapes.get(forms[index])
+        if shape is None:
+            shape = _shape(forms[index], shouting)
+        form, capital, acronym, skip, named, can, key = shape
         initial = initials[index]
-        skip = False
-        if "." in form:  # "U.S." is an abbreviation; "p.m." and "e.g." are not names
-            skip = form.islower()
-            form = form.replace(".", "").upper()
-            acronym = True
-        else:
-            acronym = 2 <= len(form) <= 5 and form.isupper() and form.isalpha() and not shouting
-        if shouting and form.isupper():
-            skip = True  # "BREAKING NEWS", "POLITICS"
-        elif form.isupper() and len(form) > 5:
-            form = form.lower()  # "found GUILTY": emphasis, not a name
-        capital = form[:1].isupper()
         sure = capital and not initial and not title_case and not shouting
         if capital and initial and not title_case and index + 1 < len(raw):
             # "Vladimir Putin said": a capital followed by a sure name is a name.
             after, after_initial = raw[index + 1], initials[index + 1]
             if gaps[index + 1] == " " and after[:1].isupper() and not after.isupper():
-                sure = not after_initial and (form.lower() not in STOPWORDS or form == "New")
-        lower = form.lower()
-        if (lower in _NOT_NAMES and (capital or acronym)) or lower[:2] in ("i'", "i’"):
-            skip = True  # "I'm" is capitalised everywhere and names no one
+                sure = not after_initial and named
         forms[index] = form
-        kinds[index] = (capital, acronym, sure, skip)
+        kinds[index] = (capital, acronym, sure, skip, can, key)
+
+
+# What a word of _kinds is apart from its place: (form, capital, acronym, skip, not a
+# stopword, can, key), in a line that is not SHOUTING and in one that is. A pure
+# function of the two, kept between articles like _PLAIN_KEYS.
+_Shape = tuple[str, bool, bool, bool, bool, bool, tuple[str, str] | tuple[()]]
+_SHAPES: tuple[dict[str, _Shape], dict[str, _Shape]] = ({}, {})
+
+
+def _shape(word: str, shouting: bool) -> _Shape:
+    """``word``'s shape, kept in _SHAPES: most capitalised words recur across articles."""
+    shapes = _SHAPES[shouting]
+    if len(shapes) >= _PLAIN_KEYS_MAX:
+        shapes.clear()
+    form = word
+    skip = False
+    if "." in form:  # "U.S." is an abbreviation; "p.m." and "e.g." are not names
+        skip = form.islower()
+        form = form.replace(".", "").upper()
+        acronym = True
+    else:
+        acronym = 2 <= len(form) <= 5 and form.isupper() and form.isalpha() and not shouting
+    if shouting and form.isupper():
+        skip = True  # "BREAKING NEWS", "POLITICS"
+    elif form.isupper() and len(form) > 5:
+        form = form.lower()  # "found GUILTY": emphasis, not a name
+    capital = form[:1].isupper()
+    lower = form.lower()
+    if (lower in _NOT_NAMES and (capital or acronym)) or lower[:2] in ("i'", "i’"):
+        skip = True  # "I'm" is capitalised everywhere and names no one
+    named = lower not in STOPWORDS or form == "New"
+    can = not skip and len(form) >= 2 and (acronym or (capital and named))
+    key = () if skip or acronym else _key(lower)
+    shape = shapes[word] = (form, capital, acronym, skip, named, can, key)
+    return shape
 
 
 # A paragraph that is the page's furniture, not the story: sign-up prompts,
@@ -334,20 +421,8 @@ def _names(line: _Line, sure_names: set[str]) -> Iterator[tuple[int, int, str, b
     n = len(forms)
 
     def part(i: int) -> bool:  # a token that can be part of a name (not an acronym's)
-        kind = kinds.get(i)
-        if kind is None:  # a plain lower-case word
-            return False
-        capital, acronym, sure, skip = kind
-        form = forms[i]
-        if skip or len(form) < 2:
-            return False
-        if acronym:
-            return True
-        return (
-            capital
-            and (form.lower() not in STOPWORDS or form == "New")
-            and (sure or form in sure_names)
-        )
+        kind = kinds.get(i)  # (None for a plain lower-case word)
+        return kind is not None and kind[4] and (kind[1] or kind[2] or forms[i] in sure_names)
 
     after = 0  # where the last name ended: a name does not start inside another
     for index in [i for i, kind in kinds.items() if kind[0] or kind[1]]:
@@ -365,12 +440,12 @@ def _names(line: _Line, sure_names: set[str]) -> Iterator[tuple[int, int, str, b
                 gaps[end] == " "
                 and end + 1 < n
                 and gaps[end + 1] in (" ", ". ")
-                and part(end + 1)
-                and not kinds[end + 1][1]
                 and (
                     nxt in _NAME_JOINS
                     or (len(nxt) == 1 and nxt.isupper() and gaps[end + 1] == ". ")
                 )
+                and part(end + 1)
+                and not kinds[end + 1][1]
             ):
                 if nxt in _NAME_JOINS:
                     parts.append(nxt)
@@ -398,7 +473,7 @@ def index_terms(title: str, text: str) -> dict[str, float]:
     sure_names = {
         line.forms[i]
         for line in lines
-        for i, (_, acronym, sure, skip) in line.kinds.items()
+        for i, (_, acronym, sure, skip, _, _) in line.kinds.items()
         if (sure or acronym) and not skip
     }
     found = [(line, list(_names(line, sure_names)) if line.kinds else []) for line in lines]
@@ -407,21 +482,15 @@ def index_terms(title: str, text: str) -> dict[str, float]:
     counted: list[str] = []  # every word counted, and every name by its key
     paired: list[str] = []  # two words in a row: phrase candidates
     titled: set[str] = set()
-    get = _PLAIN_KEYS.get
     for line, names in found:
-        if not line.raw:
-            continue
-        keys = list(map(get, line.raw))  # (lower case, singular) or (): never a key
-        if None in keys:  # a word not met before (after a few articles, rare)
-            for i in [i for i, key in enumerate(keys) if key is None]:
-                keys[i] = _plain_key(line.raw[i])
-        for i, (_, acronym, _, skip) in line.kinds.items():
-            keys[i] = () if skip or acronym else _key(line.forms[i].lower())
+        keys = line.keys
+        for i, kind in line.kinds.items():
+            keys[i] = kind[5]
         first = len(counted), len(paired)
         for start, end, name, _ in names:
             counted.append(surnames.get(name, name))
             keys[start:end] = [()] * (end - start)  # inside a name: no word, no phrase
-        counted += [key[1] for key in keys if key]
+        counted += map(itemgetter(1), filter(None, keys))
         gaps = line.gaps
         paired += [
             f"{a[0]} {b[1]}"
@@ -450,16 +519,8 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         if times == 1 and key not in titled and not key[:1].isupper() and key not in aliases:
             floor.append(key)  # (not an entity, and a phrase counts only when repeated)
             continue
-        weight = 1.0 + math.log(times)
-        if is_entity(key):
-            weight *= ENTITY_BOOST
-        elif is_phrase(key):
-            weight *= PHRASE_BOOST
-        if key in titled:
-            weight *= TITLE_BOOST
-        if key in aliases:
-            weight *= SURNAME_WEIGHT
-        weight = round(weight, 3)
+        entity_or_phrase = 1 if is_entity(key) else 2 if is_phrase(key) else 0
+        weight = _weight(times, entity_or_phrase, key in titled, key in aliases)
         if weight == 1.0 and times == 1:
             floor.append(key)  # a surname's count 1 at half weight
         else:
@@ -469,6 +530,22 @@ def index_terms(title: str, text: str) -> dict[str, float]:
         low = sorted(floor, key=lambda k: (-len(k), k))[: MAX_TERMS - len(best)]
         return {key: weights[key] for key in best} | dict.fromkeys(low, 1.0)
     return {key: weights[key] for key in best}
+
+
+@functools.lru_cache(maxsize=4096)
+def _weight(times: int, kind: int, titled: bool, alias: bool) -> float:
+    """A key's weight from its count, kind (1: entity, 2: phrase) and place: memoised,
+    the few values there are being asked for again and again."""
+    weight = 1.0 + math.log(times)
+    if kind == 1:
+        weight *= ENTITY_BOOST
+    elif kind == 2:
+        weight *= PHRASE_BOOST
+    if titled:
+        weight *= TITLE_BOOST
+    if alias:
+        weight *= SURNAME_WEIGHT
+    return round(weight, 3)
 
 
 def _surnames(names: Iterator[str]) -> dict[str, str]:
