@@ -79,6 +79,9 @@ class _The:
 _Found = _Entity | _The | str | None
 
 _TRAILING = _CONNECTORS | _PARTICLES  # never the last word of a name
+# A capital that starts no name (past a sentence's first word) and continues none.
+_NOT_IN_RUN = _NOT_NAMES | _SPEECH_VERBS | (_COMMON - _TITLES)
+_NOT_FIRST = _NOT_NAMES | _SPEECH_VERBS | _COMMON  # and the same at a sentence's first word
 
 _DETERMINERS = frozenset({"the", "a", "an", "one", "another", "some", "several", "many", "two"})
 
@@ -148,6 +151,11 @@ def _tokens(text: str) -> tuple[list[int], list[str]]:
     a token's offset is the length of all the parts before it."""
     parts = _SPLIT.split(text)  # gap, token, gap, token, ..., tail
     return list(accumulate(map(len, parts)))[0:-1:2], parts[1::2]
+
+
+def _capitals(words: Sequence[str]) -> list[int]:
+    """Indices of the words that start with a capital (tokens are never empty)."""
+    return list(compress(count(), map(str.isupper, map(itemgetter(0), words))))
 
 
 def _is_cap(word: str) -> bool:
@@ -279,6 +287,40 @@ def _classified(words: tuple[str, ...]) -> tuple[str | None, str, tuple[str, ...
     return kind, name, roles
 
 
+def _classify(chunk: _Chunk) -> None:
+    kind, chunk.name, roles = _classified(tuple(chunk.words))
+    if kind is not None:
+        chunk.kind = kind
+    if roles is not None:
+        chunk.roles = roles
+
+
+@functools.lru_cache(maxsize=8192)
+def _shaped(run: tuple[str, ...], label: bool) -> tuple[int, str, str, tuple[str, ...]]:
+    """(words dropped from its front, kind, name, roles) of a run of capitalised words;
+    ``label``: its first word is a label ('Harbourmaster Idris Fenwick-Lowe').
+    Memoised: a function of the words alone (and fixed tables), and names recur."""
+    chunk = _Chunk(0, 0, list(run), False)
+    _classify(chunk)
+    skip = 0
+    if label:
+        chunk.words, chunk.name = chunk.words[1:], " ".join(run[1:])
+        skip = 1
+        _classify(chunk)
+    given = _given_name_at(chunk.words)
+    if given:  # 'envoy to Ukraine Kurt Volker': the name starts at 'Kurt'
+        skip += given
+        chunk.words = chunk.words[given:]
+        chunk.name = " ".join(chunk.words)
+        _classify(chunk)
+    elif chunk.kind == "person":
+        parts = chunk.name.split()
+        given = _given_name_at(parts)
+        if given:  # 'Miss Universe Ana Ruiz': the title's tail is not her name
+            chunk.name = " ".join(parts[given:])
+    return skip, chunk.kind, chunk.name, chunk.roles
+
+
 class _Names:
     """What the article says about its people and organisations."""
 
@@ -336,26 +378,46 @@ class _Names:
             )
         return True
 
-    def chunks(self, words: Sequence[str], initial_at: int = 0) -> list[_Chunk]:
-        """Capitalised runs of ``words``; ``initial_at`` is the sentence's first token."""
+    def chunks(
+        self, words: Sequence[str], initial_at: int = 0, capitals: Iterable[int] | None = None
+    ) -> list[_Chunk]:
+        """Capitalised runs of ``words``; ``initial_at`` is the sentence's first token.
+
+        ``capitals``: the indices of the words that start with a capital, in order, when
+        the caller has them already (see :func:`_capitals`).
+        """
         found: list[_Chunk] = []
         i, n = 0, len(words)
         # A name starts with a capital: most words are not even looked at.
-        for capital in compress(count(), map(str.isupper, map(itemgetter(0), words))):
+        if capitals is None:
+            capitals = compress(count(), map(str.isupper, map(itemgetter(0), words)))
+        for capital in capitals:
             if capital < i:
                 continue  # inside the run before
             i = capital
-            if not self._name_word(words, i, i == initial_at):
-                continue  # (so the run below need not ask again of its first word)
+            if i == initial_at:
+                if not self._name_word(words, i, True):
+                    continue  # (so the run below need not ask again of its first word)
+            elif words[i].lower() in _NOT_IN_RUN:  # _name_word, past the first word
+                continue
             start, possessive = i, False
             run: list[str] = []
             at: list[int] = []  # the token index of each word of ``run``
-            in_org = False
             while i < n:
                 word = words[i]
                 low = word.lower()
-                in_org = in_org or (bool(run) and run[-1].lower() in _ORG_NOUNS)
-                if run and _joins(run[-1], low, words[i + 1] if i + 1 < n else "", in_org):
+                # _joins holds only of a particle or a connector; 'in_org': a word of the
+                # run so far is an organisation's noun
+                if (
+                    run
+                    and low in _TRAILING
+                    and _joins(
+                        run[-1],
+                        low,
+                        words[i + 1] if i + 1 < n else "",
+                        any(w.lower() in _ORG_NOUNS for w in run),
+                    )
+                ):
                     run.append(word)
                     at.append(i)
                 elif (
@@ -371,14 +433,10 @@ class _Names:
                     i += 3
                     continue
                 elif (
-                    not run
-                    or self._name_word(words, i, i == initial_at)
+                    not run  # its first word: asked above
                     or (
-                        run
-                        and _is_cap(word)
-                        and low not in _NOT_NAMES
-                        and low not in _SPEECH_VERBS
-                        and low not in _COMMON
+                        word[:1].isupper()  # _name_word, or a capital that is no common word
+                        and low not in (_NOT_FIRST if i == initial_at else _NOT_IN_RUN)
                     )
                 ):
                     if len(word) > 2 and word.endswith(_POSSESSIVE_ENDS):  # 'Smith's'
@@ -389,15 +447,12 @@ class _Names:
                         break
                     run.append(word)
                     at.append(i)
-                    dotted = ("." in word and len(word) <= 5) or low in _SUFFIXES  # 'U.S', 'Jr'
-                    if (
-                        i + 1 < n
-                        and words[i + 1] == "."
-                        and (len(word) == 1 or low in _TITLES or dotted)
-                    ):
-                        i += 1  # "J." or "Dr.": an initial keeps its period, as written
-                        if len(word) == 1 or dotted:
-                            run[-1] = word + "."
+                    if i + 1 < n and words[i + 1] == ".":
+                        dotted = ("." in word and len(word) <= 5) or low in _SUFFIXES  # 'U.S'
+                        if len(word) == 1 or low in _TITLES or dotted:
+                            i += 1  # "J." or "Dr.": an initial keeps its period, as written
+                            if len(word) == 1 or dotted:
+                                run[-1] = word + "."
                 else:
                     break
                 i += 1
@@ -406,32 +461,16 @@ class _Names:
                 run.pop()
                 at.pop()
             if run:
-                chunk = _Chunk(start, last, run, possessive)
-                self._classify(chunk)
-                if (
+                label = (
                     start == initial_at
                     and len(run) >= 3
                     and run[0] not in self.known_caps
                     and first_name_gender(run[0]) is None
                     and not any(w.lower() in _ORG_NOUNS for w in run)  # 'Hollis Marine Institute'
-                ):
-                    # "Harbourmaster Idris Fenwick-Lowe": an unknown first word is a label
-                    chunk.words, chunk.name = run[1:], " ".join(run[1:])
-                    chunk.first = at[1]
-                    self._classify(chunk)
-                given = _given_name_at(chunk.words)
-                if given:  # 'envoy to Ukraine Kurt Volker': the name starts at 'Kurt'
-                    chunk.first = at[len(run) - len(chunk.words) + given]
-                    chunk.words = chunk.words[given:]
-                    chunk.name = " ".join(chunk.words)
-                    self._classify(chunk)
-                elif chunk.kind == "person":
-                    parts = chunk.name.split()
-                    given = _given_name_at(parts)
-                    if given:  # 'Miss Universe Ana Ruiz': the title's tail is not her name
-                        chunk.name = " ".join(parts[given:])
-                found.append(chunk)
-        for before, after in zip(found, found[1:], strict=False):
+                )
+                skip, kind, name, roles = _shaped(tuple(run), label)
+                found.append(_Chunk(at[skip], last, run[skip:], possessive, kind, name, roles))
+        for before, after in zip(found, found[1:], strict=False) if len(found) > 1 else ():
             # "Kremlin spokesman Dmitry Peskov": the first name is who they work for
             if after.first == before.last + 2 and words[before.last + 1] in _ROLES:
                 before.kind = "org"
@@ -453,14 +492,6 @@ class _Names:
             ):
                 chunk.kind = "person"
         return found
-
-    @staticmethod
-    def _classify(chunk: _Chunk) -> None:
-        kind, chunk.name, roles = _classified(tuple(chunk.words))
-        if kind is not None:
-            chunk.kind = kind
-        if roles is not None:
-            chunk.roles = roles
 
     # -- tables ----------------------------------------------------------
 
@@ -580,45 +611,56 @@ class _Article:
             self._raw[bi] = _tokens(self.texts[bi])
         return self._raw[bi]
 
-    def _sentences(self, bi: int) -> Iterable[tuple[int, int]]:
+    def _sentences(self, bi: int) -> list[tuple[int, int]]:
         """Token index ranges of each sentence of block ``bi``."""
         positions = self.tokens[bi][0]
         starts = self.starts[bi]
+        if len(starts) == 1:  # one sentence: the whole block
+            return [(0, len(positions))] if positions else []
+        found = []
         lo = 0
         for boundary in [*starts[1:], len(self.masked[bi]) + 1]:
             hi = bisect_left(positions, boundary, lo)
             if hi > lo:
-                yield lo, hi
+                found.append((lo, hi))
             lo = hi
+        return found
 
     def _learn(self) -> None:
         names = self.names
         narrative = [bi for bi, kind in enumerate(self.kinds) if kind != "heading"]
-        sentences = {bi: list(self._sentences(bi)) for bi in narrative}
-        for bi in narrative:  # whole blocks at C speed: their sentences partition them
+        sentences = [self._sentences(bi) for bi in narrative]
+        capitals = [_capitals(self.tokens[bi][1]) for bi in narrative]
+        vocabulary: set[str] = set()
+        for bi, ranges, caps in zip(narrative, sentences, capitals, strict=True):
             words = self.tokens[bi][1]
-            names.lower_words.update(filter(str.islower, words))
-            firsts = {lo for lo, _ in sentences[bi]}
-            capitals = compress(count(), map(str.isupper, map(itemgetter(0), words)))
+            vocabulary.update(words)  # whole blocks at C speed: their sentences partition them
+            firsts = {lo for lo, _ in ranges}
             names.known_caps.update(
-                words[i]
-                for i in capitals
-                if i not in firsts and words[i - 1] not in ("\u2014", ":")
+                words[i] for i in caps if i not in firsts and words[i - 1] not in ("\u2014", ":")
             )
+        names.lower_words.update(filter(str.islower, vocabulary))
 
         found: list[tuple[int, int, list[str], list[_Chunk]]] = []
-        for bi in narrative:
+        for bi, ranges, caps in zip(narrative, sentences, capitals, strict=True):
             words = self.tokens[bi][1]
-            for lo, hi in sentences[bi]:
+            a = 0
+            for lo, hi in ranges:
                 sentence = words[lo:hi]
-                chunks = names.chunks(sentence)
+                b = bisect_left(caps, hi, a)
+                if a == b:  # no capital: no name
+                    found.append((bi, lo, sentence, []))
+                    continue
+                chunks = names.chunks(sentence, 0, [c - lo for c in caps[a:b]] if lo else caps[a:b])
+                a = b
                 for chunk in chunks:
                     before = sentence[chunk.first - 1].lower() if chunk.first else ""
-                    described = before in _ROLES or (_describes(before) and chunk.kind == "person")
+                    described = before in _ROLES or (chunk.kind == "person" and _describes(before))
                     names.learn(chunk, before if described else None)  # 'actor James Van Der Beek'
                 found.append((bi, lo, sentence, chunks))
         for bi, lo, sentence, chunks in found:
-            self._topics(bi, lo, sentence, chunks)
+            if chunks:
+                self._topics(bi, lo, sentence, chunks)
         self.mention_keys = [where for where, _ in self.mentions]
         self._learn_genders(found)
 
