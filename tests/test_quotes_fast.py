@@ -249,3 +249,28 @@ def test_the_article_s_words_are_the_plain_loop_s() -> None:
             )
         assert article.names.lower_words == lower
         assert article.names.known_caps == caps
+
+
+def test_topics_stop_at_the_last_quotation_and_agree_before_it() -> None:
+    """Who each sentence is about is found only up to the last quotation: up to there,
+    the same events and mentions as from every sentence."""
+    skipped = 0
+    for article in _articles():
+        events, mentions = article.events, article.mentions
+        article.events, article.mentions = [], []
+        for bi, kind in enumerate(article.kinds):
+            if kind == "heading":
+                continue
+            words = article.tokens[bi][1]
+            for lo, hi in _plain_sentences(article, bi):
+                sentence = words[lo:hi]
+                article._topics(bi, lo, sentence, article.names.chunks(sentence))
+        reach = max((s.block, s.start) for s in article.spans if not s.depth)
+        assert [e for e in events if e.where < reach] == [
+            e for e in article.events if e.where < reach
+        ]
+        assert [m for m in mentions if m[0] < reach] == [
+            m for m in article.mentions if m[0] < reach
+        ]
+        skipped += len(events) < len(article.events)
+    assert skipped  # some article names someone after its last quotation

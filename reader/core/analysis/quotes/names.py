@@ -8,7 +8,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, count
+from itertools import accumulate, compress, count, islice
 from operator import itemgetter
 
 from reader.core.analysis.quotes.first_names import PRONOUN_OF, first_name_gender, given_name
@@ -150,7 +150,7 @@ def _tokens(text: str) -> tuple[list[int], list[str]]:
     """(offset, token) of each token: split, not matched (no match object per token);
     a token's offset is the length of all the parts before it."""
     parts = _SPLIT.split(text)  # gap, token, gap, token, ..., tail
-    return list(accumulate(map(len, parts)))[0:-1:2], parts[1::2]
+    return list(islice(accumulate(map(len, parts)), 0, len(parts) - 1, 2)), parts[1::2]
 
 
 def _capitals(words: Sequence[str]) -> list[int]:
@@ -601,6 +601,7 @@ class _Article:
         self.events: list[_Event] = []
         self.mentions: list[tuple[tuple[int, int], _Entity]] = []  # organisations, in order
         self._raw: dict[int, tuple[list[int], list[str]]] = {}
+        self.spans = spans
         self._learn()
         self._learn_quoted(spans)
         self._learn_headline(doc.title)
@@ -658,7 +659,12 @@ class _Article:
                     described = before in _ROLES or (chunk.kind == "person" and _describes(before))
                     names.learn(chunk, before if described else None)  # 'actor James Van Der Beek'
                 found.append((bi, lo, sentence, chunks))
+        # Who a sentence is about is looked up only before a quotation: the last one's
+        # start is as far as topics are needed.
+        reach = max(((s.block, s.start) for s in self.spans if not s.depth), default=(-1, 0))
         for bi, lo, sentence, chunks in found:
+            if (bi, self.tokens[bi][0][lo]) >= reach:
+                break
             if chunks:
                 self._topics(bi, lo, sentence, chunks)
         self.mention_keys = [where for where, _ in self.mentions]
