@@ -7,6 +7,7 @@ byte-for-byte by bench/analysis_parity.py.
 
 from __future__ import annotations
 
+import itertools
 import random
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -17,8 +18,8 @@ from reader.core.analysis.quotes.first_names import first_name_gender
 from reader.core.analysis.quotes.marks import _pair_marks
 from reader.core.analysis.quotes.names import (
     _POSSESSIVE_ENDS,
+    _STOPS_AND_CLOSERS,
     _Article,
-    _capitals,
     _Chunk,
     _classified,
     _given_name_at,
@@ -32,6 +33,7 @@ from reader.core.analysis.quotes.words import (
     _NOT_NAMES,
     _ORG_NOUNS,
     _ROLES,
+    _SENTENCE_END,
     _SPEECH_VERBS,
     _SUFFIXES,
     _TITLES,
@@ -205,7 +207,8 @@ def test_chunks_are_the_plain_chunker_s() -> None:
         for initial_at in (0, -1):
             plain = _plain_chunks(names, words, initial_at)
             assert names.chunks(words, initial_at) == plain, (words, initial_at)
-            assert names.chunks(words, initial_at, _capitals(words)) == plain, words
+            capitals = [i for i, w in enumerate(words) if w[0].isupper()]
+            assert names.chunks(words, initial_at, capitals) == plain, words
 
 
 def _articles() -> list[_Article]:
@@ -226,6 +229,16 @@ def _plain_sentences(article: _Article, bi: int) -> Iterator[tuple[int, int]]:
         if hi > lo:
             yield lo, hi
         lo = hi
+
+
+def test_a_block_with_no_inner_stop_has_no_sentence_end() -> None:
+    """_sentence_starts searches only a block with a stop before its last one."""
+    pieces = ["a", "B", ".", "!", "\u2026", ")", "\u201d", "'", " ", "\n", "\ufffc"]
+    for size in range(1, 6):
+        for text in map("".join, itertools.product(pieces, repeat=size)):
+            inner = text.rstrip(_STOPS_AND_CLOSERS)
+            if not any(stop in inner for stop in ".!?\u2026"):
+                assert _SENTENCE_END.search(text) is None, text
 
 
 def test_the_article_s_words_are_the_plain_loop_s() -> None:

@@ -110,11 +110,18 @@ def _mask(texts: Sequence[str], spans: Sequence[_Span]) -> list[str]:
     return masked
 
 
+_STOPS_AND_CLOSERS = ".!?\u2026)]'\"\u2019\u201d"  # what _SENTENCE_END has before its space
+
+
 def _sentence_starts(masked: str, ending: Sequence[_Span]) -> list[int]:
     """Offsets where sentences start; a quote ending in .?! can end one too (``ending``:
     the top-level quotations that end in this block)."""
     starts = [0]
-    for match in _SENTENCE_END.finditer(masked):
+    # A sentence end is a stop with a space after it: a block's own last stop (and the
+    # marks closing on it) has none, so a block with no other stop is not searched.
+    inner = masked.rstrip(_STOPS_AND_CLOSERS)
+    stopped = "." in inner or "!" in inner or "?" in inner or "\u2026" in inner
+    for match in _SENTENCE_END.finditer(masked) if stopped else ():
         nxt = masked[match.end() : match.end() + 1]
         if not nxt or not (
             nxt.isupper()
@@ -151,11 +158,6 @@ def _tokens(text: str) -> tuple[list[int], list[str]]:
     a token's offset is the length of all the parts before it."""
     parts = _SPLIT.split(text)  # gap, token, gap, token, ..., tail
     return list(islice(accumulate(map(len, parts)), 0, len(parts) - 1, 2)), parts[1::2]
-
-
-def _capitals(words: Sequence[str]) -> list[int]:
-    """Indices of the words that start with a capital (tokens are never empty)."""
-    return list(compress(count(), map(str.isupper, map(itemgetter(0), words))))
 
 
 def _is_cap(word: str) -> bool:
@@ -384,7 +386,7 @@ class _Names:
         """Capitalised runs of ``words``; ``initial_at`` is the sentence's first token.
 
         ``capitals``: the indices of the words that start with a capital, in order, when
-        the caller has them already (see :func:`_capitals`).
+        the caller has them already.
         """
         found: list[_Chunk] = []
         i, n = 0, len(words)
@@ -631,11 +633,18 @@ class _Article:
         names = self.names
         narrative = [bi for bi, kind in enumerate(self.kinds) if kind != "heading"]
         sentences = [self._sentences(bi) for bi in narrative]
-        capitals = [_capitals(self.tokens[bi][1]) for bi in narrative]
         vocabulary: set[str] = set()
+        for bi in narrative:  # whole blocks at C speed: their sentences partition them
+            vocabulary.update(self.tokens[bi][1])
+        # each distinct word asked once whether it is capitalised, then looked up
+        distinct = list(vocabulary)
+        capital = set(compress(distinct, map(str.isupper, map(itemgetter(0), distinct))))
+        capitals = [  # each block's capitals, in order
+            list(compress(count(), map(capital.__contains__, self.tokens[bi][1])))
+            for bi in narrative
+        ]
         for bi, ranges, caps in zip(narrative, sentences, capitals, strict=True):
             words = self.tokens[bi][1]
-            vocabulary.update(words)  # whole blocks at C speed: their sentences partition them
             firsts = {lo for lo, _ in ranges}
             names.known_caps.update(
                 words[i] for i in caps if i not in firsts and words[i - 1] not in ("\u2014", ":")
