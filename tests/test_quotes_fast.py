@@ -30,6 +30,7 @@ from reader.core.analysis.quotes.names import (
 from reader.core.analysis.quotes.names import _TRAILING as _TRAILING_WORDS
 from reader.core.analysis.quotes.words import (
     _COMMON,
+    _DOUBLE_MARK,
     _NOT_NAMES,
     _ORG_NOUNS,
     _ROLES,
@@ -239,6 +240,13 @@ def test_a_block_with_no_inner_stop_has_no_sentence_end() -> None:
             inner = text.rstrip(_STOPS_AND_CLOSERS)
             if not any(stop in inner for stop in ".!?\u2026"):
                 assert _SENTENCE_END.search(text) is None, text
+
+
+def test_an_ascii_block_without_a_straight_mark_has_no_double_mark() -> None:
+    """The pairer skips such a block: every other double mark is beyond ASCII."""
+    ascii_text = "".join(map(chr, range(128))).replace('"', "")
+    assert _DOUBLE_MARK.search(ascii_text * 2) is None
+    assert _DOUBLE_MARK.search('a "b" c') is not None
 
 
 def test_the_article_s_words_are_the_plain_loop_s() -> None:

@@ -77,6 +77,8 @@ class _DoublePairer:
     def run(self) -> list[_Span]:
         for bi, text in enumerate(self.texts):
             skip = self._continue_into(bi, text)
+            if text.isascii() and '"' not in text:
+                continue  # of the double marks only the straight one is ASCII: none here
             for match in _DOUBLE_MARK.finditer(text):
                 if match.start() != skip:
                     self._mark(bi, text, match.start(), match.group())
