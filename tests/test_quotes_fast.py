@@ -18,6 +18,8 @@ from reader.core.analysis.quotes.first_names import first_name_gender
 from reader.core.analysis.quotes.marks import _pair_marks
 from reader.core.analysis.quotes.names import (
     _POSSESSIVE_ENDS,
+    _SPLIT,
+    _SPLIT_ASCII,
     _STOPS_AND_CLOSERS,
     _Article,
     _Chunk,
@@ -247,6 +249,18 @@ def test_an_ascii_block_without_a_straight_mark_has_no_double_mark() -> None:
     ascii_text = "".join(map(chr, range(128))).replace('"', "")
     assert _DOUBLE_MARK.search(ascii_text * 2) is None
     assert _DOUBLE_MARK.search('a "b" c') is not None
+
+
+def test_an_ascii_text_is_split_as_the_unicode_pattern_splits_it() -> None:
+    """_tokens splits an ASCII text with table-driven classes: the same parts."""
+    chars = list(map(chr, range(128)))
+    texts = [a + b for a in chars for b in chars]
+    pieces = ["a", "Z", "1", "0", ",", ".", "'", "-", "_", " ", "\t", "\x1c", "\x7f"]
+    for size in range(3, 5):
+        texts += map("".join, itertools.product(pieces, repeat=size))
+    texts += ["1,000,000 and 12,34 or 1,234a x-ray O'Neill U.S. 5.5", "__a_b__ -'.'-"]
+    for text in texts:
+        assert _SPLIT_ASCII.split(text) == _SPLIT.split(text), repr(text)
 
 
 def test_the_article_s_words_are_the_plain_loop_s() -> None:

@@ -150,13 +150,19 @@ def _sentence_starts(masked: str, ending: Sequence[_Span]) -> list[int]:
 
 
 _SPLIT = re.compile(f"({_TOKEN.pattern})")
+# The same tokens of an ASCII text, its classes spelt out as ranges the regex engine
+# looks up in a table instead of asking Unicode of each character (a third faster):
+# \w is [a-zA-Z0-9_] there, and \s the space, \t to \r and \x1c to \x1f.
+_SPLIT_ASCII = re.compile(
+    r"(\d{1,3}(?:,\d{3})+\b|[a-zA-Z0-9]++(?:[-'.][a-zA-Z0-9]++)*+|[^a-zA-Z0-9_ \t-\r\x1c-\x1f])"
+)
 _POSSESSIVE_ENDS = ("'s", "’s", "'", "’")  # _POSSESSIVE, on a token (no line break)
 
 
 def _tokens(text: str) -> tuple[list[int], list[str]]:
     """(offset, token) of each token: split, not matched (no match object per token);
     a token's offset is the length of all the parts before it."""
-    parts = _SPLIT.split(text)  # gap, token, gap, token, ..., tail
+    parts = (_SPLIT_ASCII if text.isascii() else _SPLIT).split(text)  # gap, token, ..., tail
     return list(islice(accumulate(map(len, parts)), 0, len(parts) - 1, 2)), parts[1::2]
 
 
