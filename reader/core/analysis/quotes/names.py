@@ -692,8 +692,6 @@ class _Article:
         for _, _, sentence, chunks in found:
             if not chunks or _GENDERED.isdisjoint(sentence):
                 continue
-            he = sum(w.lower() in _HE_WORDS for w in sentence)
-            she = sum(w.lower() in _SHE_WORDS for w in sentence)
             people = {
                 self.names.entity(c).name
                 for c in chunks
@@ -701,6 +699,8 @@ class _Article:
             }
             if len(people) != 1:
                 continue
+            he = sum(w.lower() in _HE_WORDS for w in sentence)
+            she = sum(w.lower() in _SHE_WORDS for w in sentence)
             counts = tally.setdefault(people.pop(), [0, 0])
             counts[0] += he
             counts[1] += she
