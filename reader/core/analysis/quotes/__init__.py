@@ -58,17 +58,20 @@ def _pull_quotes(spans: Sequence[_Span], texts: Sequence[str]) -> None:
     Only a whole paragraph or a long quotation counts: a slogan is repeated by many.
     """
     said = [s for s in spans if s.speaker and s.depth == 0]
-    if not said:
+    if not said or all(s.speaker or s.depth for s in spans):
         return
-    texts_said = [" ".join(_TITLE_WORD.findall(s.text.lower())) for s in said]
-    joined = "\n".join(texts_said)
-    ends = list(accumulate(len(text) + 1 for text in texts_said))
+    joined = ""  # the attributed quotations' words, made when first needed
+    ends: list[int] = []
     looked = 0
     for span in spans:
         if span.speaker is None and span.depth == 0 and looked < _PULL_QUOTES:
             words = _TITLE_WORD.findall(span.text.lower())
             if len(words) >= 6 or (len(words) == 5 and _whole_block(span, texts)):
                 looked += 1  # a bounded number of searches: hostile text has thousands
+                if not ends:
+                    texts_said = [" ".join(_TITLE_WORD.findall(s.text.lower())) for s in said]
+                    joined = "\n".join(texts_said)
+                    ends = list(accumulate(len(text) + 1 for text in texts_said))
                 at = joined.find(" ".join(words))
                 if at >= 0:
                     span.speaker = said[bisect_right(ends, at)].speaker

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 from reader.core.analysis.quotes.marks import _final_mark, _Span
 from reader.core.analysis.quotes.names import (
@@ -38,8 +39,10 @@ from reader.core.analysis.quotes.words import (
 )
 
 
+@lru_cache(maxsize=4096)
 def _names_someone(name: str) -> bool:
-    """Not only titles and abbreviations of them ('CEO', 'Senator', 'U.S.')."""
+    """Not only titles and abbreviations of them ('CEO', 'Senator', 'U.S.').
+    Memoised: a function of the name alone, and speakers recur."""
     words = [w.lower().rstrip(".") for w in name.split()]
     if not words or not name[:1].isupper() or _is_title(words[0]):
         return False  # 'for Human Rights', 'Senior Vice President of Sales for …': an office
@@ -113,7 +116,7 @@ class _Attributor:
             subject = _attribute_before(before)
         if _modifies_a_noun(before.words, after.words) and not said_after:
             return None  # 'the “one country, two systems” formula', 'an “irregular” channel'
-        if _is_title_text(span.text) and not (said_after and isinstance(subject, _Entity)):
+        if not (said_after and isinstance(subject, _Entity)) and _is_title_text(span.text):
             return None  # 'According to LN, expect “Black Water,” …': a song, not speech
         where = (span.block, span.start)
         if isinstance(subject, _The):

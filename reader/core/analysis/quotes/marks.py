@@ -4,7 +4,7 @@ inside each region, so a text full of unbalanced marks stays O(n)."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reader.core.analysis.quotes.words import (
@@ -77,6 +77,8 @@ class _DoublePairer:
     def run(self) -> list[_Span]:
         for bi, text in enumerate(self.texts):
             skip = self._continue_into(bi, text)
+            if text.isascii() and '"' not in text:
+                continue  # of the double marks only the straight one is ASCII: none here
             for match in _DOUBLE_MARK.finditer(text):
                 if match.start() != skip:
                     self._mark(bi, text, match.start(), match.group())
@@ -101,10 +103,9 @@ class _DoublePairer:
         self.stack.clear()  # an opener nobody closed: a stray mark
         return -1
 
-    def _find(self, families: Iterable[str]) -> int:
-        wanted = set(families)
+    def _find(self, families: tuple[str, ...]) -> int:
         for k in range(len(self.stack) - 1, -1, -1):
-            if self.stack[k].family in wanted:
+            if self.stack[k].family in families:
                 return k
         return -1
 
@@ -195,11 +196,9 @@ def _pair_singles(texts: Sequence[str], doubles: list[_Span]) -> list[_Span]:
             by_block.setdefault(block, []).append((start, end, index))
     found: list[_Span] = []
     for bi, text in enumerate(texts):
-        if (
-            "'" not in text
-            and "\u2018" not in text
-            and "\u2039" not in text
-            and "\u201a" not in text
+        if "'" not in text and (
+            text.isascii()  # the other single marks are beyond ASCII
+            or ("\u2018" not in text and "\u2039" not in text and "\u201a" not in text)
         ):
             continue
         regions = sorted(by_block.get(bi, []), key=lambda r: (r[0], -r[1]))

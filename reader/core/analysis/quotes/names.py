@@ -8,7 +8,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, count
+from itertools import accumulate, compress, count, islice
 from operator import itemgetter
 
 from reader.core.analysis.quotes.first_names import PRONOUN_OF, first_name_gender, given_name
@@ -79,6 +79,9 @@ class _The:
 _Found = _Entity | _The | str | None
 
 _TRAILING = _CONNECTORS | _PARTICLES  # never the last word of a name
+# A capital that starts no name (past a sentence's first word) and continues none.
+_NOT_IN_RUN = _NOT_NAMES | _SPEECH_VERBS | (_COMMON - _TITLES)
+_NOT_FIRST = _NOT_NAMES | _SPEECH_VERBS | _COMMON  # and the same at a sentence's first word
 
 _DETERMINERS = frozenset({"the", "a", "an", "one", "another", "some", "several", "many", "two"})
 
@@ -107,11 +110,18 @@ def _mask(texts: Sequence[str], spans: Sequence[_Span]) -> list[str]:
     return masked
 
 
+_STOPS_AND_CLOSERS = ".!?\u2026)]'\"\u2019\u201d"  # what _SENTENCE_END has before its space
+
+
 def _sentence_starts(masked: str, ending: Sequence[_Span]) -> list[int]:
     """Offsets where sentences start; a quote ending in .?! can end one too (``ending``:
     the top-level quotations that end in this block)."""
     starts = [0]
-    for match in _SENTENCE_END.finditer(masked):
+    # A sentence end is a stop with a space after it: a block's own last stop (and the
+    # marks closing on it) has none, so a block with no other stop is not searched.
+    inner = masked.rstrip(_STOPS_AND_CLOSERS)
+    stopped = "." in inner or "!" in inner or "?" in inner or "\u2026" in inner
+    for match in _SENTENCE_END.finditer(masked) if stopped else ():
         nxt = masked[match.end() : match.end() + 1]
         if not nxt or not (
             nxt.isupper()
@@ -140,14 +150,20 @@ def _sentence_starts(masked: str, ending: Sequence[_Span]) -> list[int]:
 
 
 _SPLIT = re.compile(f"({_TOKEN.pattern})")
+# The same tokens of an ASCII text, its classes spelt out as ranges the regex engine
+# looks up in a table instead of asking Unicode of each character (a third faster):
+# \w is [a-zA-Z0-9_] there, and \s the space, \t to \r and \x1c to \x1f.
+_SPLIT_ASCII = re.compile(
+    r"(\d{1,3}(?:,\d{3})+\b|[a-zA-Z0-9]++(?:[-'.][a-zA-Z0-9]++)*+|[^a-zA-Z0-9_ \t-\r\x1c-\x1f])"
+)
 _POSSESSIVE_ENDS = ("'s", "’s", "'", "’")  # _POSSESSIVE, on a token (no line break)
 
 
 def _tokens(text: str) -> tuple[list[int], list[str]]:
     """(offset, token) of each token: split, not matched (no match object per token);
     a token's offset is the length of all the parts before it."""
-    parts = _SPLIT.split(text)  # gap, token, gap, token, ..., tail
-    return list(accumulate(map(len, parts)))[0:-1:2], parts[1::2]
+    parts = (_SPLIT_ASCII if text.isascii() else _SPLIT).split(text)  # gap, token, ..., tail
+    return list(islice(accumulate(map(len, parts)), 0, len(parts) - 1, 2)), parts[1::2]
 
 
 def _is_cap(word: str) -> bool:
@@ -279,6 +295,40 @@ def _classified(words: tuple[str, ...]) -> tuple[str | None, str, tuple[str, ...
     return kind, name, roles
 
 
+def _classify(chunk: _Chunk) -> None:
+    kind, chunk.name, roles = _classified(tuple(chunk.words))
+    if kind is not None:
+        chunk.kind = kind
+    if roles is not None:
+        chunk.roles = roles
+
+
+@functools.lru_cache(maxsize=8192)
+def _shaped(run: tuple[str, ...], label: bool) -> tuple[int, str, str, tuple[str, ...]]:
+    """(words dropped from its front, kind, name, roles) of a run of capitalised words;
+    ``label``: its first word is a label ('Harbourmaster Idris Fenwick-Lowe').
+    Memoised: a function of the words alone (and fixed tables), and names recur."""
+    chunk = _Chunk(0, 0, list(run), False)
+    _classify(chunk)
+    skip = 0
+    if label:
+        chunk.words, chunk.name = chunk.words[1:], " ".join(run[1:])
+        skip = 1
+        _classify(chunk)
+    given = _given_name_at(chunk.words)
+    if given:  # 'envoy to Ukraine Kurt Volker': the name starts at 'Kurt'
+        skip += given
+        chunk.words = chunk.words[given:]
+        chunk.name = " ".join(chunk.words)
+        _classify(chunk)
+    elif chunk.kind == "person":
+        parts = chunk.name.split()
+        given = _given_name_at(parts)
+        if given:  # 'Miss Universe Ana Ruiz': the title's tail is not her name
+            chunk.name = " ".join(parts[given:])
+    return skip, chunk.kind, chunk.name, chunk.roles
+
+
 class _Names:
     """What the article says about its people and organisations."""
 
@@ -336,26 +386,46 @@ class _Names:
             )
         return True
 
-    def chunks(self, words: Sequence[str], initial_at: int = 0) -> list[_Chunk]:
-        """Capitalised runs of ``words``; ``initial_at`` is the sentence's first token."""
+    def chunks(
+        self, words: Sequence[str], initial_at: int = 0, capitals: Iterable[int] | None = None
+    ) -> list[_Chunk]:
+        """Capitalised runs of ``words``; ``initial_at`` is the sentence's first token.
+
+        ``capitals``: the indices of the words that start with a capital, in order, when
+        the caller has them already.
+        """
         found: list[_Chunk] = []
         i, n = 0, len(words)
         # A name starts with a capital: most words are not even looked at.
-        for capital in compress(count(), map(str.isupper, map(itemgetter(0), words))):
+        if capitals is None:
+            capitals = compress(count(), map(str.isupper, map(itemgetter(0), words)))
+        for capital in capitals:
             if capital < i:
                 continue  # inside the run before
             i = capital
-            if not self._name_word(words, i, i == initial_at):
-                continue  # (so the run below need not ask again of its first word)
+            if i == initial_at:
+                if not self._name_word(words, i, True):
+                    continue  # (so the run below need not ask again of its first word)
+            elif words[i].lower() in _NOT_IN_RUN:  # _name_word, past the first word
+                continue
             start, possessive = i, False
             run: list[str] = []
             at: list[int] = []  # the token index of each word of ``run``
-            in_org = False
             while i < n:
                 word = words[i]
                 low = word.lower()
-                in_org = in_org or (bool(run) and run[-1].lower() in _ORG_NOUNS)
-                if run and _joins(run[-1], low, words[i + 1] if i + 1 < n else "", in_org):
+                # _joins holds only of a particle or a connector; 'in_org': a word of the
+                # run so far is an organisation's noun
+                if (
+                    run
+                    and low in _TRAILING
+                    and _joins(
+                        run[-1],
+                        low,
+                        words[i + 1] if i + 1 < n else "",
+                        any(w.lower() in _ORG_NOUNS for w in run),
+                    )
+                ):
                     run.append(word)
                     at.append(i)
                 elif (
@@ -371,14 +441,10 @@ class _Names:
                     i += 3
                     continue
                 elif (
-                    not run
-                    or self._name_word(words, i, i == initial_at)
+                    not run  # its first word: asked above
                     or (
-                        run
-                        and _is_cap(word)
-                        and low not in _NOT_NAMES
-                        and low not in _SPEECH_VERBS
-                        and low not in _COMMON
+                        word[:1].isupper()  # _name_word, or a capital that is no common word
+                        and low not in (_NOT_FIRST if i == initial_at else _NOT_IN_RUN)
                     )
                 ):
                     if len(word) > 2 and word.endswith(_POSSESSIVE_ENDS):  # 'Smith's'
@@ -389,15 +455,12 @@ class _Names:
                         break
                     run.append(word)
                     at.append(i)
-                    dotted = ("." in word and len(word) <= 5) or low in _SUFFIXES  # 'U.S', 'Jr'
-                    if (
-                        i + 1 < n
-                        and words[i + 1] == "."
-                        and (len(word) == 1 or low in _TITLES or dotted)
-                    ):
-                        i += 1  # "J." or "Dr.": an initial keeps its period, as written
-                        if len(word) == 1 or dotted:
-                            run[-1] = word + "."
+                    if i + 1 < n and words[i + 1] == ".":
+                        dotted = ("." in word and len(word) <= 5) or low in _SUFFIXES  # 'U.S'
+                        if len(word) == 1 or low in _TITLES or dotted:
+                            i += 1  # "J." or "Dr.": an initial keeps its period, as written
+                            if len(word) == 1 or dotted:
+                                run[-1] = word + "."
                 else:
                     break
                 i += 1
@@ -406,32 +469,16 @@ class _Names:
                 run.pop()
                 at.pop()
             if run:
-                chunk = _Chunk(start, last, run, possessive)
-                self._classify(chunk)
-                if (
+                label = (
                     start == initial_at
                     and len(run) >= 3
                     and run[0] not in self.known_caps
                     and first_name_gender(run[0]) is None
                     and not any(w.lower() in _ORG_NOUNS for w in run)  # 'Hollis Marine Institute'
-                ):
-                    # "Harbourmaster Idris Fenwick-Lowe": an unknown first word is a label
-                    chunk.words, chunk.name = run[1:], " ".join(run[1:])
-                    chunk.first = at[1]
-                    self._classify(chunk)
-                given = _given_name_at(chunk.words)
-                if given:  # 'envoy to Ukraine Kurt Volker': the name starts at 'Kurt'
-                    chunk.first = at[len(run) - len(chunk.words) + given]
-                    chunk.words = chunk.words[given:]
-                    chunk.name = " ".join(chunk.words)
-                    self._classify(chunk)
-                elif chunk.kind == "person":
-                    parts = chunk.name.split()
-                    given = _given_name_at(parts)
-                    if given:  # 'Miss Universe Ana Ruiz': the title's tail is not her name
-                        chunk.name = " ".join(parts[given:])
-                found.append(chunk)
-        for before, after in zip(found, found[1:], strict=False):
+                )
+                skip, kind, name, roles = _shaped(tuple(run), label)
+                found.append(_Chunk(at[skip], last, run[skip:], possessive, kind, name, roles))
+        for before, after in zip(found, found[1:], strict=False) if len(found) > 1 else ():
             # "Kremlin spokesman Dmitry Peskov": the first name is who they work for
             if after.first == before.last + 2 and words[before.last + 1] in _ROLES:
                 before.kind = "org"
@@ -453,14 +500,6 @@ class _Names:
             ):
                 chunk.kind = "person"
         return found
-
-    @staticmethod
-    def _classify(chunk: _Chunk) -> None:
-        kind, chunk.name, roles = _classified(tuple(chunk.words))
-        if kind is not None:
-            chunk.kind = kind
-        if roles is not None:
-            chunk.roles = roles
 
     # -- tables ----------------------------------------------------------
 
@@ -570,6 +609,7 @@ class _Article:
         self.events: list[_Event] = []
         self.mentions: list[tuple[tuple[int, int], _Entity]] = []  # organisations, in order
         self._raw: dict[int, tuple[list[int], list[str]]] = {}
+        self.spans = spans
         self._learn()
         self._learn_quoted(spans)
         self._learn_headline(doc.title)
@@ -580,45 +620,68 @@ class _Article:
             self._raw[bi] = _tokens(self.texts[bi])
         return self._raw[bi]
 
-    def _sentences(self, bi: int) -> Iterable[tuple[int, int]]:
+    def _sentences(self, bi: int) -> list[tuple[int, int]]:
         """Token index ranges of each sentence of block ``bi``."""
         positions = self.tokens[bi][0]
         starts = self.starts[bi]
+        if len(starts) == 1:  # one sentence: the whole block
+            return [(0, len(positions))] if positions else []
+        found = []
         lo = 0
         for boundary in [*starts[1:], len(self.masked[bi]) + 1]:
             hi = bisect_left(positions, boundary, lo)
             if hi > lo:
-                yield lo, hi
+                found.append((lo, hi))
             lo = hi
+        return found
 
     def _learn(self) -> None:
         names = self.names
         narrative = [bi for bi, kind in enumerate(self.kinds) if kind != "heading"]
-        sentences = {bi: list(self._sentences(bi)) for bi in narrative}
+        sentences = [self._sentences(bi) for bi in narrative]
+        vocabulary: set[str] = set()
         for bi in narrative:  # whole blocks at C speed: their sentences partition them
+            vocabulary.update(self.tokens[bi][1])
+        # each distinct word asked once whether it is capitalised, then looked up
+        distinct = list(vocabulary)
+        capital = set(compress(distinct, map(str.isupper, map(itemgetter(0), distinct))))
+        capitals = [  # each block's capitals, in order
+            list(compress(count(), map(capital.__contains__, self.tokens[bi][1])))
+            for bi in narrative
+        ]
+        for bi, ranges, caps in zip(narrative, sentences, capitals, strict=True):
             words = self.tokens[bi][1]
-            names.lower_words.update(filter(str.islower, words))
-            firsts = {lo for lo, _ in sentences[bi]}
-            capitals = compress(count(), map(str.isupper, map(itemgetter(0), words)))
+            firsts = {lo for lo, _ in ranges}
             names.known_caps.update(
-                words[i]
-                for i in capitals
-                if i not in firsts and words[i - 1] not in ("\u2014", ":")
+                words[i] for i in caps if i not in firsts and words[i - 1] not in ("\u2014", ":")
             )
+        names.lower_words.update(filter(str.islower, vocabulary))
 
         found: list[tuple[int, int, list[str], list[_Chunk]]] = []
-        for bi in narrative:
+        for bi, ranges, caps in zip(narrative, sentences, capitals, strict=True):
             words = self.tokens[bi][1]
-            for lo, hi in sentences[bi]:
+            a = 0
+            for lo, hi in ranges:
                 sentence = words[lo:hi]
-                chunks = names.chunks(sentence)
+                b = bisect_left(caps, hi, a)
+                if a == b:  # no capital: no name
+                    found.append((bi, lo, sentence, []))
+                    continue
+                chunks = names.chunks(sentence, 0, [c - lo for c in caps[a:b]] if lo else caps[a:b])
+                a = b
                 for chunk in chunks:
                     before = sentence[chunk.first - 1].lower() if chunk.first else ""
-                    described = before in _ROLES or (_describes(before) and chunk.kind == "person")
+                    described = before in _ROLES or (chunk.kind == "person" and _describes(before))
                     names.learn(chunk, before if described else None)  # 'actor James Van Der Beek'
                 found.append((bi, lo, sentence, chunks))
+        # Who a sentence is about is looked up only before a quotation: the last one's
+        # start is as far as topics are needed.
+        reach = max(((s.block, s.start) for s in self.spans if not s.depth), default=(-1, 0))
         for bi, lo, sentence, chunks in found:
-            self._topics(bi, lo, sentence, chunks)
+            if (bi, self.tokens[bi][0][lo]) >= reach:
+                break
+            if chunks:
+                self._topics(bi, lo, sentence, chunks)
         self.mention_keys = [where for where, _ in self.mentions]
         self._learn_genders(found)
 
@@ -629,8 +692,6 @@ class _Article:
         for _, _, sentence, chunks in found:
             if not chunks or _GENDERED.isdisjoint(sentence):
                 continue
-            he = sum(w.lower() in _HE_WORDS for w in sentence)
-            she = sum(w.lower() in _SHE_WORDS for w in sentence)
             people = {
                 self.names.entity(c).name
                 for c in chunks
@@ -638,6 +699,8 @@ class _Article:
             }
             if len(people) != 1:
                 continue
+            he = sum(w.lower() in _HE_WORDS for w in sentence)
+            she = sum(w.lower() in _SHE_WORDS for w in sentence)
             counts = tally.setdefault(people.pop(), [0, 0])
             counts[0] += he
             counts[1] += she
