@@ -220,3 +220,30 @@ async def test_the_apps_indexing_pass_runs_in_workers(
     library.close()
     assert max(seen, default=0) == 2, "the app's pass used two worker processes"
     assert max(niceness) == 19, "the workers run at the lowest CPU priority"
+
+
+def test_a_worker_of_the_app_waits_while_keys_come_and_stops_on_quit(tmp_path: Path) -> None:
+    """The app's key tells its worker processes (a shared clock) to wait until the keys'
+    quiet ends, so no chunk's result lands during a repaint; on quit a batch ends at once."""
+    from reader.core.analysis import pipeline
+    from reader.core.models import Body
+
+    keys = multiprocessing.get_context("spawn").RawValue("d", 0.0)
+    items: list[pipeline.Pending] = [
+        ("a", "Harbour news", "", "", Body("<p>“We will reopen,” said Anna Berg.</p>")),
+        ("b", "Ferry news", "", "", Body("<p>The ferry runs again.</p>")),
+    ]
+    lib = open_library(tmp_path / "db", clock=frozen_clock, seed=False)
+    try:
+        lib.pacer.clocks.append(keys)
+        pipeline.start_worker(0, keys)
+        lib.keys_came(time.monotonic() + 0.3)  # what the app's KeyPacer does on a key
+        started = time.monotonic()
+        assert [a for a, _ in pipeline.analyse_batch(items)] == ["a", "b"]
+        assert time.monotonic() - started >= 0.25, "the batch waited out the keys' quiet"
+
+        keys.value = pipeline.STOP  # the app quits
+        assert pipeline.analyse_batch(items) == []
+    finally:
+        pipeline.start_worker(0, None)
+        lib.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -242,3 +243,22 @@ def test_an_older_catalogue_is_rewritten_whole_by_a_flush_that_loaded_nothing(db
     lazy = open_library(db, lazy=True)
     lazy.close()
     assert all(entry[2] is not None for entry in read_catalogue(db).values())
+
+
+async def test_a_key_in_the_app_tells_the_background_worker_processes_to_wait(
+    db: Path,
+) -> None:
+    """The background pass's worker processes read a shared clock between articles;
+    the app's keys set it to the end of their quiet."""
+    import multiprocessing
+
+    keys = multiprocessing.get_context("spawn").RawValue("d", 0.0)
+    library = open_library(db, clock=frozen_clock, lazy=True)
+    library.pacer.clocks.append(keys)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 16)) as pilot:
+        await _settle(app, pilot)
+        pressed = time.monotonic()
+        await pilot.press("j")
+        assert pressed + 0.2 < keys.value <= time.monotonic() + 0.3
+    library.close()

@@ -184,6 +184,11 @@ class Library:
     def background_pause(self, hook: Callable[[], None]) -> None:
         self.pacer.hook = hook
 
+    def keys_came(self, until: float) -> None:
+        """A key came (the app): the background pass's worker processes wait until
+        ``until`` (``time.monotonic``)."""
+        self.pacer.keys_came(until)
+
     @property
     def path(self) -> Path:
         """The database folder (the app keeps its own small state beside it)."""

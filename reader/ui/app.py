@@ -96,6 +96,7 @@ class ReaderApp(App[None]):
         # stall in the middle of some keypress).
         gc.freeze()
         self.library.background_pause = self.pacer.pause
+        self.pacer.also = self.library.keys_came
         self._apply_settings()
         if self._handed is not None and not self.library.readonly:
             self._handoff = Server(self.library.path, self._run_handed)

@@ -24,10 +24,12 @@ class KeyPacer:
         self._stopping = stopping  # the app is quitting: work stops, keeping what is done
         self._pauses = threading.local()  # per worker thread: when its last pause ended
         self.last_activity = 0.0  # the last key or article open
+        self.also: Callable[[float], None] = lambda until: None  # worker processes told too
 
     def active(self) -> None:
         """A key, or an article being opened: background work waits a little."""
         self.last_activity = time.monotonic()
+        self.also(self.last_activity + KEY_QUIET)
 
     def pause(self) -> None:
         """Called by a worker between pieces of its work; raises Interrupted on quit.

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from reader.core.analysis import search
 from reader.core.analysis.document import build_document
@@ -71,6 +73,8 @@ def analyse_batch(items: Sequence[Pending]) -> list[tuple[str, Analysed]]:
     """
     found = []
     for article_id, title, author, link, body in items:
+        if _keys is not None and not _give_way():
+            break
         if callable(body):
             body = body()
         result = analyse_body(title, author, link, body)[1]
@@ -80,9 +84,29 @@ def analyse_batch(items: Sequence[Pending]) -> list[tuple[str, Analysed]]:
     return found
 
 
-def start_worker(nice: int = 0) -> None:
+STOP = -1.0  # in the shared clock: the reader is quitting, the batch ends here
+_keys: Any = None  # a worker of the app: until when keys want the CPU (time.monotonic)
+
+
+def _give_way() -> bool:
+    """Between articles, in a worker of the app: wait while keys come in, so no result
+    lands on the reader's interpreter lock during a key's repaint. False on quit."""
+    while True:
+        until = _keys.value
+        if until == STOP:
+            return False
+        wait = until - time.monotonic()
+        if wait <= 0:
+            return True
+        time.sleep(min(wait, 0.05))
+
+
+def start_worker(nice: int = 0, keys: Any = None) -> None:
     """A worker process's start: ``nice`` steps below the reader's own process (the
-    app's background pass, so keys win the CPU)."""
+    app's background pass, so keys win the CPU); ``keys``: the app's shared clock of
+    when its keys' quiet ends (a ``RawValue("d")``), read between articles."""
+    global _keys
+    _keys = keys
     if nice:
         with contextlib.suppress(OSError):  # not allowed here: the same priority, then
             os.nice(nice)

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
+from typing import Any
 
 from reader.core.analysis import search as fulltext
 from reader.core.analysis.pipeline import (
+    STOP,
     Analysed,
     Pending,
     analyse_batch,
@@ -90,12 +92,15 @@ class Analysis:
             for feed_id, items in by_feed.items()
             for start in range(0, len(items), _CHUNK)
         ]
-        pool = self._pool(total, BACKGROUND_NICE if background else 0)
+        pool, keys = self._pool(total, background)
         # Flushed every few seconds, the catalogue (every article id) written once
         with self.store.catalogue_held():
             try:
                 self._analyse_chunks(chunks, total, pool, progress)
             finally:
+                if keys is not None:  # the batch a worker is on ends at its next article
+                    self.pacer.clocks.remove(keys)
+                    keys.value = STOP
                 if pool is not None:  # stopped (quit): queued chunks are dropped at once
                     pool.shutdown(wait=False, cancel_futures=True)
             if total:
@@ -103,22 +108,28 @@ class Analysis:
         fresh = {a.id for items in by_feed.values() for a in items}
         return total + self._refresh_terms(progress, fresh)
 
-    def _pool(self, articles: int, nice: int) -> Executor | None:
+    def _pool(self, articles: int, background: bool) -> tuple[Executor | None, Any]:
         """Worker processes for a large batch; none for a few articles (a process
-        costs ~0.3 s to start) or where ``workers`` is 0."""
+        costs ~0.3 s to start) or where ``workers`` is 0. In the background, with the
+        clock of the last key they share with :attr:`pacer` (they wait while keys come)."""
         if articles < POOL_FROM or self.workers < 2:
-            return None
+            return None, None
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         start_resource_tracker()
         # spawn: a fork of a threaded process (the app) could inherit a held lock.
-        return ProcessPoolExecutor(
+        context = multiprocessing.get_context("spawn")
+        keys = context.RawValue("d", 0.0) if background else None
+        if keys is not None:
+            self.pacer.clocks.append(keys)
+        pool = ProcessPoolExecutor(
             self.workers,
-            multiprocessing.get_context("spawn"),
+            context,
             initializer=start_worker,
-            initargs=(nice,),
+            initargs=(BACKGROUND_NICE if background else 0, keys),
         )
+        return pool, keys
 
     def _analyse_chunks(
         self,
@@ -147,7 +158,7 @@ class Analysis:
                             if nxt is None:
                                 break
                             ahead.append(pool.submit(analyse_batch, self._bodies(nxt[1])))
-                        results = dict(ahead.popleft().result())
+                        results = dict(self._result(ahead.popleft()))
                     except BrokenProcessPool:  # a worker died (out of memory?): the rest here
                         pool = None
                         ahead.clear()
@@ -173,6 +184,15 @@ class Analysis:
                     self._store(feed_id, analysed, found)
             for future in ahead:
                 future.cancel()
+
+    def _result(self, future: Future[list[tuple[str, Analysed]]]) -> list[tuple[str, Analysed]]:
+        """A chunk's results, pausing while they are awaited: the workers wait while
+        keys come, and a quit (the pause raises) must not wait for them."""
+        while True:
+            try:
+                return future.result(timeout=0.05)
+            except TimeoutError:
+                self.pacer.pause()
 
     def _bodies(self, chunk: list[Article]) -> list[Pending]:
         """What a worker needs of each article still pending: the body as stored, which

@@ -8,7 +8,7 @@ import gc
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 _T = TypeVar("_T")
 
@@ -21,9 +21,16 @@ class Pacer:
 
     def __init__(self) -> None:
         self.hook: Callable[[], None] = lambda: None
+        self.clocks: list[Any] = []  # worker processes' shared clocks: keys' quiet ends
 
     def pause(self) -> None:
         self.hook()
+
+    def keys_came(self, until: float) -> None:
+        """A key came: worker processes of the background pass wait until ``until``
+        (``time.monotonic``) too."""
+        for clock in self.clocks:
+            clock.value = until
 
     def paced(self, items: Iterable[_T], every: int = 500) -> Iterator[_T]:
         """``items``, with a pause before each ``every`` of them."""
