@@ -34,6 +34,9 @@ from reader.core.storage.store import Store
 
 _CHUNK = 25  # articles analysed between two background pauses (~60 ms)
 _FLUSH_EVERY = 3.0  # seconds of analysis between flushes
+# In the app's pass: a flush holds the store's lock (a key's repaint may wait on it)
+# for what was stored since the last, so it flushes a third as much at a time.
+BACKGROUND_FLUSH_EVERY = 1.0
 POOL_FROM = 200  # pending articles from which worker processes analyse them
 WORKERS = 2  # this machine's cores: more would take the reader's CPU and memory
 BACKGROUND_NICE = 19  # the app's workers at the lowest priority: keys win the CPU at once
@@ -96,7 +99,8 @@ class Analysis:
         # Flushed every few seconds, the catalogue (every article id) written once
         with self.store.catalogue_held():
             try:
-                self._analyse_chunks(chunks, total, pool, progress)
+                every = BACKGROUND_FLUSH_EVERY if background else _FLUSH_EVERY
+                self._analyse_chunks(chunks, total, pool, progress, every)
             finally:
                 if keys is not None:  # the batch a worker is on ends at its next article
                     self.pacer.clocks.remove(keys)
@@ -137,6 +141,7 @@ class Analysis:
         total: int,
         pool: Executor | None,
         progress: Callable[[int, int], None] | None,
+        flush_every: float,
     ) -> None:
         """Analyse ``chunks`` (feed, articles, the feed's last?) in order, storing each
         feed after its last chunk; with a pool, a few chunks run ahead in its workers."""
@@ -174,7 +179,7 @@ class Analysis:
                     with self.lock:
                         self._store(feed_id, analysed, found)
                     analysed, found = [], {}
-                    if time.monotonic() - flushed > _FLUSH_EVERY:
+                    if time.monotonic() - flushed > flush_every:
                         self.pacer.pause()
                         self.store.flush()
                         flushed = time.monotonic()
