@@ -798,6 +798,45 @@ async def test_the_status_line_has_a_slot_per_source(
     library.close()
 
 
+
+async def test_a_status_change_redraws_only_the_title_bar(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status changes twice a second while indexing; a key must not wait behind a
+    repaint of the whole screen and a new layout each time (~20 ms of frames)."""
+    from textual._compositor import ChopsUpdate, Compositor
+    from textual.screen import Screen
+
+    monkeypatch.setattr("reader.ui.main_screen.SEARCH_WARMUP_DELAY", 3600)
+    library = open_library(db_path, clock=frozen_clock)
+    app = ReaderApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        rows: set[int] = set()
+        layouts: list[Screen[object]] = []
+        render_update = Compositor.render_update
+        refresh_layout = Screen._refresh_layout
+
+        def recorded(self: Compositor, *args: object, **kwargs: object) -> object:
+            update = render_update(self, *args, **kwargs)  # type: ignore[arg-type]
+            if isinstance(update, ChopsUpdate):
+                rows.update(y for y, _, _ in update.spans)
+            return update
+
+        def laid_out(self: Screen[object], *args: object, **kwargs: object) -> None:
+            layouts.append(self)
+            refresh_layout(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Compositor, "render_update", recorded)
+        monkeypatch.setattr(Screen, "_refresh_layout", laid_out)
+        app.status.set("indexing", "indexing 5/10")
+        await pilot.pause(0.1)
+        assert "indexing 5/10" in str(app.query_one("HeaderTitle").render())
+        assert rows == {0}, "only the title bar's line is drawn again"
+        assert not layouts, "and nothing is laid out again"
+    library.close()
+
 @pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_refresh_progress_names_the_feed_it_waits_for(
     db_path: Path, feed_server: FeedServer

@@ -17,6 +17,7 @@ from dataclasses import replace
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState
@@ -45,6 +46,9 @@ class ReaderApp(App[None]):
     """A terminal news reader that shows who said what."""
 
     TITLE = "reader"
+    # The status line (see Status): App's own sub_title repaints the whole screen
+    # (~15 ms) at each change, twice a second while indexing; TitleBar redraws it.
+    sub_title: Reactive[str] = Reactive("", compute=False, repaint=False)
     COMMANDS = App.COMMANDS | {ReaderCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Header, Input
+from textual.widgets import Input
 from textual.worker import Worker
 
 from reader.core.library import Library
@@ -40,6 +40,7 @@ from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.feed_list import ALL_FEEDS, FeedList
 from reader.ui.widgets.key_bar import KeyBar
 from reader.ui.widgets.sidebar import Sidebar
+from reader.ui.widgets.title_bar import TitleBar
 
 SEARCH_WARMUP_DELAY = 2.0  # seconds after start-up
 
@@ -129,7 +130,7 @@ class MainScreen(
         self._width = 0  # the terminal's, from the last resize
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="panes"):
             yield FeedList(id="feeds")
             with Vertical(id="middle"):
