@@ -798,7 +798,6 @@ async def test_the_status_line_has_a_slot_per_source(
     library.close()
 
 
-
 async def test_a_status_change_redraws_only_the_title_bar(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -836,6 +835,7 @@ async def test_a_status_change_redraws_only_the_title_bar(
         assert rows == {0}, "only the title bar's line is drawn again"
         assert not layouts, "and nothing is laid out again"
     library.close()
+
 
 @pytest.mark.slow  # among the longest: CI runs it, the fast loop does not
 async def test_refresh_progress_names_the_feed_it_waits_for(
