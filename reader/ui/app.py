@@ -46,8 +46,8 @@ class ReaderApp(App[None]):
     """A terminal news reader that shows who said what."""
 
     TITLE = "reader"
-    # The status line (see Status): App's own sub_title repaints the whole screen
-    # (~15 ms) at each change, twice a second while indexing; TitleBar redraws it.
+    # The status line (see Status): App's own sub_title repaints the whole screen at
+    # each change, twice a second while indexing; TitleBar redraws only itself.
     sub_title: Reactive[str] = Reactive("", compute=False, repaint=False)
     COMMANDS = App.COMMANDS | {ReaderCommands}
     BINDINGS = [

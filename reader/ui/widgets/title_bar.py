@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual import events
 from textual.css.query import NoMatches
-from textual.widgets import Header
-from textual.widgets._header import HeaderTitle
+from textual.dom import NoScreen
+from textual.widgets import Header, Static
 
 
 class TitleBar(Header):
@@ -13,7 +13,7 @@ class TitleBar(Header):
 
     The status line changes twice a second while the archive is indexed. Header's
     own watchers lay the whole screen out again for each change, and every pane's
-    scrollbar repaints after it: ~20 ms of frames a key then waited behind.
+    scrollbar repaints after it: frames a key then waits behind.
     """
 
     def _on_mount(self, event: events.Mount) -> None:
@@ -21,10 +21,10 @@ class TitleBar(Header):
 
         def set_title() -> None:
             try:
-                title = self.query_one(HeaderTitle)
-            except NoMatches:  # (unmounting)
-                return
-            title.update(self.format_title(), layout=False)  # one line; its size is fixed
+                title = self.query_one("HeaderTitle", Static)
+                title.update(self.format_title(), layout=False)  # one line; its size is fixed
+            except (NoMatches, NoScreen):  # (unmounting)
+                pass
 
         for node in (self.app, self.screen):
             self.watch(node, "title", set_title)
