@@ -23,7 +23,7 @@ from reader.core.analysis.quotes.names import (
     _STOPS_AND_CLOSERS,
     _Article,
     _Chunk,
-    _classified,
+    _classify,
     _given_name_at,
     _is_cap,
     _joins,
@@ -78,14 +78,6 @@ def _plain_name_word(names: _Names, words: Sequence[str], i: int, initial: bool)
             _is_cap(nxt) and nxt.lower() not in _COMMON and nxt.lower() not in _SPEECH_VERBS
         )
     return True
-
-
-def _plain_classify(chunk: _Chunk) -> None:
-    kind, chunk.name, roles = _classified(tuple(chunk.words))
-    if kind is not None:
-        chunk.kind = kind
-    if roles is not None:
-        chunk.roles = roles
 
 
 def _plain_chunks(names: _Names, words: Sequence[str], initial_at: int = 0) -> list[_Chunk]:
@@ -155,7 +147,7 @@ def _plain_chunks(names: _Names, words: Sequence[str], initial_at: int = 0) -> l
             at.pop()
         if run:
             chunk = _Chunk(start, last, run, possessive)
-            _plain_classify(chunk)
+            _classify(chunk)
             if (
                 start == initial_at
                 and len(run) >= 3
@@ -165,13 +157,13 @@ def _plain_chunks(names: _Names, words: Sequence[str], initial_at: int = 0) -> l
             ):
                 chunk.words, chunk.name = run[1:], " ".join(run[1:])
                 chunk.first = at[1]
-                _plain_classify(chunk)
+                _classify(chunk)
             given = _given_name_at(chunk.words)
             if given:
                 chunk.first = at[len(run) - len(chunk.words) + given]
                 chunk.words = chunk.words[given:]
                 chunk.name = " ".join(chunk.words)
-                _plain_classify(chunk)
+                _classify(chunk)
             elif chunk.kind == "person":
                 parts = chunk.name.split()
                 given = _given_name_at(parts)
